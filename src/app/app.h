@@ -1,0 +1,69 @@
+// The `sphere` command line: one function per command registers it on the CLI11 app.
+// Commands load models through kb, print tables for people and JSON/CSV for programs, and
+// return the exit code (kExitOk, kExitUsage, kExitInvalidInput from core.h).
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "kb/kb.h"
+
+namespace sphere::app {
+
+// The command chosen on the command line, run after parsing succeeds.
+using Action = std::function<int()>;
+
+// Options every model-reading command shares.
+struct ModelOptions {
+  std::string model_dir;  // empty: the built-in model
+  bool json = false;
+};
+
+// Adds --model (and --json when `with_json`) to `command`.
+void add_model_options(CLI::App& command, ModelOptions& options, bool with_json = true);
+// Loads the model the options name; throws InputError when it is invalid.
+kb::Model load_model(const ModelOptions& options);
+
+void add_check_command(CLI::App& app, Action& action);
+void add_timeline_command(CLI::App& app, Action& action);
+void add_facts_command(CLI::App& app, Action& action);
+void add_actors_command(CLI::App& app, Action& action);
+void add_sources_command(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
+
+// Output helpers.
+
+// A plain-text table: columns padded to their widest cell (counted in UTF-8 code points).
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// One CSV field, quoted when needed (RFC 4180).
+std::string csv_field(const std::string& text);
+// Prints JSON with two-space indentation and a final newline.
+void print_json(std::ostream& out, const nlohmann::json& value);
+// A number without trailing zeros (2, 2.5, 0.25).
+std::string format_number(double value);
+// The actor with this id, name or alias (case-insensitive), or nullptr.
+const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name);
+// The ids of the conflicts that name each event.
+std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model);
+
+// JSON forms of the model's records, shared by the commands that print them.
+nlohmann::json to_json(const kb::Event& event);
+nlohmann::json to_json(const kb::Fact& fact);
+nlohmann::json to_json(const kb::Conflict& conflict);
+
+}  // namespace sphere::app

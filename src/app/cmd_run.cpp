@@ -1,0 +1,97 @@
+// `sphere run`: the main job on a model. For now: load, validate and summarise.
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+
+namespace sphere::app {
+namespace {
+
+struct DyadActivity {
+  std::string from, to;
+  int events = 0;
+  double goldstein = 0.0;
+};
+
+// Events per ordered dyad, most active first (ties by id for a stable order).
+std::vector<DyadActivity> most_active_dyads(const kb::Model& model, std::size_t limit) {
+  std::map<std::pair<std::string, std::string>, DyadActivity> by_dyad;
+  for (const auto& e : model.events) {
+    auto& d = by_dyad[{e.actor1, e.actor2}];
+    d.from = e.actor1;
+    d.to = e.actor2;
+    ++d.events;
+    d.goldstein += e.goldstein;
+  }
+  std::vector<DyadActivity> dyads;
+  for (auto& [key, d] : by_dyad) dyads.push_back(d);
+  std::stable_sort(dyads.begin(), dyads.end(),
+                   [](const auto& a, const auto& b) { return a.events > b.events; });
+  if (dyads.size() > limit) dyads.resize(limit);
+  return dyads;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Action& action) {
+  auto opts = std::make_shared<ModelOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "The main job: load and validate the model, then "
+                                            "summarise it");
+  add_model_options(*cmd, *opts);
+  cmd->callback([opts, &action] {
+    action = [opts] {
+      kb::Model model = load_model(*opts);
+      auto dyads = most_active_dyads(model, 8);
+      const Date first = model.events.empty() ? Date{} : model.events.front().date;
+      const Date last = model.events.empty() ? Date{} : model.events.back().date;
+      if (opts->json) {
+        nlohmann::json j_dyads = nlohmann::json::array();
+        for (const auto& d : dyads)
+          j_dyads.push_back({{"actor1", d.from}, {"actor2", d.to}, {"events", d.events},
+                             {"goldstein_sum", d.goldstein}});
+        nlohmann::json j_conflicts = nlohmann::json::array();
+        for (const auto& c : model.conflicts) j_conflicts.push_back(to_json(c));
+        print_json(std::cout, {{"model", model.location},
+                               {"name", model.info.name},
+                               {"events_from", first.to_string()},
+                               {"events_to", last.to_string()},
+                               {"counts",
+                                {{"sources", model.sources.size()},
+                                 {"actors", model.actors.size()},
+                                 {"events", model.events.size()},
+                                 {"facts", model.facts.size()},
+                                 {"conflicts", model.conflicts.size()}}},
+                               {"most_active_dyads", j_dyads},
+                               {"conflicts", j_conflicts}});
+        return kExitOk;
+      }
+      std::cout << fmt::format("Sphere · {} ({})\n", model.info.name, model.location);
+      std::cout << fmt::format("Model valid. Events from {} to {}.\n", first.to_string(),
+                               last.to_string());
+      std::cout << fmt::format(
+          "{} sources · {} actors · {} events · {} facts · {} disagreements between sources\n\n",
+          model.sources.size(), model.actors.size(), model.events.size(), model.facts.size(),
+          model.conflicts.size());
+      std::cout << "Most active dyads (actor1 → actor2: events, Goldstein sum)\n";
+      Table table({"dyad", "events", "goldstein"});
+      for (const auto& d : dyads)
+        table.add({d.from + " → " + d.to, std::to_string(d.events),
+                   fmt::format("{:+.1f}", d.goldstein)});
+      table.print(std::cout);
+      std::cout << "\nWhere the sources disagree (sphere facts --conflicts for the quotes)\n";
+      for (const auto& c : model.conflicts) {
+        std::string sides;
+        for (const auto& cl : c.claims)
+          sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
+        std::cout << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace sphere::app

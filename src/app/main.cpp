@@ -1,0 +1,34 @@
+#include <iostream>
+
+#include "app/app.h"
+
+int main(int argc, char** argv) {
+  using namespace sphere;
+  CLI::App app{"Sphere: a region's geopolitical system as sourced data, and models over it.\n"
+               "Built-in model: the South Caucasus (data/caucasus)."};
+  app.set_version_flag("--version", "sphere 0.1.0");
+  app.require_subcommand(1);
+  app::Action action;
+  app::add_run_command(app, action);
+  app::add_check_command(app, action);
+  app::add_timeline_command(app, action);
+  app::add_facts_command(app, action);
+  app::add_actors_command(app, action);
+  app::add_sources_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    return action ? action() : kExitUsage;
+  } catch (const InputError& e) {
+    std::cerr << "sphere: invalid input (" << e.diagnostics().size() << " problem"
+              << (e.diagnostics().size() == 1 ? "" : "s") << "):\n"
+              << e.diagnostics().to_string();
+    return kExitInvalidInput;
+  } catch (const std::exception& e) {
+    std::cerr << "sphere: " << e.what() << "\n";
+    return kExitInvalidInput;
+  }
+}

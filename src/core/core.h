@@ -1,0 +1,90 @@
+// Sphere's core: dates at the precision a text gives, diagnostics that carry file:line:field,
+// and the text normalisation used to find quotes in their sources.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sphere {
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;
+inline constexpr int kExitInvalidInput = 2;
+
+// A calendar date known to a year, a month or a day ("2024", "2024-12", "2024-12-25").
+// Ordering puts a coarser date before the finer dates it contains (2024 < 2024-01 < 2024-01-01),
+// so a timeline sorted by Date lists an event "in 2024" before the dated events of 2024.
+struct Date {
+  int year = 0;
+  int month = 0;  // 0 when only the year is known
+  int day = 0;    // 0 when only the year or month is known
+
+  enum class Precision { kYear, kMonth, kDay };
+  Precision precision() const;
+  std::string to_string() const;
+  // Months since year 0; a year-only date counts as its January.
+  int month_index() const { return year * 12 + (month == 0 ? 0 : month - 1); }
+  auto operator<=>(const Date&) const = default;
+
+  // Parses YYYY, YYYY-MM or YYYY-MM-DD. Returns nullopt and sets *why on a malformed or
+  // impossible date (month 13, 30 February).
+  static std::optional<Date> parse(std::string_view text, std::string* why = nullptr);
+};
+
+// One problem in an input, located as precisely as the input allows.
+struct Diagnostic {
+  std::string file;   // as the user should see it: a path or "builtin:caucasus/events.csv"
+  int line = 0;       // 1-based; 0 when the problem concerns the whole file
+  std::string field;  // the column or key at fault; empty when none applies
+  std::string message;
+
+  // "file:line: field 'x': message"
+  std::string to_string() const;
+};
+
+// Collects every problem found in an input so that all of them are reported together.
+class Diagnostics {
+ public:
+  void add(std::string file, int line, std::string field, std::string message);
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+  void append(const Diagnostics& other);
+  // All diagnostics, one per line.
+  std::string to_string() const;
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// Thrown when an input is invalid; carries every problem found. Commands map it to exit code 2.
+class InputError : public std::runtime_error {
+ public:
+  explicit InputError(Diagnostics diagnostics);
+  InputError(std::string file, int line, std::string field, std::string message);
+  const Diagnostics& diagnostics() const { return diagnostics_; }
+
+ private:
+  Diagnostics diagnostics_;
+};
+
+// Text as compared when looking for a quote in its source: curly quotes and apostrophes become
+// straight ones, every run of whitespace (non-breaking spaces included) one space, trimmed.
+std::string normalize_for_quote(std::string_view text);
+
+// Number of whitespace-separated words.
+int count_words(std::string_view text);
+
+// Splits on a single-character separator, trimming spaces around each part.
+std::vector<std::string> split_trimmed(std::string_view text, char separator);
+
+// Lower-cases ASCII letters; other bytes (UTF-8 included) are kept as they are.
+std::string ascii_lower(std::string_view text);
+
+}  // namespace sphere

@@ -1,0 +1,84 @@
+// The sphere binary as a user runs it: exit codes, messages, and machine-readable output.
+#include <nlohmann/json.hpp>
+
+#include "testing.h"
+
+namespace sphere {
+namespace {
+
+using sphere::testing::fixtures;
+using sphere::testing::run_sphere;
+
+std::string mini() { return "--model '" + (fixtures() / "mini").string() + "'"; }
+
+TEST(Cli, HelpAndUsageErrors) {
+  EXPECT_EQ(run_sphere("--help").exit_code, 0);
+  EXPECT_EQ(run_sphere("timeline --help").exit_code, 0);
+  EXPECT_EQ(run_sphere("").exit_code, 1);
+  EXPECT_EQ(run_sphere("no-such-command").exit_code, 1);
+  EXPECT_EQ(run_sphere("timeline --from 2024-13").exit_code, 1);
+  EXPECT_EQ(run_sphere("timeline --model /no/such/dir").exit_code, 1);
+}
+
+TEST(Cli, CheckValidatesAModelAndItsQuotes) {
+  auto r = run_sphere("check " + mini() + " --sources '" + (fixtures() / "texts").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("quotes: 7 checked, 0 not found"), std::string::npos) << r.out;
+}
+
+TEST(Cli, InvalidModelExitsTwoNamingFileLineAndField) {
+  auto r = run_sphere("check --model '" + (fixtures() / "bad/unknown-actor").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  // The case folder alone lacks the other files: each is reported, none half-loaded.
+  EXPECT_NE(r.err.find("model.toml: file not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("events.csv:3: field 'actor2'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, TimelineFiltersByActorAndDateAndPrintsJson) {
+  auto r = run_sphere("timeline " + mini() + " --actor Baku --from 2024-07 --to 2024-12 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["id"], "raid");
+  EXPECT_EQ(j[0]["sources"].size(), 2u);
+  EXPECT_EQ(j[0]["conflicts"][0], "arrest-count");
+  // A year-only event counts for every month of its year.
+  auto y = nlohmann::json::parse(run_sphere("timeline " + mini() + " --from 2025-06 --json").out);
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_EQ(y[0]["id"], "talks");
+  auto csv = run_sphere("timeline " + mini() + " --csv");
+  EXPECT_NE(csv.out.find("\"Baku raids a news office, arrests staff\""), std::string::npos);
+  EXPECT_EQ(run_sphere("timeline " + mini() + " --actor Atlantis").exit_code, 1);
+}
+
+TEST(Cli, FactsSearchAndConflicts) {
+  auto r = run_sphere("facts arrested " + mini() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.size(), 2u);
+  auto c = run_sphere("facts --conflicts " + mini());
+  EXPECT_NE(c.out.find("Eight people were arrested."), std::string::npos);
+  EXPECT_NE(c.out.find("About a dozen were arrested."), std::string::npos);
+}
+
+TEST(Cli, RunSummarisesTheBuiltinModel) {
+  auto r = run_sphere("run --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["model"], "builtin:caucasus");
+  EXPECT_GE(j["counts"]["events"].get<int>(), 70);
+  EXPECT_FALSE(j["most_active_dyads"].empty());
+  auto text = run_sphere("run");
+  EXPECT_NE(text.out.find("Most active dyads"), std::string::npos);
+}
+
+TEST(Cli, ActorsAndSourcesListTheBuiltinModel) {
+  auto actors = nlohmann::json::parse(run_sphere("actors --json").out);
+  EXPECT_GE(actors.size(), 60u);
+  auto sources = nlohmann::json::parse(run_sphere("sources --json").out);
+  ASSERT_EQ(sources.size(), 5u);
+  EXPECT_EQ(sources[0]["id"], "S0");
+}
+
+}  // namespace
+}  // namespace sphere

@@ -1,0 +1,45 @@
+// Helpers shared by the tests: fixture paths, the shared reference data, temporary model copies.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace sphere::testing {
+
+inline std::filesystem::path fixtures() { return SPHERE_FIXTURES; }
+inline std::filesystem::path source_dir() { return SPHERE_SOURCE_DIR; }
+inline std::filesystem::path shared_dir() { return SPHERE_SHARED_DIR; }
+
+// Skips the current test, saying why, when a folder of the shared reference data is absent.
+#define SPHERE_REQUIRE_SHARED(subdir)                                                   \
+  do {                                                                                  \
+    if (!std::filesystem::exists(::sphere::testing::shared_dir() / (subdir)))           \
+      GTEST_SKIP() << "shared reference data absent: " << (::sphere::testing::shared_dir() / (subdir)) \
+                   << " (only this check is skipped)";                                  \
+  } while (0)
+
+// A fresh temporary directory, removed when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Result of running the sphere binary.
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs `sphere ARGS` (arguments as one shell string) and captures its output.
+RunResult run_sphere(const std::string& args);
+
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace sphere::testing
