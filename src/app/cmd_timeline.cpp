@@ -27,17 +27,28 @@ std::string sources_of(const kb::Event& e) {
   return out;
 }
 
+bool mentions(const kb::Event& e, const std::string& needle) {
+  if (needle.empty()) return true;
+  if (ascii_lower(e.id).find(needle) != std::string::npos) return true;
+  if (ascii_lower(e.summary).find(needle) != std::string::npos) return true;
+  for (const auto& q : e.quotes)
+    if (ascii_lower(q.text).find(needle) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 void add_timeline_command(CLI::App& app, Action& action) {
   struct Options {
     ModelOptions model;
-    std::string actor, from, to;
+    std::string text, actor, from, to;
     bool csv = false, quotes = false;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("timeline", "Events in date order, each with its sources");
   add_model_options(*cmd, opts->model);
+  cmd->add_option("text", opts->text,
+                  "Only events whose id, summary or quotes contain these words (case-insensitive)");
   cmd->add_option("--actor", opts->actor, "Only events with this actor (id, name or alias)");
   cmd->add_option("--from", opts->from, "First year or month (YYYY or YYYY-MM)");
   cmd->add_option("--to", opts->to, "Last year or month (YYYY or YYYY-MM)");
@@ -62,12 +73,14 @@ void add_timeline_command(CLI::App& app, Action& action) {
         }
         actor_id = a->id;
       }
+      const std::string needle = ascii_lower(opts->text);
       auto disputed = conflicts_by_event(model);
       std::vector<const kb::Event*> shown;
       for (const kb::Event& e : model.events) {
         auto [first, last] = month_span(e.date);
         if (last < from || first > to) continue;
         if (!actor_id.empty() && e.actor1 != actor_id && e.actor2 != actor_id) continue;
+        if (!mentions(e, needle)) continue;
         shown.push_back(&e);
       }
       if (opts->model.json) {

@@ -49,6 +49,10 @@ TEST(Cli, TimelineFiltersByActorAndDateAndPrintsJson) {
   auto csv = run_sphere("timeline " + mini() + " --csv");
   EXPECT_NE(csv.out.find("\"Baku raids a news office, arrests staff\""), std::string::npos);
   EXPECT_EQ(run_sphere("timeline " + mini() + " --actor Atlantis").exit_code, 1);
+  // Free text matches summaries and quotes, whatever the case.
+  auto t = nlohmann::json::parse(run_sphere("timeline TALK " + mini() + " --json").out);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]["id"], "talks");
 }
 
 TEST(Cli, FactsSearchAndConflicts) {
