@@ -7,18 +7,33 @@ packages=(
   build-essential cmake make pkg-config
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libfccp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  liblemon-dev librandom123-dev libnlopt-cxx-dev libsqlite3-dev
+  liblemon-dev librandom123-dev libnlopt-cxx-dev libsqlite3-dev libeigen3-dev libmuparser-dev
+  libboost-dev
   python3 python3-numpy python3-pandas python3-networkx
+  libcpp-httplib-dev wrk chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node and npm build the report's map and the dashboard (web/); Debian's are enough, but a Node
+# installed another way (nodesource) is used as it is.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The npm packages pinned in web/package-lock.json (world-atlas, topojson-client, d3-geo, ...),
+# installed again only when the lock file is newer than the last install.
+web="$(dirname "$0")/../web"
+if [ ! -f "$web/node_modules/.package-lock.json" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in web/"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -35,6 +35,37 @@ void add_facts_command(CLI::App& app, Action& action);
 void add_actors_command(CLI::App& app, Action& action);
 void add_sources_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_forecast_command(CLI::App& app, Action& action);
+void add_replay_command(CLI::App& app, Action& action);
+void add_hindcast_command(CLI::App& app, Action& action);
+void add_sensitivity_command(CLI::App& app, Action& action);
+void add_network_command(CLI::App& app, Action& action);
+void add_leverage_command(CLI::App& app, Action& action);
+void add_events_command(CLI::App& app, Action& action);
+void add_bargain_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
+
+// What `sphere report` and the last step of `sphere run` put in the HTML report.
+struct ReportOptions {
+  std::string out = "report.html";
+  std::vector<std::pair<std::string, std::string>> dyads{{"RUS", "AZE"}};  // actor ids
+  std::vector<std::string> cut;  // links cut in the map's what-if
+  int year = 2025;               // the network's year on the map
+  std::uint32_t runs = 1000;     // forecast trajectories; 0: none
+  std::uint32_t sensitivity_runs = 200;  // per parameter end in the tornado; 0: none
+  std::uint64_t seed = 1;
+  int threads = 0;  // 0: every core (results do not depend on it)
+};
+// Adds the report's options except --out; `dyads` receives the A:B texts for parse_dyads().
+void add_report_options(CLI::App& command, ReportOptions& options, std::vector<std::string>& dyads);
+// Resolves "A:B" texts to actor ids; throws InputError naming --dyad.
+std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
+                                                             const std::vector<std::string>& specs);
+// Writes the report of `model` to options.out (whole or not at all); throws on a write error.
+void write_report(const kb::Model& model, const ReportOptions& options);
+// The report of `model` as one HTML document (options.out is not used).
+std::string render_report(const kb::Model& model, const ReportOptions& options);
+void add_serve_command(CLI::App& app, Action& action);
 
 // Output helpers.
 

@@ -1,4 +1,4 @@
-// `sphere run`: the main job on a model. For now: load, validate and summarise.
+// `sphere run`: the main job on a model: load, validate, summarise, then forecast with defaults.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/forecast.h"
 
 namespace sphere::app {
 namespace {
@@ -39,11 +40,15 @@ std::vector<DyadActivity> most_active_dyads(const kb::Model& model, std::size_t 
 
 void add_run_command(CLI::App& app, Action& action) {
   auto opts = std::make_shared<ModelOptions>();
-  CLI::App* cmd = app.add_subcommand("run", "The main job: load and validate the model, then "
-                                            "summarise it");
+  CLI::App* cmd = app.add_subcommand("run", "The main job: load and validate the model, "
+                                            "summarise it, and forecast its scenarios");
   add_model_options(*cmd, *opts);
-  cmd->callback([opts, &action] {
-    action = [opts] {
+  // The last step: the HTML report (sphere report), written here unless --report "".
+  auto report_out = std::make_shared<std::string>("report.html");
+  cmd->add_option("--report", *report_out, "HTML report written at the end (\"\": none)")
+      ->capture_default_str();
+  cmd->callback([opts, report_out, &action] {
+    action = [opts, report_out] {
       kb::Model model = load_model(*opts);
       auto dyads = most_active_dyads(model, 8);
       const Date first = model.events.empty() ? Date{} : model.events.front().date;
@@ -55,7 +60,7 @@ void add_run_command(CLI::App& app, Action& action) {
                              {"goldstein_sum", d.goldstein}});
         nlohmann::json j_conflicts = nlohmann::json::array();
         for (const auto& c : model.conflicts) j_conflicts.push_back(to_json(c));
-        print_json(std::cout, {{"model", model.location},
+        nlohmann::json summary = {{"model", model.location},
                                {"name", model.info.name},
                                {"events_from", first.to_string()},
                                {"events_to", last.to_string()},
@@ -66,7 +71,15 @@ void add_run_command(CLI::App& app, Action& action) {
                                  {"facts", model.facts.size()},
                                  {"conflicts", model.conflicts.size()}}},
                                {"most_active_dyads", j_dyads},
-                               {"conflicts", j_conflicts}});
+                               {"conflicts", j_conflicts}};
+        if (model.simulation) summary["forecast"] = default_forecast(model, false);
+        if (!report_out->empty()) {
+          ReportOptions report;
+          report.out = *report_out;
+          write_report(model, report);
+          summary["report"] = report.out;
+        }
+        print_json(std::cout, summary);
         return kExitOk;
       }
       std::cout << fmt::format("Sphere · {} ({})\n", model.info.name, model.location);
@@ -88,6 +101,17 @@ void add_run_command(CLI::App& app, Action& action) {
         for (const auto& cl : c.claims)
           sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
         std::cout << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
+      }
+      if (model.simulation) {  // the main job: a forecast with the defaults
+        std::cout << "\n";
+        default_forecast(model, true);
+      }
+      if (!report_out->empty()) {
+        ReportOptions report;
+        report.out = *report_out;
+        write_report(model, report);
+        std::cout << fmt::format("\nReport: {} (open it in a browser; it needs no network)\n",
+                                 report.out);
       }
       return kExitOk;
     };

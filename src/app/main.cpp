@@ -10,11 +10,21 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app::Action action;
   app::add_run_command(app, action);
+  app::add_forecast_command(app, action);
+  app::add_replay_command(app, action);
+  app::add_hindcast_command(app, action);
+  app::add_sensitivity_command(app, action);
   app::add_check_command(app, action);
   app::add_timeline_command(app, action);
   app::add_facts_command(app, action);
   app::add_actors_command(app, action);
   app::add_sources_command(app, action);
+  app::add_network_command(app, action);
+  app::add_leverage_command(app, action);
+  app::add_events_command(app, action);
+  app::add_bargain_command(app, action);
+  app::add_report_command(app, action);
+  app::add_serve_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,4 +33,27 @@ inline void add_csv_error(Diagnostics& out, const std::string& file, const io::e
   out.add(file, line, "", message);
 }
 
+struct Model;
+class ModelFiles;
+
+// Loads the optional infrastructure.toml and ties.toml into `model` (src/kb/infrastructure.cpp),
+// after actors and sources are loaded; problems go to `out`.
+void load_infrastructure(const ModelFiles& files, Model& model, Diagnostics& out);
+void load_ties(const ModelFiles& files, Model& model, Diagnostics& out);
+
+struct Model;
+class ModelFiles;
+
+// Loads model.toml's [simulation], [[parameter]], [[scenario]] and [[outcome]] into `model`
+// (src/kb/simulation.cpp), after sources, actors and facts are loaded; problems go to `out`.
+void load_simulation(const ModelFiles& files, Model& model, Diagnostics& out);
+
+// Loads the optional issues.toml (capabilities and contested issues) into `model`
+// (src/kb/issues.cpp), after sources and actors are loaded; problems go to `out`.
+void load_issues(const ModelFiles& files, Model& model, Diagnostics& out);
+
+// Loads the optional places.toml (map positions of infrastructure nodes) into `model`
+// (src/kb/places.cpp), after infrastructure.toml; problems go to `out`.
+void load_places(const ModelFiles& files, Model& model, Diagnostics& out);
+
 }  // namespace sphere::kb

@@ -101,6 +101,183 @@ struct Conflict {
   Origin origin;
 };
 
+// Where a number comes from: a source document with a verbatim quote, a public data set or
+// research note named with its file and table, or an explicit assumption with a range.
+struct Provenance {
+  std::string source;      // "S0".."S4", "data" or "assumption"
+  std::string quote;       // source S0..S4: verbatim, at most 25 words
+  std::string citation;    // source "data": file and table ("shared/reference/infrastructure.md §0")
+  std::string rationale;   // source "assumption": why this value
+  double range_low = 0.0;  // source "assumption": the plausible range
+  double range_high = 0.0;
+  std::string derivation;  // optional: how the stored value follows from the cited figure
+  Origin origin;
+};
+
+// A place in the infrastructure network: field, terminal, border point, port, hub, consumer.
+struct InfraNode {
+  std::string id, name, kind;
+  std::string country;  // three-letter code (actor id where the country is an actor)
+  Origin origin;
+};
+
+// A dated status of a link, with an optional capacity that holds from that date.
+struct LinkStatus {
+  Date from;
+  std::string status;  // operating | idle | halted | planned
+  std::optional<std::int64_t> capacity;
+  Provenance provenance;
+};
+
+// A pipeline, rail line, road, ferry or port stage between two nodes.
+struct InfraLink {
+  std::string id, name, kind;  // pipeline | rail | road | ferry | port
+  std::string carrier;         // gas | oil | freight
+  std::string from, to;        // node ids
+  std::int64_t capacity = 0;   // integer units: mcm/d (gas), kb/d (oil), kt/y (freight)
+  std::string unit;
+  bool both_ways = false;
+  std::vector<std::string> countries;
+  std::string operator_name;
+  std::vector<LinkStatus> statuses;  // in date order
+  Provenance provenance;             // of the capacity
+  Origin origin;
+};
+
+// A supply, demand or peak demand (Dmax for the EU N-1 indicator) at a node in a year.
+struct InfraFlow {
+  std::string node, carrier, kind;  // kind: supply | demand | peak
+  int year = 0;
+  std::int64_t value = 0;
+  std::string unit;
+  Provenance provenance;
+  Origin origin;
+};
+
+// infrastructure.toml: the network the flow models run on. Empty when the model has none.
+struct Infrastructure {
+  std::vector<InfraNode> nodes;
+  std::vector<InfraLink> links;
+  std::vector<InfraFlow> flows;
+  const InfraNode* find_node(std::string_view id) const;
+  const InfraLink* find_link(std::string_view id) const;
+};
+
+// One sourced number of a tie.
+struct TieValue {
+  double value = 0.0;
+  Provenance provenance;
+};
+
+// A dyadic channel of interdependence: `to` depends on a flow that `from` can cut.
+struct Tie {
+  std::string id, channel;  // trade | energy | transit | arms | security | diaspora
+  std::string from, to;     // actor ids: i (can cut) and j (depends)
+  int year = 0;
+  std::string what;
+  TieValue sensitivity;              // share of j's flow in the channel that i controls, 0..1
+  std::optional<TieValue> substitution;  // share j can replace elsewhere (non-physical), 0..1
+  TieValue own_cost;                 // share of i's own flow in the channel lost by cutting, 0..1
+  // Physical channels: vulnerability is computed on the network by blocking i's territory and
+  // measuring what still reaches these destination nodes.
+  std::string carrier;
+  std::vector<std::string> destinations;
+  Origin origin;
+};
+
+// ties.toml. Empty when the model has none.
+struct Ties {
+  std::vector<Tie> ties;
+};
+
+// A model parameter (model.toml [[parameter]]): a named number, the range sensitivity analysis
+// walks, and where the value comes from (a fact of facts.toml, a source quote, or an assumption).
+struct Parameter {
+  std::string name;
+  double value = 0.0;
+  double low = 0.0, high = 0.0;  // the plausible range; low <= value <= high
+  std::string unit;
+  std::string source;     // "assumption", a source id S0..S4, or "fact" (value from `fact`)
+  std::string fact;       // a fact id when source is "fact"
+  std::string quote;      // verbatim quote when source is a source id
+  std::string rationale;  // why this value (required for assumptions)
+  Origin origin;
+};
+
+// A scenario (model.toml [[scenario]]): a predicate over the state variables at the horizon.
+// Scenarios are tried in file order and the first that holds wins (exclusive); the last one is
+// `when = "otherwise"` (exhaustive), so every trajectory gets exactly one.
+struct Scenario {
+  std::string id, name;
+  std::string when;  // muparser expression over state_variable_names(); "otherwise" for the last
+  std::optional<Quote> quote;  // where the scenario is described
+  Origin origin;
+};
+
+// What the sources say the state was at a month (model.toml [[outcome]]), for hindcasts.
+struct Outcome {
+  Date date;              // a month
+  std::string scenario;   // a scenario id
+  Quote quote;
+  Origin origin;
+};
+
+// How the monthly simulation is set up (model.toml [simulation]).
+struct SimulationSpec {
+  std::vector<std::string> actors;  // simulated actors (actor ids)
+  std::string focal_a, focal_b;     // the dyad whose tools, trade and leverage are modelled
+  std::string gas_seller, gas_buyer;
+  Date start, horizon;              // first simulated month; default horizon
+  int calibration_months = 72;      // months of the event log used to estimate intensities
+  // Actors outside `actors` whose events count as a simulated actor's (beyond affiliation).
+  std::map<std::string, std::string> count_as;
+  Origin origin;
+};
+
+// The names of the state variables a scenario predicate may use, for a simulation set-up:
+// R_i_j, R12_i_j, force12_i_j for every ordered pair of simulated actors; rel_a_b, rel12_a_b,
+// trade_a_b, leverage_a_b, leverage_b_a for the focal pair; gas_s_b. docs/MODEL.md defines each.
+std::vector<std::string> state_variable_names(const SimulationSpec& spec);
+
+// One sourced number of a contested issue: a position, a salience, a status quo, a capability.
+struct IssueValue {
+  double value = 0.0;
+  Provenance provenance;
+};
+
+// An actor's stand on a contested issue: where it wants the outcome (0-100) and how much it cares.
+struct IssuePosition {
+  std::string actor;
+  IssueValue position;  // on the issue's 0-100 scale
+  IssueValue salience;  // 0-1
+  Origin origin;
+};
+
+// A contested issue (issues.toml [[issue]]) on a 0-100 scale with labelled ends.
+struct Issue {
+  std::string id, title;
+  std::string low, high;  // what 0 and 100 mean
+  IssueValue status_quo;  // where the issue stands now (the disagreement point)
+  std::vector<IssuePosition> positions;  // at least two, one per actor
+  Origin origin;
+};
+
+// An actor's bargaining capability (issues.toml [[capability]]); any positive scale.
+struct ActorCapability {
+  std::string actor;
+  IssueValue capability;
+  Origin origin;
+};
+
+// Where an infrastructure node is drawn on a map (places.toml); no model computation reads it.
+struct Place {
+  std::string node;             // an infrastructure node id
+  double lon = 0.0, lat = 0.0;  // degrees
+  std::string note;             // what the position stands for, when not the node's own site
+  Provenance provenance;        // the file's [provenance]: usually an assumption, range in degrees
+  Origin origin;
+};
+
 struct ModelInfo {
   std::string name, region, description;
   Date from, to;
@@ -115,11 +292,22 @@ struct Model {
   std::vector<Event> events;  // in date order
   std::vector<Fact> facts;
   std::vector<Conflict> conflicts;
+  Infrastructure infrastructure;  // infrastructure.toml (optional file)
+  Ties ties;                      // ties.toml (optional file)
+  std::optional<SimulationSpec> simulation;  // model.toml [simulation] (optional)
+  std::vector<Parameter> parameters;         // model.toml [[parameter]]
+  std::vector<Scenario> scenarios;           // model.toml [[scenario]], in order
+  std::vector<Outcome> outcomes;             // model.toml [[outcome]], in date order
+  std::vector<ActorCapability> capabilities;  // issues.toml [[capability]] (optional file)
+  std::vector<Issue> issues;                  // issues.toml [[issue]], in file order
+  std::vector<Place> places;                  // places.toml (optional file)
   Codebook codebook;
 
+  const Parameter* find_parameter(std::string_view name) const;
   const Actor* find_actor(std::string_view id) const;
   const Source* find_source(std::string_view id) const;
   const Event* find_event(std::string_view id) const;
+  const Place* find_place(std::string_view node) const;
 };
 
 // Where a model's files are read from: a directory on disk or the copy built into the binary.

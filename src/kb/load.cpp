@@ -228,6 +228,11 @@ class Loader {
     load_events();
     load_facts();
     load_conflicts();
+    load_issues(files_, model_, out_);  // issues.toml, contested issues (kb/issues.cpp)
+    load_simulation(files_, model_, out_);  // model.toml's simulation set-up (kb/simulation.cpp)
+    load_infrastructure(files_, model_, out_);  // infrastructure.toml (kb/infrastructure.cpp)
+    load_ties(files_, model_, out_);            // ties.toml (kb/infrastructure.cpp)
+    load_places(files_, model_, out_);          // places.toml (kb/places.cpp)
     if (!out_.empty()) throw InputError(out_);
     std::stable_sort(model_.events.begin(), model_.events.end(),
                      [](const Event& a, const Event& b) { return a.date < b.date; });
@@ -261,7 +266,8 @@ class Loader {
   void load_info() {
     TomlFile file = read_toml(files_, "model.toml", "", out_);
     if (!file.ok) return;
-    Record r(file.root, file.label, out_, {"name", "region", "description", "period"});
+    Record r(file.root, file.label, out_, {"name", "region", "description", "period",
+                                           "simulation", "parameter", "scenario", "outcome"});
     model_.info.name = r.string("name");
     model_.info.region = r.string("region");
     model_.info.description = r.string("description", false);

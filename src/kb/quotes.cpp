@@ -54,6 +54,49 @@ QuoteReport check_quotes(const Model& model, const std::filesystem::path& source
   for (const Fact& f : model.facts) check(f.quote, f.origin, "quote");
   for (const Conflict& c : model.conflicts)
     for (const Claim& cl : c.claims) check(cl.quote, cl.origin, "quote");
+  // issues.toml: every number quoted from a source document.
+  auto check_value = [&](const IssueValue& v, const char* field) {
+    if (!v.provenance.quote.empty())
+      check({v.provenance.source, v.provenance.quote}, v.provenance.origin, field);
+  };
+  for (const ActorCapability& c : model.capabilities) check_value(c.capability, "capability");
+  for (const Issue& i : model.issues) {
+    check_value(i.status_quo, "status_quo");
+    for (const IssuePosition& p : i.positions) {
+      check_value(p.position, "position");
+      check_value(p.salience, "salience");
+    }
+  }
+  for (const Parameter& p : model.parameters)
+    if (!p.quote.empty()) check({p.source, p.quote}, p.origin, "quote");
+  for (const Scenario& sc : model.scenarios)
+    if (sc.quote) check(*sc.quote, sc.origin, "quote");
+  for (const Outcome& o : model.outcomes) check(o.quote, o.origin, "quote");
+  // Numbers of infrastructure.toml and ties.toml quoted from a source document.
+  // A "data" citation starts with the cited file's path under shared/ ("shared/data/..."): it
+  // must exist beside the source texts' folder (../shared/seeds → ../shared/data/...).
+  std::filesystem::path texts_dir = std::filesystem::absolute(sources_dir).lexically_normal();
+  if (texts_dir.filename().empty()) texts_dir = texts_dir.parent_path();  // a trailing slash
+  const std::filesystem::path shared_root = texts_dir.parent_path().parent_path();
+  auto check_provenance = [&](const Provenance& p) {
+    if (model.find_source(p.source)) check({p.source, p.quote}, p.origin, "quote");
+    if (p.source != "data") return;
+    const std::string file = p.citation.substr(0, p.citation.find_first_of(" ,;("));
+    if (file.rfind("shared/", 0) == 0 && !std::filesystem::exists(shared_root / file))
+      report.problems.add(p.origin.file, p.origin.line, "citation",
+                          fmt::format("cited file '{}' not found under {}", file,
+                                      shared_root.string()));
+  };
+  for (const InfraLink& l : model.infrastructure.links) {
+    check_provenance(l.provenance);
+    for (const LinkStatus& s : l.statuses) check_provenance(s.provenance);
+  }
+  for (const InfraFlow& f : model.infrastructure.flows) check_provenance(f.provenance);
+  for (const Tie& t : model.ties.ties) {
+    check_provenance(t.sensitivity.provenance);
+    if (t.substitution) check_provenance(t.substitution->provenance);
+    check_provenance(t.own_cost.provenance);
+  }
   return report;
 }
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Expected-utility benchmark: sphere (C++) against the plain-Python reference of the same
+# specification (eu_reference.py) on every scoreable DEU III issue; checks the forecasts agree to
+# 1e-9 and prints both times and their ratio. Builds nothing: uses the Release binary
+# (SPHERE=path/to/sphere, default build/sphere) and ../shared/data/bargaining.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+sphere="${SPHERE:-$root/build/sphere}"
+deu="${DEU:-$root/../shared/data/bargaining/deu3_dataset_deu_iii.tsv}"
+cd "$here"
+/usr/bin/python3 "$here/bench.py" "$sphere" "$deu"

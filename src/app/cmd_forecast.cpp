@@ -1,0 +1,234 @@
+// `sphere forecast`: Monte Carlo forecast of the model's scenarios, with monthly indicator
+// quantiles and drivers, to the terminal, JSON and SQLite.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/forecast.h"
+#include "store/store.h"
+
+namespace sphere::app {
+namespace {
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::uint32_t total) : total_(total), on_(isatty(STDERR_FILENO) != 0) {}
+  ~ProgressBar() {
+    if (on_ && drawn_) std::cerr << "\r\033[K" << std::flush;
+  }
+  void update(std::uint32_t done) {
+    if (!on_ || total_ == 0) return;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(static_cast<double>(done) / total_ * kWidth);
+    std::cerr << fmt::format("\r[{}{}] {:3d}% {}/{} runs", std::string(filled, '#'),
+                             std::string(kWidth - filled, ' '),
+                             static_cast<int>(100.0 * done / total_), done, total_)
+              << std::flush;
+    drawn_ = true;
+  }
+
+ private:
+  std::uint32_t total_;
+  bool on_, drawn_ = false;
+};
+
+nlohmann::json summary_json(const sim::Engine& engine, const sim::ForecastSummary& f) {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
+    const auto& s = engine.scenarios()[k];
+    const auto& p = f.scenarios[k];
+    scenarios.push_back({{"id", s.id}, {"name", s.name}, {"when", s.when}, {"runs", p.count},
+                         {"probability", p.p}, {"low95", p.low}, {"high95", p.high}});
+  }
+  nlohmann::json indicators = nlohmann::json::object();
+  for (std::size_t k = 0; k < f.indicators.size(); ++k) {
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& m : f.indicators[k])
+      series.push_back({{"month", m.month.to_string()}, {"mean", m.mean}, {"q025", m.q[0]},
+                        {"q25", m.q[1]}, {"q50", m.q[2]}, {"q75", m.q[3]}, {"q975", m.q[4]}});
+    indicators[engine.indicator_names()[k]] = series;
+  }
+  nlohmann::json drivers = nlohmann::json::object();
+  for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
+    nlohmann::json by = {{"all", f.driver_overall[i]}};
+    for (std::size_t k = 0; k < f.scenarios.size(); ++k)
+      by[engine.scenarios()[k].id] = f.driver_means[k][i];
+    drivers[engine.driver_names()[i]] = by;
+  }
+  nlohmann::json shocks = nlohmann::json::array();
+  for (const auto& s : engine.shocks()) shocks.push_back(s.text);
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [name, value] : engine.parameters()) params[name] = value;
+  return {{"seed", f.seed},
+          {"runs", f.runs},
+          {"start", engine.start().to_string()},
+          {"horizon", engine.horizon().to_string()},
+          {"shocks", shocks},
+          {"scenarios", scenarios},
+          {"indicators", indicators},
+          {"drivers_mean_per_run", drivers},
+          {"parameters", params}};
+}
+
+void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
+  std::cout << fmt::format("Forecast {} → {} · {} runs · seed {}{}\n\n",
+                           engine.start().to_string(), engine.horizon().to_string(), f.runs,
+                           f.seed, engine.shocks().empty() ? "" : " · with shocks");
+  Table scen({"scenario", "probability", "95% interval (Wilson)", "runs"});
+  for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
+    const auto& p = f.scenarios[k];
+    scen.add({engine.scenarios()[k].name, fmt::format("{:.3f}", p.p),
+              fmt::format("{:.3f} – {:.3f}", p.low, p.high), std::to_string(p.count)});
+  }
+  scen.print(std::cout);
+  std::cout << "\nIndicators: median [95% of runs]\n";
+  std::vector<std::string> header = {"month"};
+  for (const auto& n : engine.indicator_names()) header.push_back(n);
+  Table ind(header);
+  const int months = engine.months();
+  for (int t = 0; t < months; ++t) {
+    if (t % 12 != 11 && t != months - 1 && t != 0) continue;
+    std::vector<std::string> row = {f.indicators[0][t].month.to_string()};
+    for (const auto& series : f.indicators)
+      row.push_back(fmt::format("{:.2f} [{:.2f}, {:.2f}]", series[t].q[2], series[t].q[0],
+                                series[t].q[4]));
+    ind.add(row);
+  }
+  ind.print(std::cout);
+  std::cout << "\nDrivers: mean uses per run, by scenario reached\n";
+  std::vector<std::string> dh = {"driver", "all runs"};
+  for (const auto& s : engine.scenarios()) dh.push_back(s.id);
+  Table drv(dh);
+  for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
+    std::vector<std::string> row = {engine.driver_names()[i],
+                                    fmt::format("{:.2f}", f.driver_overall[i])};
+    for (std::size_t k = 0; k < f.scenarios.size(); ++k)
+      row.push_back(f.scenarios[k].count ? fmt::format("{:.2f}", f.driver_means[k][i]) : "–");
+    drv.add(row);
+  }
+  drv.print(std::cout);
+}
+
+}  // namespace
+
+Date parse_month_option(const std::string& text, const char* option) {
+  std::string why;
+  auto d = Date::parse(text, &why);
+  if (!d || d->precision() != Date::Precision::kMonth)
+    throw InputError("command line", 0, option,
+                     fmt::format("'{}' is not a month; expected YYYY-MM{}", text,
+                                 why.empty() ? "" : " (" + why + ")"));
+  return *d;
+}
+
+void add_engine_options(CLI::App& command, EngineCliOptions& o, bool with_runs) {
+  add_model_options(command, o.model);
+  if (with_runs)
+    command.add_option("--runs", o.runs, "Trajectories to simulate")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 100000000u));
+  command.add_option("--horizon", o.horizon, "Last simulated month, YYYY-MM (default: model's)");
+  command.add_option("--seed", o.seed, "Master seed; same seed, same numbers")->capture_default_str();
+  command.add_option("--threads", o.threads, "Worker threads (default: every core)")
+      ->check(CLI::Range(0, 1024));
+  command.add_option("--shock", o.shocks,
+                     "Imposed change, repeatable: event:RUS>AZE:173@2026-01 (an event), "
+                     "block:LINK@2026-03 or open:LINK@2027-01 (a gas link of infrastructure.toml)");
+}
+
+int thread_count(const EngineCliOptions& o) {
+  if (o.threads > 0) return o.threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+sim::Engine build_engine(const kb::Model& model, const EngineCliOptions& o) {
+  sim::EngineOptions eo;
+  if (!o.horizon.empty()) eo.horizon = parse_month_option(o.horizon, "--horizon");
+  eo.shocks = o.shocks;
+  return sim::Engine::build(model, eo);
+}
+
+// The monthly quantiles as CSV, one row per indicator and month.
+void print_csv(const sim::Engine& engine, const sim::ForecastSummary& f) {
+  std::cout << "indicator,month,mean,q025,q25,q50,q75,q975\n";
+  for (std::size_t k = 0; k < f.indicators.size(); ++k)
+    for (const auto& m : f.indicators[k])
+      std::cout << fmt::format("{},{},{},{},{},{},{},{}\n", engine.indicator_names()[k],
+                               m.month.to_string(), m.mean, m.q[0], m.q[1], m.q[2], m.q[3], m.q[4]);
+}
+
+int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
+                 const std::string& command_line, bool json, bool csv) {
+  // Everything that can be wrong with the input is checked before the database is touched.
+  const sim::Engine engine = build_engine(model, o);
+  std::unique_ptr<store::ForecastWriter> writer;
+  if (!db.empty())
+    writer = std::make_unique<store::ForecastWriter>(
+        db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
+  ProgressBar bar(o.runs);
+  const sim::ForecastSummary f = sim::run_ensemble(
+      engine, {o.seed, o.runs, thread_count(o), 512},
+      [&](std::span<const sim::RunOutcome> runs) {
+        if (writer) writer->add_runs(runs);
+      },
+      [&](std::uint32_t done) { bar.update(done); });
+  if (writer) writer->commit(f);
+  if (csv) {
+    print_csv(engine, f);
+  } else if (json) {
+    nlohmann::json j = summary_json(engine, f);
+    j["model"] = model.location;
+    if (writer) j["db"] = {{"file", db}, {"forecast_id", writer->forecast_id()}};
+    print_json(std::cout, j);
+  } else {
+    print_summary(engine, f);
+    if (writer)
+      std::cout << fmt::format("\nWritten to {} (forecast id {}).\n", db, writer->forecast_id());
+  }
+  return kExitOk;
+}
+
+nlohmann::json default_forecast(const kb::Model& model, bool print) {
+  const EngineCliOptions o;
+  const sim::Engine engine = build_engine(model, o);
+  ProgressBar bar(o.runs);
+  const sim::ForecastSummary f = sim::run_ensemble(
+      engine, {o.seed, o.runs, thread_count(o), 512}, {},
+      [&](std::uint32_t done) { bar.update(done); });
+  if (print) print_summary(engine, f);
+  return summary_json(engine, f);
+}
+
+void add_forecast_command(CLI::App& app, Action& action) {
+  struct Options {
+    EngineCliOptions engine;
+    std::string db;
+    bool csv = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "forecast", "Monte Carlo forecast of the model's scenarios at the horizon, with 95% "
+                  "intervals, monthly indicator quantiles and drivers");
+  add_engine_options(*cmd, opts->engine);
+  cmd->add_option("--db", opts->db, "Also write runs and summaries to this SQLite file");
+  cmd->add_flag("--csv", opts->csv, "Print the monthly indicator quantiles as CSV");
+  cmd->callback([opts, &action, cmd] {
+    if (opts->csv && opts->engine.model.json)
+      throw CLI::ValidationError("--csv", "choose one of --csv and --json");
+    action = [opts, cmd] {
+      const kb::Model model = load_model(opts->engine.model);
+      std::string line = "sphere forecast";
+      for (const auto& arg : cmd->remaining()) line += " " + arg;
+      line += fmt::format(" --runs {} --seed {}", opts->engine.runs, opts->engine.seed);
+      return run_forecast(model, opts->engine, opts->db, line, opts->engine.model.json, opts->csv);
+    };
+  });
+}
+
+}  // namespace sphere::app

@@ -1,0 +1,370 @@
+// `sphere network`: what reaches each destination before and after a disruption or a new link;
+// `network contingency` (N-k sweeps), `network n1` (the EU N-1 indicator), `network links`.
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "network/network.h"
+
+namespace sphere::app {
+namespace {
+
+struct WhatIfOptions {
+  ModelOptions model;
+  int year = 2025;
+  std::string carrier = "gas";
+  std::vector<std::string> cut, block, open;
+};
+
+// "LINK@YYYY-MM" → (link, date).
+std::pair<std::string, Date> parse_open(const std::string& text) {
+  const auto at = text.rfind('@');
+  if (at == std::string::npos || at == 0)
+    throw CLI::ValidationError("--open", fmt::format("'{}': expected LINK@YYYY-MM", text));
+  std::string why;
+  auto date = Date::parse(text.substr(at + 1), &why);
+  if (!date) throw CLI::ValidationError("--open", fmt::format("'{}': {}", text, why));
+  return {text.substr(0, at), *date};
+}
+
+network::Scenario scenario_of(const WhatIfOptions& o) {
+  network::Scenario s;
+  s.year = o.year;
+  s.carrier = o.carrier;
+  s.cut = o.cut;
+  s.blocked = o.block;
+  for (const auto& text : o.open) s.opened.push_back(parse_open(text));
+  return s;
+}
+
+void add_scenario_options(CLI::App& cmd, WhatIfOptions& o) {
+  cmd.add_option("--year", o.year, "Year whose link states, supplies and demands are used")
+      ->capture_default_str();
+  cmd.add_option("--carrier", o.carrier, "gas, oil or freight")->capture_default_str();
+}
+
+std::string signed_number(std::int64_t v) { return v > 0 ? fmt::format("+{}", v) : std::to_string(v); }
+
+nlohmann::json to_json(const network::Outcome& o) {
+  nlohmann::json j;
+  j["unit"] = o.unit;
+  j["delivered"] = o.delivered;
+  j["demand"] = o.demand;
+  for (const auto& d : o.destinations)
+    j["destinations"].push_back({{"node", d.node}, {"country", d.country}, {"demand", d.target},
+                                 {"delivered", d.volume}});
+  for (const auto& s : o.supplies)
+    j["supplies"].push_back({{"node", s.node}, {"country", s.country}, {"supply", s.target},
+                             {"sent", s.volume}});
+  for (const auto& l : o.links)
+    j["links"].push_back({{"link", l.link}, {"capacity", l.capacity}, {"flow", l.flow},
+                          {"saturated", l.saturated}});
+  j["bottlenecks"] = o.bottlenecks;
+  for (const auto& c : o.countries)
+    j["countries"].push_back({{"country", c.country}, {"delivered", c.delivered},
+                              {"supplied", c.supplied}, {"transit", c.transit}});
+  return j;
+}
+
+// Each country's volumes before and after, as changes.
+nlohmann::json country_changes(const network::Outcome& before, const network::Outcome& after) {
+  std::map<std::string, std::pair<network::CountryVolume, network::CountryVolume>> all;
+  for (const auto& c : before.countries) all[c.country].first = c;
+  for (const auto& c : after.countries) all[c.country].second = c;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [code, v] : all)
+    out.push_back({{"country", code},
+                   {"delivered", v.second.delivered - v.first.delivered},
+                   {"supplied", v.second.supplied - v.first.supplied},
+                   {"transit", v.second.transit - v.first.transit}});
+  return out;
+}
+
+void print_what_if(const kb::Infrastructure& infra, const network::Scenario& s,
+                   const network::Outcome& before, const network::Outcome& after, bool changed) {
+  std::cout << fmt::format("{} network, {} (links as at the end of the year; {})\n", s.carrier,
+                           s.year, before.unit);
+  std::vector<std::string> header = {"destination", "country", "demand", "before"};
+  if (changed) header.insert(header.end(), {"after", "change"});
+  Table dest(header);
+  auto row = [&](std::vector<std::string> cells, std::int64_t after, std::int64_t before_volume) {
+    if (changed) cells.insert(cells.end(), {std::to_string(after), signed_number(after - before_volume)});
+    dest.add(std::move(cells));
+  };
+  for (std::size_t i = 0; i < before.destinations.size(); ++i) {
+    const auto& b = before.destinations[i];
+    row({b.node, b.country, std::to_string(b.target), std::to_string(b.volume)},
+        after.destinations[i].volume, b.volume);
+  }
+  row({"total", "", std::to_string(before.demand), std::to_string(before.delivered)},
+      after.delivered, before.delivered);
+  dest.print(std::cout);
+  std::cout << "\nSaturated links" << (changed ? " (after)" : "") << ": ";
+  std::string saturated;
+  for (const auto& l : after.links)
+    if (l.saturated) saturated += (saturated.empty() ? "" : ", ") + fmt::format("{} ({})", l.link, l.capacity);
+  std::cout << (saturated.empty() ? "none" : saturated) << "\n";
+  std::string cut;
+  for (const auto& id : after.bottlenecks) cut += (cut.empty() ? "" : ", ") + id;
+  std::cout << "Minimum cut (the bottleneck)" << (changed ? " (after)" : "") << ": "
+            << (cut.empty() ? "supply or demand, not a link" : cut) << "\n";
+  if (!changed) return;
+  std::cout << "\nWhat the change does to each country (" << before.unit << "):\n";
+  Table countries({"country", "delivered to it", "sent from it", "carried into it"});
+  for (const auto& c : country_changes(before, after)) {
+    if (c["delivered"] == 0 && c["supplied"] == 0 && c["transit"] == 0) continue;
+    countries.add({c["country"], signed_number(c["delivered"]), signed_number(c["supplied"]),
+                   signed_number(c["transit"])});
+  }
+  countries.print(std::cout);
+  for (const auto& [id, from] : s.opened)
+    if (network::capacity_at(*infra.find_link(id), s) == 0)
+      std::cout << fmt::format("note: {} opens {} — after the end of {}, so it does not count\n",
+                               id, from.to_string(), s.year);
+}
+
+void add_what_if(CLI::App& cmd, Action& action) {
+  auto o = std::make_shared<WhatIfOptions>();
+  add_model_options(cmd, o->model);
+  add_scenario_options(cmd, *o);
+  cmd.add_option("--cut", o->cut, "Close this link (repeatable; `sphere network links` lists them)");
+  cmd.add_option("--block-country", o->block,
+                 "Close every link that crosses this country (repeatable; e.g. GEO, RUS, IRN)");
+  cmd.add_option("--open", o->open,
+                 "Operate this link from this month, e.g. rasht-astara@2028-01 (repeatable)");
+  cmd.callback([o, &cmd, &action] {
+    if (cmd.get_subcommands().size() > 0) return;  // a sub-command sets the action
+    auto scenario = scenario_of(*o);
+    action = [o, scenario] {
+      kb::Model model = load_model(o->model);
+      network::Scenario base;
+      base.year = scenario.year;
+      base.carrier = scenario.carrier;
+      network::validate(model.infrastructure, scenario);
+      const auto before = network::solve(model.infrastructure, base);
+      const auto after = network::solve(model.infrastructure, scenario);
+      const bool changed = !scenario.cut.empty() || !scenario.blocked.empty() || !scenario.opened.empty();
+      if (o->model.json) {
+        nlohmann::json j;
+        j["carrier"] = scenario.carrier;
+        j["year"] = scenario.year;
+        j["cut"] = scenario.cut;
+        j["blocked"] = scenario.blocked;
+        for (const auto& [id, d] : scenario.opened) j["opened"].push_back({{"link", id}, {"from", d.to_string()}});
+        j["before"] = to_json(before);
+        j["after"] = to_json(after);
+        j["changes_by_country"] = country_changes(before, after);
+        print_json(std::cout, j);
+        return kExitOk;
+      }
+      print_what_if(model.infrastructure, scenario, before, after, changed);
+      return kExitOk;
+    };
+  });
+}
+
+std::string element_names(const std::vector<network::Element>& elements, const network::Failure& f) {
+  std::string out;
+  for (int e : f.elements) out += (out.empty() ? "" : " + ") + elements[e].name;
+  return out;
+}
+
+void add_contingency(CLI::App& parent, Action& action) {
+  struct Options {
+    WhatIfOptions what_if;
+    int k = 1;
+    int threads = 0;
+    std::size_t top = 20;
+    std::string dimacs;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = parent.add_subcommand(
+      "contingency", "Rank every single, double or triple link failure by lost delivery (N-k)");
+  add_model_options(*cmd, o->what_if.model);
+  add_scenario_options(*cmd, o->what_if);
+  cmd->add_option("--k", o->k, "How many links fail together: 1, 2 or 3")
+      ->check(CLI::Range(1, 3))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Worker threads (default: every core); results do not depend on it");
+  cmd->add_option("--top", o->top, "How many of the worst failures to list")->capture_default_str();
+  cmd->add_option("--dimacs", o->dimacs,
+                  "Sweep a DIMACS max-flow file (p max / n s / n t / a lines; each arc is a link) "
+                  "instead of the model")
+      ->check(CLI::ExistingFile);
+  cmd->callback([o, &action] {
+    action = [o] {
+      network::Graph graph;
+      int source = 0, sink = 0;
+      std::vector<network::Element> elements;
+      std::string unit = "units";
+      if (!o->dimacs.empty()) {
+        std::ifstream in(o->dimacs, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        network::Problem p = network::read_dimacs(text.str(), o->dimacs);
+        graph = std::move(p.graph);
+        source = p.source;
+        sink = p.sink;
+        for (std::size_t a = 0; a < graph.arcs.size(); ++a)
+          elements.push_back({fmt::format("arc{}", a + 1), {static_cast<int>(a)}});
+      } else {
+        kb::Model model = load_model(o->what_if.model);
+        auto scenario = scenario_of(o->what_if);
+        network::validate(model.infrastructure, scenario);
+        network::FlowNetwork net = network::build(model.infrastructure, scenario);
+        graph = std::move(net.graph);
+        source = net.source;
+        sink = net.sink;
+        elements = std::move(net.elements);
+        unit = scenario.carrier == "gas" ? "mcm/d" : scenario.carrier == "oil" ? "kb/d" : "kt/y";
+      }
+      network::ContingencyOptions options;
+      options.k = o->k;
+      options.threads = o->threads > 0 ? o->threads
+                                       : std::max(1u, std::thread::hardware_concurrency());
+      options.top = o->top;
+      const auto start = std::chrono::steady_clock::now();
+      const std::clock_t cpu_start = std::clock();  // processor time of every thread
+      auto r = network::contingency(graph, source, sink, elements, options);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+      if (o->what_if.model.json) {
+        nlohmann::json j;
+        j["k"] = options.k;
+        j["threads"] = options.threads;
+        j["seconds"] = seconds;
+        j["cpu_seconds"] = cpu_seconds;
+        j["elements"] = elements.size();
+        j["base"] = r.base;
+        j["unit"] = unit;
+        j["scenarios"] = r.scenarios;
+        j["solved"] = r.solved;
+        j["with_loss"] = r.with_loss;
+        j["worst"] = nlohmann::json::array();
+        for (const auto& f : r.worst) {
+          nlohmann::json names = nlohmann::json::array();
+          for (int e : f.elements) names.push_back(elements[e].name);
+          j["worst"].push_back({{"failed", names}, {"delivered", f.value}, {"lost", f.lost}});
+        }
+        print_json(std::cout, j);
+        return kExitOk;
+      }
+      std::cout << fmt::format(
+          "N-{}: {} combinations of {} links; {} lose delivery (base {} {}); {} max-flows solved, "
+          "the rest exact by pruning; {} threads, {:.3f} s\n",
+          options.k, r.scenarios, elements.size(), r.with_loss, r.base, unit, r.solved,
+          options.threads, seconds);
+      Table t({"rank", "failed", "delivered", "lost", "lost %"});
+      int rank = 0;
+      for (const auto& f : r.worst)
+        t.add({std::to_string(++rank), element_names(elements, f), std::to_string(f.value),
+               std::to_string(f.lost),
+               r.base > 0 ? fmt::format("{:.1f}", 100.0 * static_cast<double>(f.lost) / static_cast<double>(r.base)) : "-"});
+      t.print(std::cout);
+      return kExitOk;
+    };
+  });
+}
+
+void add_n1(CLI::App& parent, Action& action) {
+  struct Options {
+    ModelOptions model;
+    std::string area = "GEO";
+    int year = 2025;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = parent.add_subcommand(
+      "n1", "The EU N-1 indicator (Reg. (EU) 2017/1938, Annex II) for a country's gas supply, "
+            "and a network-aware N-1");
+  add_model_options(*cmd, o->model);
+  cmd->add_option("--area", o->area, "Country code of the calculated area")->capture_default_str();
+  cmd->add_option("--year", o->year, "Year")->capture_default_str();
+  cmd->callback([o, &action] {
+    action = [o] {
+      kb::Model model = load_model(o->model);
+      const auto r = network::n_minus_1(model.infrastructure, o->area, o->year);
+      if (o->model.json) {
+        print_json(std::cout, {{"area", r.area}, {"year", o->year}, {"unit", "mcm/d"},
+                               {"Dmax", r.dmax}, {"EPm", r.epm}, {"Pm", r.pm}, {"Sm", r.sm},
+                               {"LNGm", r.lngm}, {"Im", r.im}, {"largest", r.largest},
+                               {"n1_percent", r.formula}, {"reachable", r.reachable},
+                               {"reachable_n1", r.reachable_n1}, {"worst_link", r.worst},
+                               {"network_n1_percent", r.network}});
+        return kExitOk;
+      }
+      std::cout << fmt::format(
+          "N-1 for {} in {} (mcm/d)\n"
+          "  Dmax {}  EPm {}  Pm {}  Sm {}  LNGm {}  Im {} ({})\n"
+          "  N-1 = (EPm + Pm + Sm + LNGm - Im) / Dmax = {:.0f} %  (standard: >= 100 %)\n"
+          "  network-aware: max-flow into {} is {} with every link, {} without {} = {:.0f} % of "
+          "Dmax\n",
+          r.area, o->year, r.dmax, r.epm, r.pm, r.sm, r.lngm, r.im, r.largest, r.formula, r.area,
+          r.reachable, r.reachable_n1, r.worst.empty() ? "any single link" : r.worst, r.network);
+      return kExitOk;
+    };
+  });
+}
+
+void add_links(CLI::App& parent, Action& action) {
+  auto o = std::make_shared<WhatIfOptions>();
+  o->carrier = "";
+  CLI::App* cmd = parent.add_subcommand("links", "Every link with its capacity and status in a year");
+  add_model_options(*cmd, o->model);
+  cmd->add_option("--year", o->year, "Year")->capture_default_str();
+  cmd->add_option("--carrier", o->carrier, "Only gas, oil or freight");
+  cmd->callback([o, &action] {
+    action = [o] {
+      kb::Model model = load_model(o->model);
+      nlohmann::json out = nlohmann::json::array();
+      Table t({"link", "carrier", "from", "to", "countries", "capacity", "now", "status"});
+      for (const auto& l : model.infrastructure.links) {
+        if (!o->carrier.empty() && l.carrier != o->carrier) continue;
+        network::Scenario s;
+        s.year = o->year;
+        s.carrier = l.carrier;
+        std::string status;
+        for (const auto& st : l.statuses)
+          if (!(Date{o->year, 12, 0} < st.from)) status = st.status + " since " + st.from.to_string();
+        if (status.empty() && !l.statuses.empty()) status = "not yet (" + l.statuses.front().status + ")";
+        const auto now = network::capacity_at(l, s);
+        std::string countries;
+        for (const auto& c : l.countries) countries += (countries.empty() ? "" : ",") + c;
+        t.add({l.id, l.carrier, l.from, l.to, countries, fmt::format("{} {}", l.capacity, l.unit),
+               std::to_string(now), status});
+        out.push_back({{"id", l.id}, {"name", l.name}, {"carrier", l.carrier}, {"from", l.from},
+                       {"to", l.to}, {"countries", l.countries}, {"capacity", l.capacity},
+                       {"unit", l.unit}, {"capacity_now", now}, {"status", status},
+                       {"source", l.provenance.source},
+                       {"citation", l.provenance.source == "assumption" ? l.provenance.rationale
+                                    : l.provenance.citation.empty() ? l.provenance.quote
+                                                                     : l.provenance.citation}});
+      }
+      if (o->model.json) print_json(std::cout, out);
+      else t.print(std::cout);
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace
+
+void add_network_command(CLI::App& app, Action& action) {
+  CLI::App* cmd = app.add_subcommand(
+      "network",
+      "What reaches each destination before and after cutting links, blocking countries or "
+      "opening new links; sub-commands: contingency, n1, links");
+  cmd->require_subcommand(0, 1);
+  add_contingency(*cmd, action);
+  add_n1(*cmd, action);
+  add_links(*cmd, action);
+  add_what_if(*cmd, action);
+}
+
+}  // namespace sphere::app

@@ -1,0 +1,463 @@
+// `sphere report`: one self-contained HTML file with the timeline, dyadic series, leverage,
+// the infrastructure map with a what-if, the scenario forecast with fan charts, the sensitivity
+// tornado and the bargaining outcomes. Each section is filled from the layer that computes it;
+// a section whose layer is not built says so in the report.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "app/app.h"
+#include "bargain/bargain.h"
+#include "events/events.h"
+#include "leverage/leverage.h"
+#include "network/network.h"
+#include "report/report.h"
+#include "sim/sim.h"
+
+namespace sphere::app {
+namespace {
+
+std::string year_label_of(int month_index) {
+  return fmt::format("{}-{:02d}", month_index / 12, month_index % 12 + 1);
+}
+
+double fractional_year(const Date& d) {
+  return d.year + (d.month == 0 ? 0.5 : (d.month - 1 + (d.day == 0 ? 0.5 : (d.day - 0.5) / 31.0)) / 12.0);
+}
+
+report::Timeline timeline_of(const kb::Model& model) {
+  std::map<std::string, std::string> topic;
+  for (const auto& c : model.conflicts) topic[c.id] = c.topic;
+  auto disputed = conflicts_by_event(model);
+  report::Timeline t;
+  for (const auto& e : model.events) {
+    report::TimelineRow r;
+    r.id = e.id;
+    r.date = e.date.to_string();
+    r.when = fractional_year(e.date);
+    r.actor1 = e.actor1;
+    r.actor2 = e.actor2;
+    r.cameo = e.cameo;
+    if (const auto* code = model.codebook.find(e.cameo)) r.what = code->description;
+    r.goldstein = e.goldstein;
+    r.summary = e.summary;
+    for (const auto& q : e.quotes) r.sources.push_back(q.source);
+    for (const auto& c : disputed[e.id]) r.disputes.push_back(topic[c]);
+    t.rows.push_back(std::move(r));
+  }
+  return t;
+}
+
+// The series of one dyad (actors rolled up to their states), by month when it spans at most
+// six years, else by year.
+report::DyadPanel dyad_panel(const kb::Model& model, const std::string& a, const std::string& b) {
+  events::SeriesBuilder builder;
+  events::feed_model_events(model, events::QuadScheme::gdelt(), true, builder);
+  report::DyadPanel panel;
+  panel.a = a;
+  panel.b = b;
+  const auto span = builder.span(a, b);
+  if (!span) {
+    panel.note = fmt::format("No event between {} and {} is dated to a month.", a, b);
+    return panel;
+  }
+  const auto ab = builder.series(a, b, span->first, span->second);
+  const auto ba = builder.series(b, a, span->first, span->second);
+  const bool yearly = span->second - span->first > 72;
+  std::map<double, std::array<double, 4>> bins;  // x -> goldstein ab, ba, events ab, ba
+  const int first_year = span->first / 12, last_year = span->second / 12;
+  if (yearly)
+    for (int y = first_year; y <= last_year; ++y) bins[y + 0.5] = {};
+  auto add = [&](const events::DyadSeries& s, int offset) {
+    for (const auto& m : s.months) {
+      const double x = yearly ? (m.month / 12) + 0.5 : m.month / 12 + (m.month % 12 + 0.5) / 12.0;
+      auto& bin = bins[x];
+      bin[offset] += m.goldstein;
+      bin[offset + 2] += m.events;
+    }
+  };
+  add(ab, 0);
+  add(ba, 1);
+  report::LineChart goldstein, counts;
+  const std::string per = yearly ? "year" : "month";
+  goldstein.title = fmt::format("Goldstein sum per {}", per);
+  goldstein.y_label = "Goldstein sum";
+  counts.title = fmt::format("Events per {}", per);
+  counts.y_label = "events";
+  goldstein.lines = {{a + " → " + b, {}}, {b + " → " + a, {}}};
+  counts.lines = goldstein.lines;
+  for (const auto& [x, v] : bins) {
+    goldstein.x.push_back(x);
+    counts.x.push_back(x);
+    for (int k = 0; k < 2; ++k) {
+      goldstein.lines[k].y.push_back(v[k]);
+      counts.lines[k].y.push_back(v[k + 2]);
+    }
+  }
+  goldstein.bars = counts.bars = true;
+  panel.charts = {goldstein, counts};
+  int year_only = 0;
+  for (const auto& [y, cell] : builder.year_only(a, b)) year_only += cell.events;
+  for (const auto& [y, cell] : builder.year_only(b, a)) year_only += cell.events;
+  panel.note = fmt::format(
+      "Events of the model's log between {} and {} (persons and organisations counted with their "
+      "state), {} to {}, CAMEO QuadClass by the GDELT scheme.{}",
+      a, b, year_label_of(span->first), year_label_of(span->second),
+      year_only ? fmt::format(" {} events dated to a year only are not in the series.", year_only)
+                : "");
+  return panel;
+}
+
+// The link's status and capacity at the end of `year`.
+std::pair<std::string, double> state_at(const kb::InfraLink& link, int year) {
+  std::string status = "operating";
+  double capacity = static_cast<double>(link.capacity);
+  for (const auto& s : link.statuses) {
+    if (s.from.year > year) break;
+    status = s.status;
+    if (s.capacity) capacity = static_cast<double>(*s.capacity);
+  }
+  return {status, capacity};
+}
+
+report::MapData map_of(const kb::Model& model, const std::vector<std::string>& cut, int year) {
+  const auto& infra = model.infrastructure;
+  report::MapData m;
+  for (const auto& n : infra.nodes) {
+    report::MapNode node{n.id, n.name, n.kind, n.country};
+    if (const auto* p = model.find_place(n.id)) {
+      node.lon = p->lon;
+      node.lat = p->lat;
+      node.placed = true;
+    }
+    m.nodes.push_back(node);
+  }
+  std::map<std::string, double> flow;
+  for (const std::string carrier : {"gas", "oil", "freight"}) {
+    network::Scenario base;
+    base.year = year;
+    base.carrier = carrier;
+    network::Scenario what_if = base;
+    for (const auto& id : cut)
+      if (const auto* l = infra.find_link(id); l && l->carrier == carrier) what_if.cut.push_back(id);
+    const auto before = network::solve(infra, base);
+    if (before.demand == 0 && before.links.empty()) continue;
+    const auto after = what_if.cut.empty() ? before : network::solve(infra, what_if);
+    for (const auto& lv : after.links) flow[lv.link] = static_cast<double>(lv.flow);
+    if (what_if.cut.empty())
+      m.notes.push_back(fmt::format("{}: {} of {} {} demanded is delivered in {}.", carrier,
+                                    before.delivered, before.demand, before.unit, year));
+    else
+      m.notes.push_back(fmt::format(
+          "{}: cutting {} changes what is delivered from {} to {} {} (of {} demanded); "
+          "bottlenecks after the cut: {}.",
+          carrier, fmt::join(what_if.cut, ", "), before.delivered, after.delivered, after.unit,
+          after.demand, after.bottlenecks.empty() ? "none" : fmt::format("{}", fmt::join(after.bottlenecks, ", "))));
+  }
+  for (const auto& l : infra.links) {
+    report::MapLink link;
+    link.id = l.id;
+    link.name = l.name;
+    link.kind = l.kind;
+    link.carrier = l.carrier;
+    link.from = l.from;
+    link.to = l.to;
+    std::tie(link.status, link.capacity) = state_at(l, year);
+    link.unit = l.unit;
+    if (flow.contains(l.id)) link.flow = flow[l.id];
+    link.cut = std::find(cut.begin(), cut.end(), l.id) != cut.end();
+    m.links.push_back(link);
+  }
+  m.caption = cut.empty()
+                  ? fmt::format("The network at the end of {}, flows routed to meet demand (max-flow "
+                                "at least hops).", year)
+                  : fmt::format("What-if at the end of {}: {} cut; flows re-routed.", year,
+                                fmt::join(cut, ", "));
+  if (!model.places.empty())
+    m.notes.push_back(fmt::format("Node positions: places.toml ({}; ±{}°).",
+                                  model.places.front().provenance.source,
+                                  format_number(model.places.front().provenance.range_high)));
+  return m;
+}
+
+std::uint32_t threads_of(int threads) {
+  return threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
+report::Forecast forecast_of(const kb::Model& model, const ReportOptions& o,
+                             const sim::Engine& engine) {
+  sim::EnsembleOptions eo;
+  eo.seed = o.seed;
+  eo.runs = o.runs;
+  eo.threads = static_cast<int>(threads_of(o.threads));
+  const auto summary = sim::run_ensemble(engine, eo);
+  report::Forecast f;
+  f.caption = fmt::format("{} trajectories (seed {}) from {} to {}; 95% Wilson intervals. "
+                          "Bands: 50% and 95% of the trajectories in each month.",
+                          summary.runs, summary.seed, engine.start().to_string(),
+                          engine.horizon().to_string());
+  for (std::size_t i = 0; i < engine.scenarios().size(); ++i) {
+    const auto& s = engine.scenarios()[i];
+    const auto& p = summary.scenarios[i];
+    f.scenarios.push_back({s.id, s.name, p.p, p.low, p.high});
+  }
+  (void)model;
+  for (std::size_t k = 0; k < summary.indicators.size(); ++k) {
+    report::Fan fan;
+    fan.title = engine.indicator_names()[k];
+    for (const auto& mq : summary.indicators[k]) {
+      fan.x.push_back(fractional_year(mq.month));
+      for (int q = 0; q < 5; ++q) fan.q[q].push_back(mq.q[q]);
+    }
+    f.fans.push_back(std::move(fan));
+  }
+  return f;
+}
+
+// One-at-a-time swings: each parameter at its low and high value, the others at model.toml's,
+// on the same seed (common random numbers), measuring the first scenario's probability.
+report::Tornado tornado_of(const kb::Model& model, const ReportOptions& o,
+                           const sim::Engine& base_engine) {
+  sim::EnsembleOptions eo;
+  eo.seed = o.seed;
+  eo.runs = o.sensitivity_runs;
+  eo.threads = static_cast<int>(threads_of(o.threads));
+  const auto& target = base_engine.scenarios().front();
+  auto probability = [&](const sim::EngineOptions& options) {
+    const auto engine = sim::Engine::build(model, options);
+    return sim::run_ensemble(engine, eo).scenarios.front().p;
+  };
+  report::Tornado t;
+  t.title = fmt::format("What moves P({})", target.name);
+  t.output = fmt::format("P({}) with one parameter at a time at the ends of its range, {} "
+                         "trajectories each, seed {}; the rest at their model.toml values.",
+                         target.id, o.sensitivity_runs, o.seed);
+  t.base = probability({});
+  for (const auto& p : model.parameters) {
+    if (!(p.high > p.low)) continue;
+    sim::EngineOptions low, high;
+    low.overrides[p.name] = p.low;
+    high.overrides[p.name] = p.high;
+    t.bars.push_back({p.name, probability(low), probability(high),
+                      fmt::format("{} … {} {}", format_number(p.low), format_number(p.high), p.unit)});
+  }
+  std::stable_sort(t.bars.begin(), t.bars.end(), [](const auto& a, const auto& b) {
+    return std::abs(a.at_high - a.at_low) > std::abs(b.at_high - b.at_low);
+  });
+  if (t.bars.size() > 15) t.bars.resize(15);
+  return t;
+}
+
+report::Bargaining bargaining_of(const kb::Model& model) {
+  report::Bargaining b;
+  for (const auto& issue : model.issues) {
+    report::IssueOutcome out;
+    out.id = issue.id;
+    out.title = issue.title;
+    out.low = issue.low;
+    out.high = issue.high;
+    out.status_quo = issue.status_quo.value;
+    const auto players = bargain::players(model, issue);
+    for (const auto& p : players) out.stands.push_back({p.id, p.position, p.salience});
+    out.outcomes.push_back({"compromise", bargain::compromise(players)});
+    const auto nash = bargain::nash_bargaining(players, issue.status_quo.value);
+    out.outcomes.push_back({nash.agreement ? "Nash" : "Nash (no deal)", nash.outcome});
+    out.outcomes.push_back({"expected utility", bargain::expected_utility(players, {}).forecast()});
+    b.issues.push_back(std::move(out));
+  }
+  return b;
+}
+
+// One heatmap per channel (rows: i, who can cut; columns: j, who depends), the latest year of
+// each tie, and one of the totals over channels.
+std::vector<report::Heatmap> leverage_of(const kb::Model& model) {
+  const auto cells = leverage::matrix(model, {});
+  std::map<std::string, std::map<std::pair<std::string, std::string>, const leverage::Cell*>> latest;
+  std::set<std::string> rows, cols;
+  for (const auto& c : cells) {
+    auto& slot = latest[c.channel][{c.from, c.to}];
+    if (!slot || c.year >= slot->year) slot = &c;
+  }
+  std::vector<leverage::Cell> kept;
+  for (const auto& [channel, by_pair] : latest)
+    for (const auto& [pair, cell] : by_pair) {
+      kept.push_back(*cell);
+      rows.insert(pair.first);
+      cols.insert(pair.second);
+    }
+  std::vector<report::Heatmap> maps;
+  auto heatmap = [&](const std::string& title, const std::string& note) {
+    report::Heatmap h;
+    h.title = title;
+    h.note = note;
+    h.rows.assign(rows.begin(), rows.end());
+    h.cols.assign(cols.begin(), cols.end());
+    h.values.assign(h.rows.size(), std::vector<double>(h.cols.size(), std::nan("")));
+    h.low = -1;
+    h.high = 1;
+    return h;
+  };
+  auto index = [](const std::vector<std::string>& v, const std::string& id) {
+    return static_cast<std::size_t>(std::find(v.begin(), v.end(), id) - v.begin());
+  };
+  for (const auto& [channel, by_pair] : latest) {
+    auto h = heatmap(channel, "leverage = vulnerability − own cost");
+    for (const auto& [pair, cell] : by_pair)
+      h.values[index(h.rows, pair.first)][index(h.cols, pair.second)] = cell->leverage;
+    maps.push_back(std::move(h));
+  }
+  auto total = heatmap("all channels", "sum over channels");
+  for (const auto& t : leverage::totals(kept))
+    total.values[index(total.rows, t.from)][index(total.cols, t.to)] = t.leverage;
+  double most = 1;
+  for (const auto& t : leverage::totals(kept)) most = std::max(most, std::abs(t.leverage));
+  total.low = -most;
+  total.high = most;
+  maps.insert(maps.begin(), std::move(total));
+  return maps;
+}
+
+template <class T, class F>
+report::Part<T> attempt(F make) {
+  report::Part<T> part;
+  try {
+    part.data = make();
+  } catch (const InputError& e) {
+    part.missing = "the model cannot run it: " + e.diagnostics().to_string();
+  } catch (const std::exception& e) {
+    part.missing = std::string("it failed: ") + e.what();
+  }
+  return part;
+}
+
+}  // namespace
+
+static report::Report build_report(const kb::Model& model, const ReportOptions& o) {
+  report::Report r;
+  r.title = "Sphere · " + model.info.name;
+  r.subtitle = fmt::format("{} · {} · model {}", model.info.region, model.info.description.empty()
+                                                                       ? "report"
+                                                                       : model.info.description,
+                           model.location);
+  r.summary.push_back(fmt::format("{} sources · {} actors · {} events · {} facts · {} disagreements "
+                                  "between sources",
+                                  model.sources.size(), model.actors.size(), model.events.size(),
+                                  model.facts.size(), model.conflicts.size()));
+  r.timeline.data = timeline_of(model);
+  r.dyads = attempt<std::vector<report::DyadPanel>>([&] {
+    std::vector<report::DyadPanel> panels;
+    for (const auto& [a, b] : o.dyads) panels.push_back(dyad_panel(model, a, b));
+    return panels;
+  });
+  if (model.ties.ties.empty()) r.leverage.missing = "the model has no ties.toml.";
+  else r.leverage = attempt<std::vector<report::Heatmap>>([&] { return leverage_of(model); });
+  if (model.infrastructure.links.empty())
+    r.map.missing = "the model has no infrastructure.toml.";
+  else
+    r.map = attempt<report::MapData>([&] { return map_of(model, o.cut, o.year); });
+  if (!model.simulation) {
+    r.forecast.missing = r.tornado.missing = "the model has no [simulation] in model.toml.";
+  } else {
+    std::optional<sim::Engine> engine;
+    try {
+      engine = sim::Engine::build(model);
+    } catch (const InputError& e) {
+      r.forecast.missing = r.tornado.missing =
+          "the scenario engine cannot run this model: " + e.diagnostics().to_string();
+    }
+    if (engine) {
+      if (o.runs == 0) r.forecast.missing = "not run (--runs 0).";
+      else r.forecast = attempt<report::Forecast>([&] { return forecast_of(model, o, *engine); });
+      if (o.sensitivity_runs == 0) r.tornado.missing = "not run (--sensitivity-runs 0).";
+      else r.tornado = attempt<report::Tornado>([&] { return tornado_of(model, o, *engine); });
+    }
+  }
+  if (model.issues.empty()) r.bargaining.missing = "the model has no issues.toml.";
+  else r.bargaining = attempt<report::Bargaining>([&] { return bargaining_of(model); });
+  return r;
+}
+
+std::string render_report(const kb::Model& model, const ReportOptions& options) {
+  return report::render_html(build_report(model, options), report::Basemap::builtin());
+}
+
+void write_report(const kb::Model& model, const ReportOptions& options) {
+  const std::string html = render_report(model, options);
+  // Write next to the target and rename, so that a reader never sees half a report.
+  const std::filesystem::path out = options.out;
+  const std::filesystem::path tmp = out.string() + ".tmp";
+  {
+    std::ofstream file(tmp, std::ios::binary);
+    if (!file) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+    file << html;
+    if (!file.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+  }
+  std::filesystem::rename(tmp, out);
+}
+
+std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
+                                                             const std::vector<std::string>& specs) {
+  std::vector<std::pair<std::string, std::string>> dyads;
+  for (const auto& spec : specs) {
+    const auto colon = spec.find(':');
+    const kb::Actor* a = colon == std::string::npos ? nullptr : resolve_actor(model, spec.substr(0, colon));
+    const kb::Actor* b = colon == std::string::npos ? nullptr : resolve_actor(model, spec.substr(colon + 1));
+    if (!a || !b || a == b)
+      throw InputError("--dyad", 0, "", fmt::format("'{}': expected A:B, two different actors of {}",
+                                                    spec, model.location));
+    dyads.emplace_back(a->id, b->id);
+  }
+  return dyads;
+}
+
+void add_report_options(CLI::App& cmd, ReportOptions& o, std::vector<std::string>& dyads) {
+  cmd.add_option("--dyad", dyads, "Dyads whose series are shown, A:B (repeatable)")
+      ->capture_default_str();
+  cmd.add_option("--cut", o.cut, "Links cut in the map's what-if (repeatable)");
+  cmd.add_option("--year", o.year, "Year of the network shown on the map")->capture_default_str();
+  cmd.add_option("--runs", o.runs, "Forecast trajectories (0: no forecast)")->capture_default_str();
+  cmd.add_option("--sensitivity-runs", o.sensitivity_runs,
+                 "Trajectories per parameter end in the tornado (0: no tornado)")
+      ->capture_default_str();
+  cmd.add_option("--seed", o.seed, "Ensemble seed")->capture_default_str();
+  cmd.add_option("--threads", o.threads, "Worker threads (0: every core); results do not depend on it")
+      ->capture_default_str();
+}
+
+void add_report_command(CLI::App& app, Action& action) {
+  struct Options {
+    ModelOptions model;
+    ReportOptions report;
+    std::vector<std::string> dyads{"RUS:AZE"};
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "report", "Write one self-contained HTML report: timeline, series, map, forecast, "
+                "sensitivity, bargaining");
+  add_model_options(*cmd, opts->model, false);
+  cmd->add_option("--out", opts->report.out, "The HTML file to write")->capture_default_str();
+  add_report_options(*cmd, opts->report, opts->dyads);
+  cmd->callback([opts, &action] {
+    action = [opts] {
+      kb::Model model = load_model(opts->model);
+      opts->report.dyads = parse_dyads(model, opts->dyads);
+      network::Scenario check;
+      check.year = opts->report.year;
+      check.cut = opts->report.cut;
+      if (!model.infrastructure.links.empty()) network::validate(model.infrastructure, check);
+      write_report(model, opts->report);
+      std::cout << fmt::format("wrote {}\n", opts->report.out);
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace sphere::app

@@ -1,0 +1,641 @@
+// `sphere serve`: a JSON HTTP API over a loaded model (cpp-httplib) and the dashboard's static
+// files. Hardened for a loopback service: binds 127.0.0.1 unless told otherwise, bounds request
+// bodies and queries (413), validates every input (400), runs at most N forecast jobs at once
+// (429), never serves a file outside the web root, and answers malformed HTTP without dying.
+// docs/openapi.yaml describes every endpoint.
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "app/app.h"
+#include "bargain/bargain.h"
+#include "events/events.h"
+#include "leverage/leverage.h"
+#include "network/network.h"
+#include "sim/sim.h"
+
+namespace sphere::app {
+namespace {
+
+constexpr std::size_t kMaxBody = 64 * 1024;   // bytes of a request body
+constexpr std::size_t kMaxTarget = 4096;       // bytes of path + query
+constexpr std::size_t kMaxParams = 32;
+constexpr std::size_t kMaxParamValue = 1024;
+constexpr std::uint32_t kMaxRuns = 20000;      // trajectories of one forecast job
+constexpr std::size_t kKeptJobs = 64;          // finished jobs remembered
+// Connection threads: a keep-alive connection holds one, so fewer than the clients would queue
+// whole connections behind each other (long tail latencies under load).
+constexpr std::size_t kConnectionThreads = 96;
+
+// A client error: answered with its status and a JSON {"error": message}.
+struct HttpError {
+  int status;
+  std::string message;
+};
+
+void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, {{"error", message}, {"status", status}}, status);
+}
+
+std::string param(const httplib::Request& req, const std::string& key, std::string fallback = "") {
+  return req.has_param(key.c_str()) ? req.get_param_value(key.c_str()) : fallback;
+}
+
+int int_param(const httplib::Request& req, const std::string& key, int fallback, int low, int high) {
+  if (!req.has_param(key.c_str())) return fallback;
+  const std::string text = req.get_param_value(key.c_str());
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high)
+    throw HttpError{400, fmt::format("'{}': expected an integer from {} to {}", key, low, high)};
+  return value;
+}
+
+// A comma-separated list parameter ("cut=a,b").
+std::vector<std::string> list_param(const httplib::Request& req, const std::string& key) {
+  std::vector<std::string> values;
+  for (const auto& v : split_trimmed(param(req, key), ','))
+    if (!v.empty()) values.push_back(v);
+  return values;
+}
+
+// Diagnostics of an InputError as one line for a 400 answer.
+std::string message_of(const InputError& e) {
+  std::string out;
+  for (const auto& d : e.diagnostics().items())
+    out += (out.empty() ? "" : "; ") + (d.field.empty() ? d.file : d.file + " " + d.field) +
+           (d.file.empty() && d.field.empty() ? "" : ": ") + d.message;
+  return out;
+}
+
+nlohmann::json outcome_json(const network::Outcome& o) {
+  nlohmann::json links = nlohmann::json::array(), countries = nlohmann::json::array(),
+                 destinations = nlohmann::json::array();
+  for (const auto& l : o.links)
+    links.push_back({{"link", l.link}, {"capacity", l.capacity}, {"flow", l.flow},
+                     {"saturated", l.saturated}});
+  for (const auto& c : o.countries)
+    countries.push_back({{"country", c.country}, {"delivered", c.delivered},
+                         {"supplied", c.supplied}, {"transit", c.transit}});
+  for (const auto& d : o.destinations)
+    destinations.push_back({{"node", d.node}, {"country", d.country}, {"demand", d.target},
+                            {"delivered", d.volume}});
+  return {{"unit", o.unit},           {"delivered", o.delivered}, {"demand", o.demand},
+          {"links", links},           {"countries", countries},   {"destinations", destinations},
+          {"bottlenecks", o.bottlenecks}};
+}
+
+// A forecast running (or run) on a worker thread.
+struct Job {
+  std::string id;
+  std::uint32_t runs = 0;
+  std::atomic<std::uint32_t> done{0};
+  std::atomic<bool> finished{false};
+  nlohmann::json request, result;  // result set before `finished`
+  std::string error;
+};
+
+struct ServeOptions {
+  ModelOptions model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string web;  // static files; empty: none
+  int max_jobs = 2;
+  int threads = 0;  // per forecast job; 0: every core
+};
+
+class Service {
+ public:
+  Service(kb::Model model, ServeOptions options)
+      : model_(std::move(model)), options_(std::move(options)) {}
+  ~Service() {
+    for (auto& t : workers_)
+      if (t.joinable()) t.join();
+  }
+
+  void install(httplib::Server& server);
+
+ private:
+  nlohmann::json model_summary() const;
+  nlohmann::json timeline(const httplib::Request& req) const;
+  nlohmann::json series(const httplib::Request& req) const;
+  nlohmann::json links() const;
+  nlohmann::json what_if(const httplib::Request& req) const;
+  nlohmann::json leverage(const httplib::Request& req) const;
+  nlohmann::json bargaining() const;
+  nlohmann::json start_job(const httplib::Request& req);
+  nlohmann::json job(const std::string& id) const;
+  void serve_static(const httplib::Request& req, httplib::Response& res) const;
+  const kb::Actor& actor(const httplib::Request& req, const std::string& key) const;
+
+  const kb::Model model_;
+  const ServeOptions options_;
+  mutable std::mutex mutex_;  // guards jobs_, order_, workers_, next_id_
+  std::map<std::string, std::shared_ptr<Job>> jobs_;
+  std::vector<std::string> order_;
+  std::vector<std::thread> workers_;
+  std::atomic<int> running_{0};
+  int next_id_ = 1;
+};
+
+const kb::Actor& Service::actor(const httplib::Request& req, const std::string& key) const {
+  const std::string name = param(req, key);
+  if (name.empty()) throw HttpError{400, fmt::format("'{}': an actor id is required", key)};
+  const kb::Actor* a = resolve_actor(model_, name);
+  if (!a) throw HttpError{400, fmt::format("'{}': no actor '{}' in the model", key, name)};
+  return *a;
+}
+
+nlohmann::json Service::model_summary() const {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const auto& s : model_.scenarios) scenarios.push_back({{"id", s.id}, {"name", s.name}});
+  nlohmann::json actors = nlohmann::json::array();
+  for (const auto& a : model_.actors)
+    actors.push_back({{"id", a.id}, {"name", a.name}, {"kind", a.kind}});
+  return {{"model", model_.location},
+          {"name", model_.info.name},
+          {"region", model_.info.region},
+          {"counts",
+           {{"sources", model_.sources.size()},
+            {"actors", model_.actors.size()},
+            {"events", model_.events.size()},
+            {"facts", model_.facts.size()},
+            {"conflicts", model_.conflicts.size()},
+            {"links", model_.infrastructure.links.size()},
+            {"ties", model_.ties.ties.size()},
+            {"issues", model_.issues.size()}}},
+          {"actors", actors},
+          {"scenarios", scenarios},
+          {"max_jobs", options_.max_jobs}};
+}
+
+nlohmann::json Service::timeline(const httplib::Request& req) const {
+  std::string actor_id;
+  if (req.has_param("actor")) actor_id = actor(req, "actor").id;
+  const int from = int_param(req, "from", 0, 0, 9999), to = int_param(req, "to", 9999, 0, 9999);
+  if (from > to) throw HttpError{400, "'to' is before 'from'"};
+  const std::string needle = ascii_lower(param(req, "text"));
+  auto disputed = conflicts_by_event(model_);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : model_.events) {
+    if (e.date.year < from || e.date.year > to) continue;
+    if (!actor_id.empty() && e.actor1 != actor_id && e.actor2 != actor_id) continue;
+    if (!needle.empty() && ascii_lower(e.summary).find(needle) == std::string::npos &&
+        ascii_lower(e.id).find(needle) == std::string::npos)
+      continue;
+    nlohmann::json j = to_json(e);
+    j["conflicts"] = disputed.contains(e.id) ? disputed[e.id] : std::vector<std::string>{};
+    out.push_back(j);
+  }
+  return out;
+}
+
+nlohmann::json Service::series(const httplib::Request& req) const {
+  const std::string a = events::top_affiliation(model_, actor(req, "a").id);
+  const std::string b = events::top_affiliation(model_, actor(req, "b").id);
+  if (a == b) throw HttpError{400, "'a' and 'b' must be different actors"};
+  events::SeriesBuilder builder;
+  events::feed_model_events(model_, events::QuadScheme::gdelt(), true, builder);
+  nlohmann::json out = {{"a", a}, {"b", b}, {"months", nlohmann::json::array()}};
+  const auto span = builder.span(a, b);
+  if (!span) return out;
+  const auto ab = builder.series(a, b, span->first, span->second);
+  const auto ba = builder.series(b, a, span->first, span->second);
+  for (std::size_t i = 0; i < ab.months.size(); ++i) {
+    const int m = ab.months[i].month;
+    out["months"].push_back({{"month", fmt::format("{}-{:02d}", m / 12, m % 12 + 1)},
+                             {"ab_events", ab.months[i].events},
+                             {"ab_goldstein", ab.months[i].goldstein},
+                             {"ba_events", ba.months[i].events},
+                             {"ba_goldstein", ba.months[i].goldstein}});
+  }
+  return out;
+}
+
+nlohmann::json Service::links() const {
+  nlohmann::json nodes = nlohmann::json::array(), links = nlohmann::json::array();
+  for (const auto& n : model_.infrastructure.nodes) {
+    nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"kind", n.kind}, {"country", n.country}};
+    if (const auto* p = model_.find_place(n.id)) j["position"] = {p->lon, p->lat};
+    nodes.push_back(j);
+  }
+  for (const auto& l : model_.infrastructure.links) {
+    std::string status = "operating";
+    for (const auto& s : l.statuses) status = s.status;
+    links.push_back({{"id", l.id}, {"name", l.name}, {"kind", l.kind}, {"carrier", l.carrier},
+                     {"from", l.from}, {"to", l.to}, {"capacity", l.capacity}, {"unit", l.unit},
+                     {"status", status}});
+  }
+  return {{"nodes", nodes}, {"links", links}};
+}
+
+nlohmann::json Service::what_if(const httplib::Request& req) const {
+  network::Scenario base;
+  base.year = int_param(req, "year", 2025, 1900, 2100);
+  base.carrier = param(req, "carrier", "gas");
+  network::Scenario s = base;
+  s.cut = list_param(req, "cut");
+  s.blocked = list_param(req, "block");
+  if (s.cut.size() > 64 || s.blocked.size() > 16) throw HttpError{400, "too many links or countries"};
+  try {
+    network::validate(model_.infrastructure, s);
+  } catch (const InputError& e) {
+    throw HttpError{400, message_of(e)};
+  }
+  return {{"carrier", s.carrier},
+          {"year", s.year},
+          {"cut", s.cut},
+          {"blocked", s.blocked},
+          {"before", outcome_json(network::solve(model_.infrastructure, base))},
+          {"after", outcome_json(network::solve(model_.infrastructure, s))}};
+}
+
+nlohmann::json Service::leverage(const httplib::Request& req) const {
+  const auto cut = list_param(req, "cut");
+  kb::Model model = model_;  // a copy with the cut links removed from the network
+  for (const auto& id : cut)
+    if (!model.infrastructure.find_link(id))
+      throw HttpError{400, fmt::format("'cut': unknown link '{}'", id)};
+  std::erase_if(model.infrastructure.links, [&](const kb::InfraLink& l) {
+    return std::find(cut.begin(), cut.end(), l.id) != cut.end();
+  });
+  leverage::Filter filter;
+  filter.channel = param(req, "channel");
+  nlohmann::json cells = nlohmann::json::array();
+  const auto matrix = leverage::matrix(model, filter);
+  for (const auto& c : matrix)
+    cells.push_back({{"tie", c.tie}, {"channel", c.channel}, {"from", c.from}, {"to", c.to},
+                     {"year", c.year}, {"physical", c.physical}, {"sensitivity", c.sensitivity},
+                     {"vulnerability", c.vulnerability}, {"own_cost", c.own_cost},
+                     {"leverage", c.leverage}});
+  nlohmann::json totals = nlohmann::json::array();
+  for (const auto& t : leverage::totals(matrix))
+    totals.push_back({{"from", t.from}, {"to", t.to}, {"leverage", t.leverage},
+                      {"channels", t.channels}});
+  return {{"cut", cut}, {"cells", cells}, {"totals", totals}};
+}
+
+nlohmann::json Service::bargaining() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& issue : model_.issues) {
+    const auto players = bargain::players(model_, issue);
+    const auto nash = bargain::nash_bargaining(players, issue.status_quo.value);
+    out.push_back({{"id", issue.id},
+                   {"title", issue.title},
+                   {"status_quo", issue.status_quo.value},
+                   {"compromise", bargain::compromise(players)},
+                   {"nash", nash.outcome},
+                   {"nash_agreement", nash.agreement},
+                   {"expected_utility", bargain::expected_utility(players, {}).forecast()}});
+  }
+  return out;
+}
+
+nlohmann::json Service::start_job(const httplib::Request& req) {
+  nlohmann::json body;
+  try {
+    body = req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body);
+  } catch (const nlohmann::json::exception&) {
+    throw HttpError{400, "the body is not JSON"};
+  }
+  if (!body.is_object()) throw HttpError{400, "the body must be a JSON object"};
+  for (const auto& [key, value] : body.items())
+    if (key != "runs" && key != "seed" && key != "horizon" && key != "shocks")
+      throw HttpError{400, fmt::format("unknown field '{}'; expected runs, seed, horizon, shocks", key)};
+  auto get_uint = [&](const char* key, std::uint64_t fallback, std::uint64_t high) {
+    if (!body.contains(key)) return fallback;
+    const auto& v = body[key];
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() < 1 || v.get<std::uint64_t>() > high)
+      throw HttpError{400, fmt::format("'{}': expected an integer from 1 to {}", key, high)};
+    return v.get<std::uint64_t>();
+  };
+  const auto runs = static_cast<std::uint32_t>(get_uint("runs", 1000, kMaxRuns));
+  const std::uint64_t seed = get_uint("seed", 1, std::uint64_t{1} << 53);
+  sim::EngineOptions eo;
+  if (body.contains("horizon")) {
+    if (!body["horizon"].is_string()) throw HttpError{400, "'horizon': expected YYYY-MM"};
+    auto d = Date::parse(body["horizon"].get<std::string>());
+    if (!d || d->precision() != Date::Precision::kMonth)
+      throw HttpError{400, "'horizon': expected YYYY-MM"};
+    eo.horizon = *d;
+  }
+  if (body.contains("shocks")) {
+    const auto& shocks = body["shocks"];
+    if (!shocks.is_array() || shocks.size() > 16)
+      throw HttpError{400, "'shocks': expected an array of at most 16 strings"};
+    for (const auto& s : shocks) {
+      if (!s.is_string() || s.get<std::string>().size() > 200)
+        throw HttpError{400, "'shocks': each shock is a string of at most 200 characters"};
+      eo.shocks.push_back(s.get<std::string>());
+    }
+  }
+  if (!model_.simulation) throw HttpError{400, "the model has no [simulation]"};
+  std::shared_ptr<const sim::Engine> engine;
+  try {
+    engine = std::make_shared<const sim::Engine>(sim::Engine::build(model_, eo));
+  } catch (const InputError& e) {
+    throw HttpError{400, message_of(e)};
+  }
+  // Claim a slot; give it back if the job cannot start.
+  if (running_.fetch_add(1) >= options_.max_jobs) {
+    running_.fetch_sub(1);
+    throw HttpError{429, fmt::format("{} forecasts are running; at most {} at once",
+                                     options_.max_jobs, options_.max_jobs)};
+  }
+  auto job = std::make_shared<Job>();
+  job->runs = runs;
+  job->request = body;
+  {
+    std::lock_guard lock(mutex_);
+    job->id = fmt::format("f{}", next_id_++);
+    jobs_[job->id] = job;
+    order_.push_back(job->id);
+    // Forget the oldest finished jobs beyond the limit.
+    while (order_.size() > kKeptJobs) {
+      auto it = std::find_if(order_.begin(), order_.end(),
+                             [&](const std::string& id) { return jobs_[id]->finished.load(); });
+      if (it == order_.end()) break;
+      jobs_.erase(*it);
+      order_.erase(it);
+    }
+    const int threads = options_.threads > 0 ? options_.threads
+                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    workers_.emplace_back([this, job, engine, runs, seed, threads] {
+      try {
+        sim::EnsembleOptions o;
+        o.runs = runs;
+        o.seed = seed;
+        o.threads = threads;
+        const auto summary = sim::run_ensemble(*engine, o, {}, [&](std::uint32_t done) {
+          job->done.store(done);
+        });
+        nlohmann::json scenarios = nlohmann::json::array();
+        for (std::size_t i = 0; i < engine->scenarios().size(); ++i)
+          scenarios.push_back({{"id", engine->scenarios()[i].id},
+                               {"name", engine->scenarios()[i].name},
+                               {"p", summary.scenarios[i].p},
+                               {"low", summary.scenarios[i].low},
+                               {"high", summary.scenarios[i].high}});
+        nlohmann::json indicators = nlohmann::json::object();
+        for (std::size_t k = 0; k < summary.indicators.size(); ++k) {
+          nlohmann::json months = nlohmann::json::array();
+          for (const auto& mq : summary.indicators[k])
+            months.push_back({{"month", mq.month.to_string()}, {"mean", mq.mean}, {"q", mq.q}});
+          indicators[engine->indicator_names()[k]] = months;
+        }
+        job->result = {{"seed", summary.seed}, {"runs", summary.runs},
+                       {"start", engine->start().to_string()},
+                       {"horizon", engine->horizon().to_string()},
+                       {"scenarios", scenarios}, {"indicators", indicators}};
+        job->done.store(job->runs);
+      } catch (const std::exception& e) {
+        job->error = e.what();
+      }
+      job->finished.store(true);
+      running_.fetch_sub(1);
+    });
+  }
+  return {{"id", job->id}, {"runs", runs}, {"status", "running"},
+          {"href", "/api/forecasts/" + job->id}};
+}
+
+nlohmann::json Service::job(const std::string& id) const {
+  std::shared_ptr<Job> job;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) throw HttpError{404, fmt::format("no forecast job '{}'", id)};
+    job = it->second;
+  }
+  const bool finished = job->finished.load();
+  nlohmann::json out = {{"id", job->id},
+                        {"runs", job->runs},
+                        {"done", job->done.load()},
+                        {"request", job->request},
+                        {"status", !finished ? "running" : job->error.empty() ? "done" : "failed"}};
+  if (finished && job->error.empty()) out["result"] = job->result;
+  if (finished && !job->error.empty()) out["error"] = job->error;
+  return out;
+}
+
+std::string content_type(const std::filesystem::path& p) {
+  static const std::map<std::string, std::string> types = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript"},
+      {".css", "text/css"},                  {".json", "application/json"},
+      {".svg", "image/svg+xml"},             {".png", "image/png"},
+      {".ico", "image/x-icon"},              {".txt", "text/plain; charset=utf-8"}};
+  auto it = types.find(p.extension().string());
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+// Files under the web root only: the request path is checked segment by segment, then the
+// resolved file must still lie under the resolved root (symbolic links included).
+void Service::serve_static(const httplib::Request& req, httplib::Response& res) const {
+  std::string path = req.path;
+  if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos)
+    throw HttpError{400, "bad path"};
+  for (const auto& segment : split_trimmed(path, '/'))
+    if (segment == ".." || segment == ".") throw HttpError{400, "bad path"};
+  if (options_.web.empty()) throw HttpError{404, "no dashboard is served (sphere serve --web DIR)"};
+  if (path.empty() || path.back() == '/') path += "index.html";
+  std::error_code ec;
+  const auto root = std::filesystem::canonical(options_.web, ec);
+  if (ec) throw HttpError{404, "the web root does not exist"};
+  const auto file = std::filesystem::weakly_canonical(root / path.substr(1), ec);
+  const auto [r, f] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
+  if (ec || r != root.end()) throw HttpError{404, "not found"};
+  if (!std::filesystem::is_regular_file(file, ec)) throw HttpError{404, "not found"};
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  res.set_content(text.str(), content_type(file).c_str());
+}
+
+// Runs `handler`, turning HttpError and InputError into JSON error answers.
+template <class F>
+httplib::Server::Handler guarded(F handler) {
+  return [handler](const httplib::Request& req, httplib::Response& res) {
+    try {
+      handler(req, res);
+    } catch (const HttpError& e) {
+      send_error(res, e.status, e.message);
+    } catch (const InputError& e) {
+      send_error(res, 400, message_of(e));
+    }
+  };
+}
+
+void Service::install(httplib::Server& server) {
+  server.new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
+  server.set_payload_max_length(kMaxBody);  // longer bodies: 413
+  server.set_read_timeout(5, 0);
+  server.set_write_timeout(5, 0);
+  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_timeout(2);
+  server.set_tcp_nodelay(true);  // else small answers wait for delayed ACKs (about 40 ms)
+  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    // A Content-Length that is not a plain number is malformed even where no body is read.
+    const std::string length = req.get_header_value("Content-Length");
+    if (req.has_header("Content-Length") &&
+        (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)) {
+      send_error(res, 400, "malformed Content-Length");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    bool too_large = req.target.size() > kMaxTarget || req.params.size() > kMaxParams;
+    for (const auto& [k, v] : req.params) too_large = too_large || v.size() > kMaxParamValue;
+    if (!too_large) return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, 413, fmt::format("query too large: at most {} bytes, {} parameters of {} bytes",
+                                     kMaxTarget, kMaxParams, kMaxParamValue));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, what);
+  });
+  auto json = [](auto f) {
+    return guarded([f](const httplib::Request& req, httplib::Response& res) { send_json(res, f(req)); });
+  };
+  server.Get("/api/health", json([](const httplib::Request&) { return nlohmann::json{{"ok", true}}; }));
+  server.Get("/api/model", json([this](const httplib::Request&) { return model_summary(); }));
+  server.Get("/api/timeline", json([this](const httplib::Request& r) { return timeline(r); }));
+  server.Get("/api/facts", json([this](const httplib::Request&) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& f : model_.facts) out.push_back(to_json(f));
+    return out;
+  }));
+  server.Get("/api/conflicts", json([this](const httplib::Request&) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : model_.conflicts) out.push_back(to_json(c));
+    return out;
+  }));
+  server.Get("/api/series", json([this](const httplib::Request& r) { return series(r); }));
+  server.Get("/api/network/links", json([this](const httplib::Request&) { return links(); }));
+  server.Get("/api/network/whatif", json([this](const httplib::Request& r) { return what_if(r); }));
+  server.Get("/api/leverage", json([this](const httplib::Request& r) { return leverage(r); }));
+  server.Get("/api/bargain", json([this](const httplib::Request&) { return bargaining(); }));
+  server.Post("/api/forecasts", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    send_json(res, start_job(req), 202);
+  }));
+  server.Get(R"(/api/forecasts/([A-Za-z0-9]{1,16}))",
+             json([this](const httplib::Request& r) { return job(r.matches[1].str()); }));
+  server.Get("/api/.*", guarded([](const httplib::Request&, httplib::Response&) {
+    throw HttpError{404, "no such endpoint; see docs/openapi.yaml"};
+  }));
+  server.Get("/report", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    // The HTML report of the current what-if, without the slow forecast sections.
+    ReportOptions o;
+    o.cut = list_param(req, "cut");
+    network::Scenario check;
+    check.cut = o.cut;
+    try {
+      network::validate(model_.infrastructure, check);
+    } catch (const InputError& e) {
+      throw HttpError{400, message_of(e)};
+    }
+    o.runs = 0;
+    o.sensitivity_runs = 0;
+    res.set_content(render_report(model_, o), "text/html; charset=utf-8");
+  }));
+  server.Get(".*", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    serve_static(req, res);
+  }));
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) send_error(res, res.status, fmt::format("HTTP {}", res.status));
+  });
+}
+
+// Debian's cpp-httplib is built with a listen backlog of 5, so a burst of connections overflows
+// it and clients wait a whole SYN retry (1 s). Linux lets listen() be called again on the
+// listening socket to raise it; the library does not expose the socket, so find it by its port.
+void raise_listen_backlog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t length = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) continue;
+    const int bound = addr.ss_family == AF_INET
+                          ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                          : addr.ss_family == AF_INET6
+                                ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                : -1;
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Action& action) {
+  auto opts = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the JSON API and the dashboard over HTTP "
+                                              "(127.0.0.1 unless --host says otherwise)");
+  add_model_options(*cmd, opts->model, false);
+  cmd->add_option("--host", opts->host, "Address to bind")->capture_default_str();
+  cmd->add_option("--port", opts->port, "Port (0: any free port, printed on start)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--web", opts->web,
+                  "Directory of the dashboard's built files (default: the build's web/, made "
+                  "from web/ by Vite)")
+      ->capture_default_str();
+  cmd->add_option("--max-jobs", opts->max_jobs, "Forecast jobs at once (more: 429)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--threads", opts->threads, "Threads per forecast job (0: every core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->callback([opts, &action] {
+    action = [opts] {
+      if (opts->web.empty() && std::filesystem::exists(SPHERE_WEB_DIST)) opts->web = SPHERE_WEB_DIST;
+      auto service = std::make_unique<Service>(load_model(opts->model), *opts);
+      httplib::Server server;
+      service->install(server);
+      const int port = opts->port == 0 ? server.bind_to_any_port(opts->host.c_str())
+                                       : (server.bind_to_port(opts->host.c_str(), opts->port)
+                                              ? opts->port
+                                              : -1);
+      if (port < 0) {
+        std::cerr << fmt::format("sphere serve: cannot listen on {}:{}\n", opts->host, opts->port);
+        return kExitInvalidInput;
+      }
+      raise_listen_backlog(port);
+      std::cout << fmt::format("Sphere serving {} on http://{}:{}/ (API under /api; Ctrl-C stops)\n",
+                               opts->model.model_dir.empty() ? "the built-in model"
+                                                             : opts->model.model_dir,
+                               opts->host, port)
+                << std::flush;
+      server.listen_after_bind();
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace sphere::app

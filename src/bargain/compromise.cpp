@@ -1,0 +1,113 @@
+// The compromise model, medians and the Nash bargaining solution.
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <boost/math/tools/roots.hpp>
+
+#include "bargain/bargain.h"
+
+namespace sphere::bargain {
+
+std::vector<Player> players(const kb::Model& model, const kb::Issue& issue) {
+  std::vector<Player> result;
+  for (const kb::IssuePosition& p : issue.positions) {
+    auto cap = std::find_if(model.capabilities.begin(), model.capabilities.end(),
+                            [&](const kb::ActorCapability& c) { return c.actor == p.actor; });
+    if (cap == model.capabilities.end())  // the loader rejects this; keep the guard honest
+      throw InputError(p.origin.file, p.origin.line, "actor",
+                       "actor '" + p.actor + "' has no capability");
+    result.push_back({p.actor, cap->capability.value, p.position.value, p.salience.value});
+  }
+  return result;
+}
+
+const kb::Issue* find_issue(const kb::Model& model, std::string_view id) {
+  auto it = std::find_if(model.issues.begin(), model.issues.end(),
+                         [&](const kb::Issue& i) { return i.id == id; });
+  return it == model.issues.end() ? nullptr : &*it;
+}
+
+double compromise(std::span<const Player> players) {
+  double num = 0.0, den = 0.0;
+  for (const Player& p : players) {
+    num += p.capability * p.salience * p.position;
+    den += p.capability * p.salience;
+  }
+  if (den <= 0.0) throw std::invalid_argument("compromise: every weight is zero");
+  return num / den;
+}
+
+// Relative tolerance below which two weights count as equal in the median.
+constexpr double kTieTolerance = 1e-12;
+
+double weighted_median(std::span<const double> positions, std::span<const double> weights) {
+  std::vector<double> order(positions.begin(), positions.end());
+  std::sort(order.begin(), order.end());
+  order.erase(std::unique(order.begin(), order.end()), order.end());
+  double total = 0.0;
+  for (double w : weights) total += w;
+  double acc = 0.0;
+  for (double p : order) {
+    for (std::size_t k = 0; k < positions.size(); ++k)
+      if (positions[k] == p) acc += weights[k];
+    // A tie (exactly half the weight) counts even when rounding leaves acc a hair below half:
+    // saliences such as 0.3 are not exact in binary.
+    if (2.0 * acc >= total * (1.0 - kTieTolerance)) return p;
+  }
+  return order.back();
+}
+
+double weighted_mean(std::span<const double> positions, std::span<const double> weights) {
+  double num = 0.0, den = 0.0;
+  for (std::size_t k = 0; k < positions.size(); ++k) {
+    num += weights[k] * positions[k];
+    den += weights[k];
+  }
+  return num / den;
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) throw std::invalid_argument("median of no values");
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
+NashResult nash_bargaining(std::span<const Player> players, double d) {
+  // Actor i gains r_i - |x - x_i| over d, with r_i = |d - x_i|. Every gain is positive only on
+  // the side of d where all actors stand, below the nearest actor's mirror image of d.
+  bool above = false, below = false;
+  double reach = 0.0;  // how far from d the outcome may go before someone loses
+  bool first = true;
+  for (const Player& p : players) {
+    if (p.capability * p.salience <= 0.0) continue;  // indifferent: no say
+    if (p.position == d) return {d, false};          // no outcome improves on d for it
+    (p.position > d ? above : below) = true;
+    const double mirror = 2.0 * std::abs(p.position - d);
+    reach = first ? mirror : std::min(reach, mirror);
+    first = false;
+  }
+  if (above == below) return {d, false};  // actors on both sides of d, or nobody who cares
+  const double sign = above ? 1.0 : -1.0;
+  // The weighted log-gain is concave in t (distance from d), so its derivative decreases: find
+  // where it changes sign (a root, or a kink at an actor's position).
+  auto slope = [&](double t) {
+    const double x = d + sign * t;
+    double sum = 0.0;
+    for (const Player& p : players) {
+      const double w = p.capability * p.salience;
+      if (w <= 0.0) continue;
+      const double gain = std::abs(d - p.position) - std::abs(x - p.position);
+      const double toward = sign * (p.position - x);  // > 0: moving on brings x closer to x_i
+      sum += w * (toward > 0.0 ? 1.0 : toward < 0.0 ? -1.0 : 0.0) / gain;
+    }
+    return sum;
+  };
+  const double lo = reach * 1e-12, hi = reach * (1.0 - 1e-12);
+  auto [a, b] = boost::math::tools::bisect(
+      slope, lo, hi, boost::math::tools::eps_tolerance<double>(48));
+  return {d + sign * (a + b) / 2.0, true};
+}
+
+}  // namespace sphere::bargain

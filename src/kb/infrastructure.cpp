@@ -1,0 +1,492 @@
+// Loading and validating infrastructure.toml (nodes, links, supplies and demands) and ties.toml
+// (channels of interdependence). Both files are optional: a model without them has an empty
+// network. Every number must carry its provenance (see docs/DATA.md).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+#include "kb/internal.h"
+#include "kb/kb.h"
+
+namespace sphere::kb {
+namespace {
+
+constexpr int kMaxQuoteWords = 25;
+const std::set<std::string, std::less<>> kNodeKinds = {
+    "field", "terminal", "border", "port", "hub", "consumer", "market", "station"};
+const std::set<std::string, std::less<>> kLinkKinds = {"pipeline", "rail", "road", "ferry",
+                                                        "port", "sea"};
+const std::set<std::string, std::less<>> kStatuses = {"operating", "idle", "halted", "planned"};
+const std::set<std::string, std::less<>> kFlowKinds = {"supply", "demand", "peak"};
+const std::set<std::string, std::less<>> kChannels = {"trade", "energy", "transit",
+                                                      "arms", "security", "diaspora"};
+const std::map<std::string, std::string, std::less<>> kCarrierUnits = {
+    {"gas", "mcm/d"}, {"oil", "kb/d"}, {"freight", "kt/y"}};
+
+int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+
+// Reads the fields of one TOML table and reports problems with file, line and field.
+class Fields {
+ public:
+  Fields(const toml::table& table, std::string file, Diagnostics& out,
+         const std::vector<std::string_view>& allowed)
+      : table_(table), file_(std::move(file)), out_(out) {
+    for (const auto& [key, node] : table_)
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
+        out_.add(file_, line_of(node), std::string(key.str()),
+                 fmt::format("unknown field; expected one of: {}", fmt::join(allowed, ", ")));
+  }
+
+  const toml::table& table() const { return table_; }
+  const std::string& file() const { return file_; }
+  Origin origin() const { return {file_, line_of(table_)}; }
+  int line(std::string_view key) const {
+    const toml::node* node = table_.get(key);
+    return node ? line_of(*node) : line_of(table_);
+  }
+  void error(std::string_view key, std::string message) const {
+    out_.add(file_, line(key), std::string(key), std::move(message));
+  }
+  bool has(std::string_view key) const { return table_.contains(key); }
+
+  std::string string(std::string_view key, bool required = true) const {
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) error(key, "missing; expected a string");
+      return {};
+    }
+    if (!node->is_string()) {
+      error(key, "expected a string");
+      return {};
+    }
+    std::string value = node->as_string()->get();
+    if (value.empty() && required) error(key, "is empty; expected text");
+    return value;
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key, bool required = true) const {
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) error(key, "missing; expected an integer");
+      return std::nullopt;
+    }
+    if (!node->is_integer()) {
+      error(key, "expected an integer (capacities are whole mcm/d, kb/d or kt/y)");
+      return std::nullopt;
+    }
+    return node->as_integer()->get();
+  }
+
+  std::optional<double> number(std::string_view key, bool required = true) const {
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) error(key, "missing; expected a number");
+      return std::nullopt;
+    }
+    if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
+    if (node->is_floating_point()) return node->as_floating_point()->get();
+    error(key, "expected a number");
+    return std::nullopt;
+  }
+
+  std::vector<std::string> strings(std::string_view key, bool required = true) const {
+    std::vector<std::string> values;
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) error(key, "missing; expected an array of strings");
+      return values;
+    }
+    const toml::array* array = node->as_array();
+    if (!array) {
+      error(key, "expected an array of strings");
+      return values;
+    }
+    for (const auto& item : *array) {
+      if (item.is_string()) values.push_back(item.as_string()->get());
+      else error(key, "expected an array of strings");
+    }
+    return values;
+  }
+
+  std::optional<Date> date(std::string_view key) const {
+    std::string text = string(key);
+    if (text.empty()) return std::nullopt;
+    std::string why;
+    auto d = Date::parse(text, &why);
+    if (!d) error(key, why);
+    return d;
+  }
+
+  // The tables of an array of sub-tables ([[link.status]]).
+  std::vector<const toml::table*> tables(std::string_view key) const {
+    std::vector<const toml::table*> result;
+    const toml::node* node = table_.get(key);
+    if (!node) return result;
+    if (!node->is_array_of_tables()) {
+      error(key, "expected an array of tables");
+      return result;
+    }
+    for (const auto& item : *node->as_array()) result.push_back(item.as_table());
+    return result;
+  }
+
+  const toml::table* subtable(std::string_view key, bool required = true) const {
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) error(key, "missing; expected a table with value and its source");
+      return nullptr;
+    }
+    if (!node->is_table()) {
+      error(key, "expected a table with value and its source");
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+ private:
+  const toml::table& table_;
+  std::string file_;
+  Diagnostics& out_;
+};
+
+// The provenance keys a record may carry next to its own keys.
+constexpr std::array<std::string_view, 6> kProvenanceKeys = {
+    "source", "quote", "citation", "rationale", "range", "derivation"};
+
+std::vector<std::string_view> with_provenance(std::initializer_list<std::string_view> keys) {
+  std::vector<std::string_view> all(keys);
+  all.insert(all.end(), kProvenanceKeys.begin(), kProvenanceKeys.end());
+  return all;
+}
+
+// Reads source/quote/citation/rationale/range/derivation and checks that the rule holds: a
+// source id with a quote, "data" with a citation, or "assumption" with a rationale and range.
+Provenance read_provenance(const Fields& f, const Model& model,
+                           std::optional<double> value = std::nullopt) {
+  Provenance p;
+  p.origin = f.origin();
+  p.source = f.string("source");
+  p.quote = f.string("quote", false);
+  p.citation = f.string("citation", false);
+  p.rationale = f.string("rationale", false);
+  p.derivation = f.string("derivation", false);
+  if (p.source.empty()) return p;
+  if (p.source == "data") {
+    if (p.citation.empty())
+      f.error("citation", "missing; source \"data\" needs the file and table it comes from");
+  } else if (p.source == "assumption") {
+    if (p.rationale.empty()) f.error("rationale", "missing; an assumption needs a rationale");
+    const toml::node* range = f.table().get("range");
+    const toml::array* array = range ? range->as_array() : nullptr;
+    if (!array || array->size() != 2 || !(*array)[0].is_number() || !(*array)[1].is_number()) {
+      f.error("range", "missing or malformed; an assumption needs range = [low, high]");
+    } else {
+      p.range_low = (*array)[0].value<double>().value_or(0.0);
+      p.range_high = (*array)[1].value<double>().value_or(0.0);
+      if (p.range_high < p.range_low) f.error("range", "high end is below the low end");
+      else if (value && (*value < p.range_low || *value > p.range_high))
+        f.error("range", fmt::format("value {} lies outside its range [{}, {}]", *value,
+                                     p.range_low, p.range_high));
+    }
+  } else if (!model.find_source(p.source)) {
+    f.error("source", fmt::format("unknown source '{}'; expected a source id, \"data\" or "
+                                  "\"assumption\"", p.source));
+  } else if (p.quote.empty()) {
+    f.error("quote", "missing; a number from a source needs a verbatim quote");
+  } else if (count_words(p.quote) > kMaxQuoteWords) {
+    f.error("quote", fmt::format("quote has {} words; at most {} allowed", count_words(p.quote),
+                                 kMaxQuoteWords));
+  }
+  return p;
+}
+
+bool valid_country(const std::string& code) {
+  return code.size() == 3 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// Reads one TOML file's [[key]] tables (and tables of other allowed top-level keys).
+struct TomlRecords {
+  std::string label;
+  toml::table root;
+  bool present = false;
+};
+
+TomlRecords read_optional(const ModelFiles& files, std::string_view name,
+                          std::initializer_list<std::string_view> keys, Diagnostics& out) {
+  TomlRecords file;
+  file.label = files.label(name);
+  std::optional<std::string> text = files.read(name);
+  if (!text) return file;
+  try {
+    file.root = toml::parse(*text, file.label);
+  } catch (const toml::parse_error& e) {
+    out.add(file.label, static_cast<int>(e.source().begin.line), "",
+            fmt::format("TOML syntax: {}", e.description()));
+    return file;
+  }
+  file.present = true;
+  for (const auto& [k, v] : file.root) {
+    if (std::find(keys.begin(), keys.end(), k.str()) == keys.end())
+      out.add(file.label, line_of(v), std::string(k.str()),
+              fmt::format("unknown top-level key; expected only [[{}]] tables", fmt::join(keys, "]], [[")));
+    else if (!v.is_array_of_tables())
+      out.add(file.label, line_of(v), std::string(k.str()), "expected an array of tables");
+  }
+  return file;
+}
+
+std::vector<const toml::table*> records(const TomlRecords& file, std::string_view key) {
+  std::vector<const toml::table*> result;
+  if (const toml::array* a = file.root[key].as_array())
+    for (const auto& item : *a)
+      if (const toml::table* t = item.as_table()) result.push_back(t);
+  return result;
+}
+
+class InfraLoader {
+ public:
+  InfraLoader(const TomlRecords& file, Model& model, Diagnostics& out)
+      : file_(file), model_(model), out_(out) {}
+
+  void run() {
+    for (const toml::table* t : records(file_, "node")) node(*t);
+    for (const toml::table* t : records(file_, "link")) link(*t);
+    for (const toml::table* t : records(file_, "flow")) flow(*t);
+  }
+
+ private:
+  bool unique(std::set<std::string, std::less<>>& ids, const std::string& id, const Fields& f) {
+    if (id.empty()) return false;
+    if (!ids.insert(id).second) {
+      f.error("id", fmt::format("duplicate id '{}'", id));
+      return false;
+    }
+    return true;
+  }
+
+  void node(const toml::table& t) {
+    Fields f(t, file_.label, out_, {"id", "name", "kind", "country"});
+    InfraNode n;
+    n.id = f.string("id");
+    n.name = f.string("name");
+    n.kind = f.string("kind");
+    if (!n.kind.empty() && !kNodeKinds.contains(n.kind))
+      f.error("kind", fmt::format("'{}' is not a node kind; expected one of: {}", n.kind,
+                                  fmt::join(kNodeKinds, ", ")));
+    n.country = f.string("country");
+    if (!n.country.empty() && !valid_country(n.country))
+      f.error("country", fmt::format("'{}' is not a three-letter country code", n.country));
+    n.origin = f.origin();
+    if (unique(node_ids_, n.id, f)) model_.infrastructure.nodes.push_back(std::move(n));
+  }
+
+  const InfraNode* known_node(const std::string& id, const Fields& f, std::string_view key) {
+    if (id.empty()) return nullptr;
+    const InfraNode* n = model_.infrastructure.find_node(id);
+    if (!n) f.error(key, fmt::format("unknown node '{}'; expected a [[node]] id", id));
+    return n;
+  }
+
+  std::string carrier_unit(const Fields& f, const std::string& carrier, const std::string& unit) {
+    auto it = kCarrierUnits.find(carrier);
+    if (it == kCarrierUnits.end()) {
+      if (!carrier.empty())
+        f.error("carrier", fmt::format("'{}' is not a carrier; expected gas, oil or freight",
+                                       carrier));
+      return {};
+    }
+    if (!unit.empty() && unit != it->second)
+      f.error("unit", fmt::format("'{}' is not the unit of {}; expected {}", unit, carrier,
+                                  it->second));
+    return it->second;
+  }
+
+  void link(const toml::table& t) {
+    auto keys = with_provenance({"id", "name", "kind", "carrier", "from", "to", "capacity", "unit",
+                                 "direction", "countries", "operator", "status"});
+    Fields f(t, file_.label, out_, keys);
+    InfraLink l;
+    l.id = f.string("id");
+    l.name = f.string("name");
+    l.kind = f.string("kind");
+    if (!l.kind.empty() && !kLinkKinds.contains(l.kind))
+      f.error("kind", fmt::format("'{}' is not a link kind; expected one of: {}", l.kind,
+                                  fmt::join(kLinkKinds, ", ")));
+    l.carrier = f.string("carrier");
+    l.unit = f.string("unit");
+    carrier_unit(f, l.carrier, l.unit);
+    l.from = f.string("from");
+    l.to = f.string("to");
+    const InfraNode* from = known_node(l.from, f, "from");
+    const InfraNode* to = known_node(l.to, f, "to");
+    if (!l.from.empty() && l.from == l.to) f.error("to", "a link cannot end where it starts");
+    auto capacity = f.integer("capacity");
+    if (capacity && *capacity < 0)
+      f.error("capacity", fmt::format("{} is negative; expected a capacity of 0 or more", *capacity));
+    l.capacity = capacity.value_or(0);
+    std::string direction = f.string("direction", false);
+    if (direction.empty()) direction = "forward";
+    if (direction != "forward" && direction != "both")
+      f.error("direction", fmt::format("'{}' is not a direction; expected forward or both", direction));
+    l.both_ways = direction == "both";
+    l.countries = f.strings("countries");
+    for (const auto& c : l.countries)
+      if (!valid_country(c))
+        f.error("countries", fmt::format("'{}' is not a three-letter country code", c));
+    for (const InfraNode* end : {from, to})
+      if (end && std::find(l.countries.begin(), l.countries.end(), end->country) == l.countries.end())
+        f.error("countries", fmt::format("node '{}' lies in {}, which the link's countries [{}] "
+                                         "do not include",
+                                         end->id, end->country, fmt::join(l.countries, ", ")));
+    l.operator_name = f.string("operator", false);
+    l.provenance = read_provenance(f, model_, static_cast<double>(l.capacity));
+    for (const toml::table* st : f.tables("status")) l.statuses.push_back(status(*st, l));
+    if (l.statuses.empty())
+      f.error("status", "missing; expected at least one [[link.status]] with its date");
+    std::stable_sort(l.statuses.begin(), l.statuses.end(),
+                     [](const LinkStatus& a, const LinkStatus& b) { return a.from < b.from; });
+    l.origin = f.origin();
+    if (unique(link_ids_, l.id, f)) model_.infrastructure.links.push_back(std::move(l));
+  }
+
+  LinkStatus status(const toml::table& t, const InfraLink& link) {
+    auto keys = with_provenance({"from", "status", "capacity"});
+    Fields f(t, file_.label, out_, keys);
+    LinkStatus s;
+    s.from = f.date("from").value_or(Date{});
+    s.status = f.string("status");
+    if (!s.status.empty() && !kStatuses.contains(s.status))
+      f.error("status", fmt::format("'{}' is not a status; expected one of: {}", s.status,
+                                    fmt::join(kStatuses, ", ")));
+    if (f.has("capacity")) {
+      s.capacity = f.integer("capacity");
+      if (s.capacity && *s.capacity < 0)
+        f.error("capacity", fmt::format("{} is negative; expected 0 or more", *s.capacity));
+    }
+    s.provenance = read_provenance(
+        f, model_, s.capacity ? std::optional<double>(*s.capacity) : std::nullopt);
+    (void)link;
+    return s;
+  }
+
+  void flow(const toml::table& t) {
+    auto keys = with_provenance({"node", "carrier", "kind", "year", "value", "unit"});
+    Fields f(t, file_.label, out_, keys);
+    InfraFlow fl;
+    fl.node = f.string("node");
+    known_node(fl.node, f, "node");
+    fl.carrier = f.string("carrier");
+    fl.unit = f.string("unit");
+    carrier_unit(f, fl.carrier, fl.unit);
+    fl.kind = f.string("kind");
+    if (!fl.kind.empty() && !kFlowKinds.contains(fl.kind))
+      f.error("kind", fmt::format("'{}' is not a flow kind; expected supply, demand or peak", fl.kind));
+    fl.year = static_cast<int>(f.integer("year").value_or(0));
+    if (f.has("year") && (fl.year < 1900 || fl.year > 2100))
+      f.error("year", fmt::format("{} is not a plausible year", fl.year));
+    auto value = f.integer("value");
+    if (value && *value < 0) f.error("value", fmt::format("{} is negative", *value));
+    fl.value = value.value_or(0);
+    fl.provenance = read_provenance(f, model_, static_cast<double>(fl.value));
+    fl.origin = f.origin();
+    for (const InfraFlow& other : model_.infrastructure.flows)
+      if (other.node == fl.node && other.carrier == fl.carrier && other.kind == fl.kind &&
+          other.year == fl.year)
+        f.error("year", fmt::format("a second {} {} at '{}' in {} (first on line {})", fl.carrier,
+                                    fl.kind, fl.node, fl.year, other.origin.line));
+    model_.infrastructure.flows.push_back(std::move(fl));
+  }
+
+  const TomlRecords& file_;
+  Model& model_;
+  Diagnostics& out_;
+  std::set<std::string, std::less<>> node_ids_, link_ids_;
+};
+
+TieValue tie_value(const Fields& parent, std::string_view key, const Model& model,
+                   Diagnostics& out, bool required = true) {
+  TieValue v;
+  const toml::table* t = parent.subtable(key, required);
+  if (!t) return v;
+  auto keys = with_provenance({"value"});
+  Fields f(*t, parent.file(), out, keys);
+  v.value = f.number("value").value_or(0.0);
+  if (v.value < 0.0 || v.value > 1.0)
+    f.error("value", fmt::format("{} in {} is not a share; expected 0 to 1", v.value, key));
+  v.provenance = read_provenance(f, model, v.value);
+  return v;
+}
+
+}  // namespace
+
+const InfraNode* Infrastructure::find_node(std::string_view id) const {
+  for (const auto& n : nodes)
+    if (n.id == id) return &n;
+  return nullptr;
+}
+
+const InfraLink* Infrastructure::find_link(std::string_view id) const {
+  for (const auto& l : links)
+    if (l.id == id) return &l;
+  return nullptr;
+}
+
+void load_infrastructure(const ModelFiles& files, Model& model, Diagnostics& out) {
+  TomlRecords file = read_optional(files, "infrastructure.toml", {"node", "link", "flow"}, out);
+  if (!file.present) return;
+  InfraLoader(file, model, out).run();
+}
+
+void load_ties(const ModelFiles& files, Model& model, Diagnostics& out) {
+  TomlRecords file = read_optional(files, "ties.toml", {"tie"}, out);
+  if (!file.present) return;
+  std::set<std::string, std::less<>> ids;
+  for (const toml::table* t : records(file, "tie")) {
+    Fields f(*t, file.label, out,
+             {"id", "channel", "from", "to", "year", "what", "sensitivity", "substitution",
+              "own_cost", "carrier", "destinations"});
+    Tie tie;
+    tie.id = f.string("id");
+    tie.channel = f.string("channel");
+    if (!tie.channel.empty() && !kChannels.contains(tie.channel))
+      f.error("channel", fmt::format("'{}' is not a channel; expected one of: {}", tie.channel,
+                                     fmt::join(kChannels, ", ")));
+    tie.from = f.string("from");
+    tie.to = f.string("to");
+    for (auto [key, id] : {std::pair{"from", tie.from}, std::pair{"to", tie.to}})
+      if (!id.empty() && !model.find_actor(id))
+        f.error(key, fmt::format("unknown actor '{}'; expected an id from actors.toml", id));
+    if (!tie.from.empty() && tie.from == tie.to) f.error("to", "a tie joins two different actors");
+    tie.year = static_cast<int>(f.integer("year").value_or(0));
+    tie.what = f.string("what");
+    tie.sensitivity = tie_value(f, "sensitivity", model, out);
+    if (f.has("substitution")) tie.substitution = tie_value(f, "substitution", model, out);
+    tie.own_cost = tie_value(f, "own_cost", model, out);
+    tie.carrier = f.string("carrier", false);
+    tie.destinations = f.strings("destinations", false);
+    if (!tie.carrier.empty() && !kCarrierUnits.contains(tie.carrier))
+      f.error("carrier", fmt::format("'{}' is not a carrier; expected gas, oil or freight", tie.carrier));
+    if (tie.carrier.empty() != tie.destinations.empty())
+      f.error("destinations", "a physical tie needs both carrier and destinations");
+    for (const auto& d : tie.destinations)
+      if (!model.infrastructure.find_node(d))
+        f.error("destinations", fmt::format("unknown node '{}'; expected a node of "
+                                            "infrastructure.toml", d));
+    if (tie.carrier.empty() && !tie.substitution)
+      f.error("substitution", "missing; a tie without a network route needs the share j can "
+                              "replace elsewhere");
+    tie.origin = f.origin();
+    if (!tie.id.empty()) {
+      if (!ids.insert(tie.id).second) f.error("id", fmt::format("duplicate id '{}'", tie.id));
+      else model.ties.ties.push_back(std::move(tie));
+    }
+  }
+}
+
+}  // namespace sphere::kb

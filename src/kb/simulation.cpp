@@ -1,0 +1,349 @@
+// model.toml's simulation set-up: [simulation], [[parameter]], [[scenario]], [[outcome]].
+// Every parameter carries a range and a provenance; every scenario predicate is compiled here
+// (muparser) against the state variables the simulation defines, so a predicate naming a
+// variable that does not exist is reported with its file and line before anything runs.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <muParser.h>
+#include <toml++/toml.h>
+
+#include "kb/internal.h"
+#include "kb/kb.h"
+
+namespace sphere::kb {
+namespace {
+
+int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+
+// Reads one TOML table's fields, reporting unknown keys, missing fields and wrong types.
+class Fields {
+ public:
+  Fields(const toml::table& t, const std::string& file, Diagnostics& out,
+         std::initializer_list<std::string_view> allowed)
+      : t_(t), file_(file), out_(out) {
+    for (const auto& [key, node] : t_)
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
+        out_.add(file_, line_of(node), std::string(key.str()),
+                 fmt::format("unknown field; expected one of: {}", fmt::join(allowed, ", ")));
+  }
+  int line(std::string_view key) const {
+    const toml::node* n = t_.get(key);
+    return n ? line_of(*n) : line_of(t_);
+  }
+  Origin origin() const { return {file_, line_of(t_)}; }
+  void error(std::string_view key, std::string message) const {
+    out_.add(file_, line(key), std::string(key), std::move(message));
+  }
+  bool has(std::string_view key) const { return t_.contains(key); }
+  std::string string(std::string_view key, bool required = true) const {
+    const toml::node* n = t_.get(key);
+    if (!n) {
+      if (required) error(key, "missing; expected a string");
+      return {};
+    }
+    if (!n->is_string()) {
+      error(key, "expected a string");
+      return {};
+    }
+    return n->as_string()->get();
+  }
+  std::optional<double> number(std::string_view key, bool required = true) const {
+    const toml::node* n = t_.get(key);
+    if (!n) {
+      if (required) error(key, "missing; expected a number");
+      return std::nullopt;
+    }
+    if (!n->is_integer() && !n->is_floating_point()) {
+      error(key, "expected a number");
+      return std::nullopt;
+    }
+    return n->value<double>();
+  }
+  std::vector<std::string> strings(std::string_view key) const {
+    std::vector<std::string> v;
+    const toml::array* a = t_.get_as<toml::array>(key);
+    if (!a) {
+      error(key, "missing; expected an array of strings");
+      return v;
+    }
+    for (const auto& item : *a) {
+      if (item.is_string()) v.push_back(item.as_string()->get());
+      else error(key, "expected an array of strings");
+    }
+    return v;
+  }
+  Date month(std::string_view key, bool required = true) const {
+    const std::string text = string(key, required);
+    if (text.empty()) return {};
+    std::string why;
+    auto d = Date::parse(text, &why);
+    if (!d) error(key, why);
+    else if (d->precision() != Date::Precision::kMonth)
+      error(key, fmt::format("'{}' is not a month; expected YYYY-MM", text));
+    else return *d;
+    return {};
+  }
+
+ private:
+  const toml::table& t_;
+  const std::string& file_;
+  Diagnostics& out_;
+};
+
+std::vector<const toml::table*> tables(const toml::table& root, std::string_view key,
+                                       const std::string& file, Diagnostics& out) {
+  std::vector<const toml::table*> result;
+  const toml::node* n = root.get(key);
+  if (!n) return result;
+  if (!n->is_array_of_tables()) {
+    out.add(file, line_of(*n), std::string(key), fmt::format("expected [[{}]] tables", key));
+    return result;
+  }
+  for (const auto& item : *n->as_array()) result.push_back(item.as_table());
+  return result;
+}
+
+class SimulationLoader {
+ public:
+  SimulationLoader(Model& model, Diagnostics& out, std::string file)
+      : model_(model), out_(out), file_(std::move(file)) {}
+
+  void run(const toml::table& root) {
+    if (const toml::node* n = root.get("simulation")) {
+      if (const toml::table* t = n->as_table()) load_spec(*t);
+      else out_.add(file_, line_of(*n), "simulation", "expected a table [simulation]");
+    }
+    for (const toml::table* t : tables(root, "parameter", file_, out_)) load_parameter(*t);
+    for (const toml::table* t : tables(root, "scenario", file_, out_)) load_scenario(*t);
+    check_scenarios();
+    for (const toml::table* t : tables(root, "outcome", file_, out_)) load_outcome(*t);
+    std::stable_sort(model_.outcomes.begin(), model_.outcomes.end(),
+                     [](const Outcome& a, const Outcome& b) { return a.date < b.date; });
+  }
+
+ private:
+  void known_actor(const Fields& f, std::string_view key, const std::string& id) {
+    if (!id.empty() && !model_.find_actor(id))
+      f.error(key, fmt::format("unknown actor '{}'; expected an id from actors.toml", id));
+  }
+
+  void check_quote(const Fields& f, const Quote& q) {
+    if (!q.source.empty() && !model_.find_source(q.source))
+      f.error("source", fmt::format("unknown source '{}'", q.source));
+    if (q.text.empty()) f.error("quote", "missing; a sourced value needs a verbatim quote");
+    else if (count_words(q.text) > 25)
+      f.error("quote", fmt::format("quote has {} words; at most 25 allowed", count_words(q.text)));
+  }
+
+  void load_spec(const toml::table& t) {
+    Fields f(t, file_, out_,
+             {"actors", "focal", "gas", "start", "horizon", "calibration_months", "count_as"});
+    SimulationSpec s;
+    s.origin = f.origin();
+    s.actors = f.strings("actors");
+    std::set<std::string> seen;
+    for (const auto& a : s.actors) {
+      known_actor(f, "actors", a);
+      if (!seen.insert(a).second) f.error("actors", fmt::format("'{}' is listed twice", a));
+    }
+    if (s.actors.size() < 2) f.error("actors", "expected at least two actors");
+    auto pair = [&](std::string_view key, std::string& a, std::string& b) {
+      auto v = f.strings(key);
+      if (v.size() != 2) {
+        f.error(key, "expected two actor ids");
+        return;
+      }
+      a = v[0];
+      b = v[1];
+      for (const auto& x : v)
+        if (!seen.contains(x))
+          f.error(key, fmt::format("'{}' is not one of the simulated actors", x));
+      if (a == b) f.error(key, "expected two different actors");
+    };
+    pair("focal", s.focal_a, s.focal_b);
+    pair("gas", s.gas_seller, s.gas_buyer);
+    s.start = f.month("start");
+    s.horizon = f.month("horizon");
+    if (s.horizon.year && s.start.year && s.horizon < s.start)
+      f.error("horizon", "is before start");
+    if (auto m = f.number("calibration_months", false)) {
+      s.calibration_months = static_cast<int>(*m);
+      if (*m < 1 || *m > 1200) f.error("calibration_months", "expected 1 to 1200 months");
+    }
+    if (const toml::node* n = t.get("count_as")) {
+      const toml::table* m = n->as_table();
+      if (!m) f.error("count_as", "expected a table { ACTOR = \"SIMULATED_ACTOR\" }");
+      for (const auto& [k, v] : m ? *m : toml::table{}) {
+        const std::string from(k.str());
+        const std::string to = v.value<std::string>().value_or("");
+        known_actor(f, "count_as", from);
+        if (!seen.contains(to))
+          f.error("count_as", fmt::format("'{}' is not one of the simulated actors", to));
+        s.count_as[from] = to;
+      }
+    }
+    model_.simulation = std::move(s);
+  }
+
+  void load_parameter(const toml::table& t) {
+    Fields f(t, file_, out_,
+             {"name", "value", "range", "unit", "source", "fact", "quote", "rationale"});
+    Parameter p;
+    p.origin = f.origin();
+    p.name = f.string("name");
+    p.unit = f.string("unit", false);
+    p.source = f.string("source");
+    p.rationale = f.string("rationale", false);
+    if (p.source == "fact") {
+      p.fact = f.string("fact");
+      const auto it = std::find_if(model_.facts.begin(), model_.facts.end(),
+                                   [&](const Fact& x) { return x.id == p.fact; });
+      if (!p.fact.empty() && it == model_.facts.end())
+        f.error("fact", fmt::format("unknown fact '{}'; expected an id from facts.toml", p.fact));
+      if (it != model_.facts.end()) {
+        p.value = it->value;
+        if (f.has("value") && f.number("value") != it->value)
+          f.error("value", fmt::format("differs from fact '{}' ({})", p.fact, it->value));
+      }
+    } else {
+      p.value = f.number("value").value_or(0.0);
+      if (p.source == "assumption") {
+        if (p.rationale.empty()) f.error("rationale", "missing; an assumption needs a rationale");
+      } else if (!p.source.empty()) {
+        p.quote = f.string("quote");
+        check_quote(f, {p.source, p.quote});
+      }
+    }
+    p.low = p.high = p.value;
+    if (const toml::array* r = t.get_as<toml::array>("range")) {
+      if (r->size() != 2 || !(*r)[0].is_number() || !(*r)[1].is_number()) {
+        f.error("range", "expected [low, high]");
+      } else {
+        p.low = (*r)[0].value<double>().value_or(0.0);
+        p.high = (*r)[1].value<double>().value_or(0.0);
+        if (p.low > p.high) f.error("range", fmt::format("low {} is above high {}", p.low, p.high));
+        else if (p.value < p.low || p.value > p.high)
+          f.error("value", fmt::format("{} is outside its range [{}, {}]", p.value, p.low, p.high));
+      }
+    } else if (p.source == "assumption") {
+      f.error("range", "missing; an assumption needs a range [low, high]");
+    }
+    if (!p.name.empty()) {
+      if (model_.find_parameter(p.name))
+        f.error("name", fmt::format("duplicate parameter '{}'", p.name));
+      else model_.parameters.push_back(std::move(p));
+    }
+  }
+
+  void load_scenario(const toml::table& t) {
+    Fields f(t, file_, out_, {"id", "name", "when", "source", "quote"});
+    Scenario s;
+    s.origin = f.origin();
+    s.id = f.string("id");
+    s.name = f.string("name");
+    s.when = f.string("when");
+    if (f.has("source")) {
+      s.quote = Quote{f.string("source"), f.string("quote")};
+      check_quote(f, *s.quote);
+    }
+    for (const auto& other : model_.scenarios)
+      if (other.id == s.id) f.error("id", fmt::format("duplicate scenario '{}'", s.id));
+    if (!s.when.empty() && s.when != "otherwise") check_predicate(f, s.when);
+    model_.scenarios.push_back(std::move(s));
+  }
+
+  // Compiles `when` against the simulation's state variables (each bound to a dummy value).
+  void check_predicate(const Fields& f, const std::string& when) {
+    if (!model_.simulation) {
+      f.error("when", "a scenario needs the [simulation] table (its state variables)");
+      return;
+    }
+    const auto names = state_variable_names(*model_.simulation);
+    std::vector<double> values(names.size(), 0.0);
+    mu::Parser parser;
+    try {
+      for (std::size_t i = 0; i < names.size(); ++i) parser.DefineVar(names[i], &values[i]);
+      parser.SetExpr(when);
+      parser.Eval();
+    } catch (const mu::Parser::exception_type& e) {
+      if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN)
+        f.error("when", fmt::format("unknown variable '{}' in \"{}\"; state variables are "
+                                    "R_i_j, R12_i_j, force12_i_j over [simulation] actors and "
+                                    "the focal-pair indicators (docs/MODEL.md)",
+                                    e.GetToken(), when));
+      else f.error("when", fmt::format("cannot parse \"{}\": {}", when, e.GetMsg()));
+    }
+  }
+
+  void check_scenarios() {
+    if (model_.scenarios.empty()) return;
+    for (std::size_t i = 0; i + 1 < model_.scenarios.size(); ++i)
+      if (model_.scenarios[i].when == "otherwise")
+        out_.add(file_, model_.scenarios[i].origin.line, "when",
+                 "only the last scenario may be \"otherwise\"");
+    if (model_.scenarios.back().when != "otherwise")
+      out_.add(file_, model_.scenarios.back().origin.line, "when",
+               "the last scenario must be when = \"otherwise\", so that every trajectory gets "
+               "exactly one scenario");
+  }
+
+  void load_outcome(const toml::table& t) {
+    Fields f(t, file_, out_, {"date", "scenario", "source", "quote"});
+    Outcome o;
+    o.origin = f.origin();
+    o.date = f.month("date");
+    o.scenario = f.string("scenario");
+    o.quote = {f.string("source"), f.string("quote")};
+    check_quote(f, o.quote);
+    if (!o.scenario.empty() &&
+        std::none_of(model_.scenarios.begin(), model_.scenarios.end(),
+                     [&](const Scenario& s) { return s.id == o.scenario; }))
+      f.error("scenario", fmt::format("unknown scenario '{}'", o.scenario));
+    model_.outcomes.push_back(std::move(o));
+  }
+
+  Model& model_;
+  Diagnostics& out_;
+  std::string file_;
+};
+
+}  // namespace
+
+std::vector<std::string> state_variable_names(const SimulationSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& i : spec.actors)
+    for (const auto& j : spec.actors)
+      if (i != j)
+        for (const char* prefix : {"R_", "R12_", "force12_"})
+          names.push_back(fmt::format("{}{}_{}", prefix, i, j));
+  const std::string ab = spec.focal_a + "_" + spec.focal_b;
+  for (const char* prefix : {"rel_", "rel12_", "trade_", "leverage_"})
+    names.push_back(prefix + ab);
+  names.push_back("leverage_" + spec.focal_b + "_" + spec.focal_a);
+  names.push_back("gas_" + spec.gas_seller + "_" + spec.gas_buyer);
+  return names;
+}
+
+const Parameter* Model::find_parameter(std::string_view name) const {
+  auto it = std::find_if(parameters.begin(), parameters.end(),
+                         [&](const Parameter& p) { return p.name == name; });
+  return it == parameters.end() ? nullptr : &*it;
+}
+
+void load_simulation(const ModelFiles& files, Model& model, Diagnostics& out) {
+  const std::string label = files.label("model.toml");
+  std::optional<std::string> text = files.read("model.toml");
+  if (!text) return;  // reported by the main loader
+  toml::table root;
+  try {
+    root = toml::parse(*text, label);
+  } catch (const toml::parse_error&) {
+    return;  // reported by the main loader
+  }
+  SimulationLoader(model, out, label).run(root);
+}
+
+}  // namespace sphere::kb

@@ -1,0 +1,545 @@
+// The monthly dynamics: building an engine from a model (calibration replay of the event log,
+// intensities, parameters, shocks) and simulating one trajectory. Equations: docs/MODEL.md.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "network/network.h"
+#include "sim/sim.h"
+
+namespace sphere::sim {
+namespace {
+
+constexpr int kRing = 12;  // months in the moving windows (R12, force12, rel12)
+constexpr double kMaxR = 10.0;
+constexpr std::uint32_t kMaxEventsPerCell = 200;  // guard against runaway excitation
+constexpr std::size_t kMinDyadPool = 3;
+
+double clip(double x) { return std::clamp(x, -kMaxR, kMaxR); }
+
+// +1 for cooperation classes, -1 for conflict classes.
+double class_sign(int c) { return c < 2 ? 1.0 : -1.0; }
+
+// Events of CAMEO roots 18–20 (assault, fight, unconventional mass violence).
+bool is_force(const std::string& cameo) {
+  const int root = cameo.size() >= 2 ? std::stoi(cameo.substr(0, 2)) : 0;
+  return root >= 18 && root <= 20;
+}
+
+InputError model_error(const std::string& field, const std::string& message) {
+  return InputError("model.toml", 0, field, message);
+}
+
+// Parameter values by name, with the ranges model.toml gives them.
+class ParameterTable {
+ public:
+  ParameterTable(const kb::Model& model, const std::map<std::string, double>& overrides) {
+    for (const auto& p : model.parameters) values_.push_back({p.name, p.value});
+    Diagnostics problems;
+    for (const auto& [name, value] : overrides) {
+      const kb::Parameter* p = model.find_parameter(name);
+      if (!p) {
+        problems.add("command line", 0, name, "no such parameter in model.toml");
+        continue;
+      }
+      if (value < p->low || value > p->high)
+        problems.add(p->origin.file, p->origin.line, name,
+                     fmt::format("{} is outside the parameter's range [{}, {}]", value, p->low,
+                                 p->high));
+      for (auto& [n, v] : values_)
+        if (n == name) v = value;
+    }
+    if (!problems.empty()) throw InputError(problems);
+  }
+  double get(const std::string& name) const {
+    for (const auto& [n, v] : values_)
+      if (n == name) return v;
+    throw model_error("parameter", fmt::format("missing [[parameter]] '{}', which the scenario "
+                                               "engine needs (docs/MODEL.md)", name));
+  }
+  double get_or(const std::string& name, const std::string& fallback) const {
+    for (const auto& [n, v] : values_)
+      if (n == name) return v;
+    return get(fallback);
+  }
+  const std::vector<std::pair<std::string, double>>& values() const { return values_; }
+
+ private:
+  std::vector<std::pair<std::string, double>> values_;
+};
+
+class ParameterLeverage : public LeverageModel {
+ public:
+  explicit ParameterLeverage(const ParameterTable& table) : table_(table) {}
+  double leverage(const std::string& i, const std::string& j) const override {
+    return table_.get(fmt::format("leverage.{}.{}", i, j));
+  }
+
+ private:
+  const ParameterTable& table_;
+};
+
+// The simulated actor an event's actor stands for: itself, its count_as entry, or (following
+// affiliations) the simulated actor it belongs to; -1 when none.
+int simulated_index(const kb::Model& model, const kb::SimulationSpec& spec, std::string id) {
+  for (int depth = 0; depth < 5 && !id.empty(); ++depth) {
+    auto it = std::find(spec.actors.begin(), spec.actors.end(), id);
+    if (it != spec.actors.end()) return static_cast<int>(it - spec.actors.begin());
+    if (auto c = spec.count_as.find(id); c != spec.count_as.end()) {
+      id = c->second;
+      continue;
+    }
+    const kb::Actor* a = model.find_actor(id);
+    id = a ? a->affiliation : std::string();
+  }
+  return -1;
+}
+
+// Delivery to the gas buyer with the shock's link closed (block) or opened (open), over the
+// delivery without it: max-flow of the gas network at the end of the shock's year.
+double network_gas_factor(const kb::Model& model, const Shock& shock, const std::string& buyer) {
+  auto fail = [&](const std::string& why) {
+    return InputError("command line", 0, "--shock", fmt::format("'{}': {}", shock.text, why));
+  };
+  const kb::InfraLink* link = model.infrastructure.find_link(shock.link);
+  if (!link)
+    throw fail(fmt::format("unknown shock target '{}': no such link in infrastructure.toml",
+                           shock.link));
+  if (link->carrier != "gas")
+    throw fail(fmt::format("link '{}' carries {}; only gas links feed the simulation so far",
+                           shock.link, link->carrier));
+  network::Scenario base;
+  base.year = shock.month / 12;
+  base.carrier = "gas";
+  network::Scenario changed = base;
+  if (shock.kind == "block") changed.cut.push_back(shock.link);
+  else changed.opened.push_back({shock.link, Date{shock.month / 12, shock.month % 12 + 1, 0}});
+  auto delivered = [&](const network::Scenario& sc) {
+    std::int64_t total = 0;
+    for (const auto& d : network::solve(model.infrastructure, sc).destinations)
+      if (d.country == buyer) total += d.volume;
+    return static_cast<double>(total);
+  };
+  const double before = delivered(base);
+  return before > 0 ? delivered(changed) / before : 1.0;
+}
+
+}  // namespace
+
+int quad_class(const std::string& cameo) {
+  const int root = cameo.size() >= 2 ? std::stoi(cameo.substr(0, 2)) : 0;
+  if (root <= 5) return 0;
+  if (root <= 8) return 1;
+  if (root <= 13) return 2;
+  return 3;
+}
+
+Intensities LogRateIntensities::estimate(const CalibrationData& data, double beta,
+                                         double branching, double omega) const {
+  Intensities out;
+  out.mu.assign(static_cast<std::size_t>(data.dyads) * 4, 0.0);
+  for (int d = 0; d < data.dyads; ++d)
+    for (int c = 0; c < 4; ++c) {
+      double count = 0, exposure = 0;
+      for (int m = 0; m < data.months; ++m) {
+        count += data.counts[(static_cast<std::size_t>(m) * data.dyads + d) * 4 + c];
+        exposure += std::exp(class_sign(c) * beta *
+                             data.relation[static_cast<std::size_t>(m) * data.dyads + d] / 10.0);
+      }
+      out.mu[d * 4 + c] = exposure > 0 ? (1.0 - branching) * count / exposure : 0.0;
+    }
+  out.decay = std::exp(-omega);
+  // Each event raises its dyad's and the reverse dyad's intensity by alpha·decay^k at lag k ≥ 1:
+  // 2·alpha·decay/(1 − decay) offspring per event, set equal to the branching ratio.
+  out.alpha = branching * (1.0 - out.decay) / (2.0 * out.decay);
+  return out;
+}
+
+Shock parse_shock(const std::string& spec, const std::vector<std::string>& actors,
+                  const kb::Codebook& codebook, int start_month, int horizon_month) {
+  auto fail = [&](const std::string& why) {
+    return InputError("command line", 0, "--shock", fmt::format("'{}': {}", spec, why));
+  };
+  const auto colon = spec.find(':');
+  const auto at = spec.rfind('@');
+  if (colon == std::string::npos || at == std::string::npos || at < colon)
+    throw fail("expected KIND:TARGET@YYYY-MM (event:RUS>AZE:173@2026-01)");
+  const std::string kind = spec.substr(0, colon);
+  const std::string target = spec.substr(colon + 1, at - colon - 1);
+  if (kind != "event" && kind != "block" && kind != "open")
+    throw fail(fmt::format("unknown shock kind '{}'; expected event, block or open", kind));
+  std::string why;
+  auto date = Date::parse(spec.substr(at + 1), &why);
+  if (!date || date->precision() != Date::Precision::kMonth)
+    throw fail("the date after @ must be a month YYYY-MM" + (why.empty() ? "" : ": " + why));
+  Shock s;
+  s.kind = kind;
+  s.text = spec;
+  s.month = date->month_index();
+  if (s.month < start_month || s.month > horizon_month)
+    throw fail("the month lies outside the simulated months");
+  if (kind != "event") {
+    s.link = target;
+    return s;  // the network effect is computed by Engine::build
+  }
+  const auto gt = target.find('>');
+  const auto colon2 = target.find(':');
+  if (gt == std::string::npos || colon2 == std::string::npos || colon2 < gt)
+    throw fail("expected event:FROM>TO:CAMEO@YYYY-MM");
+  auto actor = [&](const std::string& id) {
+    auto it = std::find(actors.begin(), actors.end(), id);
+    if (it == actors.end())
+      throw fail(fmt::format("unknown shock target '{}'; simulated actors are {}", id,
+                             fmt::join(actors, ", ")));
+    return static_cast<int>(it - actors.begin());
+  };
+  s.from = actor(target.substr(0, gt));
+  s.to = actor(target.substr(gt + 1, colon2 - gt - 1));
+  if (s.from == s.to) throw fail("an event needs two different actors");
+  s.cameo = target.substr(colon2 + 1);
+  const kb::CodebookEntry* code = codebook.find(s.cameo);
+  if (!code) throw fail(fmt::format("'{}' is not a CAMEO event code", s.cameo));
+  s.goldstein = code->goldstein;
+  return s;
+}
+
+Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
+  if (!model.simulation)
+    throw InputError(model.location + "/model.toml", 0, "simulation",
+                     "the model has no [simulation] table; forecasting needs one (docs/DATA.md)");
+  if (model.scenarios.empty())
+    throw InputError(model.location + "/model.toml", 0, "scenario",
+                     "the model has no [[scenario]]; forecasting needs them");
+  const kb::SimulationSpec& spec = *model.simulation;
+  Engine e;
+  e.actors_ = spec.actors;
+  e.n_ = static_cast<int>(e.actors_.size());
+  e.dyads_ = e.n_ * (e.n_ - 1);
+  const Date start = options.start.value_or(spec.start);
+  const Date horizon = options.horizon.value_or(spec.horizon);
+  e.start_ = start.month_index();
+  e.horizon_ = horizon.month_index();
+  if (e.horizon_ < e.start_)
+    throw InputError("command line", 0, "--horizon",
+                     fmt::format("{} is before the first simulated month {}", horizon.to_string(),
+                                 start.to_string()));
+  auto index_of = [&](const std::string& id) {
+    return static_cast<int>(std::find(e.actors_.begin(), e.actors_.end(), id) - e.actors_.begin());
+  };
+  e.a_ = index_of(spec.focal_a);
+  e.b_ = index_of(spec.focal_b);
+  e.gs_ = index_of(spec.gas_seller);
+  e.gb_ = index_of(spec.gas_buyer);
+
+  ParameterTable table(model, options.overrides);
+  e.params_ = table.values();
+  e.theta_ = table.get("theta");
+  e.kappa_ = table.get("kappa");
+  e.beta_ = table.get("beta");
+  const double branching = table.get("branching"), omega = table.get("omega");
+  e.baseline_.resize(e.dyads_);
+  for (int i = 0; i < e.n_; ++i)
+    for (int j = 0; j < e.n_; ++j)
+      if (i != j)
+        e.baseline_[e.dyad(i, j)] =
+            table.get_or(fmt::format("baseline.{}.{}", e.actors_[i], e.actors_[j]),
+                         "baseline.default");
+  e.rho_ = table.get("rho");
+  e.hostility_ = table.get("hostility");
+  e.retaliation_ = table.get("retaliation");
+  e.block_months_ = std::round(table.get("block.months"));
+  e.block_cut_ = table.get("block.trade_cut");
+  auto tool = [&](const char* name, const char* cameo, bool coercive) {
+    const kb::CodebookEntry* code = model.codebook.find(cameo);
+    return Tool{name, cameo, code ? code->goldstein : 0.0, table.get(fmt::format("{}.gain", name)),
+                table.get(fmt::format("{}.cost", name)), coercive};
+  };
+  // CAMEO 191 impose blockade, 173 arrest or detain, 046 engage in negotiation.
+  e.tools_ = {tool("block", "191", true), tool("arrest", "173", true),
+              tool("negotiate", "046", false)};
+  ParameterLeverage default_leverage(table);
+  const LeverageModel& leverage = options.leverage ? *options.leverage : default_leverage;
+  e.lev0_ab_ = leverage.leverage(spec.focal_a, spec.focal_b);
+  e.lev0_ba_ = leverage.leverage(spec.focal_b, spec.focal_a);
+  e.trade0_ = table.get("trade.start");
+  e.trade_el_ = table.get("trade.elasticity");
+  e.gas_start_ = table.get("gas.start");
+  e.gas_target_ = table.get("gas.target");
+  e.gas_ramp_ = std::max(1.0, table.get("gas.ramp_months"));
+  e.gas_el_ = table.get("gas.elasticity");
+
+  // Calibration replay over [start − calibration_months, start): observed events only.
+  CalibrationData data;
+  data.months = spec.calibration_months;
+  data.dyads = e.dyads_;
+  data.counts.assign(static_cast<std::size_t>(data.months) * e.dyads_ * 4, 0.0);
+  data.relation.assign(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
+  const int first = e.start_ - data.months;
+  std::vector<double> goldstein(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
+  std::vector<double> force(goldstein.size(), 0.0);
+  std::vector<std::vector<std::pair<std::string, double>>> dyad_pool(
+      static_cast<std::size_t>(e.dyads_) * 4);
+  for (const kb::Event& ev : model.events) {
+    const int i = simulated_index(model, spec, ev.actor1);
+    const int j = simulated_index(model, spec, ev.actor2);
+    // Every event before the start feeds the empirical Goldstein distribution of its class.
+    if (ev.date.month_index() < e.start_)
+      e.empirical_[quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
+    if (i < 0 || j < 0 || i == j) continue;
+    if (ev.date.month_index() < e.start_) {  // and that of its (undirected) dyad
+      dyad_pool[e.dyad(i, j) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
+      dyad_pool[e.dyad(j, i) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
+    }
+    const bool year_only = ev.date.precision() == Date::Precision::kYear;
+    const int m0 = ev.date.month_index(), span = year_only ? 12 : 1;
+    for (int m = m0; m < m0 + span; ++m) {
+      if (m < first || m >= e.start_) continue;
+      const std::size_t k = static_cast<std::size_t>(m - first) * e.dyads_ + e.dyad(i, j);
+      const double w = 1.0 / span;
+      data.counts[k * 4 + quad_class(ev.cameo)] += w;
+      goldstein[k] += w * ev.goldstein;
+      if (is_force(ev.cameo)) force[k] += w;
+    }
+  }
+  for (int c = 0; c < 4; ++c)
+    if (e.empirical_[c].empty())  // no observed event of the class: its CAMEO root codes
+      for (const auto& entry : model.codebook.entries())
+        if (entry.code.size() == 2 && quad_class(entry.code) == c)
+          e.empirical_[c].push_back({entry.code, entry.goldstein});
+
+  // A dyad draws from its own history where it has kMinDyadPool events of the class, else
+  // from the class's pool over all actors.
+  e.dyad_pools_ = std::move(dyad_pool);
+  for (auto& pool : e.dyad_pools_)
+    if (pool.size() < kMinDyadPool) pool.clear();
+  const double decay = std::exp(-omega);
+  std::vector<double> R(e.baseline_), H(static_cast<std::size_t>(e.dyads_) * 4, 0.0);
+  e.R_ring0_.assign(static_cast<std::size_t>(kRing) * e.dyads_, 0.0);
+  e.force_ring0_.assign(e.R_ring0_.size(), 0.0);
+  e.rel_ring0_.assign(kRing, 0.0);
+  for (int k = 0; k < kRing; ++k) {  // months before the window: at baseline, no events
+    for (int d = 0; d < e.dyads_; ++d) e.R_ring0_[k * e.dyads_ + d] = R[d];
+    e.rel_ring0_[k] = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
+  }
+  for (int m = 0; m < data.months; ++m) {
+    const std::size_t row = static_cast<std::size_t>(m) * e.dyads_;
+    std::copy(R.begin(), R.end(), data.relation.begin() + row);
+    std::vector<double> next(R);
+    for (int i = 0; i < e.n_; ++i)
+      for (int j = 0; j < e.n_; ++j) {
+        if (i == j) continue;
+        const int d = e.dyad(i, j), r = e.dyad(j, i);
+        next[d] = clip(R[d] + e.theta_ * (e.baseline_[d] - R[d]) +
+                       e.kappa_ * (goldstein[row + d] + goldstein[row + r]));
+        for (int c = 0; c < 4; ++c)
+          H[d * 4 + c] = decay * (H[d * 4 + c] + data.counts[(row + d) * 4 + c]);
+      }
+    R = next;
+    const int slot = (first + m) % kRing;
+    for (int d = 0; d < e.dyads_; ++d) {
+      e.R_ring0_[slot * e.dyads_ + d] = R[d];
+      e.force_ring0_[slot * e.dyads_ + d] = force[row + d];
+    }
+    e.rel_ring0_[slot] = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
+  }
+  e.R0_ = R;
+  e.H0_ = H;
+  e.rel0_ = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
+  e.gas_rel0_ = (R[e.dyad(e.gs_, e.gb_)] + R[e.dyad(e.gb_, e.gs_)]) / 2;
+  LogRateIntensities default_intensities;
+  const IntensityModel& im = options.intensities ? *options.intensities : default_intensities;
+  e.intensity_ = im.estimate(data, e.beta_, branching, omega);
+
+  e.gas_factor_.assign(e.months(), 1.0);
+  for (const auto& text : options.shocks) {
+    Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
+    if (s.kind != "event") {
+      s.gas_factor = network_gas_factor(model, s, spec.gas_buyer);
+      for (int m = s.month; m <= e.horizon_; ++m) e.gas_factor_[m - e.start_] *= s.gas_factor;
+    }
+    e.shocks_.push_back(std::move(s));
+  }
+  e.scenarios_ = model.scenarios;
+  e.state_names_ = kb::state_variable_names(spec);
+  const std::string ab = spec.focal_a + "_" + spec.focal_b;
+  e.indicator_names_ = {"rel_" + ab, "gas_" + spec.gas_seller + "_" + spec.gas_buyer,
+                        "trade_" + ab, "leverage_" + ab};
+  for (const auto* who : {&spec.focal_a, &spec.focal_b})
+    for (const auto& t : e.tools_) e.driver_names_.push_back(*who + ":" + t.name);
+  e.driver_names_.push_back("force_events_" + ab);
+  e.initial_state_ = e.state_vector(R, e.R_ring0_, e.force_ring0_, e.rel_ring0_, e.trade0_,
+                                    e.lev0_ab_, e.lev0_ba_, e.gas_path(e.start_ - 1));
+  return e;
+}
+
+Date Engine::start() const { return Date{start_ / 12, start_ % 12 + 1, 0}; }
+Date Engine::horizon() const { return Date{horizon_ / 12, horizon_ % 12 + 1, 0}; }
+
+std::pair<double, double> Engine::indicator_range(int indicator) const {
+  // Exact bounds: R ∈ [-10, 10], so rel − rel0 ≤ 10 − rel0 (and likewise for gas).
+  const double trade_max = trade0_ * std::exp(trade_el_ * (kMaxR - rel0_) / 10.0);
+  switch (indicator) {
+    case kRelation: return {-kMaxR, kMaxR};
+    case kGas:
+      return {0.0, std::max(gas_start_, gas_target_) *
+                       std::max(1.0, 1.0 + gas_el_ * (kMaxR - gas_rel0_) / 10.0) *
+                       std::max(1.0, *std::max_element(gas_factor_.begin(), gas_factor_.end()))};
+    case kTrade: return {0.0, trade_max};
+    default: return {0.0, lev0_ab_ * trade_max / std::max(trade0_, 1e-12)};
+  }
+}
+
+double Engine::gas_path(int month) const {
+  const double progress = std::clamp((month - start_ + 1) / gas_ramp_, 0.0, 1.0);
+  return gas_start_ + (gas_target_ - gas_start_) * progress;
+}
+
+std::vector<double> Engine::state_vector(const std::vector<double>& R,
+                                         const std::vector<double>& R_ring,
+                                         const std::vector<double>& force_ring,
+                                         const std::vector<double>& rel_ring, double trade,
+                                         double lev_ab, double lev_ba, double gas) const {
+  std::vector<double> s;
+  s.reserve(state_names_.size());
+  for (int i = 0; i < n_; ++i)
+    for (int j = 0; j < n_; ++j) {
+      if (i == j) continue;
+      const int d = dyad(i, j);
+      double r12 = 0, f12 = 0;
+      for (int k = 0; k < kRing; ++k) {
+        r12 += R_ring[k * dyads_ + d];
+        f12 += force_ring[k * dyads_ + d];
+      }
+      s.push_back(R[d]);
+      s.push_back(r12 / kRing);
+      s.push_back(f12);
+    }
+  double rel12 = 0;
+  for (double v : rel_ring) rel12 += v;
+  s.push_back((R[dyad(a_, b_)] + R[dyad(b_, a_)]) / 2);
+  s.push_back(rel12 / kRing);
+  s.push_back(trade);
+  s.push_back(lev_ab);
+  s.push_back(lev_ba);
+  s.push_back(gas);
+  return s;
+}
+
+Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_events) const {
+  Trajectory out;
+  const int months = this->months();
+  out.indicators.resize(static_cast<std::size_t>(months) * kIndicators);
+  std::vector<double> R(R0_), H(H0_), R_ring(R_ring0_), force_ring(force_ring0_),
+      rel_ring(rel_ring0_);
+  std::vector<double> G(dyads_), force(dyads_), next(dyads_);
+  std::vector<double> counts(static_cast<std::size_t>(dyads_) * 4);
+  int block_left = 0;
+  double trade = trade0_, gas = gas_path(start_ - 1);
+  double lev_ab = lev0_ab_, lev_ba = lev0_ba_;
+  const int ab = dyad(a_, b_), ba = dyad(b_, a_);
+  auto add_event = [&](int m, int from, int to, const std::string& cameo, double g, bool f,
+                       const char* cause) {
+    const int d = dyad(from, to);
+    G[d] += g;
+    counts[d * 4 + quad_class(cameo)] += 1;
+    if (f) force[d] += 1;
+    if (f && (d == ab || d == ba)) out.drivers[kDrivers - 1] += 1;
+    if (record_events) out.events.push_back({m, from, to, cameo, g, cause});
+  };
+  for (int t = 0; t < months; ++t) {
+    const int m = start_ + t;
+    std::fill(G.begin(), G.end(), 0.0);
+    std::fill(force.begin(), force.end(), 0.0);
+    std::fill(counts.begin(), counts.end(), 0.0);
+    // Leverage scales with the trade it rests on (last month's trade).
+    lev_ab = lev0_ab_ * trade / trade0_;
+    lev_ba = lev0_ba_ * trade / trade0_;
+    // 1. Leverage tools: each focal actor picks one tool or none by a logit over utility.
+    for (int side = 0; side < 2; ++side) {
+      const int u = side == 0 ? a_ : b_, v = side == 0 ? b_ : a_;
+      const double r = R[dyad(u, v)] / 10.0;
+      const double lev = side == 0 ? lev_ab : lev_ba, counter = side == 0 ? lev_ba : lev_ab;
+      std::array<double, kTools> w{};
+      double total = 1.0;  // "no tool" has utility 0
+      for (int k = 0; k < kTools; ++k) {
+        const Tool& tl = tools_[k];
+        const double eu = tl.coercive
+                              ? tl.gain * lev - hostility_ * r - tl.cost - retaliation_ * counter
+                              : tl.gain + hostility_ * r - tl.cost;
+        w[k] = std::exp(rho_ * eu);
+        total += w[k];
+      }
+      Rng rng(seed, run, static_cast<std::uint32_t>(m), Purpose::kTools,
+              static_cast<std::uint32_t>(side));
+      double x = rng.uniform() * total;
+      for (int k = 0; k < kTools; ++k) {
+        if (x >= w[k]) {
+          x -= w[k];
+          continue;
+        }
+        const Tool& tl = tools_[k];
+        add_event(m, u, v, tl.cameo, tl.goldstein, is_force(tl.cameo),
+                  k == 0 ? "tool:block" : k == 1 ? "tool:arrest" : "tool:negotiate");
+        out.drivers[side * kTools + k] += 1;
+        if (k == 0) block_left = std::max(block_left, static_cast<int>(block_months_));
+        break;
+      }
+    }
+    // 2. Events: Poisson counts from relation-modulated, self-exciting intensities.
+    for (int d = 0; d < dyads_; ++d) {
+      const int i = d / (n_ - 1), jj = d % (n_ - 1), j = jj >= i ? jj + 1 : jj;
+      const int r = dyad(j, i);
+      for (int c = 0; c < 4; ++c) {
+        const double mu = intensity_.mu[d * 4 + c];
+        const double excitation = intensity_.alpha * (H[d * 4 + c] + H[r * 4 + c]);
+        if (mu <= 0.0 && excitation <= 0.0) continue;
+        const double lambda = mu * std::exp(class_sign(c) * beta_ * R[d] / 10.0) + excitation;
+        Rng rng(seed, run, static_cast<std::uint32_t>(m), Purpose::kEvents,
+                static_cast<std::uint32_t>(d * 4 + c));
+        const std::uint32_t n = std::min(rng.poisson(lambda), kMaxEventsPerCell);
+        const auto& own = dyad_pools_[d * 4 + c];
+        const auto& pool = own.empty() ? empirical_[c] : own;
+        for (std::uint32_t k = 0; k < n; ++k) {
+          const auto& [cameo, g] = pool[rng.below(static_cast<std::uint32_t>(pool.size()))];
+          add_event(m, i, j, cameo, g, is_force(cameo), "event");
+        }
+      }
+    }
+    for (const Shock& s : shocks_)
+      if (s.kind == "event" && s.month == m) add_event(m, s.from, s.to, s.cameo, s.goldstein, is_force(s.cameo), "shock");
+    // 3. Excitation decays; 4. relations revert to baseline and absorb this month's events.
+    for (int d = 0; d < dyads_; ++d) {
+      const int i = d / (n_ - 1), jj = d % (n_ - 1), j = jj >= i ? jj + 1 : jj;
+      const int r = dyad(j, i);
+      for (int c = 0; c < 4; ++c)
+        H[d * 4 + c] = intensity_.decay * (H[d * 4 + c] + counts[d * 4 + c]);
+      next[d] = clip(R[d] + theta_ * (baseline_[d] - R[d]) + kappa_ * (G[d] + G[r]));
+    }
+    R.swap(next);
+    // 5. Trade, gas, moving windows, indicators.
+    const double rel = (R[ab] + R[ba]) / 2;
+    trade = trade0_ * std::exp(trade_el_ * (rel - rel0_) / 10.0) *
+            (block_left > 0 ? 1.0 - block_cut_ : 1.0);
+    if (block_left > 0) --block_left;
+    const double gas_rel = (R[dyad(gs_, gb_)] + R[dyad(gb_, gs_)]) / 2;
+    gas = gas_path(m) * std::max(0.0, 1.0 + gas_el_ * (gas_rel - gas_rel0_) / 10.0) *
+          gas_factor_[t];
+    const int slot = m % kRing;
+    std::copy(R.begin(), R.end(), R_ring.begin() + static_cast<std::ptrdiff_t>(slot) * dyads_);
+    std::copy(force.begin(), force.end(),
+              force_ring.begin() + static_cast<std::ptrdiff_t>(slot) * dyads_);
+    rel_ring[slot] = rel;
+    double* row = &out.indicators[static_cast<std::size_t>(t) * kIndicators];
+    row[kRelation] = rel;
+    row[kGas] = gas;
+    row[kTrade] = trade;
+    row[kLeverage] = lev0_ab_ * trade / trade0_;
+  }
+  out.state = state_vector(R, R_ring, force_ring, rel_ring, trade, lev0_ab_ * trade / trade0_,
+                           lev0_ba_ * trade / trade0_, gas);
+  return out;
+}
+
+}  // namespace sphere::sim

@@ -1,0 +1,80 @@
+// Sphere's result store: forecasts written to SQLite (runs, parameters, scenario summaries,
+// monthly quantiles, drivers), each forecast in one transaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sim/sim.h"
+
+struct sqlite3;
+
+namespace sphere::store {
+
+// Describes a forecast for the `forecasts` table.
+struct ForecastMeta {
+  std::string model;    // model location
+  std::string command;  // the command line that made it
+  std::uint64_t seed = 0;
+  std::uint32_t runs = 0;
+};
+
+// Writes one forecast into a SQLite database (created when missing). Everything is written in
+// a single transaction opened by the constructor: commit() makes it visible; destroying the
+// writer before commit(), or the process dying, leaves the database as it was.
+// Throws std::runtime_error when the database cannot be opened or written. Not thread-safe.
+class ForecastWriter {
+ public:
+  ForecastWriter(const std::string& path, const ForecastMeta& meta, const sim::Engine& engine);
+  ~ForecastWriter();
+  ForecastWriter(const ForecastWriter&) = delete;
+  ForecastWriter& operator=(const ForecastWriter&) = delete;
+
+  // Adds each run's scenario and final indicators (call in run order, batch by batch).
+  void add_runs(std::span<const sim::RunOutcome> runs);
+  // Writes the summary and commits.
+  void commit(const sim::ForecastSummary& summary);
+  // The id of this forecast in the `forecasts` table.
+  std::int64_t forecast_id() const { return id_; }
+
+ private:
+  void exec(const std::string& sql);
+  sqlite3* db_ = nullptr;
+  const sim::Engine& engine_;
+  std::int64_t id_ = 0;
+  bool committed_ = false;
+};
+
+// One shard's partial result of a forecast (`sphere forecast --shard K/N`): which ensemble it
+// belongs to, the exact totals of its blocks of runs and each run's outcome.
+struct Partial {
+  std::uint32_t shard = 0, shards = 1;  // 0-based shard of `shards`
+  std::uint64_t seed = 0;
+  std::uint32_t runs = 0;  // runs of the whole ensemble
+  std::string model, start, horizon;
+  std::vector<std::string> shocks;
+  std::string digest;  // engine_digest() of the engine that made it
+  sim::EnsemblePart part;
+  std::vector<sim::RunOutcome> outcomes;  // runs of the part's blocks, in run order
+};
+
+// A CRC-64 of everything a trajectory depends on besides (seed, run): calibrated intensities,
+// initial state, parameters, event pools, shocks, months, scenarios and histogram ranges.
+std::string engine_digest(const sim::Engine& engine);
+
+// Writes a partial as JSON with a checksum of its contents, through a temporary file renamed
+// into place, so that `path` is either absent or complete. Throws std::runtime_error.
+void write_partial(const std::string& path, const Partial& partial);
+
+// Reads a partial written by write_partial. Throws InputError naming the file when it cannot be
+// read, is truncated or corrupt (checksum), or is not a partial.
+Partial read_partial(const std::string& path);
+
+// The scenario id stored for run `run` of forecast `forecast_id`, or "" when absent.
+std::string stored_run_scenario(const std::string& path, std::int64_t forecast_id,
+                                std::uint32_t run);
+
+}  // namespace sphere::store

@@ -1,0 +1,145 @@
+// `sphere events series|import|fit` as a user runs them.
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "testing.h"
+
+namespace sphere {
+namespace {
+
+using sphere::testing::run_sphere;
+using sphere::testing::TempDir;
+
+const char* kSample = "data/gdelt-sample/20191024143000.export.CSV";
+// The sample's path, quoted for the shell.
+std::string sample() {
+  std::string quoted = "'";
+  quoted += (sphere::testing::shared_dir() / kSample).string();
+  quoted += "'";
+  return quoted;
+}
+
+TEST(EventsCli, SeriesOfTheBuiltinLogHasEveryMonth) {
+  auto r = run_sphere("events series --dyad RUS:AZE --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["series"].size(), 2u);
+  EXPECT_EQ(j["series"][0]["actor1"], "RUS");
+  EXPECT_EQ(j["series"][1]["actor1"], "AZE");
+  for (const auto& s : j["series"]) {
+    const auto& months = s["months"];
+    ASSERT_GT(months.size(), 12u);
+    int zeros = 0, events = 0;
+    for (std::size_t i = 0; i < months.size(); ++i) {
+      const auto& m = months[i];
+      const int q = m["quad"]["1"].get<int>() + m["quad"]["2"].get<int>() + m["quad"]["3"].get<int>() +
+                    m["quad"]["4"].get<int>();
+      EXPECT_EQ(m["events"].get<int>(), q);
+      zeros += m["events"] == 0;
+      events += m["events"].get<int>();
+      if (i > 0) {  // consecutive months
+        const std::string a = months[i - 1]["month"], b = m["month"];
+        const int ia = std::stoi(a.substr(0, 4)) * 12 + std::stoi(a.substr(5)),
+                  ib = std::stoi(b.substr(0, 4)) * 12 + std::stoi(b.substr(5));
+        EXPECT_EQ(ib, ia + 1);
+      }
+    }
+    EXPECT_GT(zeros, 0);
+    EXPECT_GT(events, 0);
+    EXPECT_FALSE(s["year_only"].empty());  // the log dates many events to a year only
+  }
+  auto csv = run_sphere("events series --dyad Russia:Azerbaijan --from 2024 --to 2024 --csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 1 + 2 * 12);
+  auto chart = run_sphere("events series --dyad RUS:AZE");
+  EXPECT_NE(chart.out.find("RUS → AZE"), std::string::npos);
+  EXPECT_NE(chart.out.find("coop"), std::string::npos);
+}
+
+TEST(EventsCli, UsageErrors) {
+  EXPECT_EQ(run_sphere("events series --dyad RUSAZE").exit_code, 1);
+  EXPECT_EQ(run_sphere("events series --dyad RUS:AZE --csv --json").exit_code, 1);
+  EXPECT_EQ(run_sphere("events series --dyad RUS:Atlantis").exit_code, 1);
+  EXPECT_EQ(run_sphere("events import /no/such/file").exit_code, 1);
+  EXPECT_EQ(run_sphere("events fit --dyad RUS:AZE --class 7").exit_code, 1);
+  EXPECT_EQ(run_sphere("events --help").exit_code, 0);
+}
+
+TEST(EventsCli, ImportReadsStandardInput) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  TempDir dir;
+  const auto out = dir.path() / "report.json";
+  const std::string command = "cat " + sample() + " | '" + SPHERE_BINARY +
+                              "' events import - --json > '" + out.string() + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  auto j = nlohmann::json::parse(sphere::testing::read_file(out));
+  EXPECT_EQ(j["report"]["kept"], 2111);
+  EXPECT_EQ(j["report"]["layouts"]["61"], 2111);
+  EXPECT_EQ(j["input"], "<stdin>");
+}
+
+TEST(EventsCli, ImportedCsvGivesTheSameSeriesAsDirectImport) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  TempDir dir;
+  std::string csv = "'";
+  csv += (dir.path() / "kept.csv").string();
+  csv += "'";
+  auto direct = run_sphere("events import " + sample() + " --dyad UKR:USA --series --json");
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  auto written = run_sphere("events import " + sample() + " --dyad UKR:USA --out " + csv);
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_NE(written.err.find("kept"), std::string::npos);
+  auto reread = run_sphere("events series --events " + csv + " --dyad UKR:USA --json");
+  ASSERT_EQ(reread.exit_code, 0) << reread.err;
+  auto a = nlohmann::json::parse(direct.out)["series"], b = nlohmann::json::parse(reread.out)["series"];
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a, b);
+  // UKR -> USA: 7 rows in the sample; duplicates (same day, actors, code) removed.
+  int events = 0;
+  for (const auto& m : a[0]["months"]) events += m["events"].get<int>();
+  EXPECT_GT(events, 0);
+  EXPECT_LE(events, 7);
+}
+
+TEST(EventsCli, StrictStopsAtTheFirstBadRowAndWritesNothing) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  TempDir dir;
+  const auto bad = dir.path() / "bad.tsv";
+  {
+    std::ifstream in(sphere::testing::shared_dir() / kSample);
+    std::ofstream out(bad);
+    std::string line;
+    for (int i = 0; i < 5 && std::getline(in, line); ++i) out << line << "\n";
+    out << "1\t2\t3\n";
+    while (std::getline(in, line)) out << line << "\n";
+  }
+  const auto kept = dir.path() / "kept.csv";
+  auto lenient = run_sphere("events import '" + bad.string() + "' --json");
+  ASSERT_EQ(lenient.exit_code, 0);
+  auto j = nlohmann::json::parse(lenient.out);
+  EXPECT_EQ(j["report"]["bad"], 1);
+  EXPECT_EQ(j["report"]["bad_rows"]["wrong field count"]["first_line"], 6);
+  EXPECT_EQ(j["report"]["kept"], 2111);
+  auto strict = run_sphere("events import '" + bad.string() + "' --strict --out '" + kept.string() + "'");
+  EXPECT_EQ(strict.exit_code, 2);
+  EXPECT_NE(strict.err.find(":6:"), std::string::npos) << strict.err;
+  EXPECT_FALSE(std::filesystem::exists(kept));
+  EXPECT_FALSE(std::filesystem::exists(kept.string() + ".partial"));
+}
+
+TEST(EventsCli, FitReportsWhatItCouldFit) {
+  auto r = run_sphere("events fit --dyad RUS:AZE --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["time_unit"], "day");
+  EXPECT_EQ(j["fits"].size() + j["not_fitted"].size(), 3u);
+  for (const auto& f : j["fits"]) {
+    EXPECT_GT(f["mu"][0]["estimate"].get<double>(), 0);
+    EXPECT_GE(f["ks_p_value"][0].get<double>(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace sphere

@@ -1,0 +1,187 @@
+// CLI tests of the scenario engine: forecast, replay, hindcast, sensitivity, run.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing.h"
+
+namespace sphere::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string query_text(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+      if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+    }
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(Forecast, JsonIsBitwiseIdenticalFor1_2And8Threads) {
+  const std::string args = "forecast --runs 600 --seed 7 --horizon 2028-06 --json --threads ";
+  const RunResult one = run_sphere(args + "1"), two = run_sphere(args + "2"),
+                  eight = run_sphere(args + "8");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, two.out);
+  EXPECT_EQ(one.out, eight.out);
+  const json j = json::parse(one.out);
+  double total = 0;
+  for (const auto& s : j["scenarios"]) {
+    total += s["probability"].get<double>();
+    EXPECT_LE(s["low95"].get<double>(), s["probability"].get<double>());
+    EXPECT_GE(s["high95"].get<double>(), s["probability"].get<double>());
+  }
+  EXPECT_NEAR(total, 1.0, 1e-9);
+  EXPECT_EQ(j["scenarios"].size(), 3u);
+  EXPECT_EQ(j["indicators"]["rel_RUS_AZE"].size(), 30u);  // 2026-01 .. 2028-06
+  EXPECT_EQ(j["horizon"], "2028-06");
+  // No progress bar when stderr is not a terminal.
+  EXPECT_EQ(one.err, "");
+}
+
+TEST(Forecast, WritesSqliteAndReplayReproducesAStoredRun) {
+  TempDir dir;
+  const std::string db = (dir.path() / "f.sqlite").string();
+  const RunResult f = run_sphere("forecast --runs 200 --seed 3 --horizon 2027-12 --json --db '" + db + "'");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_EQ(query_text(db, "SELECT COUNT(*) FROM runs"), "200");
+  EXPECT_EQ(query_text(db, "SELECT seed FROM forecasts"), "3");
+  for (int k : {0, 57, 199}) {
+    const RunResult r = run_sphere("replay --run " + std::to_string(k) +
+                                   " --seed 3 --horizon 2027-12 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json j = json::parse(r.out);
+    EXPECT_EQ(j["scenario"].get<std::string>(),
+              query_text(db, "SELECT scenario FROM runs WHERE run = " + std::to_string(k)));
+    EXPECT_FALSE(j["events"].empty());
+    EXPECT_EQ(j["indicators"].size(), 24u);
+  }
+}
+
+TEST(Forecast, CsvHasOneRowPerIndicatorAndMonth) {
+  const RunResult r = run_sphere("forecast --runs 50 --horizon 2026-12 --csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("indicator,month,mean,q025,q25,q50,q75,q975\n", 0), 0u);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1 + 4 * 12);
+  EXPECT_NE(r.out.find("trade_RUS_AZE,2026-12,"), std::string::npos);
+}
+
+TEST(Forecast, ShockIsAppliedAndRecorded) {
+  const RunResult r = run_sphere(
+      "replay --run 0 --seed 1 --horizon 2026-06 --shock 'event:RUS>AZE:173@2026-02' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int shocks = 0;
+  const json j = json::parse(r.out);
+  for (const auto& e : j["events"])
+    shocks += e["cause"].get<std::string>() == "shock" && e["cameo"].get<std::string>() == "173" &&
+              e["month"].get<std::string>() == "2026-02";
+  EXPECT_EQ(shocks, 1);
+}
+
+TEST(Forecast, BadInputExitsTwoAndWritesNothing) {
+  TempDir dir;
+  const std::string db = (dir.path() / "bad.sqlite").string();
+  struct Case {
+    std::string args, message;
+  };
+  const Case cases[] = {
+      {"--shock 'event:RUS>XYZ:173@2026-01'", "unknown shock target 'XYZ'"},
+      {"--horizon 2025-06", "before the first simulated month"},
+      {"--horizon 2025-13", "not a month"},
+      {"--shock 'block:btc@2026-03'", "only gas links"},
+      {"--shock 'open:zangezur@2027-01'", "unknown shock target 'zangezur'"},
+  };
+  for (const Case& c : cases) {
+    const RunResult r = run_sphere("forecast --runs 10 --db '" + db + "' " + c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(db)) << c.args;
+  }
+}
+
+// A copy of the built-in model with one line of model.toml replaced.
+std::filesystem::path model_with(const TempDir& dir, const std::string& from, const std::string& to) {
+  const auto model = dir.path() / "model";
+  std::filesystem::copy(source_dir() / "data" / "caucasus", model);
+  std::string text = read_file(model / "model.toml");
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  std::ofstream(model / "model.toml") << text;
+  return model;
+}
+
+TEST(Forecast, ModelErrorsExitTwoWithFileLineAndField) {
+  {
+    TempDir dir;
+    const auto model = model_with(dir, "value = 0.05\nrange = [0.01, 0.15]", "value = 0.5\nrange = [0.01, 0.15]");
+    const RunResult r = run_sphere("forecast --runs 10 --model '" + model.string() + "'");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("model.toml:"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("field 'value': 0.5 is outside its range"), std::string::npos) << r.err;
+  }
+  {
+    TempDir dir;
+    const auto model = model_with(dir, "when = \"rel12_RUS_AZE >= -1\"", "when = \"rel12_RUS_GEO >= -1\"");
+    const RunResult r = run_sphere("forecast --runs 10 --model '" + model.string() + "'");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("field 'when': unknown variable 'rel12_RUS_GEO'"), std::string::npos) << r.err;
+  }
+}
+
+TEST(Hindcast, ScoresAgainstSourcedOutcomesWithBaselines) {
+  const RunResult r = run_sphere("hindcast --as-of 2019-01 --as-of 2022-01 --runs 100 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["scores"].size(), 3u);  // 2019-01 → 2019-12 and 2025-12; 2022-01 → 2025-12
+  for (const auto& s : j["scores"]) {
+    EXPECT_TRUE(s["brier"].contains("persistence"));
+    EXPECT_NEAR(s["brier"]["uniform"].get<double>(), 2.0 / 3.0, 1e-9);
+  }
+  EXPECT_EQ(run_sphere("hindcast --as-of 2026-06 --runs 10").exit_code, 2);
+}
+
+TEST(Sensitivity, MorrisAndSobolRankEveryRangedParameter) {
+  const RunResult m = run_sphere(
+      "sensitivity --method morris --output rel_RUS_AZE --n 4 --runs 10 --horizon 2026-12 --json");
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  const json jm = json::parse(m.out);
+  EXPECT_GT(jm["factors"].size(), 10u);
+  for (std::size_t i = 1; i < jm["factors"].size(); ++i)
+    EXPECT_GE(jm["factors"][i - 1]["mu_star"].get<double>(), jm["factors"][i]["mu_star"].get<double>());
+  const RunResult s = run_sphere(
+      "sensitivity --method sobol --output escalation --n 8 --runs 5 --bootstrap 10 "
+      "--horizon 2026-06 --json");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(json::parse(s.out)["factors"].size(), jm["factors"].size());
+  const RunResult bad = run_sphere("sensitivity --output nothing --n 4 --runs 2");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown output 'nothing'"), std::string::npos);
+}
+
+TEST(Run, EndsWithTheDefaultForecast) {
+  const RunResult r = run_sphere("run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = r.out.find("Most active dyads");
+  const auto forecast = r.out.find("Forecast 2026-01 → 2030-12");
+  ASSERT_NE(summary, std::string::npos);
+  ASSERT_NE(forecast, std::string::npos);
+  EXPECT_LT(summary, forecast);
+  EXPECT_NE(r.out.find("Cold confrontation and sustained rivalry"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sphere::testing

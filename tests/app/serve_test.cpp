@@ -1,0 +1,268 @@
+// `sphere serve`: the JSON API and its hardening, exercised over a loopback socket against the
+// real binary (started on a free port; it prints the port it bound).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing.h"
+
+namespace sphere::testing {
+namespace {
+
+struct Reply {
+  int status = 0;
+  std::string head, body;
+  nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+class Server : public ::testing::Test {
+ protected:
+  static inline pid_t pid_ = -1;
+  static inline int port_ = 0;
+  static inline std::string first_line_;
+  static inline TempDir* web_ = nullptr;
+  static inline TempDir* outside_ = nullptr;
+
+  static void SetUpTestSuite() {
+    web_ = new TempDir;
+    outside_ = new TempDir;
+    std::ofstream(web_->path() / "index.html") << "<!DOCTYPE html><title>dashboard</title>";
+    std::ofstream(outside_->path() / "secret.txt") << "SECRET-OUTSIDE-THE-ROOT";
+    std::filesystem::create_symlink(outside_->path() / "secret.txt", web_->path() / "link.txt");
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      const std::string web = web_->path().string();
+      execl(SPHERE_BINARY, SPHERE_BINARY, "serve", "--port", "0", "--max-jobs", "1", "--threads",
+            "1", "--web", web.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') first_line_ += c;
+    close(out[0]);
+    std::smatch m;
+    if (std::regex_search(first_line_, m, std::regex(R"(127\.0\.0\.1:(\d+))"))) port_ = std::stoi(m[1]);
+  }
+
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    delete web_;
+    delete outside_;
+  }
+
+  void SetUp() override { ASSERT_GT(port_, 0) << "server did not start: " << first_line_; }
+
+  // Sends raw bytes on a fresh connection and reads the reply until the server closes it.
+  static Reply raw(const std::string& bytes) {
+    Reply r;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      return r;
+    }
+    for (std::size_t sent = 0; sent < bytes.size();) {
+      const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    // No half-close: the server takes a closed read side for a client that went away.
+    std::string all;
+    char buf[65536];
+    // Read until the server closes, or the reply is complete (head and Content-Length bytes).
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) {
+      all.append(buf, static_cast<std::size_t>(n));
+      const auto end = all.find("\r\n\r\n");
+      std::smatch m;
+      const std::string head = all.substr(0, end);
+      if (end != std::string::npos &&
+          std::regex_search(head, m, std::regex("Content-Length: (\\d+)", std::regex::icase)) &&
+          all.size() >= end + 4 + std::stoul(m[1]))
+        break;
+    }
+    close(fd);
+    const auto split = all.find("\r\n\r\n");
+    r.head = all.substr(0, split);
+    r.body = split == std::string::npos ? "" : all.substr(split + 4);
+    std::smatch m;
+    if (std::regex_search(r.head, m, std::regex(R"(^HTTP/1\.[01] (\d{3}))"))) r.status = std::stoi(m[1]);
+    return r;
+  }
+
+  static Reply get(const std::string& target) {
+    return raw("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  }
+
+  static Reply post(const std::string& target, const std::string& body) {
+    return raw("POST " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+               "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n\r\n" + body);
+  }
+};
+
+TEST_F(Server, BindsLoopbackOnlyByDefault) {
+  EXPECT_NE(first_line_.find("127.0.0.1"), std::string::npos);
+  // /proc/net/tcp lists the listening socket as 0100007F:PORT (127.0.0.1), state 0A (LISTEN).
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line, wanted = ":" + [] {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04X", port_);
+    return std::string(hex);
+  }();
+  bool loopback = false, any = false;
+  while (std::getline(tcp, line)) {
+    if (line.find(wanted + " ") == std::string::npos || line.find(" 0A ") == std::string::npos) continue;
+    loopback |= line.find("0100007F" + wanted) != std::string::npos;
+    any |= line.find("00000000" + wanted) != std::string::npos;
+  }
+  EXPECT_TRUE(loopback);
+  EXPECT_FALSE(any);
+}
+
+TEST_F(Server, EveryEndpointAnswersJson) {
+  for (const char* target :
+       {"/api/health", "/api/model", "/api/timeline?actor=AZE&from=2024", "/api/facts",
+        "/api/conflicts", "/api/series?a=RUS&b=AZE", "/api/network/links",
+        "/api/network/whatif?carrier=oil", "/api/leverage", "/api/bargain"}) {
+    const Reply r = get(target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body.substr(0, 300);
+    EXPECT_FALSE(r.json().is_discarded()) << target;
+    EXPECT_NE(r.head.find("application/json"), std::string::npos) << target;
+  }
+  const auto timeline = get("/api/timeline?actor=AZE&from=2024").json();
+  ASSERT_TRUE(timeline.is_array());
+  ASSERT_FALSE(timeline.empty());
+  for (const auto& e : timeline) EXPECT_GE(e["date"].get<std::string>().substr(0, 4), "2024");
+  EXPECT_EQ(get("/api/nothing-here").status, 404);
+}
+
+TEST_F(Server, CuttingALinkChangesFlowsAndLeverage) {
+  const auto w = get("/api/network/whatif?carrier=gas&cut=scp-east").json();
+  ASSERT_TRUE(w.contains("before") && w.contains("after"));
+  EXPECT_LT(w["after"]["delivered"].get<long>(), w["before"]["delivered"].get<long>());
+  for (const auto& l : w["after"]["links"])
+    if (l["link"] == "scp-east") {
+      EXPECT_EQ(l["flow"], 0);
+    }
+  const std::string before = get("/api/leverage").body, after = get("/api/leverage?cut=scp-east").body;
+  EXPECT_NE(before, after) << "leverage is computed on the network without the cut link";
+}
+
+TEST_F(Server, InvalidInputsAre400WithAReason) {
+  for (const char* target :
+       {"/api/network/whatif?cut=no-such-link", "/api/network/whatif?year=abc",
+        "/api/network/whatif?carrier=water", "/api/series?a=RUS", "/api/series?a=RUS&b=NOBODY",
+        "/api/timeline?from=2025&to=2020", "/api/leverage?cut=nope"}) {
+    const Reply r = get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_FALSE(r.json().value("error", "").empty()) << target;
+  }
+  for (const char* body : {"not json", "[1,2]", R"({"runs": 0})", R"({"runs": -5})",
+                           R"({"runs": "many"})", R"({"bogus": 1})", R"({"horizon": "soon"})",
+                           R"({"shocks": ["event:RUS>AZE:999@2026-01"]})", R"({"shocks": "x"})"}) {
+    const Reply r = post("/api/forecasts", body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+  }
+}
+
+TEST_F(Server, OversizedBodiesAndQueriesAre413) {
+  EXPECT_EQ(post("/api/forecasts", "{\"runs\": 1, \"x\": \"" + std::string(70000, 'a') + "\"}").status, 413);
+  EXPECT_EQ(get("/api/timeline?text=" + std::string(3000, 'a')).status, 413);
+  std::string many = "/api/timeline?";
+  for (int i = 0; i < 40; ++i) many += "p" + std::to_string(i) + "=1&";
+  EXPECT_EQ(get(many).status, 413);
+  EXPECT_EQ(get("/api/health").status, 200) << "still serving";
+}
+
+TEST_F(Server, ForecastJobsRunWithProgressAndAreBounded) {
+  const Reply first = post("/api/forecasts", R"({"runs": 20000, "seed": 7})");
+  ASSERT_EQ(first.status, 202) << first.body;
+  const std::string id = first.json()["id"];
+  // --max-jobs 1: a second job while the first runs is refused.
+  const Reply second = post("/api/forecasts", R"({"runs": 10})");
+  EXPECT_EQ(second.status, 429) << second.body;
+  nlohmann::json job;
+  for (int i = 0; i < 600; ++i) {  // polls until done; the bound only stops a hung server
+    job = get("/api/forecasts/" + id).json();
+    ASSERT_FALSE(job.is_discarded());
+    EXPECT_LE(job["done"].get<long>(), 20000);
+    if (job["status"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(job["status"], "done") << job.dump();
+  EXPECT_EQ(job["done"], 20000);
+  double total = 0;
+  for (const auto& s : job["result"]["scenarios"]) {
+    EXPECT_LE(s["low"].get<double>(), s["p"].get<double>());
+    EXPECT_LE(s["p"].get<double>(), s["high"].get<double>());
+    total += s["p"].get<double>();
+  }
+  EXPECT_NEAR(total, 1.0, 1e-9);
+  EXPECT_EQ(post("/api/forecasts", R"({"runs": 10})").status, 202) << "a slot is free again";
+  EXPECT_EQ(get("/api/forecasts/f999").status, 404);
+}
+
+TEST_F(Server, StaticFilesStayInsideTheWebRoot) {
+  const Reply index = get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("dashboard"), std::string::npos);
+  const std::string outside = "/../" + outside_->path().filename().string() + "/secret.txt";
+  for (const std::string& target :
+       {outside, std::string("/%2e%2e/%2e%2e/etc/passwd"), std::string("/..%2f..%2fetc/passwd"),
+        std::string("/link.txt"), std::string("/./index.html/../../x"), std::string("//etc/passwd")}) {
+    const Reply r = get(target);
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << target << " -> " << r.status;
+    EXPECT_EQ(r.body.find("SECRET-OUTSIDE"), std::string::npos) << target;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << target;
+  }
+}
+
+TEST_F(Server, MalformedHttpNeverCrashesIt) {
+  const std::vector<std::string> attacks = {
+      "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  // a TLS hello
+      "GARBAGE\r\n\r\n",
+      "GET\r\n\r\n",
+      "GET / HTTP/9.9\r\n\r\n",
+      "GET /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+      "POST /api/forecasts HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n{}",
+      "POST /api/forecasts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nxx\r\n",
+      "GET /api/health HTTP/1.1\r\n" + std::string(100000, 'X') + ": y\r\n\r\n",
+      "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+      std::string("GET /api/health\0 HTTP/1.1\r\n\r\n", 30),
+      "GET /api/health HTTP/1.1\r\nHost: x\r\n",  // cut off before the blank line
+  };
+  for (const auto& a : attacks) {
+    const Reply r = raw(a);
+    EXPECT_NE(r.status, 200) << "a malformed request was accepted: " << a.substr(0, 60);
+    EXPECT_EQ(get("/api/health").status, 200) << "after: " << a.substr(0, 40);
+  }
+  int status = 0;
+  EXPECT_EQ(waitpid(pid_, &status, WNOHANG), 0) << "the server process is still alive";
+}
+
+}  // namespace
+}  // namespace sphere::testing

@@ -1,0 +1,260 @@
+// The streaming GDELT importer against the real GDELT 2.0 sample and its independently computed
+// facts, rebuilt GDELT 1.0 layouts, and broken rows.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "events/events.h"
+#include "testing.h"
+
+namespace sphere::events {
+namespace {
+
+using sphere::testing::TempDir;
+
+const char* kSample = "data/gdelt-sample/20191024143000.export.CSV";
+
+// Tallies what the importer passes on.
+struct Tally : EventSink {
+  long long rows = 0, roots = 0, empty1 = 0, empty2 = 0;
+  std::map<int, long long> quad;
+  double goldstein = 0;
+  std::map<std::pair<std::string, std::string>, std::pair<int, double>> dyads;
+  std::vector<Date> dates;
+  void add(const EventView& e) override {
+    ++rows;
+    roots += e.root_event;
+    empty1 += e.country1.empty();
+    empty2 += e.country2.empty();
+    ++quad[e.quad];
+    goldstein += e.goldstein;
+    auto& d = dyads[{std::string(e.country1), std::string(e.country2)}];
+    ++d.first;
+    d.second += e.goldstein;
+    dates.push_back(e.date);
+  }
+};
+
+ImportReport import_file(const std::filesystem::path& path, EventSink& sink,
+                         ImportOptions options = {}) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  EXPECT_GE(fd, 0) << path;
+  static const kb::Codebook codebook = kb::builtin_codebook();
+  ImportReport r = import_gdelt(fd, path.string(), codebook, CountryTable::builtin(), options, sink);
+  ::close(fd);
+  return r;
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> f;
+  std::stringstream s(line);
+  std::string x;
+  while (std::getline(s, x, '\t')) f.push_back(x);
+  if (!line.empty() && line.back() == '\t') f.push_back("");
+  return f;
+}
+
+std::string join(const std::vector<std::string>& f) {
+  std::string out;
+  for (std::size_t i = 0; i < f.size(); ++i) out += (i ? "\t" : "") + f[i];
+  return out;
+}
+
+TEST(Gdelt, SampleFileMatchesItsIndependentFacts) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  Tally t;
+  ImportReport r = import_file(sphere::testing::shared_dir() / kSample, t);
+  EXPECT_EQ(r.lines, 2111);
+  EXPECT_EQ(r.bad, 0) << (r.reasons.empty() ? "" : r.reasons.begin()->second.example);
+  EXPECT_EQ(r.layouts[61], 2111);
+  EXPECT_EQ(t.rows, 2111);
+  EXPECT_EQ(t.quad[1], 1222);
+  EXPECT_EQ(t.quad[2], 281);
+  EXPECT_EQ(t.quad[3], 271);
+  EXPECT_EQ(t.quad[4], 337);
+  EXPECT_NEAR(t.goldstein, 954.6, 1e-6);
+  EXPECT_EQ(t.roots, 1259);
+  EXPECT_EQ(t.empty1, 820);
+  EXPECT_EQ(t.empty2, 1093);
+  EXPECT_EQ(*std::min_element(t.dates.begin(), t.dates.end()), (Date{2018, 10, 24}));
+  EXPECT_EQ(*std::max_element(t.dates.begin(), t.dates.end()), (Date{2019, 10, 24}));
+  const std::map<std::pair<std::string, std::string>, std::pair<int, double>> expected = {
+      {{"IRN", "RUS"}, {5, 31.4}}, {{"IRN", "TUR"}, {6, 24.6}},  {{"ISR", "USA"}, {3, 9.5}},
+      {{"RUS", "TUR"}, {1, 1.0}},  {{"RUS", "UKR"}, {2, -19.0}}, {{"RUS", "USA"}, {1, -2.0}},
+      {{"TUR", "ISR"}, {3, 15.0}}, {{"UKR", "USA"}, {7, 32.8}},  {{"USA", "ISR"}, {8, 10.0}},
+      {{"USA", "RUS"}, {1, -9.0}}, {{"USA", "TUR"}, {3, -7.0}},  {{"USA", "UKR"}, {3, -20.4}}};
+  const std::set<std::string> region = {"RUS", "AZE", "ARM", "TUR", "IRN", "ISR", "USA", "GEO", "UKR"};
+  std::size_t found = 0;
+  for (const auto& [dyad, value] : t.dyads) {
+    if (!region.count(dyad.first) || !region.count(dyad.second) || dyad.first == dyad.second) continue;
+    ++found;
+    auto it = expected.find(dyad);
+    ASSERT_NE(it, expected.end()) << dyad.first << "->" << dyad.second;
+    EXPECT_EQ(value.first, it->second.first) << dyad.first << "->" << dyad.second;
+    EXPECT_NEAR(value.second, it->second.second, 1e-9) << dyad.first << "->" << dyad.second;
+  }
+  EXPECT_EQ(found, expected.size());
+}
+
+TEST(Gdelt, FiltersByDyadAndDateOnTheFly) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  Tally t;
+  ImportOptions o;
+  o.filter.dyads = {{"USA", "ISR"}};
+  ImportReport r = import_file(sphere::testing::shared_dir() / kSample, t, o);
+  // USA->ISR 8 and ISR->USA 3 by country code; group codes can only add rows without one.
+  EXPECT_GE(r.kept, 11);
+  EXPECT_EQ(r.kept + r.filtered_out, 2111);
+  o.filter.from = Date{2019, 10, 24};
+  o.filter.to = Date{2019, 10, 24};
+  Tally day;
+  ImportReport d = import_file(sphere::testing::shared_dir() / kSample, day, o);
+  EXPECT_LT(d.kept, r.kept + 1);
+  for (const Date& x : day.dates) EXPECT_EQ(x, (Date{2019, 10, 24}));
+}
+
+// GDELT 1.0 rows rebuilt from the 2.0 sample (the three ADM2 columns removed; 57 columns also
+// without SOURCEURL) and mixed in one file give the same facts: the layout is detected per row.
+TEST(Gdelt, DetectsTheLayoutOfEveryRow) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  std::ifstream in(sphere::testing::shared_dir() / kSample);
+  TempDir dir;
+  std::ofstream out(dir.path() / "mixed.tsv");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = split(line);
+    ASSERT_EQ(f.size(), 61u);
+    if (n % 3 != 0) {
+      for (int c : {55, 47, 39}) f.erase(f.begin() + c);  // *_ADM2Code
+      f[56] = f[56].substr(0, 8);                          // DATEADDED YYYYMMDD
+      if (n % 3 == 2) f.pop_back();                        // backfile: no SOURCEURL
+    }
+    out << join(f) << (n % 5 == 0 ? "\r\n" : "\n");
+    ++n;
+  }
+  out.close();
+  Tally t;
+  ImportReport r = import_file(dir.path() / "mixed.tsv", t);
+  EXPECT_EQ(r.bad, 0);
+  EXPECT_EQ(r.layouts[61], 704);
+  EXPECT_EQ(r.layouts[58], 704);
+  EXPECT_EQ(r.layouts[57], 703);
+  EXPECT_EQ(t.quad[1], 1222);
+  EXPECT_EQ(t.quad[4], 337);
+  EXPECT_NEAR(t.goldstein, 954.6, 1e-6);
+}
+
+std::string row(const std::string& date, const std::string& code, const std::string& quad,
+                const std::string& goldstein, int fields = 61) {
+  std::vector<std::string> f(fields);
+  f[0] = "1";
+  f[1] = date;
+  f[7] = "RUS";
+  f[17] = "AZE";
+  f[25] = "1";
+  f[26] = code;
+  f[29] = quad;
+  f[30] = goldstein;
+  return join(f);
+}
+
+TEST(Gdelt, CountsBadRowsByReasonWithTheirFirstLine) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.path() / "bad.tsv");
+    out << row("20240105", "111", "3", "-2.0") << "\n"   // 1 good
+        << row("20240105", "111", "3", "-2.0", 40) << "\n"  // 2 field count
+        << row("20240230", "111", "3", "-2.0") << "\n"   // 3 date (30 February)
+        << row("20240105", "999", "3", "-2.0") << "\n"   // 4 unknown code
+        << row("20240105", "111", "3", "x") << "\n"      // 5 number
+        << row("20240105", "111", "3", "-2.0", 59) << "\n"  // 6 field count again
+        << row("20240105", "111", "3", "2.0") << "\n"    // 7 Goldstein not the code's
+        << row("20240105", "111", "1", "-2.0") << "\n"   // 8 QuadClass not the code's
+        << row("2024015", "111", "3", "-2.0") << "\n"    // 9 date
+        << row("20240105", "111", "3", "-2.0").replace(16, 3, "R\xffS") << "\n"  // 10 actor code
+        << row("20240106", "0311", "1", "5.2");          // 11 good, no final newline
+  }
+  Tally t;
+  ImportReport r = import_file(dir.path() / "bad.tsv", t);
+  EXPECT_EQ(r.lines, 11);
+  EXPECT_EQ(t.rows, 2);
+  EXPECT_EQ(r.bad, 9);
+  EXPECT_EQ(r.reasons["bad actor code"].first_line, 10);
+  EXPECT_EQ(r.reasons["wrong field count"].count, 2);
+  EXPECT_EQ(r.reasons["wrong field count"].first_line, 2);
+  EXPECT_EQ(r.reasons["bad date"].count, 2);
+  EXPECT_EQ(r.reasons["bad date"].first_line, 3);
+  EXPECT_EQ(r.reasons["unknown event code"].first_line, 4);
+  EXPECT_EQ(r.reasons["unparsable number"].first_line, 5);
+  EXPECT_EQ(r.reasons["Goldstein differs from the codebook"].first_line, 7);
+  EXPECT_EQ(r.reasons["QuadClass differs from the code's root"].first_line, 8);
+  EXPECT_NE(r.reasons["bad date"].example.find("20240230"), std::string::npos);
+
+  ImportOptions strict;
+  strict.strict = true;
+  Tally s;
+  try {
+    import_file(dir.path() / "bad.tsv", s, strict);
+    FAIL() << "--strict did not stop";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].line, 2);
+    EXPECT_EQ(s.rows, 1);
+  }
+}
+
+// Both ways of reading: a mapped regular file, and a pipe read through the fixed buffer.
+TEST(Gdelt, ALineLongerThanTheBufferIsReportedNotSplit) {
+  TempDir dir;
+  std::string text = row("20240105", "111", "3", "-2.0") + "\n" + std::string(5000, 'x') + "\n" +
+                     row("20240106", "111", "3", "-2.0") + "\n";
+  for (int i = 0; i < 300; ++i) text += row("20240107", "111", "3", "-2.0") + "\n";  // > 1 buffer
+  std::ofstream(dir.path() / "long.tsv") << text;
+  ImportOptions o;
+  o.buffer_bytes = 1024;
+  Tally t;
+  ImportReport r = import_file(dir.path() / "long.tsv", t, o);
+  EXPECT_EQ(t.rows, 302);
+  EXPECT_EQ(r.lines, 303);
+  EXPECT_EQ(r.bytes, static_cast<long long>(text.size()));
+  EXPECT_EQ(r.reasons["line too long"].first_line, 2);
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_LT(text.size(), 60000u);  // fits in the pipe: written whole before reading
+  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(fds[1]);
+  Tally p;
+  ImportReport pr = import_gdelt(fds[0], "<pipe>", kb::builtin_codebook(), CountryTable::builtin(), o, p);
+  ::close(fds[0]);
+  EXPECT_EQ(p.rows, 302);
+  EXPECT_EQ(pr.lines, 303);
+  EXPECT_EQ(pr.bytes, static_cast<long long>(text.size()));
+  EXPECT_EQ(pr.reasons["line too long"].first_line, 2);
+}
+
+TEST(Gdelt, CsvRoundTripKeepsEveryValue) {
+  SPHERE_REQUIRE_SHARED(kSample);
+  TempDir dir;
+  const auto csv = dir.path() / "kept.csv";
+  {
+    const int fd = ::open(csv.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    CsvEventWriter w(fd);
+    import_file(sphere::testing::shared_dir() / kSample, w);
+    w.flush();
+    ::close(fd);
+  }
+  Tally t;
+  read_event_csv(sphere::testing::read_file(csv), csv.string(), kb::builtin_codebook(),
+                 QuadScheme::gdelt(), t);
+  EXPECT_EQ(t.rows, 2111);
+  EXPECT_EQ(t.quad[3], 271);
+  EXPECT_NEAR(t.goldstein, 954.6, 1e-6);
+}
+
+}  // namespace
+}  // namespace sphere::events

@@ -1,0 +1,47 @@
+// model.toml's simulation set-up: parameters, scenarios, outcomes, state variable names.
+#include <gtest/gtest.h>
+
+#include "kb/kb.h"
+
+namespace sphere::kb {
+namespace {
+
+TEST(Simulation, BuiltInModelHasSetUpParametersScenariosAndOutcomes) {
+  const Model m = load_builtin_model();
+  ASSERT_TRUE(m.simulation.has_value());
+  EXPECT_EQ(m.simulation->start.to_string(), "2026-01");
+  EXPECT_EQ(m.simulation->count_as.at("AZE_DIASPORA_RUS"), "AZE");
+  for (const Parameter& p : m.parameters) {
+    EXPECT_LE(p.low, p.value) << p.name;
+    EXPECT_LE(p.value, p.high) << p.name;
+    if (p.source == "assumption") {
+      EXPECT_FALSE(p.rationale.empty()) << p.name;
+    }
+  }
+  // A parameter sourced from a fact takes the fact's value.
+  const Parameter* trade = m.find_parameter("trade.start");
+  ASSERT_NE(trade, nullptr);
+  EXPECT_EQ(trade->fact, "rus-aze-trade-turnover-2024-s2");
+  EXPECT_DOUBLE_EQ(trade->value, 4.8);
+  ASSERT_EQ(m.scenarios.size(), 3u);
+  EXPECT_EQ(m.scenarios.back().when, "otherwise");
+  ASSERT_EQ(m.outcomes.size(), 2u);
+  EXPECT_LT(m.outcomes[0].date, m.outcomes[1].date);
+}
+
+TEST(Simulation, StateVariablesCoverEveryOrderedPairAndTheFocalIndicators) {
+  SimulationSpec s;
+  s.actors = {"RUS", "AZE", "TUR"};
+  s.focal_a = "RUS";
+  s.focal_b = "AZE";
+  s.gas_seller = "AZE";
+  s.gas_buyer = "TUR";
+  const auto names = state_variable_names(s);
+  EXPECT_EQ(names.size(), 3u * 2 * 3 + 6);
+  for (const char* n : {"R_RUS_AZE", "R12_TUR_RUS", "force12_AZE_TUR", "rel12_RUS_AZE",
+                        "leverage_AZE_RUS", "gas_AZE_TUR"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+}
+
+}  // namespace
+}  // namespace sphere::kb

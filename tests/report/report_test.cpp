@@ -1,0 +1,143 @@
+// The report layer: escaping, each chart, the embedded basemap, and the assembled document.
+#include <cmath>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "report/report.h"
+
+namespace sphere::report {
+namespace {
+
+int count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+TEST(Escape, ReplacesEveryMarkupCharacter) {
+  EXPECT_EQ(escape("<a href=\"x\">R&D's</a>"), "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;");
+  EXPECT_EQ(escape("plain – ünïcode"), "plain – ünïcode");
+}
+
+TEST(Charts, EscapeTextTheyShow) {
+  Timeline t;
+  t.rows.push_back({"e1", "2024", 2024.5, "RUS", "AZE", "173", "Arrest", -5, "<script>alert(1)</script>",
+                    {"S0"}, {"who & when"}});
+  const std::string svg = svg_timeline(t);
+  EXPECT_EQ(svg.find("<script>"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(svg.find("who &amp; when"), std::string::npos);
+  EXPECT_EQ(count(svg, "<circle"), 2) << "the point and its ring marking a disagreement";
+}
+
+TEST(Charts, LineChartDrawsOneMarkPerValue) {
+  LineChart c{"Events", "n", {2020.5, 2021.5, 2022.5}, {{"A → B", {1, 0, 3}}, {"B → A", {2, 2, 0}}}};
+  c.bars = true;
+  const std::string svg = svg_line_chart(c);
+  // Legend swatches (2) + one bar per non-zero value (4).
+  EXPECT_EQ(count(svg, "<rect"), 6);
+  c.bars = false;
+  EXPECT_EQ(count(svg_line_chart(c), "<path"), 2);
+}
+
+TEST(Charts, HeatmapColoursEveryFiniteCell) {
+  Heatmap h{"energy", "", {"RUS", "AZE"}, {"RUS", "AZE"}, {{NAN, 0.4}, {0.1, NAN}}, 0, 1};
+  const std::string svg = svg_heatmap(h);
+  EXPECT_EQ(count(svg, "<title>RUS over AZE: 0.4</title>"), 1);
+  EXPECT_EQ(count(svg, "<title>AZE over RUS: 0.1</title>"), 1);
+  EXPECT_EQ(count(svg, "<rect"), 4);
+}
+
+TEST(Charts, FanAndProbabilitiesAndTornado) {
+  Fan f;
+  f.title = "gas";
+  f.x = {2026, 2027};
+  for (int k = 0; k < 5; ++k) f.q[k] = {double(k), double(k + 1)};
+  EXPECT_EQ(count(svg_fan(f), "<path"), 3);  // two bands and the median
+  const std::string p = svg_probabilities({{"a", "A", 0.25, 0.2, 0.3}, {"b", "B", 0.75, 0.7, 0.8}});
+  EXPECT_NE(p.find("25.0%"), std::string::npos);
+  EXPECT_NE(p.find("75.0%"), std::string::npos);
+  Tornado t{"What moves P", "P(a)", 0.3, {{"theta", 0.1, 0.5, "0 … 1"}}};
+  const std::string svg = svg_tornado(t);
+  EXPECT_NE(svg.find("theta at its low value (0 … 1): 0.1"), std::string::npos);
+  EXPECT_NE(svg.find("theta at its high value (0 … 1): 0.5"), std::string::npos);
+}
+
+TEST(Basemap, BuiltinHasTheRegionsCountriesAndNakhchivan) {
+  const Basemap b = Basemap::builtin();
+  ASSERT_FALSE(b.countries.empty()) << "basemap not built: run scripts/setup.sh (npm ci in web/)";
+  EXPECT_NE(b.source.find("world-atlas"), std::string::npos);
+  int found = 0;
+  for (const auto& c : b.countries) {
+    if (c.iso3 == "AZE" || c.iso3 == "ARM" || c.iso3 == "GEO" || c.iso3 == "RUS" ||
+        c.iso3 == "TUR" || c.iso3 == "IRN")
+      ++found;
+    // Azerbaijan is drawn in several parts: the mainland and the Nakhchivan exclave.
+    if (c.iso3 == "AZE") {
+      EXPECT_GE(std::count(c.path.begin(), c.path.end(), 'M'), 2);
+    }
+    EXPECT_FALSE(c.path.empty());
+  }
+  EXPECT_EQ(found, 6);
+  // Baku lies inside the frame, east of Tbilisi and south of it.
+  auto [bx, by] = b.project(49.87, 40.41);
+  auto [tx, ty] = b.project(44.79, 41.72);
+  EXPECT_GT(bx, 0);
+  EXPECT_LT(bx, b.width);
+  EXPECT_GT(bx, tx);
+  EXPECT_GT(by, ty);
+}
+
+TEST(Basemap, MalformedJsonIsAnError) {
+  EXPECT_THROW(Basemap::parse("{\"countries\": 3"), std::runtime_error);
+  EXPECT_THROW(Basemap::parse("{}"), std::runtime_error);
+}
+
+TEST(Map, CutLinksAreHighlightedAndUnplacedNodesListed) {
+  MapData m;
+  m.nodes = {{"a", "A", "hub", "AZE", 49.9, 40.4, true}, {"b", "B", "hub", "GEO", 44.8, 41.7, true},
+             {"c", "C", "hub", "EEC", 0, 0, false}};
+  MapLink l;
+  l.id = "ab";
+  l.name = "A–B";
+  l.kind = "pipeline";
+  l.carrier = "gas";
+  l.from = "a";
+  l.to = "b";
+  l.status = "operating";
+  l.capacity = 10;
+  l.cut = true;
+  m.links = {l};
+  l.id = "bc";
+  l.from = "b";
+  l.to = "c";
+  l.cut = false;
+  m.links.push_back(l);
+  const Basemap b = Basemap::builtin();
+  const std::string svg = svg_map(m, b);
+  EXPECT_NE(svg.find("class=\"link cut\" data-link=\"ab\""), std::string::npos);
+  EXPECT_EQ(svg.find("data-link=\"bc\""), std::string::npos) << "c has no position";
+  Report r;
+  r.map.data = m;
+  const std::string html = render_html(r, b);
+  EXPECT_NE(html.find("Not drawn (no position in the model): c."), std::string::npos);
+}
+
+TEST(Html, IsSelfContainedAndSaysWhichSectionsAreMissing) {
+  Report r;
+  r.title = "T <&>";
+  r.timeline.data = Timeline{};
+  r.leverage.missing = "the leverage layer is not built yet.";
+  const std::string html = render_html(r, Basemap::builtin());
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<title>T &lt;&amp;&gt;</title>"), std::string::npos);
+  EXPECT_NE(html.find("Not in this report: the leverage layer is not built yet."), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(count(html, "<section"), 7);
+}
+
+}  // namespace
+}  // namespace sphere::report

@@ -1,0 +1,109 @@
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "sim/sim.h"
+
+namespace sphere::sim {
+namespace {
+
+const kb::Model& model() {
+  static const kb::Model m = kb::load_builtin_model();
+  return m;
+}
+
+// Every number of a summary, as raw bytes, so that equality means bitwise identity.
+std::vector<double> flatten(const ForecastSummary& f) {
+  std::vector<double> v;
+  for (const auto& p : f.scenarios) v.insert(v.end(), {double(p.count), p.p, p.low, p.high});
+  for (const auto& series : f.indicators)
+    for (const auto& m : series) {
+      v.push_back(m.mean);
+      v.insert(v.end(), m.q.begin(), m.q.end());
+    }
+  for (const auto& d : f.driver_means) v.insert(v.end(), d.begin(), d.end());
+  v.insert(v.end(), f.driver_overall.begin(), f.driver_overall.end());
+  return v;
+}
+
+bool bitwise_equal(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+TEST(Ensemble, BitwiseIdenticalFor1_2And8Threads) {
+  const Engine engine = Engine::build(model());
+  std::vector<std::vector<double>> results;
+  std::vector<std::vector<int>> scenarios;
+  for (int threads : {1, 2, 8}) {
+    std::vector<int> s;
+    // A batch smaller than the run count, so batching is exercised as well.
+    auto f = run_ensemble(engine, EnsembleOptions{99, 300, threads, 64},
+                          [&](std::span<const RunOutcome> runs) {
+                            for (const auto& r : runs) s.push_back(r.scenario);
+                          });
+    results.push_back(flatten(f));
+    scenarios.push_back(s);
+  }
+  EXPECT_TRUE(bitwise_equal(results[0], results[1]));
+  EXPECT_TRUE(bitwise_equal(results[0], results[2]));
+  EXPECT_EQ(scenarios[0], scenarios[1]);
+  EXPECT_EQ(scenarios[0], scenarios[2]);
+}
+
+TEST(Ensemble, BatchSizeDoesNotChangeResults) {
+  const Engine engine = Engine::build(model());
+  auto a = run_ensemble(engine, EnsembleOptions{5, 100, 2, 7});
+  auto b = run_ensemble(engine, EnsembleOptions{5, 100, 2, 1000});
+  EXPECT_TRUE(bitwise_equal(flatten(a), flatten(b)));
+}
+
+TEST(Ensemble, DifferentSeedsDiffer) {
+  const Engine engine = Engine::build(model());
+  auto a = run_ensemble(engine, EnsembleOptions{1, 100, 2, 512});
+  auto b = run_ensemble(engine, EnsembleOptions{2, 100, 2, 512});
+  EXPECT_FALSE(bitwise_equal(flatten(a), flatten(b)));
+}
+
+TEST(Ensemble, ScenarioCountsSumToRunsAndProbabilitiesLieInTheirIntervals) {
+  const Engine engine = Engine::build(model());
+  auto f = run_ensemble(engine, EnsembleOptions{3, 400, 2, 512});
+  std::uint64_t total = 0;
+  for (const auto& p : f.scenarios) {
+    total += p.count;
+    EXPECT_LE(p.low, p.p);
+    EXPECT_GE(p.high, p.p);
+  }
+  EXPECT_EQ(total, 400u);
+  // Quantiles are ordered within each month.
+  for (const auto& series : f.indicators)
+    for (const auto& m : series)
+      for (int q = 1; q < 5; ++q) EXPECT_LE(m.q[q - 1], m.q[q]);
+}
+
+TEST(Ensemble, ReplayOfOneRunMatchesItsPlaceInTheEnsemble) {
+  const Engine engine = Engine::build(model());
+  std::vector<RunOutcome> outcomes;
+  run_ensemble(engine, EnsembleOptions{11, 40, 2, 16},
+               [&](std::span<const RunOutcome> runs) {
+                 outcomes.insert(outcomes.end(), runs.begin(), runs.end());
+               });
+  Classifier c(engine.scenarios(), engine.state_names());
+  for (std::uint32_t k : {0u, 17u, 39u}) {
+    const Trajectory alone = engine.simulate(11, k, true);
+    EXPECT_EQ(c.classify(alone.state), outcomes[k].scenario);
+    EXPECT_EQ(alone.indicators.back(), outcomes[k].final_indicators[kIndicators - 1]);
+  }
+}
+
+TEST(Wilson, KnownValues) {
+  // 0 of 10: [0, 0.2775]; 5 of 10: [0.2366, 0.7634] (Wilson score interval, z = 1.96).
+  auto zero = wilson(0, 10);
+  EXPECT_DOUBLE_EQ(zero.low, 0.0);
+  EXPECT_NEAR(zero.high, 0.2775, 1e-4);
+  auto half = wilson(5, 10);
+  EXPECT_NEAR(half.low, 0.2366, 1e-4);
+  EXPECT_NEAR(half.high, 0.7634, 1e-4);
+}
+
+}  // namespace
+}  // namespace sphere::sim
