@@ -34,6 +34,8 @@ fi
 # installed again only when the lock file is newer than the last install.
 web="$(dirname "$0")/../web"
 if [ ! -f "$web/node_modules/.package-lock.json" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
-  echo "setup: npm ci in web/"
-  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install --no-save` installs the locked versions without rewriting the lock file; `npm ci`
+  # rejects this lock file because the registry lists only this platform's optional rollup binary.
+  echo "setup: npm install (locked versions) in web/"
+  (cd "$web" && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
