@@ -3,7 +3,7 @@ MAKEFLAGS += --no-print-directory
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test bench clean
+.PHONY: all setup build run test test-mpi clean
 
 all: build
 
@@ -24,5 +24,12 @@ run: build
 test: build
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
+# The MPI build (Open MPI from setup.sh) in its own folder, and its test: `mpirun -n 3` against one
+# process, byte for byte. Only the binary and the MPI test are built there.
+test-mpi: setup
+	cmake -S . -B $(BUILD)-mpi -DCMAKE_BUILD_TYPE=Release -DSPHERE_WITH_MPI=ON > /dev/null
+	@cmake --build $(BUILD)-mpi -j $(JOBS) --target sphere
+	ctest --test-dir $(BUILD)-mpi -R '^mpi\.' --output-on-failure
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-mpi

@@ -36,6 +36,7 @@ void add_actors_command(CLI::App& app, Action& action);
 void add_sources_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_forecast_command(CLI::App& app, Action& action);
+void add_merge_command(CLI::App& app, Action& action);
 void add_replay_command(CLI::App& app, Action& action);
 void add_hindcast_command(CLI::App& app, Action& action);
 void add_sensitivity_command(CLI::App& app, Action& action);

@@ -165,6 +165,10 @@ void print_csv(const sim::Engine& engine, const sim::ForecastSummary& f) {
 
 int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
                  const std::string& command_line, bool json, bool csv) {
+#ifdef SPHERE_WITH_MPI
+  if (const int code = run_forecast_mpi(model, o, db, command_line, json, csv); code >= 0)
+    return code;
+#endif
   // Everything that can be wrong with the input is checked before the database is touched.
   const sim::Engine engine = build_engine(model, o);
   std::unique_ptr<store::ForecastWriter> writer;
@@ -178,6 +182,12 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
         if (writer) writer->add_runs(runs);
       },
       [&](std::uint32_t done) { bar.update(done); });
+  return present_forecast(model, engine, f, writer.get(), db, json, csv);
+}
+
+int present_forecast(const kb::Model& model, const sim::Engine& engine,
+                     const sim::ForecastSummary& f, store::ForecastWriter* writer,
+                     const std::string& db, bool json, bool csv) {
   if (writer) writer->commit(f);
   if (csv) {
     print_csv(engine, f);
@@ -210,6 +220,7 @@ void add_forecast_command(CLI::App& app, Action& action) {
     EngineCliOptions engine;
     std::string db;
     bool csv = false;
+    std::string shard, out;  // K/N and the partial result's file
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -218,11 +229,23 @@ void add_forecast_command(CLI::App& app, Action& action) {
   add_engine_options(*cmd, opts->engine);
   cmd->add_option("--db", opts->db, "Also write runs and summaries to this SQLite file");
   cmd->add_flag("--csv", opts->csv, "Print the monthly indicator quantiles as CSV");
+  cmd->add_option("--shard", opts->shard,
+                  "Compute only shard K of N (K = 1..N) and write a partial result for "
+                  "`sphere merge`");
+  cmd->add_option("--out", opts->out,
+                  "With --shard: the partial result's file (default part-K-of-N.json)");
   cmd->callback([opts, &action, cmd] {
     if (opts->csv && opts->engine.model.json)
       throw CLI::ValidationError("--csv", "choose one of --csv and --json");
-    action = [opts, cmd] {
+    if (!opts->shard.empty() && (opts->csv || !opts->db.empty()))
+      throw CLI::ValidationError("--shard", "--db and --csv belong to `sphere merge`");
+    if (opts->shard.empty() && !opts->out.empty())
+      throw CLI::ValidationError("--out", "--out needs --shard");
+    const ShardSpec shard = opts->shard.empty() ? ShardSpec{} : parse_shard(opts->shard);
+    action = [opts, cmd, shard] {
       const kb::Model model = load_model(opts->engine.model);
+      if (shard.count > 0)
+        return run_forecast_shard(model, opts->engine, shard, opts->out, opts->engine.model.json);
       std::string line = "sphere forecast";
       for (const auto& arg : cmd->remaining()) line += " " + arg;
       line += fmt::format(" --runs {} --seed {}", opts->engine.runs, opts->engine.seed);

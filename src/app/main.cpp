@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app::Action action;
   app::add_run_command(app, action);
   app::add_forecast_command(app, action);
+  app::add_merge_command(app, action);
   app::add_replay_command(app, action);
   app::add_hindcast_command(app, action);
   app::add_sensitivity_command(app, action);

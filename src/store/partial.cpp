@@ -106,16 +106,21 @@ std::string engine_digest(const sim::Engine& engine) {
   return crc64(j.dump());
 }
 
-void write_partial(const std::string& path, const Partial& partial) {
+std::string partial_to_text(const Partial& partial) {
   const std::string data = part_json(partial).dump();
   const nlohmann::json file = {
       {"format", kFormat}, {"checksum", crc64(data)}, {"data", nlohmann::json::parse(data)}};
+  return file.dump() + "\n";
+}
+
+void write_partial(const std::string& path, const Partial& partial) {
+  const std::string text = partial_to_text(partial);
   const std::filesystem::path target(path);
   const std::filesystem::path temp =
       target.parent_path() / fmt::format(".{}.tmp{}", target.filename().string(), getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << file.dump() << '\n';
+    out << text;
     out.flush();
     if (!out) {
       std::error_code ignored;
@@ -136,9 +141,13 @@ Partial read_partial(const std::string& path) {
   if (!in) throw InputError(path, 0, "file", "cannot read the partial result (missing?)");
   std::stringstream text;
   text << in.rdbuf();
+  return partial_from_text(text.str(), path);
+}
+
+Partial partial_from_text(const std::string& text, const std::string& path) {
   nlohmann::json file;
   try {
-    file = nlohmann::json::parse(text.str());
+    file = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {
     throw InputError(path, 0, "file", "not JSON: truncated or corrupt partial result");
   }

@@ -65,6 +65,11 @@ struct Partial {
 // initial state, parameters, event pools, shocks, months, scenarios and histogram ranges.
 std::string engine_digest(const sim::Engine& engine);
 
+// A partial as one line of JSON text with a checksum of its contents (what a file holds).
+std::string partial_to_text(const Partial& partial);
+// Reads partial_to_text's output; throws InputError naming `name` when it is corrupt.
+Partial partial_from_text(const std::string& text, const std::string& name);
+
 // Writes a partial as JSON with a checksum of its contents, through a temporary file renamed
 // into place, so that `path` is either absent or complete. Throws std::runtime_error.
 void write_partial(const std::string& path, const Partial& partial);
