@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "kb/fields.h"
 #include "kb/internal.h"
 #include "kb/kb.h"
 
@@ -28,131 +29,8 @@ const std::set<std::string, std::less<>> kChannels = {"trade", "energy", "transi
 const std::map<std::string, std::string, std::less<>> kCarrierUnits = {
     {"gas", "mcm/d"}, {"oil", "kb/d"}, {"freight", "kt/y"}};
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
-
-// Reads the fields of one TOML table and reports problems with file, line and field.
-class Fields {
- public:
-  Fields(const toml::table& table, std::string file, Diagnostics& out,
-         const std::vector<std::string_view>& allowed)
-      : table_(table), file_(std::move(file)), out_(out) {
-    for (const auto& [key, node] : table_)
-      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
-        out_.add(file_, line_of(node), std::string(key.str()),
-                 fmt::format("unknown field; expected one of: {}", fmt::join(allowed, ", ")));
-  }
-
-  const toml::table& table() const { return table_; }
-  const std::string& file() const { return file_; }
-  Origin origin() const { return {file_, line_of(table_)}; }
-  int line(std::string_view key) const {
-    const toml::node* node = table_.get(key);
-    return node ? line_of(*node) : line_of(table_);
-  }
-  void error(std::string_view key, std::string message) const {
-    out_.add(file_, line(key), std::string(key), std::move(message));
-  }
-  bool has(std::string_view key) const { return table_.contains(key); }
-
-  std::string string(std::string_view key, bool required = true) const {
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      if (required) error(key, "missing; expected a string");
-      return {};
-    }
-    if (!node->is_string()) {
-      error(key, "expected a string");
-      return {};
-    }
-    std::string value = node->as_string()->get();
-    if (value.empty() && required) error(key, "is empty; expected text");
-    return value;
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, bool required = true) const {
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      if (required) error(key, "missing; expected an integer");
-      return std::nullopt;
-    }
-    if (!node->is_integer()) {
-      error(key, "expected an integer (capacities are whole mcm/d, kb/d or kt/y)");
-      return std::nullopt;
-    }
-    return node->as_integer()->get();
-  }
-
-  std::optional<double> number(std::string_view key, bool required = true) const {
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      if (required) error(key, "missing; expected a number");
-      return std::nullopt;
-    }
-    if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
-    if (node->is_floating_point()) return node->as_floating_point()->get();
-    error(key, "expected a number");
-    return std::nullopt;
-  }
-
-  std::vector<std::string> strings(std::string_view key, bool required = true) const {
-    std::vector<std::string> values;
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      if (required) error(key, "missing; expected an array of strings");
-      return values;
-    }
-    const toml::array* array = node->as_array();
-    if (!array) {
-      error(key, "expected an array of strings");
-      return values;
-    }
-    for (const auto& item : *array) {
-      if (item.is_string()) values.push_back(item.as_string()->get());
-      else error(key, "expected an array of strings");
-    }
-    return values;
-  }
-
-  std::optional<Date> date(std::string_view key) const {
-    std::string text = string(key);
-    if (text.empty()) return std::nullopt;
-    std::string why;
-    auto d = Date::parse(text, &why);
-    if (!d) error(key, why);
-    return d;
-  }
-
-  // The tables of an array of sub-tables ([[link.status]]).
-  std::vector<const toml::table*> tables(std::string_view key) const {
-    std::vector<const toml::table*> result;
-    const toml::node* node = table_.get(key);
-    if (!node) return result;
-    if (!node->is_array_of_tables()) {
-      error(key, "expected an array of tables");
-      return result;
-    }
-    for (const auto& item : *node->as_array()) result.push_back(item.as_table());
-    return result;
-  }
-
-  const toml::table* subtable(std::string_view key, bool required = true) const {
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      if (required) error(key, "missing; expected a table with value and its source");
-      return nullptr;
-    }
-    if (!node->is_table()) {
-      error(key, "expected a table with value and its source");
-      return nullptr;
-    }
-    return node->as_table();
-  }
-
- private:
-  const toml::table& table_;
-  std::string file_;
-  Diagnostics& out_;
-};
+using fields::Fields;
+using fields::line_of;
 
 // The provenance keys a record may carry next to its own keys.
 constexpr std::array<std::string_view, 6> kProvenanceKeys = {

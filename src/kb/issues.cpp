@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "kb/fields.h"
 #include "kb/internal.h"
 #include "kb/kb.h"
 
@@ -19,77 +20,9 @@ namespace {
 constexpr int kMaxQuoteWords = 25;
 constexpr double kScaleLow = 0.0, kScaleHigh = 100.0;
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
-
-// The fields of one TOML table, with problems reported as file:line: field.
-class Table {
- public:
-  Table(const toml::table& table, std::string file, Diagnostics& out,
-        std::initializer_list<std::string_view> allowed)
-      : table_(table), file_(std::move(file)), out_(out) {
-    for (const auto& [key, node] : table_)
-      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
-        out_.add(file_, line_of(node), std::string(key.str()),
-                 fmt::format("unknown field; expected one of: {}", fmt::join(allowed, ", ")));
-  }
-
-  const toml::table& table() const { return table_; }
-  const std::string& file() const { return file_; }
-  Diagnostics& out() const { return out_; }
-  Origin origin() const { return {file_, line_of(table_)}; }
-  int line(std::string_view key) const {
-    const toml::node* node = table_.get(key);
-    return node ? line_of(*node) : line_of(table_);
-  }
-  void error(std::string_view key, std::string message) const {
-    out_.add(file_, line(key), std::string(key), std::move(message));
-  }
-
-  std::string string(std::string_view key, bool required = true) const {
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      if (required) error(key, "missing; expected a string");
-      return {};
-    }
-    if (!node->is_string()) {
-      error(key, "expected a string");
-      return {};
-    }
-    std::string value = node->as_string()->get();
-    if (value.empty() && required) error(key, "is empty; expected text");
-    return value;
-  }
-
-  std::optional<double> number(std::string_view key) const {
-    const toml::node* node = table_.get(key);
-    if (!node) {
-      error(key, "missing; expected a number");
-      return std::nullopt;
-    }
-    if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
-    if (node->is_floating_point()) return node->as_floating_point()->get();
-    error(key, "expected a number");
-    return std::nullopt;
-  }
-
-  // Tables of an array of tables ([[issue.position]]); empty when the key is absent.
-  std::vector<const toml::table*> tables(std::string_view key) const {
-    std::vector<const toml::table*> result;
-    const toml::node* node = table_.get(key);
-    if (!node) return result;
-    if (!node->is_array_of_tables()) {
-      error(key, "expected an array of tables");
-      return result;
-    }
-    for (const auto& item : *node->as_array()) result.push_back(item.as_table());
-    return result;
-  }
-
- private:
-  const toml::table& table_;
-  std::string file_;
-  Diagnostics& out_;
-};
+using fields::line_of;
+// The fields of one TOML table (kb/fields.h).
+using Table = fields::Fields;
 
 // Reads `key = { value = ..., source = ..., quote | citation | rationale + range }` and checks
 // the provenance rule and that the value lies in [low, high]. The field named in messages is
