@@ -5,31 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "sim/sim.h"
+#include "sim/sim_testing.h"
 
 namespace sphere::sim {
 namespace {
 
-const kb::Model& model() {
-  static const kb::Model m = kb::load_builtin_model();
-  return m;
-}
-
-std::vector<double> flatten(const ForecastSummary& f) {
-  std::vector<double> v;
-  for (const auto& p : f.scenarios) v.insert(v.end(), {double(p.count), p.p, p.low, p.high});
-  for (const auto& series : f.indicators)
-    for (const auto& m : series) {
-      v.push_back(m.mean);
-      v.insert(v.end(), m.q.begin(), m.q.end());
-    }
-  for (const auto& d : f.driver_means) v.insert(v.end(), d.begin(), d.end());
-  v.insert(v.end(), f.driver_overall.begin(), f.driver_overall.end());
-  return v;
-}
-
-bool bitwise_equal(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
+using sphere::sim::testing::bitwise_equal;
+using sphere::sim::testing::flatten;
+using sphere::sim::testing::model;
 
 EngineOptions short_horizon() {
   EngineOptions o;
