@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Expected-utility benchmark: sphere (C++) against the plain-Python reference of the same
 # specification (eu_reference.py) on every scoreable DEU III issue; checks the forecasts agree to
-# 1e-9 and prints both times and their ratio. Builds nothing: uses the Release binary
-# (SPHERE=path/to/sphere, default build/sphere) and ../shared/data/bargaining.
+# 1e-9 and prints the times and ratios, sphere on one thread and on one per CPU. Builds nothing:
+# uses the Release binary (SPHERE=path/to/sphere, default build/sphere) and
+# ../shared/data/bargaining.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

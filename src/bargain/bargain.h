@@ -35,6 +35,9 @@ double compromise(std::span<const Player> players);
 // The lowest position whose cumulative weight reaches half the total: the weighted median, which
 // is the Condorcet winner among the positions under Scholz's linear votes (eq. 28).
 double weighted_median(std::span<const double> positions, std::span<const double> weights);
+// The same, with `order` as scratch space, so that a caller in a loop allocates nothing.
+double weighted_median(std::span<const double> positions, std::span<const double> weights,
+                       std::vector<std::size_t>& order);
 // Sum of w x over sum of w.
 double weighted_mean(std::span<const double> positions, std::span<const double> weights);
 // The plain median: the middle position, or the mean of the two middle ones.

@@ -151,6 +151,8 @@ std::string to_string(DeuModel model) {
 
 std::optional<double> forecast(DeuModel model, const DeuIssue& issue, const EuOptions& eu) {
   std::vector<double> x, w;
+  x.reserve(issue.players.size());
+  w.reserve(issue.players.size());
   for (const Player& p : issue.players) {
     x.push_back(p.position);
     w.push_back(p.capability * p.salience);

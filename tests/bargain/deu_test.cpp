@@ -1,6 +1,9 @@
-// Validation on DEU III: the baselines reproduce the published replication (351 issues) and the
-// loader rejects bad files with file, line and column.
+// Validation on DEU III: the baselines reproduce the published replication (351 issues), the
+// expected-utility runs keep their tie rule and do not depend on the thread count, and the loader
+// rejects bad files with file, line and column.
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "bargain/bargain.h"
 #include "testing.h"
@@ -68,6 +71,49 @@ TEST(Deu, ExpectedUtilityForecastsStayOnTheScale) {
       EXPECT_GE(*f, 0.0);
       EXPECT_LE(*f, 100.0);
     }
+}
+
+TEST(Deu, TiedProposersResolveToTheFirstInInputOrder) {
+  // Many DEU actors share a position and a salience, so they make the same offer; the actor
+  // that accepts it must record the first of them (docs/MODEL.md).
+  SPHERE_REQUIRE_SHARED("data/bargaining");
+  int moves = 0;
+  for (const auto& issue : load_deu(deu_file()))
+    for (auto rule : {ProbabilityRule::kPrinted, ProbabilityRule::kScholzCode}) {
+      EuOptions eu;
+      eu.probability = rule;
+      const EuResult r = expected_utility(issue.players, eu);
+      std::vector<double> x;
+      for (const Player& p : issue.players) x.push_back(p.position);
+      for (const EuRound& round : r.rounds) {
+        for (const Move& m : round.moves) {
+          ++moves;
+          for (std::size_t k = 0; k < m.proposer; ++k)
+            EXPECT_FALSE(k != m.actor && x[k] == x[m.proposer] &&
+                         issue.players[k].salience == issue.players[m.proposer].salience)
+                << issue.id << " round " << round.round << ": actor " << m.actor
+                << " took proposer " << m.proposer << "'s offer, but " << k << " made it first";
+        }
+        x = round.positions;
+      }
+    }
+  EXPECT_GT(moves, 1000);
+}
+
+TEST(Deu, ForecastsDoNotDependOnTheThreadCount) {
+  SPHERE_REQUIRE_SHARED("data/bargaining");
+  auto forecasts = [](int threads) {
+    const auto r = sphere::testing::run_sphere("bargain validate --deu '" + deu_file().string() +
+                                               "' --forecasts --threads " +
+                                               std::to_string(threads));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const auto one = forecasts(1), three = forecasts(3);
+  EXPECT_EQ(one["threads"], 1);
+  EXPECT_EQ(three["threads"], 3);
+  ASSERT_EQ(one["issues"].size(), 351u);
+  EXPECT_EQ(one["issues"], three["issues"]);  // every forecast, to the bit
 }
 
 TEST(Deu, BadFileNamesLineAndColumn) {

@@ -1,5 +1,6 @@
 // The bargaining models on cases with known answers: the utilities and risk exponents of Scholz,
 // Calbert & Smith (2011), the compromise model, medians, and the Nash bargaining solution.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -55,6 +56,30 @@ TEST(Medians, WeightedMedianTakesTheLowestOnATie) {
   EXPECT_EQ(weighted_median(x, std::vector<double>{3, 1, 1, 1}), 10);
   EXPECT_EQ(median({5, 1, 3}), 3);
   EXPECT_EQ(median({4, 1, 3, 2}), 2.5);
+}
+
+TEST(Medians, WeightedMedianIsTheLowestPositionWithHalfTheWeight) {
+  // Against the definition, for small issues (insertion sort) and large ones (std::sort), with
+  // repeated positions, given in scrambled order; the scratch version gives the same.
+  std::vector<std::size_t> scratch;
+  for (std::size_t n : {1u, 2u, 5u, 21u, 64u, 65u, 200u}) {
+    std::vector<double> x(n), w(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      x[k] = static_cast<double>((k * 37 + 11) % 13) * 7.5;  // 13 positions, scrambled
+      w[k] = static_cast<double>((k * 17 + 3) % 10) / 10.0 + 0.05;
+    }
+    double total = 0.0;
+    for (double v : w) total += v;
+    double expected = *std::max_element(x.begin(), x.end());
+    for (double p : x) {
+      double below = 0.0;  // weight at or below p
+      for (std::size_t k = 0; k < n; ++k)
+        if (x[k] <= p) below += w[k];
+      if (2.0 * below >= total * (1.0 - 1e-9) && p < expected) expected = p;
+    }
+    EXPECT_EQ(weighted_median(x, w), expected) << n << " actors";
+    EXPECT_EQ(weighted_median(x, w, scratch), expected) << n << " actors";
+  }
 }
 
 TEST(Nash, MaximisesTheWeightedProductOfGains) {
