@@ -275,6 +275,118 @@ struct Tee : events::EventSink {
   }
 };
 
+// A TOML basic string: quotes and backslashes escaped, control characters dropped.
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
+// `--into-model DIR`: the kept events appended to DIR/events.csv in the model's format, citing a
+// data-set source that DIR/sources.toml gets when it lacks it. Both files are written beside the
+// originals and renamed over them only by commit(): nothing half-written on any error.
+class ModelLogTarget {
+ public:
+  ModelLogTarget(const std::string& dir, const std::string& source_id, const std::string& format,
+                 const std::string& input)
+      : dir_(dir), model_(kb::load_model(kb::ModelFiles::directory(dir), kb::builtin_codebook())) {
+    if (const kb::Source* s = model_.find_source(source_id); s && s->kind != "data")
+      throw CLI::ValidationError("--source-id", fmt::format("'{}' is a text source in {}; imported "
+                                                            "events cite a data source (kind = \"data\")",
+                                                            source_id, s->origin.file));
+    if (!model_.find_source(source_id)) source_block_ = source_entry(source_id, format, input);
+    const std::string log = read_file(dir_ / "events.csv");
+    events_tmp_ = dir_ / "events.csv.partial";
+    fd_ = ::open(events_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot write " + events_tmp_.string());
+    writer_ = std::make_unique<events::ModelLogWriter>(model_, source_id, format, fd_);
+    if (::write(fd_, log.data(), log.size()) != static_cast<ssize_t>(log.size()))
+      throw std::runtime_error("cannot write " + events_tmp_.string());
+    if (!log.empty() && log.back() != '\n' && ::write(fd_, "\n", 1) != 1)
+      throw std::runtime_error("cannot write " + events_tmp_.string());
+  }
+  ModelLogTarget(const ModelLogTarget&) = delete;
+  ModelLogTarget& operator=(const ModelLogTarget&) = delete;
+  ~ModelLogTarget() {
+    writer_.reset();
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) {  // an import that failed leaves the model as it was
+      std::error_code ignored;
+      std::filesystem::remove(events_tmp_, ignored);
+      if (!sources_tmp_.empty()) std::filesystem::remove(sources_tmp_, ignored);
+    }
+  }
+
+  events::ModelLogWriter& writer() { return *writer_; }
+
+  // Renames the new files over the old ones: sources.toml first, so that the log never cites a
+  // source the model lacks.
+  void commit() {
+    writer_->flush();
+    if (::close(fd_) != 0) throw std::runtime_error("cannot write " + events_tmp_.string());
+    fd_ = -1;
+    if (!source_block_.empty()) {
+      sources_tmp_ = dir_ / "sources.toml.partial";
+      std::string text = read_file(dir_ / "sources.toml");
+      if (!text.empty() && text.back() != '\n') text += '\n';
+      std::ofstream out(sources_tmp_, std::ios::binary);
+      out << text << "\n" << source_block_;
+      out.close();
+      if (!out) throw std::runtime_error("cannot write " + sources_tmp_.string());
+      std::filesystem::rename(sources_tmp_, dir_ / "sources.toml");
+    }
+    std::filesystem::rename(events_tmp_, dir_ / "events.csv");
+    committed_ = true;
+  }
+
+  nlohmann::json summary() const {
+    return {{"model", dir_.string()},          {"appended", writer_ ? writer_->written() : 0},
+            {"source_added", !source_block_.empty()},
+            {"skipped", {{"actor_not_in_model", writer_->not_in_model()},
+                         {"fewer_than_two_actors", writer_->one_sided()},
+                         {"already_in_log", writer_->already()},
+                         {"no_record_id", writer_->no_record_id()}}}};
+  }
+
+ private:
+  static std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path.string(), 0, "", "cannot read the file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  // The data-set source the imported events cite (docs/DATA.md, sources.toml).
+  static std::string source_entry(const std::string& id, const std::string& format,
+                                  const std::string& input) {
+    const bool gdelt = format == "gdelt";
+    const std::string file = input == "-" ? "<stdin>" : std::filesystem::path(input).filename().string();
+    return fmt::format(
+        "[[source]]\nid = {}\nkind = \"data\"\nfile = {}\ntitle = {}\nauthor = \"\"\npublisher = {}\n"
+        "date = \"\"\ndate_clues = {}\nperspective = {}\n",
+        toml_string(id), toml_string(file),
+        toml_string(gdelt ? "GDELT event records (CAMEO-coded from news reports)"
+                          : "ICEWS coded event records (CAMEO-coded from news stories)"),
+        toml_string(gdelt ? "The GDELT Project" : "ICEWS (Lockheed Martin / Harvard Dataverse)"),
+        toml_string("each event's own date; added by `sphere events import --into-model`, first from " + file),
+        toml_string(std::string("machine-coded events from news media, not checked by a person; each quote is "
+                                "the coded row's reference (") +
+                    (gdelt ? "SOURCEURL, or the GLOBALEVENTID" : "Story ID, or the Event ID") + ")"));
+  }
+
+  std::filesystem::path dir_;
+  kb::Model model_;
+  std::string source_block_;
+  std::filesystem::path events_tmp_, sources_tmp_;
+  int fd_ = -1;
+  std::unique_ptr<events::ModelLogWriter> writer_;
+  bool committed_ = false;
+};
+
 nlohmann::json report_json(const events::ImportReport& r) {
   nlohmann::json reasons = nlohmann::json::object(), skipped = nlohmann::json::object(),
                  layouts = nlohmann::json::object();
@@ -303,9 +415,10 @@ void print_report(std::ostream& out, const std::string& input, const events::Imp
 
 void add_import(CLI::App& parent, Action& action) {
   struct Options {
-    std::string input, format = "gdelt", out, scheme = "gdelt", from, to;
+    std::string input, format = "gdelt", out, scheme = "gdelt", from, to, into_model, source_id;
     std::vector<std::string> actors, dyads;
     bool strict = false, root_only = false, series = false, csv = false, json = false, no_dedup = false;
+    bool actor_types = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = parent.add_subcommand(
@@ -327,7 +440,18 @@ void add_import(CLI::App& parent, Action& action) {
   cmd->add_flag("--no-dedup", o->no_dedup, "--series: keep duplicate events");
   cmd->add_flag("--csv", o->csv, "--series: print CSV");
   cmd->add_flag("--json", o->json, "Print the import report (and series) as JSON");
+  cmd->add_option("--into-model", o->into_model,
+                  "Append the kept events to this model directory's events.csv, citing a data-set "
+                  "source added to its sources.toml when missing (docs/DATA.md)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_flag("--actor-types", o->actor_types,
+                "GDELT: give kept events the sub-actor of their country and CAMEO actor type "
+                "where data/cameo/types.csv has one (RUS + MED -> RUS_MEDIA); the filter sees countries");
+  cmd->add_option("--source-id", o->source_id,
+                  "--into-model: id of the data-set source the events cite (default GDELT or ICEWS)");
   cmd->callback([o, &action] {
+    if (!o->source_id.empty() && o->into_model.empty())
+      throw CLI::ValidationError("--source-id", "names the source of --into-model; add --into-model DIR");
     if (o->out == "-" && (o->series || o->json))
       throw CLI::ValidationError("--out", "'-' writes events to stdout; it cannot be combined with --series or --json");
     if (o->csv && o->json) throw CLI::ValidationError("--csv", "choose one of --csv and --json");
@@ -346,7 +470,13 @@ void add_import(CLI::App& parent, Action& action) {
     }
     if (!o->from.empty()) options.filter.from = day_bound(o->from, "--from", false);
     if (!o->to.empty()) options.filter.to = day_bound(o->to, "--to", true);
-    action = [o, options, dyads] {
+    action = [o, options, dyads] { return guard_usage("import", [&] {
+      // The model is loaded (and validated) before anything is read.
+      std::unique_ptr<ModelLogTarget> into;
+      if (!o->into_model.empty()) {
+        const std::string id = !o->source_id.empty() ? o->source_id : o->format == "icews" ? "ICEWS" : "GDELT";
+        into = std::make_unique<ModelLogTarget>(o->into_model, id, o->format, o->input);
+      }
       const int fd = o->input == "-" ? 0 : ::open(o->input.c_str(), O_RDONLY);
       if (fd < 0) throw InputError(o->input, 0, "", "cannot open the file");
       // The CSV is written to a temporary file renamed at the end: nothing half-written.
@@ -364,15 +494,20 @@ void add_import(CLI::App& parent, Action& action) {
       if (out_fd >= 0) tee.sinks.push_back((writer = std::make_unique<events::CsvEventWriter>(out_fd)).get());
       events::SeriesBuilder builder(events::SeriesOptions{!o->no_dedup, false});
       if (o->series) tee.sinks.push_back(&builder);
+      if (into) tee.sinks.push_back(&into->writer());
       const std::string label = o->input == "-" ? "<stdin>" : o->input;
       const auto codebook = kb::builtin_codebook();
       const auto countries = events::CountryTable::builtin();
+      const auto types = o->actor_types ? events::TypeTable::builtin() : events::TypeTable();
+      events::ImportOptions import_options = options;
+      if (o->actor_types) import_options.types = &types;
       events::ImportReport report;
       try {
         report = o->format == "icews"
-                     ? events::import_icews(fd, label, codebook, countries, options, tee)
-                     : events::import_gdelt(fd, label, codebook, countries, options, tee);
+                     ? events::import_icews(fd, label, codebook, countries, import_options, tee)
+                     : events::import_gdelt(fd, label, codebook, countries, import_options, tee);
         if (writer) writer->flush();
+        if (into) into->commit();
       } catch (...) {
         if (fd != 0) ::close(fd);
         if (!tmp.empty()) ::close(out_fd), std::remove(tmp.c_str());
@@ -424,13 +559,25 @@ void add_import(CLI::App& parent, Action& action) {
           j["series"] = series;
           j["duplicates_removed"] = builder.duplicates();
         }
+        if (into) j["into_model"] = into->summary();
         // Bytes of a broken input may appear in the report's examples: shown, not fatal.
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       } else {
         print_report(std::cerr, label, report);
+        if (into) {
+          const nlohmann::json m = into->summary();
+          const auto& skipped = m["skipped"];
+          std::cerr << fmt::format(
+              "{}: {} events appended to events.csv{}; not appended: {} with an actor not in "
+              "actors.toml, {} without two actors, {} already in the log, {} without a record id\n",
+              o->into_model, m["appended"].get<long long>(),
+              m["source_added"].get<bool>() ? " (data-set source added to sources.toml)" : "",
+              skipped["actor_not_in_model"].get<long long>(), skipped["fewer_than_two_actors"].get<long long>(),
+              skipped["already_in_log"].get<long long>(), skipped["no_record_id"].get<long long>());
+        }
       }
       return kExitOk;
-    };
+    }); };
   });
 }
 

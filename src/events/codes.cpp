@@ -98,4 +98,43 @@ const std::string* CountryTable::actor_for_name(std::string_view name) const {
   return it == by_name_.end() ? nullptr : &it->second;
 }
 
+TypeTable TypeTable::parse(std::string_view csv_text, const std::string& file) {
+  TypeTable table;
+  Diagnostics problems;
+  try {
+    io::CSVReader<4, io::trim_chars<' '>, io::double_quote_escape<',', '"'>> reader(
+        file, csv_text.data(), csv_text.data() + csv_text.size());
+    reader.read_header(io::ignore_no_column, "country", "type", "actor", "note");
+    Entry e;
+    while (reader.read_row(e.country, e.type, e.actor, e.note)) {
+      const int line = static_cast<int>(reader.get_file_line());
+      if (e.type.size() != 3 || e.country.empty() || e.actor.empty()) {
+        problems.add(file, line, e.type.size() != 3 ? "type" : "actor",
+                     "expected a country actor id, a 3-letter CAMEO type code and an actor id");
+        continue;
+      }
+      if (!table.by_pair_.emplace(std::pair{e.country, e.type}, e.actor).second)
+        problems.add(file, line, "type", fmt::format("({}, {}) listed twice", e.country, e.type));
+      table.entries_.push_back(e);
+    }
+  } catch (const io::error::base& e) {
+    problems.add(file, 0, "", e.what());
+  }
+  if (!problems.empty()) throw InputError(problems);
+  return table;
+}
+
+TypeTable TypeTable::builtin() {
+  auto files = kb::ModelFiles::builtin("cameo");
+  auto text = files.read("types.csv");
+  if (!text) throw InputError(files.label("types.csv"), 0, "", "the actor-type table is not built in");
+  return parse(*text, files.label("types.csv"));
+}
+
+std::string_view TypeTable::actor_for(std::string_view actor, std::string_view type) const {
+  if (type.empty() || by_pair_.empty()) return actor;
+  auto it = by_pair_.find(std::pair{std::string(actor), std::string(type)});
+  return it == by_pair_.end() ? actor : std::string_view(it->second);
+}
+
 }  // namespace sphere::events

@@ -1,7 +1,6 @@
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -18,52 +17,7 @@ namespace sphere::events {
 
 namespace detail {
 
-namespace {
-constexpr std::size_t kReleaseEvery = 8 << 20;  // bytes of a mapped file kept resident behind us
-}
-
-LineReader::LineReader(int fd, std::size_t buffer_bytes) : limit_(buffer_bytes), fd_(fd) {
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    void* map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map != MAP_FAILED) {
-      map_ = static_cast<const char*>(map);
-      size_ = static_cast<std::size_t>(st.st_size);
-      ::madvise(map, size_, MADV_SEQUENTIAL);
-      return;
-    }
-  }
-  buffer_.resize(buffer_bytes);
-}
-
-LineReader::~LineReader() {
-  if (map_) ::munmap(const_cast<char*>(map_), size_);
-}
-
-bool LineReader::next_mapped(std::string_view* line, bool* too_long) {
-  *too_long = false;
-  if (pos_ >= size_) return false;
-  const char* start = map_ + pos_;
-  const void* nl = std::memchr(start, '\n', size_ - pos_);
-  const char* stop = nl ? static_cast<const char*>(nl) : map_ + size_;
-  pos_ = static_cast<std::size_t>(stop - map_) + (nl ? 1 : 0);
-  ++line_number_;
-  if (stop > start && stop[-1] == '\r') --stop;
-  *line = std::string_view(start, static_cast<std::size_t>(stop - start));
-  if (line->size() >= limit_) {  // the same limit as through the buffer
-    *too_long = true;
-    *line = std::string_view();
-  }
-  // Pages already read leave this process (they stay in the page cache): resident memory stays
-  // bounded by kReleaseEvery however large the file.
-  if (pos_ - released_ >= 2 * kReleaseEvery) {
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    const std::size_t upto = (pos_ - kReleaseEvery) / page * page;
-    ::madvise(const_cast<char*>(map_) + released_, upto - released_, MADV_DONTNEED);
-    released_ = upto;
-  }
-  return true;
-}
+LineReader::LineReader(int fd, std::size_t buffer_bytes) : fd_(fd), buffer_(buffer_bytes) {}
 
 bool LineReader::fill() {
   if (eof_) return false;
@@ -73,7 +27,7 @@ bool LineReader::fill() {
     begin_ = 0;
   }
   while (end_ < buffer_.size()) {
-    const ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    const ssize_t n = ::read(fd_, buffer_.data() + end_, std::min(kChunk, buffer_.size() - end_));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw std::runtime_error(std::string("read failed: ") + std::strerror(errno));
@@ -90,7 +44,6 @@ bool LineReader::fill() {
 }
 
 bool LineReader::next(std::string_view* line, bool* too_long) {
-  if (map_) return next_mapped(line, too_long);
   *too_long = false;
   while (true) {
     const char* start = buffer_.data() + begin_;
@@ -138,21 +91,6 @@ CodeTable::CodeTable(const kb::Codebook& codebook, const QuadScheme& scheme) : c
   }
 }
 
-int CodeTable::index(std::string_view code) {
-  if (code.size() < 2 || code.size() > 4) return -1;
-  int v = 0;
-  for (char c : code) {
-    if (c < '0' || c > '9') return -1;
-    v = v * 10 + (c - '0');
-  }
-  return code.size() == 2 ? v : code.size() == 3 ? 100 + v : 1100 + v;
-}
-
-const CodeTable::Code* CodeTable::find(std::string_view code) const {
-  const int i = index(code);
-  return i >= 0 && codes_[i].known ? &codes_[i] : nullptr;
-}
-
 void count_bad(ImportReport& report, bool strict, const std::string& label, long long line,
                const std::string& field, const std::string& reason, const std::string& detail) {
   if (strict) throw InputError(label, static_cast<int>(line), field, reason + ": " + detail);
@@ -164,40 +102,25 @@ void count_bad(ImportReport& report, bool strict, const std::string& label, long
   }
 }
 
-std::optional<Date> parse_day(std::string_view t, bool dashed) {
-  auto digits = [](std::string_view s, int* out) {
-    int v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + (c - '0');
-    }
-    *out = v;
-    return !s.empty();
-  };
-  Date d;
-  bool ok;
-  if (dashed)
-    ok = t.size() == 10 && t[4] == '-' && t[7] == '-' && digits(t.substr(0, 4), &d.year) &&
-         digits(t.substr(5, 2), &d.month) && digits(t.substr(8, 2), &d.day);
-  else
-    ok = t.size() == 8 && digits(t.substr(0, 4), &d.year) && digits(t.substr(4, 2), &d.month) &&
-         digits(t.substr(6, 2), &d.day);
-  if (!ok || d.month < 1 || d.month > 12 || d.day < 1) return std::nullopt;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
-  if (d.day > kDays[d.month - 1] + (d.month == 2 && leap ? 1 : 0)) return std::nullopt;
-  return d;
+namespace {
+// a == b, the first bytes compared inline: most rows name other actors than the filter's.
+inline bool same(const std::string& a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
 }
+}  // namespace
 
 bool keeps(const ImportFilter& f, const Date& date, std::string_view a1, std::string_view a2) {
+  // Actors first: they reject most rows of a large file.
+  if (!f.actors.empty() || !f.dyads.empty()) {
+    bool wanted = false;
+    for (const auto& a : f.actors) wanted = wanted || same(a, a1) || same(a, a2);
+    for (const auto& [x, y] : f.dyads)
+      wanted = wanted || (same(x, a1) && same(y, a2)) || (same(x, a2) && same(y, a1));
+    if (!wanted) return false;
+  }
   if (f.from && date < *f.from) return false;
   if (f.to && date > *f.to) return false;
-  if (f.actors.empty() && f.dyads.empty()) return true;
-  for (const auto& a : f.actors)
-    if (a == a1 || a == a2) return true;
-  for (const auto& [x, y] : f.dyads)
-    if ((x == a1 && y == a2) || (x == a2 && y == a1)) return true;
-  return false;
+  return true;
 }
 
 }  // namespace detail

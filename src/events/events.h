@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,29 @@ class CountryTable {
   std::map<std::string, std::string, std::less<>> by_code_, by_name_;
 };
 
+// CAMEO actor-type codes (GOV, MIL, MED, BUS, ...) of a country's actor mapped to the model's
+// sub-actor of that type (data/cameo/types.csv): (RUS, MED) -> RUS_MEDIA. A (country, type)
+// without a row stays the country's actor.
+class TypeTable {
+ public:
+  // Parses types.csv text (columns country,type,actor,note); throws InputError.
+  static TypeTable parse(std::string_view csv_text, const std::string& file);
+  // The table built into the binary.
+  static TypeTable builtin();
+
+  // The sub-actor of `actor` for CAMEO type code `type`, or `actor` itself when none.
+  std::string_view actor_for(std::string_view actor, std::string_view type) const;
+
+  struct Entry {
+    std::string country, type, actor, note;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+  std::map<std::pair<std::string, std::string>, std::string, std::less<>> by_pair_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Events and dyadic monthly series
 
@@ -83,6 +107,10 @@ struct EventView {
   double goldstein = 0.0;
   int quad = 0;
   bool root_event = true;           // GDELT IsRootEvent; true where the source has no such flag
+  // Imported rows: the row's own id (GDELT GLOBALEVENTID, ICEWS Event ID) and where it was
+  // coded from (GDELT SOURCEURL, ICEWS Story ID); empty when the row has none. Set only on the
+  // rows an importer keeps.
+  std::string_view record_id, reference;
 };
 
 // Receives the events an importer keeps.
@@ -200,6 +228,9 @@ struct ImportOptions {
   ImportFilter filter;
   const QuadScheme* scheme = nullptr;  // nullptr: gdelt
   bool strict = false;                 // throw InputError at the first bad row
+  // GDELT: kept rows' actors refined by Actor1Type1Code / Actor2Type1Code through this table
+  // (after the filter, which sees the country actors); nullptr: country actors only.
+  const TypeTable* types = nullptr;
   std::size_t buffer_bytes = 4 << 20;  // read buffer; also the longest line accepted
 };
 
@@ -229,6 +260,36 @@ class CsvEventWriter : public EventSink {
   int fd_;
   std::string buffer_;
 };
+
+// Appends kept events to a model's event log (events.csv, docs/DATA.md) in the model's own
+// format: id "<prefix>-<record id>", day date, actors, code, the codebook's Goldstein value and
+// description, source `source_id` (a data-set source) quoted by the row's reference, confidence
+// "low" (machine-coded, unchecked). Events the log cannot take are skipped and counted.
+class ModelLogWriter : public EventSink {
+ public:
+  // Writes rows (no header) to `fd`; `model` gives the actors and the ids already in the log.
+  ModelLogWriter(const kb::Model& model, std::string source_id, std::string prefix, int fd);
+  ~ModelLogWriter() override;
+  void add(const EventView& event) override;
+  void flush();
+
+  long long written() const { return written_; }
+  long long not_in_model() const { return not_in_model_; }  // an actor absent from actors.toml
+  long long one_sided() const { return one_sided_; }        // fewer than two actors
+  long long already() const { return already_; }            // id already in the log
+  long long no_record_id() const { return no_id_; }
+
+ private:
+  const kb::Model& model_;
+  std::string source_id_, prefix_;
+  int fd_;
+  std::string buffer_;
+  std::set<std::string, std::less<>> ids_;  // ids in the log, and those written
+  long long written_ = 0, not_in_model_ = 0, one_sided_ = 0, already_ = 0, no_id_ = 0;
+};
+
+// A CSV field quoted as RFC 4180 requires (when it holds a comma, quote or line break).
+std::string csv_field(std::string_view text);
 
 // Reads an event CSV written by CsvEventWriter into `sink`; throws InputError on a bad row.
 void read_event_csv(std::string_view text, const std::string& file, const kb::Codebook& codebook,

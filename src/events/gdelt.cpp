@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -21,8 +22,10 @@ enum Column {
   kSqlDate = 1,
   kActor1Country = 7,
   kActor1Group = 8,
+  kActor1Type = 12,
   kActor2Country = 17,
   kActor2Group = 18,
+  kActor2Type = 22,
   kIsRoot = 25,
   kEventCode = 26,
   kQuadClass = 29,
@@ -45,53 +48,130 @@ const char* column_name(int c) {
   }
 }
 
-using Fields = std::array<std::string_view, kColumnsRead>;
-
 // CAMEO country and known-group codes are three capital letters, or absent.
 bool valid_actor_code(std::string_view code) {
   return code.empty() ||
          (code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
 }
 
-// Splits the first kColumnsRead fields of a line into `f` and returns how many fields the line
-// has, in one pass, 16 bytes at a time (SSE2): bit masks of the tabs while fields are wanted,
-// then per-byte tab counters; a byte loop for the tail. A GDELT field never contains a tab.
-long split_fields(const char* p, std::size_t n, Fields& f) {
-  long tabs = 0;
-  const char* start = p;
-  std::size_t i = 0;
-  auto found = [&](const char* tab) {
-    if (tabs < kColumnsRead) f[static_cast<std::size_t>(tabs)] = std::string_view(start, static_cast<std::size_t>(tab - start));
-    start = tab + 1;
-    ++tabs;
-  };
+// A line's field count and the offsets of the tabs that close the fields read.
+struct Split {
+  // tab[i]: offset of the tab after field i; room for the tabs of one more 64-byte block.
+  std::array<std::uint32_t, kColumnsRead + 64> tab{};
+  long fields = 0;
+  // Field i < kColumnsRead of `line`; valid only when the line has more than kColumnsRead fields.
+  std::string_view field(const char* line, int i) const {
+    const std::uint32_t begin = i == 0 ? 0 : tab[static_cast<std::size_t>(i) - 1] + 1;
+    return {line + begin, tab[static_cast<std::size_t>(i)] - begin};
+  }
+};
+
+// The fields read of a split line, by column.
+struct Row {
+  const char* line;
+  const Split* split;
+  std::string_view operator[](std::size_t c) const { return split->field(line, static_cast<int>(c)); }
+};
+
 #if defined(__SSE2__)
+// Bit i set where byte i of the 64 bytes at p is a tab.
+inline std::uint64_t tab_bits(const char* p) {
   const __m128i tab = _mm_set1_epi8('\t');
-  // Fields read: a bit mask of the tabs in each 16 bytes, one field per set bit.
-  for (; i + 16 <= n && tabs < kColumnsRead; i += 16) {
-    unsigned mask = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), tab)));
-    for (; mask != 0; mask &= mask - 1) found(p + i + static_cast<std::size_t>(__builtin_ctz(mask)));
-  }
-  // The rest is only counted: per-byte counters (0 - -1 per tab), summed every 255 blocks.
-  const __m128i zero = _mm_setzero_si128();
-  __m128i counts = zero;
-  int blocks = 0;
-  auto drain = [&] {
-    const __m128i sums = _mm_sad_epu8(counts, zero);
-    tabs += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4);
-    counts = zero;
-    blocks = 0;
+  auto bits = [&](int k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab))));
   };
-  for (; i + 16 <= n; i += 16) {
-    counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), tab));
-    if (++blocks == 255) drain();
+  return bits(0) | bits(1) << 16 | bits(2) << 32 | bits(3) << 48;
+}
+
+// Tabs among the n bytes at p, 16 at a time with per-byte counters (0 - -1 per tab) summed every
+// 255 blocks; the last 1-15 bytes are loaded whole when `readable` allows, and masked. Not
+// inlined: inside the row loop its counters were spilled to the stack.
+__attribute__((noinline)) long count_tabs(const char* p, std::size_t n, const char* readable) {
+  static const char kKeep[32] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+  const __m128i tab = _mm_set1_epi8('\t'), zero = _mm_setzero_si128();
+  auto sum = [&](__m128i counts) {
+    const __m128i sums = _mm_sad_epu8(counts, zero);
+    return static_cast<long>(_mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4));
+  };
+  long total = 0;
+  std::size_t i = 0;
+  while (i + 16 <= n) {
+    const std::size_t stop = std::min(n - (n - i) % 16, i + 255 * 16);  // <= 255 blocks
+    __m128i counts = zero;
+    for (; i < stop; i += 16)
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), tab));
+    total += sum(counts);
   }
-  drain();
+  if (i < n) {
+    const std::size_t rest = n - i;
+    char copy[16] = {};
+    const char* q = p + i;
+    if (q + 16 > readable) q = static_cast<const char*>(std::memcpy(copy, q, rest));
+    const __m128i keep = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kKeep + 16 - rest));
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    total += sum(_mm_sub_epi8(zero, _mm_and_si128(_mm_cmpeq_epi8(v, tab), keep)));
+  }
+  return total;
+}
+#else
+inline std::uint64_t tab_bits(const char* p) {
+  std::uint64_t m = 0;
+  for (int i = 0; i < 64; ++i) m |= static_cast<std::uint64_t>(p[i] == '\t') << i;
+  return m;
+}
+
+long count_tabs(const char* p, std::size_t n, const char*) {
+  return static_cast<long>(std::count(p, p + n, '\t'));
+}
 #endif
-  for (; i < n; ++i)
-    if (p[i] == '\t') found(p + i);
-  return tabs + 1;
+
+constexpr std::uint64_t kTopBit = std::uint64_t{1} << 63;
+
+// Set bits of x. SWAR arithmetic unless the target has a popcount instruction: baseline x86-64
+// has none, and GCC's fallback is a library call.
+inline std::size_t popcount64(std::uint64_t x) {
+#if defined(__POPCNT__)
+  return static_cast<std::size_t>(__builtin_popcountll(x));
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<std::size_t>((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+// Splits a line of n bytes in one pass: the offsets of its first tabs, a 64-byte block at a time
+// (one bit per tab, one store per set bit), until the fields read are closed; then the rest's
+// tabs are only counted. A GDELT field never contains a tab. Bytes past the line, up to
+// `readable`, may be loaded and are masked off; a block that would cross `readable` is copied.
+void split_line(const char* p, std::size_t n, const char* readable, Split& s) {
+  std::size_t k = 0, i = 0;
+  for (; k < kColumnsRead && i < n; i += 64) {
+    std::uint64_t m;
+    if (i + 64 <= n) {
+      m = tab_bits(p + i);
+    } else {
+      char copy[64] = {};
+      const char* q = p + i;
+      if (q + 64 > readable) q = static_cast<const char*>(std::memcpy(copy, q, n - i));
+      m = tab_bits(q) & ((std::uint64_t{1} << (n - i)) - 1);
+    }
+    // Eight stores at a time whatever the count (room is left past it): a loop exit that
+    // depends on each block's tab count would be mispredicted about once per block.
+    const std::size_t count = popcount64(m);
+    std::uint32_t* out = s.tab.data() + k;
+    for (std::size_t j = 0; j < count; j += 8) {
+#pragma GCC unroll 8
+      for (std::size_t u = 0; u < 8; ++u) {
+        // The top bit keeps ctz defined once m is empty; those stores lie past the count.
+        out[j + u] = static_cast<std::uint32_t>(i + static_cast<std::size_t>(__builtin_ctzll(m | kTopBit)));
+        m &= m - 1;
+      }
+    }
+    k += count;
+  }
+  s.fields = static_cast<long>(k) + (i < n ? count_tabs(p + i, n - i, readable) : 0) + 1;
 }
 
 // Actor ids of 3-letter codes, looked up once per code: the table is a std::map, and a row has
@@ -142,7 +222,7 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
   ImportReport report;
   std::string_view line;
   bool too_long = false;
-  Fields f;
+  Split split;
   ActorCache actors(countries);
   long long layouts[3] = {0, 0, 0};  // rows of 57, 58 and 61 columns
   auto bad = [&](int column, const std::string& reason, const std::string& detail) {
@@ -160,12 +240,14 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
       continue;
     }
     // The layout is decided per row by its field count.
-    const long fields = split_fields(line.data(), line.size(), f);
+    split_line(line.data(), line.size(), reader.readable_end(), split);
+    const long fields = split.fields;
     if (fields != 61 && fields != 58 && fields != 57) {
       bad(-1, "wrong field count", fmt::format("{} fields; expected 57, 58 or 61", fields));
       continue;
     }
     ++layouts[fields == 61 ? 2 : fields == 58 ? 1 : 0];
+    const Row f{line.data(), &split};
     auto date = detail::parse_day(f[kSqlDate], false);
     if (!date) {
       bad(kSqlDate, "bad date", fmt::format("'{}' is not a date YYYYMMDD", f[kSqlDate]));
@@ -210,20 +292,34 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
           fmt::format("'{}' is not a 3-letter CAMEO code", f[static_cast<std::size_t>(wrong)]));
       continue;
     }
+    // The filter first, on locals: most rows are dropped here, and building an EventView
+    // (zeroing its 128 bytes) for each of them cost more than all the checks above.
+    const std::string_view actor1 = actors.actor_of(f[kActor1Country], f[kActor1Group]);
+    const std::string_view actor2 = actors.actor_of(f[kActor2Country], f[kActor2Group]);
+    if ((options.filter.root_only && root != 1) || !detail::keeps(options.filter, *date, actor1, actor2)) {
+      ++report.filtered_out;
+      continue;
+    }
     EventView v;
     v.date = *date;
     v.country1 = f[kActor1Country];
     v.country2 = f[kActor2Country];
-    v.actor1 = actors.actor_of(f[kActor1Country], f[kActor1Group]);
-    v.actor2 = actors.actor_of(f[kActor2Country], f[kActor2Group]);
+    v.actor1 = actor1;
+    v.actor2 = actor2;
     v.code = f[kEventCode];
     v.goldstein = code->goldstein;
     v.quad = code->quad;
     v.root_event = root == 1;
-    if ((options.filter.root_only && !v.root_event) ||
-        !detail::keeps(options.filter, v.date, v.actor1, v.actor2)) {
-      ++report.filtered_out;
-      continue;
+    // The row's id and SOURCEURL (the last field of 2.0 and 1.0 daily rows; backfiles have none)
+    // for the rows kept only: the URL lies past the fields split.
+    if (options.types) {  // after the filter, which sees the country actors
+      v.actor1 = options.types->actor_for(v.actor1, f[kActor1Type]);
+      v.actor2 = options.types->actor_for(v.actor2, f[kActor2Type]);
+    }
+    v.record_id = f[0];
+    if (fields != 57) {
+      const char* last_tab = static_cast<const char*>(::memrchr(line.data(), '\t', line.size()));
+      v.reference = line.substr(static_cast<std::size_t>(last_tab + 1 - line.data()));
     }
     ++report.kept;
     sink.add(v);

@@ -48,6 +48,13 @@ ImportReport import_icews(int fd, const std::string& label, const kb::Codebook& 
     col.push_back(static_cast<std::size_t>(it - f.begin()));
   }
   const std::size_t columns = f.size();
+  // Optional columns: the row's id and the story it was coded from (for a model's event log).
+  auto optional_column = [&](std::string_view name) {
+    auto it = std::find(f.begin(), f.end(), name);
+    return it == f.end() ? columns : static_cast<std::size_t>(it - f.begin());
+  };
+  const std::size_t id_col = optional_column("Event ID"), story_col = optional_column("Story ID");
+  std::string story;  // the reference of the row being passed on
   ++report.lines;
 
   auto bad = [&](const std::string& field, const std::string& reason, const std::string& detail) {
@@ -109,6 +116,12 @@ ImportReport import_icews(int fd, const std::string& label, const kb::Codebook& 
     if (!detail::keeps(options.filter, v.date, v.actor1, v.actor2)) {
       ++report.filtered_out;
       continue;
+    }
+    if (id_col < columns) v.record_id = f[id_col];
+    if (story_col < columns && !f[story_col].empty()) {
+      story = "Story ID ";
+      story += f[story_col];
+      v.reference = story;
     }
     ++report.kept;
     sink.add(v);

@@ -169,7 +169,7 @@ class Loader {
     for (const toml::table* t : file.records) {
       Record r(*t, file.label, out_,
                {"id", "file", "title", "author", "publisher", "date", "date_clues",
-                "perspective"});
+                "perspective", "kind"});
       Source s;
       s.id = r.string("id");
       s.file = r.string("file");
@@ -180,6 +180,9 @@ class Loader {
       if (!s.date.empty()) parse_date(s.date, r, "date");
       s.date_clues = r.string("date_clues");
       s.perspective = r.string("perspective");
+      if (t->contains("kind")) s.kind = r.string("kind");
+      if (s.kind != "text" && s.kind != "data")
+        r.error("kind", fmt::format("'{}' is not a source kind; expected text or data", s.kind));
       s.origin = r.origin();
       if (ids.add(s.id, r)) {
         source_ids_.insert(s.id);

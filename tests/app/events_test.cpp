@@ -1,6 +1,7 @@
 // `sphere events series|import|fit` as a user runs them.
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -127,6 +128,79 @@ TEST(EventsCli, StrictStopsAtTheFirstBadRowAndWritesNothing) {
   EXPECT_NE(strict.err.find(":6:"), std::string::npos) << strict.err;
   EXPECT_FALSE(std::filesystem::exists(kept));
   EXPECT_FALSE(std::filesystem::exists(kept.string() + ".partial"));
+}
+
+// One GDELT 2.0 row (61 fields) with the columns the importer reads.
+std::string gdelt_row(const std::string& id, const std::string& date, const std::string& actor1,
+                      const std::string& actor2, const std::string& code, const std::string& quad,
+                      const std::string& goldstein, const std::string& url) {
+  std::vector<std::string> f(61);
+  f[0] = id;
+  f[1] = date;
+  f[7] = actor1;
+  f[17] = actor2;
+  f[25] = "1";
+  f[26] = code;
+  f[29] = quad;
+  f[30] = goldstein;
+  f[60] = url;
+  std::string line;
+  for (std::size_t i = 0; i < f.size(); ++i) line += (i ? "\t" : "") + f[i];
+  return line + "\n";
+}
+
+TEST(EventsCli, ImportIntoAModelAppendsCheckedEventsAtomically) {
+  TempDir dir;
+  const auto model = dir.path() / "mini";
+  std::filesystem::copy(sphere::testing::fixtures() / "mini", model);
+  const auto rows = dir.path() / "rows.tsv";
+  std::ofstream(rows) << gdelt_row("9001", "20240105", "RUS", "AZE", "111", "3", "-2.0",
+                                   "https://example.org/a,b|c")
+                      << gdelt_row("9002", "20240106", "AZE", "RUS", "036", "1", "4.0", "")
+                      << gdelt_row("9003", "20240107", "UKR", "RUS", "111", "3", "-2.0", "u")
+                      << gdelt_row("9004", "20240108", "RUS", "", "111", "3", "-2.0", "u");
+  const std::string before_events = sphere::testing::read_file(model / "events.csv");
+  const std::string into = " --into-model '" + model.string() + "'";
+
+  auto r = run_sphere("events import '" + rows.string() + "'" + into + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out)["into_model"];
+  EXPECT_EQ(j["appended"], 2);
+  EXPECT_EQ(j["source_added"], true);
+  EXPECT_EQ(j["skipped"]["actor_not_in_model"], 1);  // UKR is not in the mini model
+  EXPECT_EQ(j["skipped"]["fewer_than_two_actors"], 1);
+
+  // The model still validates (quotes of the text sources still found), and shows the events.
+  auto check = run_sphere("check --model '" + model.string() + "' --sources '" +
+                          (sphere::testing::fixtures() / "texts").string() + "' --json");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  auto timeline = run_sphere("timeline --model '" + model.string() + "' --from 2024-01 --to 2024-01 --json");
+  ASSERT_EQ(timeline.exit_code, 0) << timeline.err;
+  std::set<std::string> ids;
+  for (const auto& e : nlohmann::json::parse(timeline.out)) ids.insert(e["id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"gdelt-9001", "gdelt-9002"}));
+  const std::string log = sphere::testing::read_file(model / "events.csv");
+  EXPECT_EQ(log.substr(0, before_events.size()), before_events);  // appended, the rest untouched
+  EXPECT_NE(log.find("\"https://example.org/a,b%7Cc\""), std::string::npos) << log;
+  EXPECT_NE(log.find("GDELT,gdelt record 9002,low"), std::string::npos) << log;  // no URL: the id
+  EXPECT_NE(sphere::testing::read_file(model / "sources.toml").find("kind = \"data\""), std::string::npos);
+
+  // Importing again adds nothing; a failing import (--strict, bad row) leaves both files alone.
+  auto again = run_sphere("events import '" + rows.string() + "'" + into + " --json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["into_model"]["appended"], 0);
+  EXPECT_EQ(nlohmann::json::parse(again.out)["into_model"]["skipped"]["already_in_log"], 2);
+  const std::string sources = sphere::testing::read_file(model / "sources.toml");
+  std::ofstream(rows, std::ios::app) << gdelt_row("9005", "20240230", "RUS", "AZE", "111", "3", "-2.0", "u");
+  std::ofstream(rows, std::ios::app) << gdelt_row("9006", "20240109", "RUS", "AZE", "111", "3", "-2.0", "u");
+  const std::string after_first = sphere::testing::read_file(model / "events.csv");
+  auto strict = run_sphere("events import '" + rows.string() + "'" + into + " --strict --source-id GDELT2");
+  EXPECT_EQ(strict.exit_code, 2) << strict.err;
+  EXPECT_EQ(sphere::testing::read_file(model / "events.csv"), after_first);
+  EXPECT_EQ(sphere::testing::read_file(model / "sources.toml"), sources);
+  EXPECT_FALSE(std::filesystem::exists(model / "events.csv.partial"));
+  // A text source cannot stand for imported rows.
+  EXPECT_EQ(run_sphere("events import '" + rows.string() + "'" + into + " --source-id S0").exit_code, 1);
 }
 
 TEST(EventsCli, FitReportsWhatItCouldFit) {

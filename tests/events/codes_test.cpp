@@ -1,5 +1,6 @@
 // QuadClass schemes and the country table.
 #include <fstream>
+#include <set>
 #include <map>
 
 #include "events/events.h"
@@ -74,6 +75,40 @@ TEST(CountryTable, AgreesWithTheCameoLists) {
   for (const auto& e : t.entries()) {
     ASSERT_TRUE(labels.count(e.cameo)) << e.cameo;
     EXPECT_EQ(labels[e.cameo], e.name) << e.cameo;
+  }
+}
+
+// Every sub-actor of the type table is an actor of the built-in model that belongs to its
+// country, and every type is one of CAMEO's published actor types.
+TEST(TypeTable, NamesSubActorsOfTheBuiltinModelAndCameoTypes) {
+  SPHERE_REQUIRE_SHARED("data/cameo");
+  std::set<std::string> types;
+  std::ifstream in(sphere::testing::shared_dir() / "data/cameo/CAMEO.type.txt");
+  std::string line;
+  while (std::getline(in, line)) types.insert(line.substr(0, line.find('\t')));
+  ASSERT_GT(types.size(), 30u);
+  const kb::Model model = kb::load_builtin_model();
+  const TypeTable t = TypeTable::builtin();
+  ASSERT_FALSE(t.entries().empty());
+  for (const auto& e : t.entries()) {
+    EXPECT_TRUE(types.count(e.type)) << e.type;
+    const kb::Actor* a = model.find_actor(e.actor);
+    ASSERT_NE(a, nullptr) << e.actor;
+    EXPECT_EQ(a->affiliation, e.country) << e.actor;
+    EXPECT_EQ(t.actor_for(e.country, e.type), e.actor);
+  }
+  EXPECT_EQ(t.actor_for("RUS", "MED"), "RUS_MEDIA");
+  EXPECT_EQ(t.actor_for("RUS", "MIL"), "RUS");  // no military sub-actor: the country
+  EXPECT_EQ(t.actor_for("ARM", "MED"), "ARM");
+  EXPECT_EQ(t.actor_for("RUS", ""), "RUS");
+}
+
+TEST(TypeTable, RejectsARepeatedPairWithItsLine) {
+  try {
+    TypeTable::parse("country,type,actor,note\nRUS,MED,RUS_MEDIA,\nRUS,MED,OTHER,\n", "t.csv");
+    FAIL() << "a repeated pair was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].line, 3);
   }
 }
 

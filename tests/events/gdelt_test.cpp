@@ -236,6 +236,77 @@ TEST(Gdelt, ALineLongerThanTheBufferIsReportedNotSplit) {
   EXPECT_EQ(pr.reasons["line too long"].first_line, 2);
 }
 
+// With the type table, a kept row's actor becomes its country's sub-actor of the row's CAMEO
+// type where the table has one; the filter still sees countries. Row ids and URLs are passed on.
+TEST(Gdelt, ActorTypesRefineKeptActors) {
+  TempDir dir;
+  std::vector<std::string> media = split(row("20240105", "111", "3", "-2.0")), military = media;
+  media[0] = "77";
+  media[12] = "MED";
+  media[60] = "https://example.org/x";
+  military[22] = "MIL";
+  std::ofstream(dir.path() / "types.tsv") << join(media) << "\n" << join(military) << "\n";
+  struct Ids : EventSink {
+    std::vector<std::string> a1, a2, ids, refs;
+    void add(const EventView& e) override {
+      a1.emplace_back(e.actor1);
+      a2.emplace_back(e.actor2);
+      ids.emplace_back(e.record_id);
+      refs.emplace_back(e.reference);
+    }
+  };
+  const TypeTable types = TypeTable::builtin();
+  ImportOptions o;
+  o.filter.dyads = {{"RUS", "AZE"}};
+  o.types = &types;
+  Ids got;
+  ImportReport r = import_file(dir.path() / "types.tsv", got, o);
+  EXPECT_EQ(r.kept, 2);
+  EXPECT_EQ(got.a1, (std::vector<std::string>{"RUS_MEDIA", "RUS"}));
+  EXPECT_EQ(got.a2, (std::vector<std::string>{"AZE", "AZE"}));  // no military sub-actor
+  EXPECT_EQ(got.ids, (std::vector<std::string>{"77", "1"}));
+  EXPECT_EQ(got.refs, (std::vector<std::string>{"https://example.org/x", ""}));
+  Ids plain;
+  o.types = nullptr;
+  import_file(dir.path() / "types.tsv", plain, o);
+  EXPECT_EQ(plain.a1, (std::vector<std::string>{"RUS", "RUS"}));
+}
+
+// The block-wise splitter against the obvious count, for lines of every length around the block
+// size and buffer edges: rows of 55 to 63 fields with padded fields of varied length.
+TEST(Gdelt, FieldCountsAgreeWithAPlainCountAtEveryLength) {
+  TempDir dir;
+  std::string text;
+  long long expected_bad = 0, expected_kept = 0;
+  unsigned seed = 12345;
+  auto next = [&seed](unsigned bound) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 8) % bound;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const int fields = 55 + static_cast<int>(next(9));
+    std::vector<std::string> f = split(row("20240105", "111", "3", "-2.0", std::max(fields, 31)));
+    f.resize(static_cast<std::size_t>(fields));
+    f[2] = std::string(next(130), 'x');  // moves the fields read across 64-byte blocks
+    f[static_cast<std::size_t>(fields) - 1] = std::string(next(300), 'y');
+    const bool good = fields == 57 || fields == 58 || fields == 61;
+    expected_bad += !good;
+    expected_kept += good;
+    text += join(f) + (i % 7 == 0 ? "\r\n" : "\n");
+  }
+  std::ofstream(dir.path() / "lengths.tsv") << text;
+  for (std::size_t buffer : {std::size_t{4} << 20, std::size_t{1024}}) {
+    ImportOptions o;
+    o.buffer_bytes = buffer;
+    Tally t;
+    ImportReport r = import_file(dir.path() / "lengths.tsv", t, o);
+    EXPECT_EQ(r.lines, 3000) << buffer;
+    EXPECT_EQ(r.reasons["wrong field count"].count, expected_bad) << buffer;
+    EXPECT_EQ(r.kept, expected_kept) << buffer;
+    EXPECT_EQ(t.goldstein, -2.0 * static_cast<double>(expected_kept)) << buffer;
+  }
+}
+
 TEST(Gdelt, CsvRoundTripKeepsEveryValue) {
   SPHERE_REQUIRE_SHARED(kSample);
   TempDir dir;
