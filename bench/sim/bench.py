@@ -36,7 +36,13 @@ for k in range(CHECK_RUNS):
     rep = json.loads(run(["replay", "--run", str(k), "--seed", "1", "--json"])[0])
     cpp = np.array([[row[n] for n in NAMES] for row in rep["indicators"]])
     worst = max(worst, float(np.abs(model.simulate(1, k) - cpp).max()))
-print(f"agreement: runs 0-{CHECK_RUNS - 1}, 60 months x 4 indicators, largest difference {worst:.3g}")
+    settled = [s["outcome"] for s in rep["settlements"]]
+    if len(settled) != len(model.settlements):
+        sys.exit(f"run {k}: {len(settled)} settlements in sphere, {len(model.settlements)} in NumPy")
+    for x, (_, _, y) in zip(settled, model.settlements):
+        worst = max(worst, abs(x - y))
+print(f"agreement: runs 0-{CHECK_RUNS - 1}, 60 months x 4 indicators and "
+      f"{len(model.settlements)} issue settlements, largest difference {worst:.3g}")
 if worst > 1e-9:
     sys.exit("NumPy and sphere trajectories differ")
 

@@ -111,12 +111,15 @@ class Model:
         trade0 = c["trade0"]
         trade, block_left = trade0, 0
         out = np.zeros((c["months"], 4))
+        self.settlements = []  # (month, issue, outcome), as `sphere replay --json` lists them
+        if c["settle"] and c["bargaining"] != "compromise":
+            raise NotImplementedError("the NumPy twin settles issues with the compromise model only")
         cells = np.arange(D * 4)
         for t in range(c["months"]):
             m = c["start"] + t
             G, force = [0.0] * D, np.zeros(D)
             counts = np.zeros((D, 4))
-            lev = {0: c["leverage_ab"] * trade / trade0, 1: c["leverage_ba"] * trade / trade0}
+            lev = {0: c["leverage_ab_by_month"][t] * trade / trade0, 1: c["leverage_ba_by_month"][t] * trade / trade0}
 
             def add(d, cameo, g, cls, f):
                 G[d] += g
@@ -189,5 +192,16 @@ class Model:
             gas = (c["gas_start"] + (c["gas_target"] - c["gas_start"]) * ramp) * max(0.0, 1.0 + c["gas_elasticity"] * (gas_rel - c["gas_rel0"]) / 10.0) * c["gas_factor"][t]
             slot = m % 12
             R_ring[slot], force_ring[slot], rel_ring[slot] = R, force, rel
-            out[t] = (rel, gas, trade, c["leverage_ab"] * trade / trade0)
+            if c["settle"] and ((t + 1) % c["settle_every"] == 0 or t == c["months"] - 1):
+                for k, issue in enumerate(c["settle"]):
+                    num = den = 0.0  # in player order, as the C++ sums
+                    for p, (cap, pos, sal) in enumerate(issue["players"]):
+                        if p == issue["a"]:
+                            cap *= 1.0 + c["leverage_weight"] * lev[0]
+                        if p == issue["b"]:
+                            cap *= 1.0 + c["leverage_weight"] * lev[1]
+                        num += cap * sal * pos
+                        den += cap * sal
+                    self.settlements.append((m, k, num / den))
+            out[t] = (rel, gas, trade, c["leverage_ab_by_month"][t] * trade / trade0)
         return out

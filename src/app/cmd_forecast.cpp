@@ -54,13 +54,21 @@ nlohmann::json summary_json(const sim::Engine& engine, const sim::ForecastSummar
                         {"q25", m.q[1]}, {"q50", m.q[2]}, {"q75", m.q[3]}, {"q975", m.q[4]}});
     indicators[engine.indicator_names()[k]] = series;
   }
-  nlohmann::json drivers = nlohmann::json::object();
+  // The tool and force counts, then the settled issues' outcomes ("issue:ID"), by scenario.
+  nlohmann::json drivers = nlohmann::json::object(), issues = nlohmann::json::object();
   for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
     nlohmann::json by = {{"all", f.driver_overall[i]}};
     for (std::size_t k = 0; k < f.scenarios.size(); ++k)
       by[engine.scenarios()[k].id] = f.driver_means[k][i];
-    drivers[engine.driver_names()[i]] = by;
+    if (i < static_cast<std::size_t>(sim::kDrivers)) drivers[engine.driver_names()[i]] = by;
+    else issues[engine.settled_issues()[i - sim::kDrivers]] = by;
   }
+  const sim::Intensities& in = engine.intensities();
+  const nlohmann::json calibration = {
+      {"intensities", {{"method", in.method}, {"branching", in.branching},
+                       {"omega_per_month", in.omega}, {"note", in.note}}},
+      {"leverage", {{"ab", engine.leverage_notes()[0]}, {"ba", engine.leverage_notes()[1]}}},
+      {"bargaining", engine.bargaining_model()}};
   nlohmann::json shocks = nlohmann::json::array();
   for (const auto& s : engine.shocks()) shocks.push_back(s.text);
   nlohmann::json params = nlohmann::json::object();
@@ -73,6 +81,8 @@ nlohmann::json summary_json(const sim::Engine& engine, const sim::ForecastSummar
           {"scenarios", scenarios},
           {"indicators", indicators},
           {"drivers_mean_per_run", drivers},
+          {"issues_mean_outcome", issues},
+          {"calibration", calibration},
           {"parameters", params}};
 }
 
@@ -87,6 +97,11 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
               fmt::format("{:.3f} – {:.3f}", p.low, p.high), std::to_string(p.count)});
   }
   scen.print(std::cout);
+  const sim::Intensities& in = engine.intensities();
+  std::cout << fmt::format("\nIntensities: {} (branching {:.3f}, omega {:.3f} per month){}\n",
+                           in.method, in.branching, in.omega, in.note.empty() ? "" : "; " + in.note);
+  std::cout << fmt::format("Leverage at the start: {}; {}\n", engine.leverage_notes()[0],
+                           engine.leverage_notes()[1]);
   std::cout << "\nIndicators: median [95% of runs]\n";
   std::vector<std::string> header = {"month"};
   for (const auto& n : engine.indicator_names()) header.push_back(n);
@@ -105,14 +120,20 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
   std::vector<std::string> dh = {"driver", "all runs"};
   for (const auto& s : engine.scenarios()) dh.push_back(s.id);
   Table drv(dh);
+  Table iss(dh);
   for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
     std::vector<std::string> row = {engine.driver_names()[i],
                                     fmt::format("{:.2f}", f.driver_overall[i])};
     for (std::size_t k = 0; k < f.scenarios.size(); ++k)
       row.push_back(f.scenarios[k].count ? fmt::format("{:.2f}", f.driver_means[k][i]) : "–");
-    drv.add(row);
+    (i < static_cast<std::size_t>(sim::kDrivers) ? drv : iss).add(row);
   }
   drv.print(std::cout);
+  if (engine.settled_issues().empty()) return;
+  std::cout << fmt::format("\nIssues settled by bargaining ({} model): mean outcome at the horizon "
+                           "(0-100 scale of issues.toml), by scenario reached\n",
+                           engine.bargaining_model());
+  iss.print(std::cout);
 }
 
 }  // namespace

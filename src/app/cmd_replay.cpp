@@ -45,10 +45,16 @@ void add_replay_command(CLI::App& app, Action& action) {
             row[engine.indicator_names()[k]] = tr.indicators[t * sim::kIndicators + k];
           monthly.push_back(row);
         }
+        nlohmann::json settlements = nlohmann::json::array();
+        for (const auto& st : tr.settlements)
+          settlements.push_back({{"month", month(st.month)},
+                                 {"issue", engine.settled_issues()[st.issue]},
+                                 {"outcome", st.outcome}});
         nlohmann::json state = nlohmann::json::object();
         for (std::size_t i = 0; i < tr.state.size(); ++i) state[engine.state_names()[i]] = tr.state[i];
         nlohmann::json out = {{"seed", opts->engine.seed}, {"run", opts->run},
                               {"scenario", scenario.id}, {"events", events},
+                              {"settlements", settlements},
                               {"indicators", monthly}, {"state_at_horizon", state}};
         if (opts->calibration) out["calibration"] = nlohmann::json::parse(engine.calibration_json());
         print_json(std::cout, out);
@@ -63,6 +69,12 @@ void add_replay_command(CLI::App& app, Action& action) {
                                  actors[e.from], actors[e.to], e.cameo,
                                  code ? code->description : "", e.goldstein, e.cause);
       }
+      if (!tr.settlements.empty())
+        std::cout << fmt::format("\nIssues settled by bargaining ({} model, 0-100 scale):\n",
+                                 engine.bargaining_model());
+      for (const auto& st : tr.settlements)
+        std::cout << fmt::format("{}  {:<28} {:6.1f}\n", month(st.month),
+                                 engine.settled_issues()[st.issue], st.outcome);
       std::cout << fmt::format("\n{} events. Indicators at the horizon:", tr.events.size());
       const int last = engine.months() - 1;
       for (int k = 0; k < sim::kIndicators; ++k)

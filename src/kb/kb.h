@@ -50,6 +50,10 @@ struct Origin {
 
 struct Source {
   std::string id, file, title, author, publisher, date, date_clues, perspective;
+  // "text": a document whose quotes `check --sources` finds verbatim; "data": an imported event
+  // data set (sphere events import --into-model), whose quotes are row references (a URL or a
+  // record id), not text.
+  std::string kind = "text";
   Origin origin;
 };
 
@@ -231,12 +235,24 @@ struct SimulationSpec {
   int calibration_months = 72;      // months of the event log used to estimate intensities
   // Actors outside `actors` whose events count as a simulated actor's (beyond affiliation).
   std::map<std::string, std::string> count_as;
+  // Where event intensities come from: "log-rate" (model.toml's branching and omega) or
+  // "hawkes" (a maximum-likelihood fit of the focal dyad's event times). docs/MODEL.md.
+  std::string intensities = "log-rate";
+  // Where the focal pair's starting leverage comes from: "parameters" (leverage.i.j in
+  // model.toml) or "network" (the leverage layer over ties.toml and the infrastructure).
+  std::string leverage = "parameters";
+  // Contested issues (issues.toml ids) settled by bargaining during a run, every
+  // `settle_every` months and at the horizon, with `bargaining` = compromise | nbs | eu.
+  std::vector<std::string> settle;
+  std::string bargaining = "eu";
+  int settle_every = 12;
   Origin origin;
 };
 
 // The names of the state variables a scenario predicate may use, for a simulation set-up:
 // R_i_j, R12_i_j, force12_i_j for every ordered pair of simulated actors; rel_a_b, rel12_a_b,
-// trade_a_b, leverage_a_b, leverage_b_a for the focal pair; gas_s_b. docs/MODEL.md defines each.
+// trade_a_b, leverage_a_b, leverage_b_a for the focal pair; gas_s_b; issue_<id> (dashes as
+// underscores) for every settled issue. docs/MODEL.md defines each.
 std::vector<std::string> state_variable_names(const SimulationSpec& spec);
 
 // One sourced number of a contested issue: a position, a salience, a status quo, a capability.

@@ -10,88 +10,28 @@
 #include <muParser.h>
 #include <toml++/toml.h>
 
+#include "kb/fields.h"
 #include "kb/internal.h"
 #include "kb/kb.h"
 
 namespace sphere::kb {
 namespace {
 
-int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+using fields::Fields;
+using fields::line_of;
 
-// Reads one TOML table's fields, reporting unknown keys, missing fields and wrong types.
-class Fields {
- public:
-  Fields(const toml::table& t, const std::string& file, Diagnostics& out,
-         std::initializer_list<std::string_view> allowed)
-      : t_(t), file_(file), out_(out) {
-    for (const auto& [key, node] : t_)
-      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
-        out_.add(file_, line_of(node), std::string(key.str()),
-                 fmt::format("unknown field; expected one of: {}", fmt::join(allowed, ", ")));
-  }
-  int line(std::string_view key) const {
-    const toml::node* n = t_.get(key);
-    return n ? line_of(*n) : line_of(t_);
-  }
-  Origin origin() const { return {file_, line_of(t_)}; }
-  void error(std::string_view key, std::string message) const {
-    out_.add(file_, line(key), std::string(key), std::move(message));
-  }
-  bool has(std::string_view key) const { return t_.contains(key); }
-  std::string string(std::string_view key, bool required = true) const {
-    const toml::node* n = t_.get(key);
-    if (!n) {
-      if (required) error(key, "missing; expected a string");
-      return {};
-    }
-    if (!n->is_string()) {
-      error(key, "expected a string");
-      return {};
-    }
-    return n->as_string()->get();
-  }
-  std::optional<double> number(std::string_view key, bool required = true) const {
-    const toml::node* n = t_.get(key);
-    if (!n) {
-      if (required) error(key, "missing; expected a number");
-      return std::nullopt;
-    }
-    if (!n->is_integer() && !n->is_floating_point()) {
-      error(key, "expected a number");
-      return std::nullopt;
-    }
-    return n->value<double>();
-  }
-  std::vector<std::string> strings(std::string_view key) const {
-    std::vector<std::string> v;
-    const toml::array* a = t_.get_as<toml::array>(key);
-    if (!a) {
-      error(key, "missing; expected an array of strings");
-      return v;
-    }
-    for (const auto& item : *a) {
-      if (item.is_string()) v.push_back(item.as_string()->get());
-      else error(key, "expected an array of strings");
-    }
-    return v;
-  }
-  Date month(std::string_view key, bool required = true) const {
-    const std::string text = string(key, required);
-    if (text.empty()) return {};
-    std::string why;
-    auto d = Date::parse(text, &why);
-    if (!d) error(key, why);
-    else if (d->precision() != Date::Precision::kMonth)
-      error(key, fmt::format("'{}' is not a month; expected YYYY-MM", text));
-    else return *d;
-    return {};
-  }
-
- private:
-  const toml::table& t_;
-  const std::string& file_;
-  Diagnostics& out_;
-};
+// A month field (YYYY-MM); a default Date when missing or wrong (reported).
+Date month(const Fields& f, std::string_view key, bool required = true) {
+  const std::string text = f.string(key, required);
+  if (text.empty()) return {};
+  std::string why;
+  auto d = Date::parse(text, &why);
+  if (!d) f.error(key, why);
+  else if (d->precision() != Date::Precision::kMonth)
+    f.error(key, fmt::format("'{}' is not a month; expected YYYY-MM", text));
+  else return *d;
+  return {};
+}
 
 std::vector<const toml::table*> tables(const toml::table& root, std::string_view key,
                                        const std::string& file, Diagnostics& out) {
@@ -140,7 +80,8 @@ class SimulationLoader {
 
   void load_spec(const toml::table& t) {
     Fields f(t, file_, out_,
-             {"actors", "focal", "gas", "start", "horizon", "calibration_months", "count_as"});
+             {"actors", "focal", "gas", "start", "horizon", "calibration_months", "count_as",
+              "intensities", "leverage", "settle", "bargaining", "settle_every"});
     SimulationSpec s;
     s.origin = f.origin();
     s.actors = f.strings("actors");
@@ -165,8 +106,8 @@ class SimulationLoader {
     };
     pair("focal", s.focal_a, s.focal_b);
     pair("gas", s.gas_seller, s.gas_buyer);
-    s.start = f.month("start");
-    s.horizon = f.month("horizon");
+    s.start = month(f, "start");
+    s.horizon = month(f, "horizon");
     if (s.horizon.year && s.start.year && s.horizon < s.start)
       f.error("horizon", "is before start");
     if (auto m = f.number("calibration_months", false)) {
@@ -184,6 +125,26 @@ class SimulationLoader {
           f.error("count_as", fmt::format("'{}' is not one of the simulated actors", to));
         s.count_as[from] = to;
       }
+    }
+    auto choice = [&](std::string_view key, std::string& value,
+                      std::initializer_list<std::string_view> allowed) {
+      if (!f.has(key)) return;
+      value = f.string(key);
+      if (std::find(allowed.begin(), allowed.end(), value) == allowed.end())
+        f.error(key, fmt::format("'{}' is not one of: {}", value, fmt::join(allowed, ", ")));
+    };
+    choice("intensities", s.intensities, {"log-rate", "hawkes"});
+    choice("leverage", s.leverage, {"parameters", "network"});
+    choice("bargaining", s.bargaining, {"compromise", "nbs", "eu"});
+    if (f.has("settle")) s.settle = f.strings("settle");
+    for (const auto& id : s.settle)
+      if (std::none_of(model_.issues.begin(), model_.issues.end(),
+                       [&](const Issue& i) { return i.id == id; }))
+        f.error("settle", fmt::format("unknown issue '{}'; expected an id from issues.toml", id));
+    if (auto m = f.number("settle_every", false)) {
+      s.settle_every = static_cast<int>(*m);
+      if (*m < 1 || *m > 1200 || *m != s.settle_every)
+        f.error("settle_every", "expected a whole number of months, 1 to 1200");
     }
     model_.simulation = std::move(s);
   }
@@ -294,7 +255,7 @@ class SimulationLoader {
     Fields f(t, file_, out_, {"date", "scenario", "source", "quote"});
     Outcome o;
     o.origin = f.origin();
-    o.date = f.month("date");
+    o.date = month(f, "date");
     o.scenario = f.string("scenario");
     o.quote = {f.string("source"), f.string("quote")};
     check_quote(f, o.quote);
@@ -324,6 +285,10 @@ std::vector<std::string> state_variable_names(const SimulationSpec& spec) {
     names.push_back(prefix + ab);
   names.push_back("leverage_" + spec.focal_b + "_" + spec.focal_a);
   names.push_back("gas_" + spec.gas_seller + "_" + spec.gas_buyer);
+  for (std::string id : spec.settle) {
+    std::replace(id.begin(), id.end(), '-', '_');  // muparser names take no dashes
+    names.push_back("issue_" + id);
+  }
   return names;
 }
 

@@ -29,10 +29,13 @@ std::int64_t delivered(const network::Outcome& o, const std::vector<std::string>
 
 // What j keeps of the flow i controls, from the network: delivery to the destinations with i
 // blocked over delivery without. A route that reroutes around i keeps its volume.
-double kept_on_network(const kb::Model& model, const kb::Tie& tie, Cell& cell) {
+double kept_on_network(const kb::Model& model, const kb::Tie& tie, const Filter& filter,
+                       Cell& cell) {
   network::Scenario base;
   base.year = tie.year;
   base.carrier = tie.carrier;
+  base.cut = filter.cut;
+  base.opened = filter.opened;
   const network::Outcome before = network::solve(model.infrastructure, base);
   const std::int64_t b = delivered(before, tie.destinations);
   if (!network_countries(model.infrastructure).contains(tie.from)) {
@@ -74,7 +77,7 @@ std::vector<Cell> matrix(const kb::Model& model, const Filter& filter) {
     c.sensitivity = tie.sensitivity.value;
     c.evidence.push_back({"sensitivity", tie.sensitivity.value, tie.sensitivity.provenance, ""});
     if (c.physical) {
-      c.kept = kept_on_network(model, tie, c);
+      c.kept = kept_on_network(model, tie, filter, c);
     } else if (tie.substitution) {
       c.kept = tie.substitution->value;
       c.evidence.push_back({"substitution", c.kept, tie.substitution->provenance, ""});

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kb/kb.h"
@@ -37,6 +38,10 @@ struct Filter {
   std::string channel;
   std::string actor;  // i or j
   int year = 0;       // 0: every year
+  // What-ifs: links closed, and links opened from a month, in the network physical ties are
+  // routed on (both with and without i blocked).
+  std::vector<std::string> cut;
+  std::vector<std::pair<std::string, Date>> opened;
 };
 
 // Every tie of the model that passes the filter, in file order. Physical ties are routed on the

@@ -20,6 +20,14 @@ std::string Engine::calibration_json() const {
     if (s.kind == "event")
       shocks.push_back({{"month", s.month}, {"from", s.from}, {"to", s.to}, {"cameo", s.cameo},
                         {"goldstein", s.goldstein}});
+  json settle = json::array();
+  for (const auto& issue : settle_) {
+    json players = json::array();
+    for (const auto& p : issue.players)
+      players.push_back({p.capability, p.position, p.salience});
+    settle.push_back({{"players", players}, {"a", issue.a}, {"b", issue.b},
+                      {"status_quo", issue.status_quo}});
+  }
   const json j = {
       {"actors", actors_}, {"n", n_}, {"dyads", dyads_}, {"start", start_},
       {"months", months()}, {"a", a_}, {"b", b_}, {"gas_seller", gs_}, {"gas_buyer", gb_},
@@ -28,11 +36,13 @@ std::string Engine::calibration_json() const {
       {"dyad_pools", pools}, {"class_pools", empirical}, {"tools", tools}, {"rho", rho_},
       {"hostility", hostility_}, {"retaliation", retaliation_}, {"block_months", block_months_},
       {"block_cut", block_cut_}, {"leverage_ab", lev0_ab_}, {"leverage_ba", lev0_ba_},
+      {"leverage_ab_by_month", lev_ab_month_}, {"leverage_ba_by_month", lev_ba_month_},
       {"trade0", trade0_}, {"trade_elasticity", trade_el_}, {"gas_start", gas_start_},
       {"gas_target", gas_target_}, {"gas_ramp", gas_ramp_}, {"gas_elasticity", gas_el_},
       {"R0", R0_}, {"H0", H0_}, {"R_ring0", R_ring0_}, {"force_ring0", force_ring0_},
       {"rel_ring0", rel_ring0_}, {"rel0", rel0_}, {"gas_rel0", gas_rel0_}, {"shocks", shocks},
-      {"gas_factor", gas_factor_}};
+      {"gas_factor", gas_factor_}, {"settle", settle}, {"bargaining", bargaining_},
+      {"settle_every", settle_every_}, {"leverage_weight", leverage_weight_}};
   return j.dump();
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "events/events.h"
 #include "network/network.h"
 #include "sim/sim.h"
 
@@ -16,6 +17,7 @@ constexpr int kRing = 12;  // months in the moving windows (R12, force12, rel12)
 constexpr double kMaxR = 10.0;
 constexpr std::uint32_t kMaxEventsPerCell = 200;  // guard against runaway excitation
 constexpr std::size_t kMinDyadPool = 3;
+constexpr double kMaxOmega = 30.0;  // per month: an e-folding time of one day
 
 double clip(double x) { return std::clamp(x, -kMaxR, kMaxR); }
 
@@ -35,7 +37,8 @@ InputError model_error(const std::string& field, const std::string& message) {
 // Parameter values by name, with the ranges model.toml gives them.
 class ParameterTable {
  public:
-  ParameterTable(const kb::Model& model, const std::map<std::string, double>& overrides) {
+  ParameterTable(const kb::Model& model, const std::map<std::string, double>& overrides)
+      : overrides_(overrides) {
     for (const auto& p : model.parameters) values_.push_back({p.name, p.value});
     Diagnostics problems;
     for (const auto& [name, value] : overrides) {
@@ -59,6 +62,8 @@ class ParameterTable {
     throw model_error("parameter", fmt::format("missing [[parameter]] '{}', which the scenario "
                                                "engine needs (docs/MODEL.md)", name));
   }
+  // Whether the value was given on the command line (or by a sensitivity sample).
+  bool overridden(const std::string& name) const { return overrides_.contains(name); }
   double get_or(const std::string& name, const std::string& fallback) const {
     for (const auto& [n, v] : values_)
       if (n == name) return v;
@@ -68,13 +73,21 @@ class ParameterTable {
 
  private:
   std::vector<std::pair<std::string, double>> values_;
+  std::map<std::string, double> overrides_;
 };
 
 class ParameterLeverage : public LeverageModel {
  public:
   explicit ParameterLeverage(const ParameterTable& table) : table_(table) {}
   double leverage(const std::string& i, const std::string& j) const override {
-    return table_.get(fmt::format("leverage.{}.{}", i, j));
+    return table_.get(name(i, j));
+  }
+  std::string describe(const std::string& i, const std::string& j) const override {
+    return fmt::format("parameter {}{}", name(i, j),
+                       table_.overridden(name(i, j)) ? " (given on the command line)" : "");
+  }
+  static std::string name(const std::string& i, const std::string& j) {
+    return fmt::format("leverage.{}.{}", i, j);
   }
 
  private:
@@ -99,7 +112,10 @@ int simulated_index(const kb::Model& model, const kb::SimulationSpec& spec, std:
 
 // Delivery to the gas buyer with the shock's link closed (block) or opened (open), over the
 // delivery without it: max-flow of the gas network at the end of the shock's year.
-double network_gas_factor(const kb::Model& model, const Shock& shock, const std::string& buyer) {
+// A link of another carrier leaves gas alone (factor 1); it is accepted only when the leverage
+// follows the network (`leverage_follows`), since otherwise it would change nothing.
+double network_gas_factor(const kb::Model& model, const Shock& shock, const std::string& buyer,
+                          bool leverage_follows) {
   auto fail = [&](const std::string& why) {
     return InputError("command line", 0, "--shock", fmt::format("'{}': {}", shock.text, why));
   };
@@ -107,9 +123,12 @@ double network_gas_factor(const kb::Model& model, const Shock& shock, const std:
   if (!link)
     throw fail(fmt::format("unknown shock target '{}': no such link in infrastructure.toml",
                            shock.link));
-  if (link->carrier != "gas")
-    throw fail(fmt::format("link '{}' carries {}; only gas links feed the simulation so far",
+  if (link->carrier != "gas") {
+    if (leverage_follows) return 1.0;
+    throw fail(fmt::format("link '{}' carries {}; with leverage = \"parameters\" only gas links "
+                           "feed the simulation",
                            shock.link, link->carrier));
+  }
   network::Scenario base;
   base.year = shock.month / 12;
   base.carrier = "gas";
@@ -150,7 +169,11 @@ Intensities LogRateIntensities::estimate(const CalibrationData& data, double bet
       }
       out.mu[d * 4 + c] = exposure > 0 ? (1.0 - branching) * count / exposure : 0.0;
     }
-  out.decay = std::exp(-omega);
+  out.branching = branching;
+  out.omega = omega;
+  // A kernel that fades within a day acts, at monthly steps, like one that puts every offspring
+  // in the next month; the cap keeps decay (and alpha below) finite.
+  out.decay = std::exp(-std::min(omega, kMaxOmega));
   // Each event raises its dyad's and the reverse dyad's intensity by alpha·decay^k at lag k ≥ 1:
   // 2·alpha·decay/(1 − decay) offspring per event, set equal to the branching ratio.
   out.alpha = branching * (1.0 - out.decay) / (2.0 * out.decay);
@@ -259,10 +282,31 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   // CAMEO 191 impose blockade, 173 arrest or detain, 046 engage in negotiation.
   e.tools_ = {tool("block", "191", true), tool("arrest", "173", true),
               tool("negotiate", "046", false)};
-  ParameterLeverage default_leverage(table);
-  const LeverageModel& leverage = options.leverage ? *options.leverage : default_leverage;
-  e.lev0_ab_ = leverage.leverage(spec.focal_a, spec.focal_b);
-  e.lev0_ba_ = leverage.leverage(spec.focal_b, spec.focal_a);
+  // Starting leverage: the caller's model, else model.toml's choice; a value given on the
+  // command line (or by a sensitivity sample) always wins, so that it can be varied.
+  ParameterLeverage by_parameter(table);
+  std::optional<NetworkLeverage> by_network;
+  const bool both_given =
+      table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b)) &&
+      table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
+  if (!options.leverage && spec.leverage == "network" && !both_given)
+    by_network.emplace(model, start.year - 1);  // ties known before the first simulated month
+  const LeverageModel& chosen = options.leverage ? *options.leverage
+                                : by_network     ? static_cast<const LeverageModel&>(*by_network)
+                                                 : by_parameter;
+  auto starting_leverage = [&](const std::string& i, const std::string& j, std::string& note) {
+    const LeverageModel& m =
+        table.overridden(ParameterLeverage::name(i, j)) ? by_parameter : chosen;
+    note = m.describe(i, j);
+    return m.leverage(i, j);
+  };
+  e.lev0_ab_ = starting_leverage(spec.focal_a, spec.focal_b, e.leverage_notes_[0]);
+  e.lev0_ba_ = starting_leverage(spec.focal_b, spec.focal_a, e.leverage_notes_[1]);
+  // Which directions follow the network, so that block:/open: shocks move them.
+  const bool network_ab = by_network && !options.leverage &&
+                          !table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b));
+  const bool network_ba = by_network && !options.leverage &&
+                          !table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
   e.trade0_ = table.get("trade.start");
   e.trade_el_ = table.get("trade.elasticity");
   e.gas_start_ = table.get("gas.start");
@@ -277,6 +321,12 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   data.counts.assign(static_cast<std::size_t>(data.months) * e.dyads_ * 4, 0.0);
   data.relation.assign(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
   const int first = e.start_ - data.months;
+  // Day times of the focal pair's events for a Hawkes fit: days from the window's first day.
+  auto first_day_of = [](int month_index) { return Date{month_index / 12, month_index % 12 + 1, 1}; };
+  const long window_first = events::days_from_civil(first_day_of(first));
+  std::map<std::pair<int, int>, int> month_dated;  // (direction, month index) -> events
+  data.window_days =
+      static_cast<double>(events::days_from_civil(first_day_of(e.start_)) - window_first);
   std::vector<double> goldstein(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
   std::vector<double> force(goldstein.size(), 0.0);
   std::vector<std::vector<std::pair<std::string, double>>> dyad_pool(
@@ -293,6 +343,15 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
       dyad_pool[e.dyad(j, i) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
     }
     const bool year_only = ev.date.precision() == Date::Precision::kYear;
+    const bool focal = (i == e.a_ && j == e.b_) || (i == e.b_ && j == e.a_);
+    const int mi = ev.date.month_index();
+    if (focal && !year_only && mi >= first && mi < e.start_) {
+      if (ev.date.day)
+        data.focal_days[i == e.a_ ? 0 : 1].push_back(
+            static_cast<double>(events::days_from_civil(ev.date) - window_first) + 0.5);
+      else
+        ++month_dated[{i == e.a_ ? 0 : 1, mi}];
+    }
     const int m0 = ev.date.month_index(), span = year_only ? 12 : 1;
     for (int m = m0; m < m0 + span; ++m) {
       if (m < first || m >= e.start_) continue;
@@ -348,18 +407,79 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   e.H0_ = H;
   e.rel0_ = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
   e.gas_rel0_ = (R[e.dyad(e.gs_, e.gb_)] + R[e.dyad(e.gb_, e.gs_)]) / 2;
-  LogRateIntensities default_intensities;
-  const IntensityModel& im = options.intensities ? *options.intensities : default_intensities;
+  // Month-dated events spread evenly over their month (not piled on one day, which a fit would
+  // read as a burst); several events on one day spread evenly over that day, since a Hawkes
+  // process has no ties.
+  for (const auto& [key, count] : month_dated) {
+    const long from = events::days_from_civil(first_day_of(key.second));
+    const double length =
+        static_cast<double>(events::days_from_civil(first_day_of(key.second + 1)) - from);
+    for (int k = 0; k < count; ++k)
+      data.focal_days[key.first].push_back(static_cast<double>(from - window_first) +
+                                           length * (k + 0.5) / count);
+  }
+  for (auto& days : data.focal_days) {
+    std::sort(days.begin(), days.end());
+    for (std::size_t k = 0; k < days.size();) {
+      std::size_t end = k;
+      while (end < days.size() && days[end] == days[k]) ++end;
+      for (std::size_t m = k; m < end; ++m)
+        days[m] += static_cast<double>(m - k) / static_cast<double>(end - k) - 0.5 +
+                   0.5 / static_cast<double>(end - k);
+      k = end;
+    }
+  }
+  // Intensities: the caller's model, else model.toml's choice; branching or omega given on the
+  // command line (or by a sensitivity sample) always win over a fit.
+  LogRateIntensities log_rate;
+  HawkesIntensities hawkes;
+  const bool fit = spec.intensities == "hawkes" && !table.overridden("branching") &&
+                   !table.overridden("omega");
+  const IntensityModel& im = options.intensities ? *options.intensities
+                             : fit ? static_cast<const IntensityModel&>(hawkes)
+                                   : log_rate;
   e.intensity_ = im.estimate(data, e.beta_, branching, omega);
 
   e.gas_factor_.assign(e.months(), 1.0);
   for (const auto& text : options.shocks) {
     Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
     if (s.kind != "event") {
-      s.gas_factor = network_gas_factor(model, s, spec.gas_buyer);
+      s.gas_factor = network_gas_factor(model, s, spec.gas_buyer, network_ab || network_ba);
       for (int m = s.month; m <= e.horizon_; ++m) e.gas_factor_[m - e.start_] *= s.gas_factor;
     }
     e.shocks_.push_back(std::move(s));
+  }
+  // Leverage in force each month: the network's, recomputed from each block:/open: shock's month
+  // with every such shock so far applied to the network the physical ties are routed on.
+  e.lev_ab_month_.assign(e.months(), e.lev0_ab_);
+  e.lev_ba_month_.assign(e.months(), e.lev0_ba_);
+  for (const Shock& s : e.shocks_) {
+    if (s.kind == "event" || !(network_ab || network_ba)) continue;
+    std::vector<std::string> cut, opened;
+    for (const Shock& o : e.shocks_)
+      if (o.kind != "event" && o.month <= s.month) (o.kind == "block" ? cut : opened).push_back(o.link);
+    const NetworkLeverage after(model, start.year - 1, cut, opened);
+    for (int m = s.month; m <= e.horizon_; ++m) {
+      if (network_ab) e.lev_ab_month_[m - e.start_] = after.leverage(spec.focal_a, spec.focal_b);
+      if (network_ba) e.lev_ba_month_[m - e.start_] = after.leverage(spec.focal_b, spec.focal_a);
+    }
+  }
+  // Issues settled by bargaining during a run, with their players as issues.toml gives them.
+  e.bargaining_ = spec.bargaining;
+  e.settle_every_ = spec.settle_every;
+  if (!spec.settle.empty()) e.leverage_weight_ = table.get("bargain.leverage_weight");
+  for (const auto& id : spec.settle) {
+    const kb::Issue* issue = bargain::find_issue(model, id);
+    if (!issue)
+      throw InputError(spec.origin.file, spec.origin.line, "settle",
+                       fmt::format("unknown issue '{}'; expected an id from issues.toml", id));
+    SettledIssue settled{bargain::players(model, *issue), -1, -1, issue->status_quo.value};
+    for (std::size_t k = 0; k < settled.players.size(); ++k) {
+      if (settled.players[k].id == spec.focal_a) settled.a = static_cast<int>(k);
+      if (settled.players[k].id == spec.focal_b) settled.b = static_cast<int>(k);
+    }
+    e.settle_.push_back(std::move(settled));
+    e.settled_ids_.push_back(id);
   }
   e.scenarios_ = model.scenarios;
   e.state_names_ = kb::state_variable_names(spec);
@@ -369,8 +489,11 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   for (const auto* who : {&spec.focal_a, &spec.focal_b})
     for (const auto& t : e.tools_) e.driver_names_.push_back(*who + ":" + t.name);
   e.driver_names_.push_back("force_events_" + ab);
+  for (const auto& id : e.settled_ids_) e.driver_names_.push_back("issue:" + id);
+  std::vector<double> status_quo;
+  for (const auto& issue : e.settle_) status_quo.push_back(issue.status_quo);
   e.initial_state_ = e.state_vector(R, e.R_ring0_, e.force_ring0_, e.rel_ring0_, e.trade0_,
-                                    e.lev0_ab_, e.lev0_ba_, e.gas_path(e.start_ - 1));
+                                    e.lev0_ab_, e.lev0_ba_, e.gas_path(e.start_ - 1), status_quo);
   return e;
 }
 
@@ -387,7 +510,9 @@ std::pair<double, double> Engine::indicator_range(int indicator) const {
                        std::max(1.0, 1.0 + gas_el_ * (kMaxR - gas_rel0_) / 10.0) *
                        std::max(1.0, *std::max_element(gas_factor_.begin(), gas_factor_.end()))};
     case kTrade: return {0.0, trade_max};
-    default: return {0.0, lev0_ab_ * trade_max / std::max(trade0_, 1e-12)};
+    default:
+      return {0.0, *std::max_element(lev_ab_month_.begin(), lev_ab_month_.end()) * trade_max /
+                       std::max(trade0_, 1e-12)};
   }
 }
 
@@ -400,7 +525,8 @@ std::vector<double> Engine::state_vector(const std::vector<double>& R,
                                          const std::vector<double>& R_ring,
                                          const std::vector<double>& force_ring,
                                          const std::vector<double>& rel_ring, double trade,
-                                         double lev_ab, double lev_ba, double gas) const {
+                                         double lev_ab, double lev_ba, double gas,
+                                         const std::vector<double>& issues) const {
   std::vector<double> s;
   s.reserve(state_names_.size());
   for (int i = 0; i < n_; ++i)
@@ -424,11 +550,29 @@ std::vector<double> Engine::state_vector(const std::vector<double>& R,
   s.push_back(lev_ab);
   s.push_back(lev_ba);
   s.push_back(gas);
+  s.insert(s.end(), issues.begin(), issues.end());
   return s;
+}
+
+void Engine::settle(double lev_ab, double lev_ba, std::vector<double>& status_quo,
+                    std::vector<double>& outcomes) const {
+  for (std::size_t k = 0; k < settle_.size(); ++k) {
+    const SettledIssue& issue = settle_[k];
+    std::vector<bargain::Player> players = issue.players;
+    if (issue.a >= 0) players[issue.a].capability *= 1.0 + leverage_weight_ * lev_ab;
+    if (issue.b >= 0) players[issue.b].capability *= 1.0 + leverage_weight_ * lev_ba;
+    double outcome;
+    if (bargaining_ == "compromise") outcome = bargain::compromise(players);
+    else if (bargaining_ == "nbs") outcome = bargain::nash_bargaining(players, status_quo[k]).outcome;
+    else outcome = bargain::expected_utility(players, bargain::EuOptions{}).forecast();
+    status_quo[k] = outcome;  // the settlement is the next one's disagreement point
+    outcomes[k] = outcome;
+  }
 }
 
 Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_events) const {
   Trajectory out;
+  out.drivers.assign(driver_names_.size(), 0.0);
   const int months = this->months();
   out.indicators.resize(static_cast<std::size_t>(months) * kIndicators);
   std::vector<double> R(R0_), H(H0_), R_ring(R_ring0_), force_ring(force_ring0_),
@@ -439,6 +583,9 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
   double trade = trade0_, gas = gas_path(start_ - 1);
   double lev_ab = lev0_ab_, lev_ba = lev0_ba_;
   const int ab = dyad(a_, b_), ba = dyad(b_, a_);
+  std::vector<double> status_quo, issues;
+  for (const auto& issue : settle_) status_quo.push_back(issue.status_quo);
+  issues = status_quo;
   auto add_event = [&](int m, int from, int to, const std::string& cameo, double g, bool f,
                        const char* cause) {
     const int d = dyad(from, to);
@@ -454,8 +601,8 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
     std::fill(force.begin(), force.end(), 0.0);
     std::fill(counts.begin(), counts.end(), 0.0);
     // Leverage scales with the trade it rests on (last month's trade).
-    lev_ab = lev0_ab_ * trade / trade0_;
-    lev_ba = lev0_ba_ * trade / trade0_;
+    lev_ab = lev_ab_month_[t] * trade / trade0_;
+    lev_ba = lev_ba_month_[t] * trade / trade0_;
     // 1. Leverage tools: each focal actor picks one tool or none by a logit over utility.
     for (int side = 0; side < 2; ++side) {
       const int u = side == 0 ? a_ : b_, v = side == 0 ? b_ : a_;
@@ -531,14 +678,23 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
     std::copy(force.begin(), force.end(),
               force_ring.begin() + static_cast<std::ptrdiff_t>(slot) * dyads_);
     rel_ring[slot] = rel;
+    // 6. Issues due this month settle by bargaining, with this month's leverage.
+    if (settles_at(t)) {
+      settle(lev_ab, lev_ba, status_quo, issues);
+      if (record_events)
+        for (std::size_t k = 0; k < issues.size(); ++k)
+          out.settlements.push_back({m, static_cast<int>(k), issues[k]});
+    }
     double* row = &out.indicators[static_cast<std::size_t>(t) * kIndicators];
     row[kRelation] = rel;
     row[kGas] = gas;
     row[kTrade] = trade;
-    row[kLeverage] = lev0_ab_ * trade / trade0_;
+    row[kLeverage] = lev_ab_month_[t] * trade / trade0_;
   }
-  out.state = state_vector(R, R_ring, force_ring, rel_ring, trade, lev0_ab_ * trade / trade0_,
-                           lev0_ba_ * trade / trade0_, gas);
+  out.state = state_vector(R, R_ring, force_ring, rel_ring, trade,
+                           lev_ab_month_.back() * trade / trade0_,
+                           lev_ba_month_.back() * trade / trade0_, gas, issues);
+  std::copy(issues.begin(), issues.end(), out.drivers.begin() + kDrivers);
   return out;
 }
 

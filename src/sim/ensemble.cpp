@@ -88,6 +88,7 @@ EnsemblePart run_blocks(const Engine& engine, const EnsembleOptions& options,
     low[k] = engine.indicator_range(k).first;
     width[k] = bin_width(engine.indicator_range(k));
   }
+  const std::size_t drivers = engine.driver_names().size();
   EnsemblePart part;
   part.first_block = first_block;
   part.end_block = std::max(first_block, end_block);
@@ -95,7 +96,7 @@ EnsemblePart run_blocks(const Engine& engine, const EnsembleOptions& options,
   part.bins.assign(cells * kBins, 0);
   part.sums.assign(part.end_block - first_block, std::vector<double>(cells, 0.0));
   part.driver_sums.assign(part.end_block - first_block,
-                          std::vector<double>(static_cast<std::size_t>(scenarios) * kDrivers, 0.0));
+                          std::vector<double>(static_cast<std::size_t>(scenarios) * drivers, 0.0));
   Classifier classifier(engine.scenarios(), engine.state_names());
 
   const std::uint64_t begin_run = std::uint64_t{first_block} * kReductionBlock;
@@ -117,8 +118,8 @@ EnsemblePart run_blocks(const Engine& engine, const EnsembleOptions& options,
       const std::size_t block = run / kReductionBlock - first_block;
       const int s = classifier.classify(tr.state);
       ++part.counts[s];
-      for (int d = 0; d < kDrivers; ++d)
-        part.driver_sums[block][static_cast<std::size_t>(s) * kDrivers + d] += tr.drivers[d];
+      for (std::size_t d = 0; d < drivers; ++d)
+        part.driver_sums[block][s * drivers + d] += tr.drivers[d];
       RunOutcome o{run, s, {}};
       for (int t = 0; t < months; ++t)
         for (int k = 0; k < kIndicators; ++k) {
@@ -143,7 +144,7 @@ EnsembleReducer::EnsembleReducer(const Engine& engine, const EnsembleOptions& op
   counts_.assign(scenarios, 0);
   bins_.assign(cells * kBins, 0);
   sums_.assign(cells, 0.0);
-  driver_sums_.assign(scenarios * kDrivers, 0.0);
+  driver_sums_.assign(scenarios * engine.driver_names().size(), 0.0);
 }
 
 void EnsembleReducer::add(const EnsemblePart& part) {
@@ -206,11 +207,12 @@ ForecastSummary EnsembleReducer::summary() const {
     }
     out.indicators.push_back(std::move(series));
   }
-  out.driver_overall.assign(kDrivers, 0.0);
+  const std::size_t drivers = engine_.driver_names().size();
+  out.driver_overall.assign(drivers, 0.0);
   for (int s = 0; s < scenarios; ++s) {
-    std::vector<double> means(kDrivers, 0.0);
-    for (int d = 0; d < kDrivers; ++d) {
-      const double sum = driver_sums_[static_cast<std::size_t>(s) * kDrivers + d];
+    std::vector<double> means(drivers, 0.0);
+    for (std::size_t d = 0; d < drivers; ++d) {
+      const double sum = driver_sums_[static_cast<std::size_t>(s) * drivers + d];
       means[d] = counts_[s] ? sum / static_cast<double>(counts_[s]) : 0.0;
       out.driver_overall[d] += sum;
     }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bargain/bargain.h"
 #include "kb/kb.h"
 
 namespace sphere::sim {
@@ -71,6 +72,10 @@ struct CalibrationData {
   int dyads = 0;
   std::vector<double> counts;    // [month][dyad][class], fractional for year-dated events
   std::vector<double> relation;  // [month][dyad], R at the start of that month
+  // Day-dated (or month-dated, placed on the 15th) events of the focal pair in the window:
+  // days from the window's start, [0] a→b and [1] b→a, ascending; and the window's length.
+  std::array<std::vector<double>, 2> focal_days;
+  double window_days = 0.0;
 };
 
 // Event intensities λ_dc = mu[d·4+c]·exp(s_c·β·R_d/10) + alpha·(H_dc + H_d'c).
@@ -78,6 +83,11 @@ struct Intensities {
   std::vector<double> mu;  // [dyad·4 + class], events per month
   double alpha = 0.0;      // excitation per past event (same and reverse dyad)
   double decay = 0.0;      // e^{-ω}: share of excitation kept from one month to the next
+  // Where the numbers come from, for the record: method ("log-rate" or "hawkes"), the branching
+  // ratio and ω (per month) in use, and a note (e.g. why a fit fell back to the parameters).
+  std::string method = "log-rate";
+  double branching = 0.0, omega = 0.0;
+  std::string note;
 };
 
 // Estimates intensities from the calibration history. The default, LogRateIntensities, uses
@@ -97,20 +107,53 @@ class LogRateIntensities : public IntensityModel {
                        double omega) const override;
 };
 
+// Branching ratio and ω from a maximum-likelihood Hawkes fit (events layer) of the focal pair's
+// event times in the calibration window: bivariate (a→b, b→a) when each direction has 3 events,
+// else univariate on both directions pooled, else the parameters with a note saying why. μ then
+// follows as in LogRateIntensities, given the fitted branching and ω.
+class HawkesIntensities : public IntensityModel {
+ public:
+  Intensities estimate(const CalibrationData& data, double beta, double branching,
+                       double omega) const override;
+};
+
 // Leverage of actor i over actor j at the start of the simulation (0..1). The default reads the
-// model.toml parameters leverage.<i>.<j>; the leverage layer is meant to replace it.
+// model.toml parameters leverage.<i>.<j>; NetworkLeverage computes it.
 class LeverageModel {
  public:
   virtual ~LeverageModel() = default;
   virtual double leverage(const std::string& i, const std::string& j) const = 0;
+  // Where the number comes from, for the record.
+  virtual std::string describe(const std::string& i, const std::string& j) const = 0;
+};
+
+// The leverage layer's total over channels (vulnerability net of own cost) of i over j, each
+// channel at its latest tie dated no later than `year`, clipped to [0, 1]: a negative total
+// means a cut would hurt i more than j, which gives i no coercive power.
+class NetworkLeverage : public LeverageModel {
+ public:
+  // `cut` and `opened`: link ids closed or taken as operating (what-ifs) in the network.
+  NetworkLeverage(const kb::Model& model, int year, const std::vector<std::string>& cut = {},
+                  const std::vector<std::string>& opened = {});
+  double leverage(const std::string& i, const std::string& j) const override;
+  std::string describe(const std::string& i, const std::string& j) const override;
+
+ private:
+  struct Pair {
+    std::string from, to;
+    double total = 0.0;
+    std::vector<std::string> ties;
+  };
+  std::vector<Pair> pairs_;
 };
 
 // ---------------------------------------------------------------------------------------------
 // The engine
 
 // A change imposed on every trajectory: "event:RUS>AZE:173@2026-01" adds that CAMEO event;
-// "block:LINK@2026-03" and "open:LINK@2027-01" close or open a gas link of infrastructure.toml
-// from that month on, scaling the gas indicator by the network's delivery to the gas buyer.
+// "block:LINK@2026-03" and "open:LINK@2027-01" close or open a link of infrastructure.toml from
+// that month on: a gas link scales the gas indicator by the network's delivery to the gas buyer,
+// and any link changes the leverage when it follows the network ([simulation] leverage).
 struct Shock {
   std::string kind;  // event | block | open
   std::string text;
@@ -143,16 +186,25 @@ struct TrajectoryEvent {
 // Indicators recorded every month, in this order.
 enum Indicator { kRelation = 0, kGas = 1, kTrade = 2, kLeverage = 3, kIndicators = 4 };
 
-// Drivers counted per trajectory: tool uses by each focal actor, and force events.
+// Drivers counted per trajectory: tool uses by each focal actor, and force events. Each settled
+// issue's outcome at the horizon follows them (Engine::driver_names), averaged the same way.
 inline constexpr int kTools = 3;  // block, arrest, negotiate
 inline constexpr int kDrivers = 2 * kTools + 1;
+
+// One contested issue settled by bargaining during a run.
+struct Settlement {
+  int month = 0;   // month index
+  int issue = 0;   // index into Engine::settled_issues()
+  double outcome = 0.0;
+};
 
 // What one trajectory produces.
 struct Trajectory {
   std::vector<double> indicators;  // [month][Indicator]
   std::vector<double> state;       // state variables at the horizon, kb::state_variable_names order
-  std::array<double, kDrivers> drivers{};
+  std::vector<double> drivers;  // [Engine::driver_names()]: kDrivers counts, then issues
   std::vector<TrajectoryEvent> events;  // only when recording
+  std::vector<Settlement> settlements;  // only when recording
 };
 
 // The monthly dynamics of one model with fixed parameters. Immutable once built, so one engine
@@ -174,6 +226,8 @@ class Engine {
   const std::vector<std::string>& indicator_names() const { return indicator_names_; }
   // Upper and lower bounds each indicator can take (for streaming quantiles).
   std::pair<double, double> indicator_range(int indicator) const;
+  // Per-run values averaged by scenario: the kDrivers tool and force counts, then "issue:ID"
+  // for each settled issue (its outcome at the horizon).
   const std::vector<std::string>& driver_names() const { return driver_names_; }
   // Parameter values in use (model.toml's, with overrides), in model.toml order.
   const std::vector<std::pair<std::string, double>>& parameters() const { return params_; }
@@ -185,6 +239,12 @@ class Engine {
   // Everything the monthly step uses (calibrated intensities, initial state, parameters, event
   // pools) as JSON text, so that other implementations can be checked against this one.
   std::string calibration_json() const;
+  // How intensities and leverage were obtained (method, fitted values, notes), for the record.
+  const Intensities& intensities() const { return intensity_; }
+  const std::array<std::string, 2>& leverage_notes() const { return leverage_notes_; }
+  // Issues settled by bargaining during a run (model.toml [simulation] settle), and the model.
+  const std::vector<std::string>& settled_issues() const { return settled_ids_; }
+  const std::string& bargaining_model() const { return bargaining_; }
 
  private:
   struct Tool {
@@ -198,8 +258,15 @@ class Engine {
                                    const std::vector<double>& R_ring,
                                    const std::vector<double>& force_ring,
                                    const std::vector<double>& rel_ring, double trade,
-                                   double lev_ab, double lev_ba, double gas) const;
+                                   double lev_ab, double lev_ba, double gas,
+                                   const std::vector<double>& issues) const;
   double gas_path(int month) const;
+  // Settles every issue of `settle_` with the focal pair's current leverage; outcomes in order.
+  void settle(double lev_ab, double lev_ba, std::vector<double>& status_quo,
+              std::vector<double>& outcomes) const;
+  bool settles_at(int t) const {
+    return !settle_.empty() && ((t + 1) % settle_every_ == 0 || t == months() - 1);
+  }
 
   std::vector<std::string> actors_;
   int n_ = 0, dyads_ = 0;
@@ -214,13 +281,26 @@ class Engine {
   std::vector<Pool> dyad_pools_;  // [dyad·4 + class]: the undirected dyad's history, or empty
   std::array<Tool, kTools> tools_;
   double rho_ = 0, hostility_ = 0, retaliation_ = 0, block_months_ = 0, block_cut_ = 0;
-  double lev0_ab_ = 0, lev0_ba_ = 0;
+  double lev0_ab_ = 0, lev0_ba_ = 0;  // at the start
+  std::vector<double> lev_ab_month_, lev_ba_month_;  // [month]: with the network shocks in force
   double trade0_ = 0, trade_el_ = 0, gas_start_ = 0, gas_target_ = 0, gas_ramp_ = 1,
          gas_el_ = 0;
   // Initial state from the calibration replay.
   std::vector<double> R0_, H0_, R_ring0_, force_ring0_, rel_ring0_;
   double rel0_ = 0, gas_rel0_ = 0;
   std::vector<double> gas_factor_;  // [month]: product of the network shocks in force
+  std::array<std::string, 2> leverage_notes_;  // a over b, b over a
+  // Bargaining: each settled issue's players, and which of them are the focal pair (-1: absent).
+  struct SettledIssue {
+    std::vector<bargain::Player> players;
+    int a = -1, b = -1;
+    double status_quo = 0.0;
+  };
+  std::vector<SettledIssue> settle_;
+  std::vector<std::string> settled_ids_;
+  std::string bargaining_;
+  int settle_every_ = 12;
+  double leverage_weight_ = 0.0;
   std::vector<Shock> shocks_;
   std::vector<kb::Scenario> scenarios_;
   std::vector<std::string> state_names_, indicator_names_, driver_names_;
@@ -397,6 +477,22 @@ struct SobolResult {
 // order by Saltelli (2010), total order by Jansen, percentile bootstrap intervals.
 SobolResult sobol(const std::vector<Factor>& factors, const Function& f, int n, int bootstrap,
                   std::uint64_t seed, int threads = 1);
+
+// morris() and sobol() in two steps, so that the evaluations can be split over processes: the
+// points, in evaluation order, are a pure function of the arguments, and the indices are computed
+// from f at every point in that order (std::invalid_argument when the count differs).
+std::vector<std::vector<double>> morris_points(const std::vector<Factor>& factors,
+                                               int trajectories, int levels, std::uint64_t seed);
+MorrisResult morris_indices(const std::vector<Factor>& factors, int trajectories, int levels,
+                            std::uint64_t seed, const std::vector<double>& outputs);
+std::vector<std::vector<double>> sobol_points(const std::vector<Factor>& factors, int n,
+                                              std::uint64_t seed);
+SobolResult sobol_indices(const std::vector<Factor>& factors, int n, int bootstrap,
+                          std::uint64_t seed, const std::vector<double>& outputs);
+// Points [first, end) of shard `shard` (0-based) of `shards` of `count` points: contiguous,
+// sizes differing by at most one.
+std::pair<std::size_t, std::size_t> shard_points(std::size_t count, std::uint32_t shard,
+                                                 std::uint32_t shards);
 
 // Evaluates f at every point with `threads` workers; results in point order.
 std::vector<double> evaluate_all(const Function& f, const std::vector<std::vector<double>>& points,

@@ -101,7 +101,6 @@ TEST(Forecast, BadInputExitsTwoAndWritesNothing) {
       {"--shock 'event:RUS>XYZ:173@2026-01'", "unknown shock target 'XYZ'"},
       {"--horizon 2025-06", "before the first simulated month"},
       {"--horizon 2025-13", "not a month"},
-      {"--shock 'block:btc@2026-03'", "only gas links"},
       {"--shock 'open:zangezur@2027-01'", "unknown shock target 'zangezur'"},
   };
   for (const Case& c : cases) {
@@ -122,6 +121,41 @@ std::filesystem::path model_with(const TempDir& dir, const std::string& from, co
   if (at != std::string::npos) text.replace(at, from.size(), to);
   std::ofstream(model / "model.toml") << text;
   return model;
+}
+
+// The forecast says where its intensities and leverage came from and what the issues settled at.
+TEST(Forecast, ReportsCalibrationChoicesAndSettledIssues) {
+  const RunResult r = run_sphere("forecast --runs 300 --horizon 2027-06 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const json& cal = j.at("calibration");
+  EXPECT_TRUE(cal["intensities"]["method"] == "hawkes" || cal["intensities"]["method"] == "log-rate");
+  EXPECT_FALSE(cal["intensities"]["note"].get<std::string>().empty());  // built-in: why it fell back
+  EXPECT_NE(cal["leverage"]["ab"].get<std::string>().find("leverage layer"), std::string::npos);
+  const json& issues = j.at("issues_mean_outcome");
+  ASSERT_EQ(issues.size(), 6u);
+  for (const auto& [id, by] : issues.items()) {
+    EXPECT_GE(by["all"].get<double>(), 0.0) << id;
+    EXPECT_LE(by["all"].get<double>(), 100.0) << id;
+  }
+  EXPECT_FALSE(j.at("drivers_mean_per_run").contains("issue:zangezur-corridor"));
+  const RunResult text = run_sphere("forecast --runs 300 --horizon 2027-06");
+  EXPECT_NE(text.out.find("Intensities: "), std::string::npos);
+  EXPECT_NE(text.out.find("Issues settled by bargaining"), std::string::npos);
+  const RunResult replay = run_sphere("replay --run 2 --horizon 2027-06 --json");
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(json::parse(replay.out).at("settlements").size(), 6u * 2);  // 2026-12 and 2027-06
+}
+
+// An oil link moves only the leverage; with leverage from the parameters it would change nothing.
+TEST(Forecast, NonGasLinkShockNeedsNetworkLeverage) {
+  TempDir dir;
+  const auto model = model_with(dir, "leverage = \"network\"", "leverage = \"parameters\"");
+  const RunResult refused =
+      run_sphere("forecast --runs 10 --model '" + model.string() + "' --shock 'block:btc@2026-03'");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("only gas links"), std::string::npos) << refused.err;
+  EXPECT_EQ(run_sphere("forecast --runs 10 --shock 'block:btc@2026-03'").exit_code, 0);
 }
 
 TEST(Forecast, ModelErrorsExitTwoWithFileLineAndField) {

@@ -89,11 +89,18 @@ TEST(Shock, UnknownTargetIsAnInputError) {
 TEST(Shock, MalformedAndNetworkShocksAreInputErrors) {
   for (const char* spec : {"event:RUS>AZE:999@2026-01", "event:RUS>AZE:173@2040-01",
                            "event:RUS>AZE:173", "nonsense", "block:nowhere@2026-03",
-                           "block:btc@2026-03", "open:zangezur@2027-01", "cut:tap@2026-03"}) {
+                           "open:zangezur@2027-01", "cut:tap@2026-03"}) {
     EngineOptions o;
     o.shocks = {spec};
     EXPECT_THROW(Engine::build(model(), o), InputError) << spec;
   }
+  // An oil link moves only the leverage: refused when the leverage comes from the parameters.
+  kb::Model by_parameters = model();
+  by_parameters.simulation->leverage = "parameters";
+  EngineOptions o;
+  o.shocks = {"block:btc@2026-03"};
+  EXPECT_THROW(Engine::build(by_parameters, o), InputError);
+  EXPECT_NO_THROW(Engine::build(model(), o));
 }
 
 TEST(Shock, EventShockAppearsInEveryTrajectoryAndMovesTheRelation) {
