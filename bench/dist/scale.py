@@ -1,4 +1,6 @@
-"""Wall-clock scaling of `sphere forecast` split into shards (and MPI ranks when available).
+"""Wall-clock scaling of `sphere forecast` (or, with a third argument `sensitivity`, of a Morris
+`sphere sensitivity` whose second argument is the number of trajectories) split into shards, and
+MPI ranks when available.
 
 Efficiency E(R) = T(1) / (R * T(R)); speed-up T(1) / T(R). Every variant's JSON must equal the
 single-process JSON byte for byte, or the script fails.
@@ -11,7 +13,12 @@ import tempfile
 import time
 
 sphere, runs = os.path.abspath(sys.argv[1]), int(sys.argv[2])
-args = ["forecast", "--runs", str(runs), "--seed", "3", "--threads", "1", "--json"]
+mode = sys.argv[3] if len(sys.argv) > 3 else "forecast"
+if mode == "sensitivity":
+    args = ["sensitivity", "--method", "morris", "--output", "escalation", "--n", str(runs),
+            "--runs", "200", "--seed", "3", "--threads", "1", "--json"]
+else:
+    args = ["forecast", "--runs", str(runs), "--seed", "3", "--threads", "1", "--json"]
 
 
 def timed(fn):
@@ -52,7 +59,7 @@ with tempfile.TemporaryDirectory() as tmp:
         assert out == ref, "mpirun -n 2 differs from one process"
         rows.append(("mpirun -n 2", 2, tm))
 
-print(f"{runs} runs, 1 thread per process, {os.cpu_count()} CPUs, best of 3; outputs identical")
+print(f"{' '.join(args[:7])}: 1 thread per process, {os.cpu_count()} CPUs, best of 3; outputs identical")
 print(f"{'variant':<18} {'procs':>5} {'wall s':>8} {'speed-up':>8} {'efficiency':>10}")
 for name, r, t in rows:
     print(f"{name:<18} {r:>5} {t:>8.3f} {t1 / t:>8.2f} {t1 / (r * t):>10.2f}")

@@ -1,12 +1,16 @@
 // Sharded forecasts: `sphere forecast --shard K/N` writes one shard's partial result, and
 // `sphere merge` checks that the shards are complete, non-overlapping and from one ensemble and
 // folds them in block order with the same reducer as `sphere forecast`, so the result is
-// bitwise identical to a forecast in one process.
+// bitwise identical to a forecast in one process. The same checks serve the shards of `sphere
+// sensitivity` (merged by merge_sensitivity), and the MPI helpers both commands use live here.
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 #ifdef SPHERE_WITH_MPI
@@ -39,48 +43,80 @@ std::string difference(const store::Partial& a, const store::Partial& b) {
   return "";
 }
 
-// Reads the shards and checks that they are exactly shards 1..N of one ensemble, ordered by
-// shard. Throws InputError naming every missing, repeated or incompatible shard.
-std::vector<store::Partial> read_shards(const std::vector<std::string>& files) {
-  std::vector<store::Partial> parts;
-  Diagnostics problems;
-  std::vector<std::string> names;
-  for (const auto& file : files) {
-    try {
-      parts.push_back(store::read_partial(file));
-      names.push_back(file);
-    } catch (const InputError& e) {
-      problems.append(e.diagnostics());
-    }
-  }
-  if (!problems.empty()) throw InputError(problems);
+// The first difference between two shards' sensitivity designs, or "".
+std::string difference(const store::SensitivityPartial& a, const store::SensitivityPartial& b) {
+  if (a.seed != b.seed) return fmt::format("seed {} vs {}", a.seed, b.seed);
+  if (a.method != b.method) return fmt::format("--method {} vs {}", a.method, b.method);
+  if (a.output != b.output) return fmt::format("--output {} vs {}", a.output, b.output);
+  if (a.n != b.n) return fmt::format("--n {} vs {}", a.n, b.n);
+  if (a.runs != b.runs) return fmt::format("--runs {} vs {}", a.runs, b.runs);
+  if (a.levels != b.levels) return fmt::format("--levels {} vs {}", a.levels, b.levels);
+  if (a.bootstrap != b.bootstrap)
+    return fmt::format("--bootstrap {} vs {}", a.bootstrap, b.bootstrap);
+  if (a.shards != b.shards) return fmt::format("split into {} vs {} shards", a.shards, b.shards);
+  if (a.horizon != b.horizon) return fmt::format("--horizon '{}' vs '{}'", a.horizon, b.horizon);
+  if (a.shocks != b.shocks) return "different --shock options";
+  if (a.digest != b.digest)
+    return fmt::format("model, parameters or ranges differ (digest {} vs {})", a.digest,
+                       b.digest);
+  return "";
+}
+
+// What a missing shard of `first`'s forecast covers and the command that computes it again.
+std::string missing(const store::Partial& first, std::uint32_t k) {
+  auto [b, e] = sim::shard_blocks(first.runs, k, first.shards);
+  return fmt::format("shard {}/{} ({}) is missing; run `sphere forecast --shard {}/{}` again with "
+                     "the others' options (--seed {} --runs {}) and merge all {} shards",
+                     k + 1, first.shards, run_range(first.runs, b, e), k + 1, first.shards,
+                     first.seed, first.runs, first.shards);
+}
+
+// The same for a sensitivity analysis's shard.
+std::string missing(const store::SensitivityPartial& first, std::uint32_t k) {
+  auto [b, e] = sim::shard_points(first.points, k, first.shards);
+  std::string options = fmt::format("--method {} --output {} --n {}", first.method, first.output,
+                                    first.n);
+  options += first.method == "morris" ? fmt::format(" --levels {}", first.levels)
+                                      : fmt::format(" --bootstrap {}", first.bootstrap);
+  options += fmt::format(" --runs {} --seed {}", first.runs, first.seed);
+  if (!first.horizon.empty()) options += " --horizon " + first.horizon;
+  return fmt::format("shard {}/{} ({}) is missing; run `sphere sensitivity --shard {}/{}` again "
+                     "with the others' options ({}) and merge all {} shards",
+                     k + 1, first.shards,
+                     e > b ? fmt::format("points {}–{}", b, e - 1) : "no points", k + 1,
+                     first.shards, options, first.shards);
+}
+
+// Checks that the readable `parts` (with the file each came from) are exactly shards 1..N of
+// one computation and returns them ordered by shard. Throws InputError naming every file that
+// could not be read (`problems`) and every missing, repeated or incompatible shard, so that a
+// lost or corrupt shard's message says how to compute it again.
+template <typename P>
+std::vector<P> check_shards(std::vector<std::pair<std::string, P>> parts, Diagnostics problems) {
+  if (parts.empty()) throw InputError(problems);
+  const P& first = parts[0].second;
   std::map<std::uint32_t, std::string> seen;  // shard -> file
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string diff = difference(parts[0], parts[i]);
+  bool compatible = true;
+  for (const auto& [name, part] : parts) {
+    const std::string diff = difference(first, part);
+    compatible = compatible && diff.empty();
     if (!diff.empty())
-      problems.add(names[i], 0, "ensemble",
-                   fmt::format("not from the same forecast as {}: {}", names[0], diff));
-    else if (auto [at, fresh] = seen.emplace(parts[i].shard, names[i]); !fresh)
-      problems.add(names[i], 0, "shard",
+      problems.add(name, 0, "ensemble",
+                   fmt::format("not from the same computation as {}: {}", parts[0].first, diff));
+    else if (auto [at, fresh] = seen.emplace(part.shard, name); !fresh)
+      problems.add(name, 0, "shard",
                    fmt::format("shard {}/{} is given twice (also {}): shards overlap",
-                               parts[i].shard + 1, parts[i].shards, at->second));
+                               part.shard + 1, part.shards, at->second));
   }
+  if (compatible)
+    for (std::uint32_t k = 0; k < first.shards; ++k)
+      if (!seen.count(k)) problems.add("merge", 0, "shard", missing(first, k));
   if (!problems.empty()) throw InputError(problems);
-  const store::Partial& first = parts[0];
-  for (std::uint32_t k = 0; k < first.shards; ++k)
-    if (!seen.count(k)) {
-      auto [b, e] = sim::shard_blocks(first.runs, k, first.shards);
-      problems.add("merge", 0, "shard",
-                   fmt::format("shard {}/{} ({}) is missing; run `sphere forecast --shard {}/{}` "
-                               "again with the others' options (--seed {} --runs {}) and merge "
-                               "all {} shards",
-                               k + 1, first.shards, run_range(first.runs, b, e), k + 1,
-                               first.shards, first.seed, first.runs, first.shards));
-    }
-  if (!problems.empty()) throw InputError(problems);
-  std::sort(parts.begin(), parts.end(),
-            [](const store::Partial& a, const store::Partial& b) { return a.shard < b.shard; });
-  return parts;
+  std::vector<P> ordered;
+  for (auto& named : parts) ordered.push_back(std::move(named.second));
+  std::sort(ordered.begin(), ordered.end(),
+            [](const P& a, const P& b) { return a.shard < b.shard; });
+  return ordered;
 }
 
 // Folds shards 0..N-1 (in order, already checked) and prints or stores the forecast.
@@ -101,9 +137,8 @@ int present_parts(const kb::Model& model, const sim::Engine& engine,
   return present_forecast(model, engine, f, writer.get(), db, json, csv);
 }
 
-int run_merge(const std::vector<std::string>& files, const ModelOptions& model_options,
-              const std::string& db, bool csv) {
-  const std::vector<store::Partial> parts = read_shards(files);
+int merge_forecast(const std::vector<store::Partial>& parts, const std::vector<std::string>& files,
+                   const ModelOptions& model_options, const std::string& db, bool csv) {
   const store::Partial& first = parts[0];
   const kb::Model model = load_model(model_options);
   EngineCliOptions o;
@@ -121,6 +156,39 @@ int run_merge(const std::vector<std::string>& files, const ModelOptions& model_o
   std::string line = "sphere merge";
   for (const auto& file : files) line += " " + file;
   return present_parts(model, engine, parts, db, line, model_options.json, csv);
+}
+
+// Reads every file (a forecast's or a sensitivity analysis's shards, not both), checks the set
+// and merges it; nothing is printed unless every shard is there and sound.
+int run_merge(const std::vector<std::string>& files, const ModelOptions& model_options,
+              const std::string& db, bool csv) {
+  std::vector<std::pair<std::string, store::Partial>> forecasts;
+  std::vector<std::pair<std::string, store::SensitivityPartial>> analyses;
+  Diagnostics problems;
+  for (const auto& file : files) {
+    try {
+      store::AnyPartial p = store::read_partial(file);
+      if (auto* f = std::get_if<store::Partial>(&p))
+        forecasts.emplace_back(file, std::move(*f));
+      else
+        analyses.emplace_back(file, std::move(std::get<store::SensitivityPartial>(p)));
+    } catch (const InputError& e) {
+      problems.append(e.diagnostics());
+    }
+  }
+  if (!forecasts.empty() && !analyses.empty())
+    throw InputError(analyses[0].first, 0, "format",
+                     fmt::format("a sensitivity analysis's shard among a forecast's shards ({})",
+                                 forecasts[0].first));
+  if (forecasts.empty() && !analyses.empty()) {
+    if (csv || !db.empty())
+      throw InputError("command line", 0, csv ? "--csv" : "--db",
+                       "applies to a forecast's shards, not a sensitivity analysis's");
+    const auto parts = check_shards(std::move(analyses), std::move(problems));
+    return merge_sensitivity(load_model(model_options), parts, model_options.json);
+  }
+  const auto parts = check_shards(std::move(forecasts), std::move(problems));
+  return merge_forecast(parts, files, model_options, db, csv);
 }
 
 // Computes shard `shard` (0-based) of `shards` of the forecast the options describe.
@@ -185,45 +253,68 @@ int run_forecast_shard(const kb::Model& model, const EngineCliOptions& o, const 
 }
 
 #ifdef SPHERE_WITH_MPI
-int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
-                     const std::string& command_line, bool json, bool csv) {
+std::optional<MpiRank> mpi_start() {
   // MPI only when mpirun started several ranks: a plain `sphere forecast` (or `sphere serve`,
   // which forecasts many times) never initialises MPI.
   const char* world = std::getenv("OMPI_COMM_WORLD_SIZE");
-  if (world == nullptr || std::atoi(world) <= 1) return -1;
+  if (world == nullptr || std::atoi(world) <= 1) return std::nullopt;
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
-  if (finalized) return -1;
+  if (finalized) return std::nullopt;
   if (!initialized) MPI_Init(nullptr, nullptr);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  // Every rank builds the engine (the same input errors everywhere) and computes one shard.
-  const sim::Engine engine = build_engine(model, o);
-  const store::Partial mine = compute_shard(model, engine, o, static_cast<std::uint32_t>(rank),
-                                            static_cast<std::uint32_t>(size));
-  if (rank != 0) {
-    const std::string text = store::partial_to_text(mine);
-    const std::uint64_t length = text.size();
+  MpiRank me;
+  MPI_Comm_rank(MPI_COMM_WORLD, &me.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &me.size);
+  return me;
+}
+
+std::vector<std::string> mpi_gather(const MpiRank& me, const std::string& mine) {
+  if (me.rank != 0) {
+    const std::uint64_t length = mine.size();
     MPI_Send(&length, 1, MPI_UINT64_T, 0, 0, MPI_COMM_WORLD);
-    MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, 1, MPI_COMM_WORLD);
-    MPI_Finalize();
-    return kExitOk;
+    MPI_Send(mine.data(), static_cast<int>(mine.size()), MPI_CHAR, 0, 1, MPI_COMM_WORLD);
+    return {};
   }
-  // Rank 0 receives the parts in rank order (= block order) and folds them as merge does. A
-  // rank that dies aborts the whole job (MPI_ERRORS_ARE_FATAL): no partial result is printed.
-  std::vector<store::Partial> parts{mine};
-  for (int r = 1; r < size; ++r) {
+  // Rank order is shard order. A rank that dies aborts the whole job (MPI_ERRORS_ARE_FATAL;
+  // mpirun names the rank), so rank 0 never goes on with a part missing.
+  std::vector<std::string> texts{mine};
+  for (int r = 1; r < me.size; ++r) {
     std::uint64_t length = 0;
     MPI_Recv(&length, 1, MPI_UINT64_T, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     std::string text(length, '\0');
     MPI_Recv(text.data(), static_cast<int>(length), MPI_CHAR, r, 1, MPI_COMM_WORLD,
              MPI_STATUS_IGNORE);
-    parts.push_back(store::partial_from_text(text, fmt::format("rank {}", r)));
+    texts.push_back(std::move(text));
   }
-  const int code = present_parts(model, engine, parts, db, command_line, json, csv);
-  MPI_Finalize();
+  return texts;
+}
+
+void mpi_finish() { MPI_Finalize(); }
+
+int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
+                     const std::string& command_line, bool json, bool csv) {
+  const std::optional<MpiRank> me = mpi_start();
+  if (!me) return -1;
+  // Every rank builds the engine (the same input errors everywhere) and computes one shard.
+  const sim::Engine engine = build_engine(model, o);
+  const store::Partial mine = compute_shard(model, engine, o, static_cast<std::uint32_t>(me->rank),
+                                            static_cast<std::uint32_t>(me->size));
+  const std::vector<std::string> texts = mpi_gather(*me, store::partial_to_text(mine));
+  int code = kExitOk;
+  if (me->rank == 0) {
+    // Folded as merge does; the output (stdout, --db) is written only once every part is here.
+    std::vector<store::Partial> parts;
+    for (std::size_t r = 0; r < texts.size(); ++r) {
+      const std::string name = fmt::format("rank {}", r);
+      store::AnyPartial p = store::partial_from_text(texts[r], name);
+      if (!std::holds_alternative<store::Partial>(p))
+        throw InputError(name, 0, "format", "not a forecast's part");
+      parts.push_back(std::move(std::get<store::Partial>(p)));
+    }
+    code = present_parts(model, engine, parts, db, command_line, json, csv);
+  }
+  mpi_finish();
   return code;
 }
 #endif
@@ -237,8 +328,9 @@ void add_merge_command(CLI::App& app, Action& action) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "merge", "Combine the partial results of `sphere forecast --shard K/N` into the forecast, "
-               "bitwise identical to one `sphere forecast` with the same seed");
+      "merge", "Combine the partial results of `sphere forecast --shard K/N` (or `sphere "
+               "sensitivity --shard K/N`) into the forecast (or the indices), bitwise identical "
+               "to one process with the same seed");
   cmd->add_option("parts", opts->files, "Partial result files, one per shard (any order)")
       ->required();
   add_model_options(*cmd, opts->model);

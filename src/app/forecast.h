@@ -1,8 +1,10 @@
-// Helpers shared by the scenario-engine commands (forecast, replay, hindcast, sensitivity, run).
+// Helpers shared by the scenario-engine commands (forecast, merge, replay, hindcast, sensitivity,
+// run).
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 
 namespace sphere::store {
 class ForecastWriter;
+struct SensitivityPartial;
 }
 
 namespace sphere::app {
@@ -61,6 +64,27 @@ int run_forecast_shard(const kb::Model& model, const EngineCliOptions& options,
 // process; other ranks print nothing. Returns -1 in a single process (run the ordinary path).
 int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& options,
                      const std::string& db, const std::string& command_line, bool json, bool csv);
+
+// `sphere merge` of a sensitivity analysis's shards (checked: shards 1..N of one design, in
+// shard order): checks the digest against `model`, computes the indices from every output in
+// point order and prints them as `sphere sensitivity` in one process does.
+int merge_sensitivity(const kb::Model& model, const std::vector<store::SensitivityPartial>& parts,
+                      bool json);
+
+#ifdef SPHERE_WITH_MPI
+// This process's rank of `size` under mpirun.
+struct MpiRank {
+  int rank = 0, size = 1;
+};
+// Under `mpirun -n R` with R > 1: initialises MPI and returns the rank. In a single process
+// returns nullopt and leaves MPI alone (so that the MPI build behaves like the default one).
+std::optional<MpiRank> mpi_start();
+// Sends `mine` to rank 0, which returns every rank's text in rank order (its own first); the
+// other ranks return {}. A rank that dies aborts the job (MPI_ERRORS_ARE_FATAL).
+std::vector<std::string> mpi_gather(const MpiRank& me, const std::string& mine);
+// Ends MPI; every rank calls it once, after its last MPI call.
+void mpi_finish();
+#endif
 
 // The default forecast (model's horizon, 2000 runs, seed 1, every core): prints its tables when
 // `print` and returns its JSON.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include "sim/internal.h"
 #include "sim/sim.h"
@@ -55,16 +57,20 @@ double percentile(std::vector<double> v, double q) {
   return v[lo] + (pos - lo) * (v[hi] - v[lo]);
 }
 
-}  // namespace
+// Morris's sample: the points in evaluation order (trajectory by trajectory, k + 1 points
+// each) and the order in which each trajectory moves the factors.
+struct MorrisDesign {
+  std::vector<std::vector<double>> points;
+  std::vector<std::vector<std::size_t>> orders;
+};
 
-MorrisResult morris(const std::vector<Factor>& factors, const Function& f, int trajectories,
-                    int levels, std::uint64_t seed, int threads) {
+MorrisDesign morris_design(const std::vector<Factor>& factors, int trajectories, int levels,
+                           std::uint64_t seed) {
   const std::size_t k = factors.size();
   const double delta = levels / (2.0 * (levels - 1));
   // Base points on the grid {0, 1/(p−1), …, 1}; factor i moves by +Δ when it stays ≤ 1, else −Δ;
   // the order of the moves is a random permutation (Fisher–Yates with our uniform integers).
-  std::vector<std::vector<double>> points;
-  std::vector<std::vector<std::size_t>> orders;
+  MorrisDesign d;
   for (int t = 0; t < trajectories; ++t) {
     Rng rng(seed, static_cast<std::uint32_t>(t), 0, Purpose::kSample, 0);
     std::vector<double> x(k);
@@ -72,19 +78,42 @@ MorrisResult morris(const std::vector<Factor>& factors, const Function& f, int t
     std::vector<std::size_t> order(k);
     std::iota(order.begin(), order.end(), 0);
     for (std::size_t i = k; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-    points.push_back(scale(factors, x));
+    d.points.push_back(scale(factors, x));
     for (std::size_t i : order) {
       x[i] += x[i] + delta <= 1.0 + 1e-12 ? delta : -delta;
-      points.push_back(scale(factors, x));
+      d.points.push_back(scale(factors, x));
     }
-    orders.push_back(order);
+    d.orders.push_back(order);
   }
-  const std::vector<double> y = evaluate_all(f, points, threads);
+  return d;
+}
+
+// Outputs come from elsewhere (shards, ranks): one per point or the indices would be wrong.
+void check_outputs(std::size_t points, std::size_t outputs) {
+  if (points != outputs)
+    throw std::invalid_argument("sensitivity: " + std::to_string(outputs) +
+                                " outputs for a design of " + std::to_string(points) + " points");
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> morris_points(const std::vector<Factor>& factors,
+                                               int trajectories, int levels, std::uint64_t seed) {
+  return morris_design(factors, trajectories, levels, seed).points;
+}
+
+MorrisResult morris_indices(const std::vector<Factor>& factors, int trajectories, int levels,
+                            std::uint64_t seed, const std::vector<double>& y) {
+  const std::size_t k = factors.size();
+  const double delta = levels / (2.0 * (levels - 1));
+  const MorrisDesign d = morris_design(factors, trajectories, levels, seed);
+  check_outputs(d.points.size(), y.size());
+  const auto& points = d.points;
   std::vector<std::vector<double>> effects(k);
   for (int t = 0; t < trajectories; ++t) {
     const std::size_t base = static_cast<std::size_t>(t) * (k + 1);
     for (std::size_t step = 0; step < k; ++step) {
-      const std::size_t i = orders[t][step];
+      const std::size_t i = d.orders[t][step];
       const double unit_before =
           (points[base + step][i] - factors[i].low) / (factors[i].high - factors[i].low);
       const double unit_after =
@@ -108,8 +137,15 @@ MorrisResult morris(const std::vector<Factor>& factors, const Function& f, int t
   return r;
 }
 
-SobolResult sobol(const std::vector<Factor>& factors, const Function& f, int n, int bootstrap,
-                  std::uint64_t seed, int threads) {
+MorrisResult morris(const std::vector<Factor>& factors, const Function& f, int trajectories,
+                    int levels, std::uint64_t seed, int threads) {
+  return morris_indices(
+      factors, trajectories, levels, seed,
+      evaluate_all(f, morris_points(factors, trajectories, levels, seed), threads));
+}
+
+std::vector<std::vector<double>> sobol_points(const std::vector<Factor>& factors, int n,
+                                              std::uint64_t seed) {
   const std::size_t k = factors.size();
   // A and B: n rows each of 2k independent uniforms (row r: Philox stream (seed, r)).
   std::vector<std::vector<double>> a(n, std::vector<double>(k)), b = a;
@@ -130,7 +166,13 @@ SobolResult sobol(const std::vector<Factor>& factors, const Function& f, int n, 
     }
     points.push_back(scale(factors, b[r]));
   }
-  const std::vector<double> y = evaluate_all(f, points, threads);
+  return points;
+}
+
+SobolResult sobol_indices(const std::vector<Factor>& factors, int n, int bootstrap,
+                          std::uint64_t seed, const std::vector<double>& y) {
+  const std::size_t k = factors.size();
+  check_outputs(static_cast<std::size_t>(n) * (k + 2), y.size());
   std::vector<double> fa(n), fb(n);
   std::vector<std::vector<double>> fab(k, std::vector<double>(n));
   for (int r = 0; r < n; ++r) {
@@ -163,6 +205,18 @@ SobolResult sobol(const std::vector<Factor>& factors, const Function& f, int n, 
     out.st_high.push_back(have ? percentile(st_boot[i], 0.975) : out.st[i]);
   }
   return out;
+}
+
+SobolResult sobol(const std::vector<Factor>& factors, const Function& f, int n, int bootstrap,
+                  std::uint64_t seed, int threads) {
+  return sobol_indices(factors, n, bootstrap, seed,
+                       evaluate_all(f, sobol_points(factors, n, seed), threads));
+}
+
+std::pair<std::size_t, std::size_t> shard_points(std::size_t count, std::uint32_t shard,
+                                                 std::uint32_t shards) {
+  const auto at = [&](std::uint64_t s) { return static_cast<std::size_t>(count * s / shards); };
+  return {at(shard), at(std::uint64_t{shard} + 1)};
 }
 
 }  // namespace sphere::sim

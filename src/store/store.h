@@ -1,11 +1,13 @@
 // Sphere's result store: forecasts written to SQLite (runs, parameters, scenario summaries,
-// monthly quantiles, drivers), each forecast in one transaction.
+// monthly quantiles, drivers), each forecast in one transaction; and the partial results of
+// sharded forecasts and sensitivity analyses, written atomically with a checksum.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "sim/sim.h"
@@ -65,18 +67,43 @@ struct Partial {
 // initial state, parameters, event pools, shocks, months, scenarios and histogram ranges.
 std::string engine_digest(const sim::Engine& engine);
 
+// One shard's partial result of a sensitivity analysis (`sphere sensitivity --shard K/N`): the
+// design it belongs to and the model's outputs at its contiguous range of the design's points.
+struct SensitivityPartial {
+  std::uint32_t shard = 0, shards = 1;  // 0-based shard of `shards`
+  std::uint64_t seed = 0;
+  std::string method, output;  // morris or sobol; a scenario id or an indicator
+  int n = 0, levels = 0, bootstrap = 0;
+  std::uint32_t runs = 0;  // trajectories per point
+  std::string model, horizon;
+  std::vector<std::string> shocks;
+  std::vector<sim::Factor> factors;
+  std::string digest;  // sensitivity_digest() of the engine and design that made it
+  std::uint64_t points = 0, first_point = 0;  // points of the design; this shard's first
+  std::vector<double> outputs;  // at points first_point, first_point + 1, ... in order
+};
+
+// A CRC-64 of engine_digest(engine) and of `p`'s design: factors, method, output, n, levels,
+// bootstrap, runs per point and seed (not its shard or outputs).
+std::string sensitivity_digest(const sim::Engine& engine, const SensitivityPartial& p);
+
+// What a partial result file holds.
+using AnyPartial = std::variant<Partial, SensitivityPartial>;
+
 // A partial as one line of JSON text with a checksum of its contents (what a file holds).
 std::string partial_to_text(const Partial& partial);
+std::string partial_to_text(const SensitivityPartial& partial);
 // Reads partial_to_text's output; throws InputError naming `name` when it is corrupt.
-Partial partial_from_text(const std::string& text, const std::string& name);
+AnyPartial partial_from_text(const std::string& text, const std::string& name);
 
 // Writes a partial as JSON with a checksum of its contents, through a temporary file renamed
 // into place, so that `path` is either absent or complete. Throws std::runtime_error.
 void write_partial(const std::string& path, const Partial& partial);
+void write_partial(const std::string& path, const SensitivityPartial& partial);
 
 // Reads a partial written by write_partial. Throws InputError naming the file when it cannot be
 // read, is truncated or corrupt (checksum), or is not a partial.
-Partial read_partial(const std::string& path);
+AnyPartial read_partial(const std::string& path);
 
 // The scenario id stored for run `run` of forecast `forecast_id`, or "" when absent.
 std::string stored_run_scenario(const std::string& path, std::int64_t forecast_id,

@@ -1,4 +1,4 @@
-// CLI tests of sharded forecasts: `sphere forecast --shard K/N` and `sphere merge`.
+// CLI tests of sharded forecasts and sensitivity analyses: `--shard K/N` and `sphere merge`.
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -173,6 +173,7 @@ TEST(Merge, CorruptShardFailsWithoutOutput) {
   RunResult r = run_sphere("merge" + parts(dir, 2) + " --json");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("checksum"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sphere forecast --shard 1/2"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
   std::ofstream(dir.path() / "p1.json") << text.substr(0, text.size() / 2);
   r = run_sphere("merge" + parts(dir, 2));
@@ -184,6 +185,105 @@ TEST(Merge, BadShardSpecIsAUsageError) {
   for (const char* spec : {"0/3", "4/3", "2", "a/b", "1/0"})
     EXPECT_EQ(run_sphere(std::string("forecast --runs 10 --shard ") + spec).exit_code, 1) << spec;
   EXPECT_EQ(run_sphere("forecast --runs 10 --out x.json").exit_code, 1);
+}
+
+// A small Sobol design (n·(k+2) points of 4 runs each, to 2026-09), split into shards.
+const std::string kSobol =
+    "sensitivity --method sobol --output escalation --n 3 --runs 4 --bootstrap 20 --seed 5 "
+    "--horizon 2026-09";
+const std::string kMorris =
+    "sensitivity --method morris --output rel_RUS_AZE --n 2 --runs 4 --seed 5 --horizon 2026-09";
+
+// Runs shards 1..n of `design` into dir/p<k>.json.
+void run_sensitivity_shards(const TempDir& dir, const std::string& design, int n) {
+  for (int k = 1; k <= n; ++k) {
+    const RunResult r = run_sphere(words({design, "--threads 1 --shard", shard_spec(k, n),
+                                          "--out", part(dir, part_name(k))}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+}
+
+TEST(MergeSensitivity, ShardsMergeToTheSingleProcessOutput) {
+  const RunResult sobol = run_sphere(kSobol + " --json --threads 2");
+  ASSERT_EQ(sobol.exit_code, 0) << sobol.err;
+  ASSERT_NE(sobol.out.find("\"S1\""), std::string::npos);
+  for (int n : {1, 3}) {
+    TempDir dir;
+    run_sensitivity_shards(dir, kSobol, n);
+    const RunResult merged = run_sphere("merge" + parts(dir, n) + " --json");
+    ASSERT_EQ(merged.exit_code, 0) << merged.err;
+    EXPECT_EQ(merged.out, sobol.out) << n << " shards";
+  }
+  TempDir dir;
+  run_sensitivity_shards(dir, kMorris, 2);
+  const RunResult morris = run_sphere(kMorris);
+  ASSERT_EQ(morris.exit_code, 0) << morris.err;
+  ASSERT_NE(morris.out.find("mu*"), std::string::npos);
+  const RunResult merged = run_sphere("merge" + parts(dir, 2));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(merged.out, morris.out);
+}
+
+TEST(MergeSensitivity, LostOrCorruptShardNamesTheRerunAndTheRerunMergesIdentically) {
+  TempDir dir;
+  run_sensitivity_shards(dir, kMorris, 3);
+  const std::string full = read_file(dir.path() / "p2.json");
+  std::filesystem::remove(dir.path() / "p2.json");
+  RunResult r = run_sphere("merge " + part(dir, "p1.json") + " " + part(dir, "p3.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("shard 2/3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sphere sensitivity --shard 2/3"), std::string::npos) << r.err;
+  // A truncated copy is refused the same way, naming the file and the shard to re-run.
+  std::ofstream(dir.path() / "p2.json") << full.substr(0, full.size() / 2);
+  r = run_sphere("merge" + parts(dir, 3));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sphere sensitivity --shard 2/3"), std::string::npos) << r.err;
+  // Re-running the lost shard alone completes the set.
+  ASSERT_EQ(run_sphere(words({kMorris, "--shard 2/3 --out", part(dir, "p2.json")})).exit_code, 0);
+  r = run_sphere("merge" + parts(dir, 3) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, run_sphere(kMorris + " --json").out);
+}
+
+TEST(MergeSensitivity, MismatchedOverlappingOrMixedShardsFail) {
+  TempDir dir;
+  run_sensitivity_shards(dir, kMorris, 2);
+  ASSERT_EQ(run_sphere(words({kMorris, "--levels 6 --shard 2/2 --out", part(dir, "other.json")}))
+                .exit_code,
+            0);
+  RunResult r = run_sphere("merge " + part(dir, "p1.json") + " " + part(dir, "other.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--levels 4 vs 6"), std::string::npos) << r.err;
+  r = run_sphere("merge" + parts(dir, 2) + " " + part(dir, "p2.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("given twice"), std::string::npos) << r.err;
+  ASSERT_EQ(run_sphere(words({"forecast --runs 600 --shard 2/2 --out", part(dir, "f.json")}))
+                .exit_code,
+            0);
+  r = run_sphere("merge " + part(dir, "p1.json") + " " + part(dir, "f.json"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("sensitivity"), std::string::npos) << r.err;
+  r = run_sphere("merge" + parts(dir, 2) + " --db " + part(dir, "x.sqlite"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "x.sqlite"));
+  EXPECT_EQ(r.out, "");
+
+  // The same shards merged against a model whose first parameter range is wider.
+  const std::filesystem::path model = dir.path() / "model";
+  std::filesystem::copy(source_dir() / "data" / "caucasus", model,
+                        std::filesystem::copy_options::recursive);
+  std::string toml = read_file(model / "model.toml");
+  const auto range = toml.find("range = [");
+  ASSERT_NE(range, std::string::npos);
+  toml.insert(toml.find(']', range), "1");  // high 0.15 becomes 0.151
+  std::ofstream(model / "model.toml") << toml;
+  r = run_sphere("merge" + parts(dir, 2) + " --model '" + model.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("another model"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
 }
 
 }  // namespace

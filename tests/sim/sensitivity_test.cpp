@@ -1,5 +1,6 @@
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -76,6 +77,56 @@ TEST(Morris, LinearModelEffectsAreItsCoefficientsTimesRange) {
     EXPECT_NEAR(r.mu_star[i], std::fabs(expected[i]), 1e-9);
     EXPECT_NEAR(r.sigma[i], 0.0, 1e-9);
   }
+}
+
+// Outputs at the points of shards 1..n, concatenated in shard order.
+std::vector<double> sharded_outputs(const std::vector<std::vector<double>>& points,
+                                    std::uint32_t n) {
+  std::vector<double> y;
+  std::size_t next = 0;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const auto [first, end] = shard_points(points.size(), k, n);
+    EXPECT_EQ(first, next);
+    EXPECT_LE(end - first, points.size() / n + 1);
+    for (std::size_t i = first; i < end; ++i) y.push_back(ishigami(points[i]));
+    next = end;
+  }
+  EXPECT_EQ(next, points.size());
+  return y;
+}
+
+TEST(Sensitivity, ShardedEvaluationsGiveTheBitsOfOneCall) {
+  const auto factors = ishigami_factors();
+  const auto sobol_whole = sobol(factors, ishigami, 50, 30, 11, 2);
+  const auto morris_whole = morris(factors, ishigami, 7, 4, 11, 2);
+  for (std::uint32_t n : {1u, 2u, 3u, 7u}) {
+    const auto s =
+        sobol_indices(factors, 50, 30, 11, sharded_outputs(sobol_points(factors, 50, 11), n));
+    EXPECT_EQ(s.s1, sobol_whole.s1) << n;
+    EXPECT_EQ(s.st, sobol_whole.st) << n;
+    EXPECT_EQ(s.s1_low, sobol_whole.s1_low) << n;
+    EXPECT_EQ(s.st_high, sobol_whole.st_high) << n;
+    const auto m =
+        morris_indices(factors, 7, 4, 11, sharded_outputs(morris_points(factors, 7, 4, 11), n));
+    EXPECT_EQ(m.mu, morris_whole.mu) << n;
+    EXPECT_EQ(m.mu_star, morris_whole.mu_star) << n;
+    EXPECT_EQ(m.sigma, morris_whole.sigma) << n;
+  }
+}
+
+TEST(Sensitivity, DesignSizesAndWrongOutputCounts) {
+  const auto factors = ishigami_factors();
+  const auto sp = sobol_points(factors, 9, 1);
+  const auto mp = morris_points(factors, 5, 4, 1);
+  EXPECT_EQ(sp.size(), 9u * 5u);  // n·(k + 2)
+  EXPECT_EQ(mp.size(), 5u * 4u);  // r·(k + 1)
+  EXPECT_THROW(sobol_indices(factors, 9, 0, 1, std::vector<double>(sp.size() - 1)),
+               std::invalid_argument);
+  EXPECT_THROW(morris_indices(factors, 5, 4, 1, std::vector<double>(mp.size() + 1)),
+               std::invalid_argument);
+  // More shards than points: the extra shards are empty, none overlaps.
+  EXPECT_EQ(shard_points(2, 0, 3).second - shard_points(2, 0, 3).first, 0u);
+  EXPECT_EQ(shard_points(2, 2, 3).second, 2u);
 }
 
 }  // namespace
