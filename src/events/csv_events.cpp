@@ -44,11 +44,19 @@ bool LineReader::fill() {
 }
 
 bool LineReader::next(std::string_view* line, bool* too_long) {
+  const Finder find = [](const char* start, std::size_t size, const char*, void*) {
+    const void* nl = std::memchr(start, '\n', size);
+    return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : size;
+  };
+  return next(line, too_long, find, nullptr);
+}
+
+bool LineReader::next(std::string_view* line, bool* too_long, Finder find, void* state) {
   *too_long = false;
   while (true) {
     const char* start = buffer_.data() + begin_;
-    if (const void* nl = std::memchr(start, '\n', end_ - begin_)) {
-      const char* stop = static_cast<const char*>(nl);
+    if (const std::size_t at = find(start, end_ - begin_, readable_end(), state); at < end_ - begin_) {
+      const char* stop = start + at;
       begin_ = static_cast<std::size_t>(stop - buffer_.data()) + 1;
       ++line_number_;
       if (stop > start && stop[-1] == '\r') --stop;
@@ -143,18 +151,24 @@ void CsvEventWriter::add(const EventView& e) {
   if (buffer_.size() > (1 << 20)) flush();
 }
 
-void CsvEventWriter::flush() {
+void CsvEventWriter::flush() { detail::write_all(fd_, buffer_); }
+
+namespace detail {
+
+void write_all(int fd, std::string& buffer) {
   std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+  while (done < buffer.size()) {
+    const ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw std::runtime_error(std::string("write failed: ") + std::strerror(errno));
     }
     done += static_cast<std::size_t>(n);
   }
-  buffer_.clear();
+  buffer.clear();
 }
+
+}  // namespace detail
 
 void read_event_csv(std::string_view text, const std::string& file, const kb::Codebook& codebook,
                     const QuadScheme& scheme, EventSink& sink) {

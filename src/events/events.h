@@ -232,6 +232,7 @@ struct ImportOptions {
   // (after the filter, which sees the country actors); nullptr: country actors only.
   const TypeTable* types = nullptr;
   std::size_t buffer_bytes = 4 << 20;  // read buffer; also the longest line accepted
+  bool baseline_simd = false;          // GDELT: SSE2 splitter even where AVX2 exists (tests both)
 };
 
 // Streams GDELT events (2.0: 61 columns; 1.0: 57 or 58), detecting the layout per row, from an

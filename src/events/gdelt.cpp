@@ -1,10 +1,15 @@
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 #include <fmt/format.h>
@@ -141,8 +146,22 @@ inline std::size_t popcount64(std::uint64_t x) {
 #endif
 }
 
+// For each byte value, the offsets of its set bits packed in bytes, lowest first, and their count.
+constexpr std::array<std::uint64_t, 256> kBitOffsets = [] {
+  std::array<std::uint64_t, 256> t{};
+  for (unsigned v = 0; v < 256; ++v)
+    for (unsigned bit = 0, n = 0; bit < 8; ++bit)
+      if (v >> bit & 1) t[v] |= std::uint64_t{bit} << (8 * n++);
+  return t;
+}();
+constexpr std::array<std::uint8_t, 256> kBitCounts = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned v = 0; v < 256; ++v) t[v] = static_cast<std::uint8_t>(std::popcount(v));
+  return t;
+}();
+
 // Splits a line of n bytes in one pass: the offsets of its first tabs, a 64-byte block at a time
-// (one bit per tab, one store per set bit), until the fields read are closed; then the rest's
+// (one bit per tab), until the fields read are closed; then the rest's
 // tabs are only counted. A GDELT field never contains a tab. Bytes past the line, up to
 // `readable`, may be loaded and are masked off; a block that would cross `readable` is copied.
 void split_line(const char* p, std::size_t n, const char* readable, Split& s) {
@@ -157,6 +176,24 @@ void split_line(const char* p, std::size_t n, const char* readable, Split& s) {
       if (q + 64 > readable) q = static_cast<const char*>(std::memcpy(copy, q, n - i));
       m = tab_bits(q) & ((std::uint64_t{1} << (n - i)) - 1);
     }
+#if defined(__SSE2__)
+    // A byte of the mask at a time, its tabs' offsets from a table, widened and stored as eight
+    // (room is left past the count): no chain of bit clears from one tab to the next.
+    std::uint32_t* const first = s.tab.data() + k;
+    std::uint32_t* out = first;
+    const __m128i zero = _mm_setzero_si128();
+#pragma GCC unroll 8
+    for (int b = 0; b < 64; b += 8) {
+      const unsigned byte = static_cast<unsigned>(m >> b) & 0xff;
+      const __m128i offsets =
+          _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(&kBitOffsets[byte])), zero);
+      const __m128i base = _mm_set1_epi32(static_cast<int>(i) + b);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_add_epi32(_mm_unpacklo_epi16(offsets, zero), base));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4), _mm_add_epi32(_mm_unpackhi_epi16(offsets, zero), base));
+      out += kBitCounts[byte];
+    }
+    k += static_cast<std::size_t>(out - first);
+#else
     // Eight stores at a time whatever the count (room is left past it): a loop exit that
     // depends on each block's tab count would be mispredicted about once per block.
     const std::size_t count = popcount64(m);
@@ -170,9 +207,116 @@ void split_line(const char* p, std::size_t n, const char* readable, Split& s) {
       }
     }
     k += count;
+#endif
   }
   s.fields = static_cast<long>(k) + (i < n ? count_tabs(p + i, n - i, readable) : 0) + 1;
 }
+
+#if defined(__x86_64__)
+// The splitter for CPUs with AVX2 and POPCNT (checked at run time: the binary targets baseline
+// x86-64): 32 bytes per compare, a popcount instruction, and a line's tabs counted while its end
+// is found, in one pass. Same results as memchr and split_line (the tests run both).
+#define SPHERE_AVX2 __attribute__((target("avx2,popcnt")))
+
+SPHERE_AVX2 inline std::uint64_t tab_bits_avx2(const char* p) {
+  const __m256i tab = _mm256_set1_epi8('\t');
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, tab))) |
+         static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, tab)))) << 32;
+}
+
+// The line finder of the AVX2 path: the first '\n' among the n bytes at p, and (into *state, a
+// long) the tabs before it, in one pass: split_head_avx2 then needs no count of its own.
+SPHERE_AVX2 std::size_t find_line_counting_tabs(const char* p, std::size_t n, const char* readable, void* state) {
+  const __m256i nl = _mm256_set1_epi8('\n'), tab = _mm256_set1_epi8('\t'), zero = _mm256_setzero_si256();
+  long tabs = 0;
+  std::size_t i = 0;
+  std::uint32_t hit = 0;  // newline bits of the block at i
+  while (true) {
+    __m256i counts = zero;  // per-byte tab counts, summed every 255 blocks at most
+    for (const std::size_t stop = i + 255 * 32; i + 32 <= n && i < stop; i += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+      hit = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)));
+      if (hit) break;
+      counts = _mm256_sub_epi8(counts, _mm256_cmpeq_epi8(v, tab));
+    }
+    const __m256i sums = _mm256_sad_epu8(counts, zero);
+    tabs += _mm256_extract_epi64(sums, 0) + _mm256_extract_epi64(sums, 1) + _mm256_extract_epi64(sums, 2) +
+            _mm256_extract_epi64(sums, 3);
+    if (hit || i + 32 > n) break;
+  }
+  std::size_t at = n;
+  if (i < n) {  // the block with the newline, or the last 1-31 bytes
+    char copy[32] = {};
+    const char* q = p + i;
+    if (!hit && q + 32 > readable) q = static_cast<const char*>(std::memcpy(copy, q, n - i));
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+    std::uint32_t valid = hit ? ~std::uint32_t{0} : (std::uint32_t{1} << (n - i)) - 1;
+    const std::uint32_t nls = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl))) & valid;
+    if (nls) {
+      at = i + static_cast<std::size_t>(__builtin_ctz(nls));
+      valid = (nls & -nls) - 1;  // the bytes before it
+    }
+    tabs += __builtin_popcount(static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, tab))) & valid);
+  }
+  *static_cast<long*>(state) = tabs;
+  return at;
+}
+
+// split_line for a line whose tabs find_line_counting_tabs counted: only the offsets of the
+// fields read are gathered, a byte of the tab mask at a time as there.
+SPHERE_AVX2 __attribute__((noinline)) void split_head_avx2(const char* p, std::size_t n, const char* readable,
+                                                           long tabs, Split& s) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; k < kColumnsRead && i < n; i += 64) {
+    std::uint64_t m;
+    if (i + 64 <= n) {
+      m = tab_bits_avx2(p + i);
+    } else {
+      char copy[64] = {};
+      const char* q = p + i;
+      if (q + 64 > readable) q = static_cast<const char*>(std::memcpy(copy, q, n - i));
+      m = tab_bits_avx2(q) & ((std::uint64_t{1} << (n - i)) - 1);
+    }
+    std::uint32_t* out = s.tab.data() + k;
+    __m256i base = _mm256_set1_epi32(static_cast<int>(i));
+#pragma GCC unroll 8
+    for (int b = 0; b < 64; b += 8) {
+      const unsigned byte = static_cast<unsigned>(m >> b) & 0xff;
+      const __m128i offsets = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&kBitOffsets[byte]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_add_epi32(_mm256_cvtepu8_epi32(offsets), base));
+      out += kBitCounts[byte];
+      base = _mm256_add_epi32(base, _mm256_set1_epi32(8));
+    }
+    k += static_cast<std::size_t>(__builtin_popcountll(m));
+  }
+  s.fields = tabs + 1;
+}
+#undef SPHERE_AVX2
+
+bool has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"); }
+#else
+std::size_t find_line_counting_tabs(const char*, std::size_t n, const char*, void*) { return n; }
+void split_head_avx2(const char*, std::size_t, const char*, long, Split&) {}
+bool has_avx2() { return false; }  // the two above are never called
+#endif
+
+// A field of 1 to 8 bytes packed in an integer, for an exact compare in one instruction; size 0
+// for any other field. The 8 bytes from the field's start must be readable: a fixed-size load
+// (the bytes past the field masked off) avoids a memcpy call and a stalled reload.
+struct GoldsteinText {
+  std::uint64_t bytes = 0;
+  std::size_t size = 0;
+  static GoldsteinText of(std::string_view field) {
+    GoldsteinText t;
+    if (field.empty() || field.size() > 8) return t;
+    std::memcpy(&t.bytes, field.data(), 8);
+    if (field.size() < 8) t.bytes &= (std::uint64_t{1} << (8 * field.size())) - 1;
+    t.size = field.size();
+    return t;
+  }
+};
 
 // Actor ids of 3-letter codes, looked up once per code: the table is a std::map, and a row has
 // two or four codes.
@@ -223,13 +367,19 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
   std::string_view line;
   bool too_long = false;
   Split split;
+  const bool avx2 = !options.baseline_simd && has_avx2();
   ActorCache actors(countries);
+  std::vector<GoldsteinText> known_goldstein(codes.slots());
   long long layouts[3] = {0, 0, 0};  // rows of 57, 58 and 61 columns
   auto bad = [&](int column, const std::string& reason, const std::string& detail) {
     detail::count_bad(report, options.strict, label, reader.line_number(), column_name(column),
                       reason, detail);
   };
-  while (reader.next(&line, &too_long)) {
+  long tabs = 0;  // of the last line found, on the AVX2 path
+  auto next = [&] {
+    return avx2 ? reader.next(&line, &too_long, find_line_counting_tabs, &tabs) : reader.next(&line, &too_long);
+  };
+  while (next()) {
     ++report.lines;
     if (too_long) {
       bad(-1, "line too long", fmt::format("longer than the {}-byte buffer", options.buffer_bytes));
@@ -240,7 +390,10 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
       continue;
     }
     // The layout is decided per row by its field count.
-    split_line(line.data(), line.size(), reader.readable_end(), split);
+    if (avx2)
+      split_head_avx2(line.data(), line.size(), reader.readable_end(), tabs, split);
+    else
+      split_line(line.data(), line.size(), reader.readable_end(), split);
     const long fields = split.fields;
     if (fields != 61 && fields != 58 && fields != 57) {
       bad(-1, "wrong field count", fmt::format("{} fields; expected 57, 58 or 61", fields));
@@ -260,7 +413,13 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
     }
     double goldstein = 0.0;
     int quad = 0, root = 0;
-    if (!detail::parse_number(f[kGoldstein], &goldstein)) {
+    // A GoldsteinScale text already found to be the code's value passes both of its checks
+    // without parsing (the division costs more than the compare).
+    GoldsteinText& known = known_goldstein[codes.slot(code)];
+    // Readable: a row of 57 or more fields has at least 26 more bytes (its tabs) past column 30.
+    const GoldsteinText text = GoldsteinText::of(f[kGoldstein]);
+    const bool known_good = text.size != 0 && text.size == known.size && text.bytes == known.bytes;
+    if (!known_good && !detail::parse_number(f[kGoldstein], &goldstein)) {
       bad(kGoldstein, "unparsable number", fmt::format("'{}' is not a number", f[kGoldstein]));
       continue;
     }
@@ -274,10 +433,13 @@ ImportReport import_gdelt(int fd, const std::string& label, const kb::Codebook& 
     }
     // GoldsteinScale and QuadClass are functions of EventCode: a row that disagrees is wrong
     // somewhere, and neither value can be trusted silently.
-    if (std::fabs(goldstein - code->goldstein) > 1e-9) {
-      bad(kGoldstein, "Goldstein differs from the codebook",
-          fmt::format("{} for code {}, whose value is {}", f[kGoldstein], f[kEventCode], code->goldstein));
-      continue;
+    if (!known_good) {
+      if (std::fabs(goldstein - code->goldstein) > 1e-9) {
+        bad(kGoldstein, "Goldstein differs from the codebook",
+            fmt::format("{} for code {}, whose value is {}", f[kGoldstein], f[kEventCode], code->goldstein));
+        continue;
+      }
+      if (text.size != 0) known = text;
     }
     if (quad != code->gdelt_quad) {
       bad(kQuadClass, "QuadClass differs from the code's root",

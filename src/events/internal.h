@@ -27,6 +27,12 @@ class LineReader {
   // The next line without its '\n' (and a trailing '\r'); false at end of input.
   // `*too_long` is set when the line was cut because it did not fit the buffer.
   bool next(std::string_view* line, bool* too_long);
+  // As next(), with `find(start, size, readable, state)` in place of memchr: the offset of the
+  // first '\n' of the size bytes at start, or size when there is none (bytes up to `readable`
+  // may be loaded). The finder's last call before a line is returned covered that whole line, so
+  // it can gather facts about the line on the way (GDELT counts its tabs).
+  using Finder = std::size_t (*)(const char* start, std::size_t size, const char* readable, void* state);
+  bool next(std::string_view* line, bool* too_long, Finder find, void* state);
   long long line_number() const { return line_number_; }
   long long bytes() const { return bytes_; }
   // End of the memory the reader owns after the last line returned: bytes up to it may be read
@@ -57,6 +63,9 @@ class CodeTable {
     const int i = index(code);
     return i >= 0 && codes_[static_cast<std::size_t>(i)].known ? &codes_[static_cast<std::size_t>(i)] : nullptr;
   }
+  // A code's place in the table, for callers that keep something per code: [0, slots()).
+  std::size_t slot(const Code* code) const { return static_cast<std::size_t>(code - codes_.data()); }
+  std::size_t slots() const { return codes_.size(); }
 
  private:
   // Digits as a number, offset by length so that "01", "001" and "0001" differ; -1 when not 2 to
@@ -148,8 +157,10 @@ inline std::optional<Date> parse_day(std::string_view t, bool dashed) {
          digits(t.substr(6, 2), &d.day);
   if (!ok || d.month < 1 || d.month > 12 || d.day < 1) return std::nullopt;
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
-  if (d.day > kDays[d.month - 1] + (d.month == 2 && leap ? 1 : 0)) return std::nullopt;
+  // The leap-year test (two divisions) only for 29 February.
+  if (d.day > kDays[d.month - 1] &&
+      !(d.month == 2 && d.day == 29 && ((d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0)))
+    return std::nullopt;
   return d;
 }
 
@@ -159,5 +170,9 @@ std::array<double, 2> philox_uniforms(std::uint64_t seed, std::uint32_t stream, 
 
 // Whether the filter keeps an event between these actors on this day.
 bool keeps(const ImportFilter& filter, const Date& date, std::string_view a1, std::string_view a2);
+
+// Writes all of `buffer` to `fd` (retrying short writes and EINTR) and clears it; throws
+// std::runtime_error on a write error. The event writers' flush.
+void write_all(int fd, std::string& buffer);
 
 }  // namespace sphere::events::detail

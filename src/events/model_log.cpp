@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "events/events.h"
+#include "events/internal.h"
 
 namespace sphere::events {
 
@@ -99,17 +100,6 @@ void ModelLogWriter::add(const EventView& e) {
   if (buffer_.size() > (1 << 20)) flush();
 }
 
-void ModelLogWriter::flush() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("write failed: ") + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  buffer_.clear();
-}
+void ModelLogWriter::flush() { detail::write_all(fd_, buffer_); }
 
 }  // namespace sphere::events

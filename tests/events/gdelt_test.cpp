@@ -97,6 +97,17 @@ TEST(Gdelt, SampleFileMatchesItsIndependentFacts) {
     EXPECT_NEAR(value.second, it->second.second, 1e-9) << dyad.first << "->" << dyad.second;
   }
   EXPECT_EQ(found, expected.size());
+
+  // The SSE2 baseline splitter passes on exactly the same events.
+  ImportOptions baseline;
+  baseline.baseline_simd = true;
+  Tally b;
+  import_file(sphere::testing::shared_dir() / kSample, b, baseline);
+  EXPECT_EQ(b.rows, t.rows);
+  EXPECT_EQ(b.quad, t.quad);
+  EXPECT_EQ(b.goldstein, t.goldstein);
+  EXPECT_EQ(b.dyads, t.dyads);
+  EXPECT_EQ(b.dates, t.dates);
 }
 
 TEST(Gdelt, FiltersByDyadAndDateOnTheFly) {
@@ -295,16 +306,134 @@ TEST(Gdelt, FieldCountsAgreeWithAPlainCountAtEveryLength) {
     text += join(f) + (i % 7 == 0 ? "\r\n" : "\n");
   }
   std::ofstream(dir.path() / "lengths.tsv") << text;
-  for (std::size_t buffer : {std::size_t{4} << 20, std::size_t{1024}}) {
-    ImportOptions o;
-    o.buffer_bytes = buffer;
-    Tally t;
-    ImportReport r = import_file(dir.path() / "lengths.tsv", t, o);
-    EXPECT_EQ(r.lines, 3000) << buffer;
-    EXPECT_EQ(r.reasons["wrong field count"].count, expected_bad) << buffer;
-    EXPECT_EQ(r.kept, expected_kept) << buffer;
-    EXPECT_EQ(t.goldstein, -2.0 * static_cast<double>(expected_kept)) << buffer;
+  // Both splitters: AVX2 where the CPU has it, and the SSE2 baseline every x86-64 runs.
+  for (bool baseline : {false, true}) {
+    for (std::size_t buffer : {std::size_t{4} << 20, std::size_t{1024}}) {
+      ImportOptions o;
+      o.buffer_bytes = buffer;
+      o.baseline_simd = baseline;
+      Tally t;
+      ImportReport r = import_file(dir.path() / "lengths.tsv", t, o);
+      EXPECT_EQ(r.lines, 3000) << buffer << baseline;
+      EXPECT_EQ(r.reasons["wrong field count"].count, expected_bad) << buffer << baseline;
+      EXPECT_EQ(r.kept, expected_kept) << buffer << baseline;
+      EXPECT_EQ(t.goldstein, -2.0 * static_cast<double>(expected_kept)) << buffer << baseline;
+    }
   }
+}
+
+// The splitters store every tab's offset up to the fields read, whatever the block's tab count:
+// rows whose first 31 fields are all empty (31 tabs in one block), or spread over many blocks,
+// give the same fields from both, and the fields read land where they belong.
+TEST(Gdelt, BothSplittersReadTheSameFieldsWhereverTheTabsFall) {
+  TempDir dir;
+  std::string text;
+  for (int pad = 0; pad < 200; pad += 7) {
+    std::vector<std::string> f = split(row("20240105", "111", "3", "-2.0"));
+    for (int c : {0, 2, 3, 4, 5, 9, 10, 11, 13, 14, 15, 19, 20, 21, 23, 24, 27, 28})
+      f[static_cast<std::size_t>(c)] = pad % 2 ? std::string(static_cast<std::size_t>(pad), 'z') : "";
+    text += join(f) + "\n";
+  }
+  std::ofstream(dir.path() / "tabs.tsv") << text;
+  for (bool baseline : {false, true}) {
+    ImportOptions o;
+    o.baseline_simd = baseline;
+    Tally t;
+    ImportReport r = import_file(dir.path() / "tabs.tsv", t, o);
+    EXPECT_EQ(r.bad, 0) << baseline;
+    EXPECT_EQ(t.rows, 29) << baseline;
+    EXPECT_EQ(t.goldstein, -2.0 * 29) << baseline;
+    for (const Date& d : t.dates) EXPECT_EQ(d.day, 5) << baseline;
+  }
+}
+
+// Lines far longer than a block, with tabs on both sides of every point where the AVX2 line
+// finder flushes its per-byte counters (255 blocks of 32 bytes), and a last line without '\n':
+// the field counts stay exact on both paths, through a large and a small buffer.
+TEST(Gdelt, LongLinesKeepTheirFieldCountsExact) {
+  TempDir dir;
+  std::string text;
+  long long expected_kept = 0;
+  for (int i = 0; i < 60; ++i) {
+    const int fields = 60 + i % 3;
+    std::vector<std::string> f = split(row("20240105", "111", "3", "-2.0", 61));
+    f.resize(static_cast<std::size_t>(fields));
+    f[35] = std::string(static_cast<std::size_t>(8150 + i), 'y');
+    f[45] = std::string(static_cast<std::size_t>(i * 331), 'z');
+    expected_kept += fields == 61;
+    text += join(f) + (i + 1 < 60 ? "\n" : "");
+  }
+  std::ofstream(dir.path() / "long.tsv") << text;
+  for (bool baseline : {false, true}) {
+    for (std::size_t buffer : {std::size_t{4} << 20, std::size_t{64} << 10}) {
+      ImportOptions o;
+      o.buffer_bytes = buffer;
+      o.baseline_simd = baseline;
+      Tally t;
+      ImportReport r = import_file(dir.path() / "long.tsv", t, o);
+      EXPECT_EQ(r.lines, 60) << buffer << baseline;
+      EXPECT_EQ(r.kept, expected_kept) << buffer << baseline;
+      EXPECT_EQ(r.reasons["wrong field count"].count, 60 - expected_kept) << buffer << baseline;
+      EXPECT_EQ(r.reasons["wrong field count"].first_line, 1) << buffer << baseline;
+    }
+  }
+  // Nothing but tabs: every per-byte counter reaches its limit before a flush.
+  std::ofstream(dir.path() / "tabs.tsv") << std::string(20000, '\t') << "\n" << std::string(8160, '\t');
+  for (bool baseline : {false, true}) {
+    ImportOptions o;
+    o.baseline_simd = baseline;
+    Tally t;
+    ImportReport r = import_file(dir.path() / "tabs.tsv", t, o);
+    EXPECT_EQ(r.reasons["wrong field count"].count, 2) << baseline;
+    EXPECT_NE(r.reasons["wrong field count"].example.find("20001 fields"), std::string::npos)
+        << r.reasons["wrong field count"].example;
+  }
+}
+
+// 29 February only in leap years: every fourth year, but not centuries other than every fourth.
+TEST(Gdelt, LeapDaysOnlyInLeapYears) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.path() / "leap.tsv");
+    for (const char* date : {"20240229", "20230229", "19000229", "20000229", "20240230", "21000229",
+                             "20240228", "20230228", "20230431", "20231231"})
+      out << row(date, "111", "3", "-2.0") << "\n";
+  }
+  Tally t;
+  ImportReport r = import_file(dir.path() / "leap.tsv", t);
+  EXPECT_EQ(r.reasons["bad date"].count, 5);
+  EXPECT_EQ(r.reasons["bad date"].first_line, 2);
+  ASSERT_EQ(t.rows, 5);
+  EXPECT_EQ(t.dates[0].day, 29);
+  EXPECT_EQ(t.dates[1].year, 2000);
+}
+
+// A Goldstein text once found right for a code skips the parse on later rows; texts that differ
+// from it, however slightly, are still parsed and checked, for every code on its own.
+TEST(Gdelt, GoldsteinTextsAreCheckedForEveryCode) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.path() / "goldstein.tsv");
+    out << row("20240105", "111", "3", "-2.0") << "\n"        // 1 good, remembered
+        << row("20240105", "111", "3", "-2.0") << "\n"        // 2 good, known
+        << row("20240105", "111", "3", "-2.00") << "\n"       // 3 good, parsed
+        << row("20240105", "111", "3", "-2.1") << "\n"        // 4 differs
+        << row("20240105", "111", "3", "-2.0000000") << "\n"  // 5 good, 10 bytes
+        << row("20240105", "111", "3", "-2.0x") << "\n"       // 6 unparsable
+        << row("20240105", "0311", "1", "-2.0") << "\n"       // 7 differs: another code
+        << row("20240105", "0311", "1", "5.2") << "\n"        // 8 good
+        << row("20240105", "111", "3", "-2.0") << "\n"        // 9 good, known
+        << row("20240105", "111", "3", "-2.000001") << "\n"  // 10 differs, 9 bytes
+        << row("20240105", "111", "3", "-2.00001") << "\n";   // 11 differs, 8 bytes
+  }
+  Tally t;
+  ImportReport r = import_file(dir.path() / "goldstein.tsv", t);
+  EXPECT_EQ(t.rows, 6);
+  EXPECT_EQ(r.bad, 5);
+  EXPECT_EQ(r.reasons["Goldstein differs from the codebook"].count, 4);
+  EXPECT_EQ(r.reasons["Goldstein differs from the codebook"].first_line, 4);
+  EXPECT_EQ(r.reasons["unparsable number"].first_line, 6);
+  EXPECT_NEAR(t.goldstein, -2.0 * 5 + 5.2, 1e-9);
 }
 
 TEST(Gdelt, CsvRoundTripKeepsEveryValue) {
