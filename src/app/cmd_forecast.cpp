@@ -120,13 +120,20 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
   std::vector<std::string> dh = {"driver", "all runs"};
   for (const auto& s : engine.scenarios()) dh.push_back(s.id);
   Table drv(dh);
-  Table iss(dh);
+  std::vector<std::string> ih = dh;
+  ih[0] = "issue";
+  Table iss(ih);
   for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
     std::vector<std::string> row = {engine.driver_names()[i],
                                     fmt::format("{:.2f}", f.driver_overall[i])};
     for (std::size_t k = 0; k < f.scenarios.size(); ++k)
       row.push_back(f.scenarios[k].count ? fmt::format("{:.2f}", f.driver_means[k][i]) : "–");
-    (i < static_cast<std::size_t>(sim::kDrivers) ? drv : iss).add(row);
+    if (i < static_cast<std::size_t>(sim::kDrivers)) {
+      drv.add(row);
+    } else {
+      row[0] = engine.settled_issues()[i - sim::kDrivers];
+      iss.add(row);
+    }
   }
   drv.print(std::cout);
   if (engine.settled_issues().empty()) return;
