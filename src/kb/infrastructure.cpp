@@ -99,15 +99,9 @@ TomlRecords read_optional(const ModelFiles& files, std::string_view name,
                           std::initializer_list<std::string_view> keys, Diagnostics& out) {
   TomlRecords file;
   file.label = files.label(name);
-  std::optional<std::string> text = files.read(name);
-  if (!text) return file;
-  try {
-    file.root = toml::parse(*text, file.label);
-  } catch (const toml::parse_error& e) {
-    out.add(file.label, static_cast<int>(e.source().begin.line), "",
-            fmt::format("TOML syntax: {}", e.description()));
-    return file;
-  }
+  std::optional<toml::table> root = parse_toml_file(files, name, false, out);
+  if (!root) return file;
+  file.root = std::move(*root);
   file.present = true;
   for (const auto& [k, v] : file.root) {
     if (std::find(keys.begin(), keys.end(), k.str()) == keys.end())

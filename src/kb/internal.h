@@ -5,8 +5,11 @@
 #include <libfccp/csv.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <toml++/toml.h>
 
 #include "core/core.h"
 
@@ -35,6 +38,11 @@ inline void add_csv_error(Diagnostics& out, const std::string& file, const io::e
 
 struct Model;
 class ModelFiles;
+
+// Reads and parses the model file `name` (src/kb/load.cpp). A syntax error goes to `out` with
+// its file and line; an absent file too when `required`. nullopt when absent or not TOML.
+std::optional<toml::table> parse_toml_file(const ModelFiles& files, std::string_view name,
+                                           bool required, Diagnostics& out);
 
 // Loads the optional infrastructure.toml and ties.toml into `model` (src/kb/infrastructure.cpp),
 // after actors and sources are loaded; problems go to `out`.

@@ -192,19 +192,9 @@ class IssueLoader {
 }  // namespace
 
 void load_issues(const ModelFiles& files, Model& model, Diagnostics& out) {
-  const std::string name = "issues.toml";
-  std::optional<std::string> text = files.read(name);
-  if (!text) return;  // optional file
-  const std::string label = files.label(name);
-  toml::table root;
-  try {
-    root = toml::parse(*text, label);
-  } catch (const toml::parse_error& e) {
-    out.add(label, static_cast<int>(e.source().begin.line), "",
-            fmt::format("TOML syntax: {}", e.description()));
-    return;
-  }
-  IssueLoader(root, label, model, out).run();
+  std::optional<toml::table> root = parse_toml_file(files, "issues.toml", false, out);
+  if (!root) return;  // optional file, or a syntax error (reported)
+  IssueLoader(*root, files.label("issues.toml"), model, out).run();
 }
 
 }  // namespace sphere::kb

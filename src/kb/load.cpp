@@ -12,6 +12,24 @@
 #include "kb/kb.h"
 
 namespace sphere::kb {
+
+std::optional<toml::table> parse_toml_file(const ModelFiles& files, std::string_view name,
+                                           bool required, Diagnostics& out) {
+  const std::string label = files.label(name);
+  std::optional<std::string> text = files.read(name);
+  if (!text) {
+    if (required) out.add(label, 0, "", "file not found");
+    return std::nullopt;
+  }
+  try {
+    return toml::parse(*text, label);
+  } catch (const toml::parse_error& e) {
+    out.add(label, static_cast<int>(e.source().begin.line), "",
+            fmt::format("TOML syntax: {}", e.description()));
+    return std::nullopt;
+  }
+}
+
 namespace {
 
 constexpr int kMaxQuoteWords = 25;
@@ -38,18 +56,9 @@ TomlFile read_toml(const ModelFiles& files, std::string_view name, std::string_v
                    Diagnostics& out) {
   TomlFile file;
   file.label = files.label(name);
-  std::optional<std::string> text = files.read(name);
-  if (!text) {
-    out.add(file.label, 0, "", "file not found");
-    return file;
-  }
-  try {
-    file.root = toml::parse(*text, file.label);
-  } catch (const toml::parse_error& e) {
-    out.add(file.label, static_cast<int>(e.source().begin.line), "",
-            fmt::format("TOML syntax: {}", e.description()));
-    return file;
-  }
+  std::optional<toml::table> root = parse_toml_file(files, name, true, out);
+  if (!root) return file;
+  file.root = std::move(*root);
   file.ok = true;
   if (key.empty()) return file;
   const toml::node* node = file.root.get(key);

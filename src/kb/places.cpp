@@ -69,17 +69,10 @@ Provenance load_provenance(const toml::table& root, const std::string& file, Dia
 }  // namespace
 
 void load_places(const ModelFiles& files, Model& model, Diagnostics& out) {
-  std::optional<std::string> text = files.read("places.toml");
-  if (!text) return;  // optional
+  std::optional<toml::table> parsed = parse_toml_file(files, "places.toml", false, out);
+  if (!parsed) return;  // optional file, or a syntax error (reported)
+  const toml::table& root = *parsed;
   const std::string file = files.label("places.toml");
-  toml::table root;
-  try {
-    root = toml::parse(*text, file);
-  } catch (const toml::parse_error& e) {
-    out.add(file, static_cast<int>(e.source().begin.line), "",
-            fmt::format("TOML syntax: {}", e.description()));
-    return;
-  }
   for (const auto& [key, node] : root)
     if (key.str() != "provenance" && key.str() != "place")
       out.add(file, line_of(node), std::string(key.str()),

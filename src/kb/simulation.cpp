@@ -299,16 +299,10 @@ const Parameter* Model::find_parameter(std::string_view name) const {
 }
 
 void load_simulation(const ModelFiles& files, Model& model, Diagnostics& out) {
-  const std::string label = files.label("model.toml");
-  std::optional<std::string> text = files.read("model.toml");
-  if (!text) return;  // reported by the main loader
-  toml::table root;
-  try {
-    root = toml::parse(*text, label);
-  } catch (const toml::parse_error&) {
-    return;  // reported by the main loader
-  }
-  SimulationLoader(model, out, label).run(root);
+  Diagnostics reported;  // a missing or broken model.toml is reported by the main loader
+  std::optional<toml::table> root = parse_toml_file(files, "model.toml", false, reported);
+  if (!root) return;
+  SimulationLoader(model, out, files.label("model.toml")).run(*root);
 }
 
 }  // namespace sphere::kb
