@@ -219,6 +219,9 @@ report::Forecast forecast_of(const kb::Model& model, const ReportOptions& o,
     }
     f.fans.push_back(std::move(fan));
   }
+  f.horizon = engine.horizon().to_string();
+  for (std::size_t k = 0; k < engine.settled_issues().size(); ++k)
+    f.settled.push_back({engine.settled_issues()[k], summary.driver_overall[sim::kDrivers + k]});
   return f;
 }
 
@@ -382,6 +385,12 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
   }
   if (model.issues.empty()) r.bargaining.missing = "the model has no issues.toml.";
   else r.bargaining = attempt<report::Bargaining>([&] { return bargaining_of(model); });
+  // Where the forecast's runs settled each issue, on the same axis as the one-shot models.
+  if (r.forecast.data && r.bargaining.data)
+    for (auto& issue : r.bargaining.data->issues)
+      for (const auto& [id, mean] : r.forecast.data->settled)
+        if (id == issue.id)
+          issue.outcomes.push_back({"forecast " + r.forecast.data->horizon + " (mean)", mean});
   return r;
 }
 

@@ -113,6 +113,9 @@ struct Forecast {
   std::string caption;  // runs, seed, horizon
   std::vector<ScenarioProbability> scenarios;
   std::vector<Fan> fans;
+  // Issues the engine settles by bargaining: issue id and the mean outcome at the horizon.
+  std::vector<std::pair<std::string, double>> settled;
+  std::string horizon;  // YYYY-MM
 };
 
 // One factor's swing of the output between its low and high values, others at their base.

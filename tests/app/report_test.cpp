@@ -55,6 +55,8 @@ TEST_F(ReportCommand, EverySectionOfTheBuiltInModelHasCharts) {
   EXPECT_NE(timeline.find("sources disagree"), std::string::npos);
   // The forecast shows each scenario with its interval.
   EXPECT_NE(section(html, "forecast").find("95% interval"), std::string::npos);
+  // The issues the forecast settles show where its runs left them, beside the one-shot models.
+  EXPECT_NE(section(html, "bargaining").find("forecast 2030-12 (mean)"), std::string::npos);
 }
 
 TEST_F(ReportCommand, MapHasCountryOutlinesAndLinks) {
@@ -79,6 +81,7 @@ TEST_F(ReportCommand, OtherDyadsAndSkippedSections) {
   EXPECT_NE(section(html, "dyads").find("ARM ↔ AZE"), std::string::npos);
   EXPECT_NE(section(html, "forecast").find("not run (--runs 0)"), std::string::npos);
   EXPECT_NE(section(html, "sensitivity").find("not run (--sensitivity-runs 0)"), std::string::npos);
+  EXPECT_EQ(section(html, "bargaining").find("forecast 2030-12"), std::string::npos);
 }
 
 TEST_F(ReportCommand, BadInputsAreRejectedAndNothingIsWritten) {
