@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   liblemon-dev librandom123-dev libnlopt-cxx-dev libsqlite3-dev libeigen3-dev libmuparser-dev
   libboost-dev
-  python3 python3-numpy python3-pandas python3-networkx
+  python3 python3-numpy python3-pandas python3-networkx python3-scipy
   libcpp-httplib-dev wrk chromium
   libopenmpi-dev openmpi-bin  # optional -DSPHERE_WITH_MPI=ON build and its mpirun test
 )

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kb/kb.h"
+#include "panel/panel.h"
 
 namespace sphere::app {
 
@@ -45,6 +46,29 @@ void add_leverage_command(CLI::App& app, Action& action);
 void add_events_command(CLI::App& app, Action& action);
 void add_bargain_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
+void add_calibrate_command(CLI::App& app, Action& action);
+void add_backtest_command(CLI::App& app, Action& action);
+void add_scenarios_command(CLI::App& app, Action& action);
+
+// The observation panel a command reads: --panel FILE, or the one the model declares.
+struct PanelOptions {
+  std::string file, format, target;
+  bool directed = false, strict = false;
+};
+void add_panel_options(CLI::App& command, PanelOptions& options);
+struct ResolvedPanel {
+  panel::Panel panel;
+  std::string path, target, source;  // source: the model's data source id, when declared
+  std::vector<std::pair<std::string, std::string>> actors;  // panel code -> actor id
+};
+// Reads the panel (rows of periods before `until`, a month index; 0: all). Throws InputError.
+ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& options, int until);
+// The directory of the model the options name (the built-in model's source folder when known).
+std::string model_directory(const ModelOptions& options);
+// "N bad rows skipped" with reasons and first lines, when there were any.
+void print_bad_rows(std::ostream& out, const panel::Panel& panel);
+// Writes through a unique temporary file in the same directory and a rename: whole or not at all.
+void write_file_atomically(const std::string& path, const std::string& content);
 
 // What `sphere report` and the last step of `sphere run` put in the HTML report.
 struct ReportOptions {

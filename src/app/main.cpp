@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app::add_merge_command(app, action);
   app::add_replay_command(app, action);
   app::add_hindcast_command(app, action);
+  app::add_calibrate_command(app, action);
+  app::add_backtest_command(app, action);
+  app::add_scenarios_command(app, action);
   app::add_sensitivity_command(app, action);
   app::add_check_command(app, action);
   app::add_timeline_command(app, action);

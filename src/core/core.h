@@ -2,6 +2,7 @@
 // and the text normalisation used to find quotes in their sources.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -86,5 +87,35 @@ std::vector<std::string> split_trimmed(std::string_view text, char separator);
 
 // Lower-cases ASCII letters; other bytes (UTF-8 included) are kept as they are.
 std::string ascii_lower(std::string_view text);
+
+// Draws from Random123's Philox4x32-10: the n-th draw of a stream is a pure function of
+// (seed, run, month, purpose, index, n), whatever else was drawn before or on other threads.
+// Transforms are our own (docs/MODEL.md): no std:: distributions. Not thread-safe; cheap to make.
+// `purpose` (8 bits) names what a stream is for, so that adding draws for one purpose never
+// shifts the draws of another.
+class Rng {
+ public:
+  Rng(std::uint64_t seed, std::uint32_t run, std::uint32_t month, std::uint32_t purpose,
+      std::uint32_t index);
+  // Raw 32-bit word.
+  std::uint32_t next_u32();
+  // Uniform on the open interval (0, 1), 53 random bits.
+  double uniform();
+  // Standard normal (Box–Muller, cosine branch).
+  double normal();
+  // Poisson(lambda): inversion below 10, Hörmann's PTRS from 10 on.
+  std::uint32_t poisson(double lambda);
+  // Gamma(shape, 1): Marsaglia–Tsang.
+  double gamma(double shape);
+  // Uniform integer in [0, n), n > 0 (multiply-shift of 32 bits; bias below 2^-32 · n).
+  std::uint32_t below(std::uint32_t n);
+
+ private:
+  void refill();
+  std::array<std::uint32_t, 2> key_;
+  std::array<std::uint32_t, 4> ctr_;
+  std::array<std::uint32_t, 4> block_{};
+  int used_ = 4;
+};
 
 }  // namespace sphere

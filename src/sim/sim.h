@@ -32,30 +32,12 @@ enum class Purpose : std::uint32_t {
   kBootstrap = 5,  // bootstrap resamples
 };
 
-// Draws from Random123's Philox4x32-10: the n-th draw of a stream is a pure function of
-// (seed, run, month, purpose, index, n), whatever else was drawn before or on other threads.
-// Transforms are our own (docs/MODEL.md): no std:: distributions. Not thread-safe; cheap to make.
-class Rng {
+// The core's counter-based generator with the purpose as an enum.
+class Rng : public sphere::Rng {
  public:
   Rng(std::uint64_t seed, std::uint32_t run, std::uint32_t month, Purpose purpose,
-      std::uint32_t index);
-  // Raw 32-bit word.
-  std::uint32_t next_u32();
-  // Uniform on the open interval (0, 1), 53 random bits.
-  double uniform();
-  // Standard normal (Box–Muller, cosine branch).
-  double normal();
-  // Poisson(lambda): inversion below 10, Hörmann's PTRS from 10 on.
-  std::uint32_t poisson(double lambda);
-  // Uniform integer in [0, n), n > 0 (multiply-shift of 32 bits; bias below 2^-32 · n).
-  std::uint32_t below(std::uint32_t n);
-
- private:
-  void refill();
-  std::array<std::uint32_t, 2> key_;
-  std::array<std::uint32_t, 4> ctr_;
-  std::array<std::uint32_t, 4> block_{};
-  int used_ = 4;
+      std::uint32_t index)
+      : sphere::Rng(seed, run, month, static_cast<std::uint32_t>(purpose), index) {}
 };
 
 // ---------------------------------------------------------------------------------------------

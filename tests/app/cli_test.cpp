@@ -80,7 +80,7 @@ TEST(Cli, ActorsAndSourcesListTheBuiltinModel) {
   auto actors = nlohmann::json::parse(run_sphere("actors --json").out);
   EXPECT_GE(actors.size(), 60u);
   auto sources = nlohmann::json::parse(run_sphere("sources --json").out);
-  ASSERT_EQ(sources.size(), 5u);
+  ASSERT_EQ(sources.size(), 6u);  // S0-S4 and the GDELT panel
   EXPECT_EQ(sources[0]["id"], "S0");
 }
 

@@ -15,7 +15,9 @@ using sphere::testing::shared_dir;
 
 TEST(Builtin, LoadsAndMeetsTheCoverageTargets) {
   Model m = load_builtin_model();
-  EXPECT_EQ(m.sources.size(), 5u);
+  // Five texts (S0-S4) and the observation panel the dynamics are estimated on.
+  ASSERT_EQ(m.sources.size(), 6u);
+  EXPECT_EQ(m.sources[5].kind, "data");
   EXPECT_GE(m.actors.size(), 60u);
   EXPECT_GE(m.events.size(), 70u);
   EXPECT_GE(m.facts.size(), 45u);

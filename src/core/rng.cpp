@@ -3,16 +3,16 @@
 
 #include <Random123/philox.h>
 
-#include "sim/sim.h"
+#include "core/core.h"
 
-namespace sphere::sim {
+namespace sphere {
 
-Rng::Rng(std::uint64_t seed, std::uint32_t run, std::uint32_t month, Purpose purpose,
+Rng::Rng(std::uint64_t seed, std::uint32_t run, std::uint32_t month, std::uint32_t purpose,
          std::uint32_t index)
     : key_{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)},
       // The last counter word holds the purpose (high 8 bits) and the block number; the index
       // (dyad, user, sample row) is mixed into the third word with the month.
-      ctr_{run, month, index, static_cast<std::uint32_t>(purpose) << 24} {}
+      ctr_{run, month, index, purpose << 24} {}
 
 void Rng::refill() {
   r123::Philox4x32 philox;
@@ -74,4 +74,21 @@ std::uint32_t Rng::poisson(double lambda) {
   }
 }
 
-}  // namespace sphere::sim
+double Rng::gamma(double shape) {
+  // Marsaglia and Tsang (2000); shape < 1 through the boost U^(1/shape).
+  if (shape < 1.0) return gamma(shape + 1.0) * std::pow(uniform(), 1.0 / shape);
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  while (true) {
+    double x, v;
+    do {
+      x = normal();
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = uniform();
+    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+}  // namespace sphere

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `sphere calibrate` on the whole shared GDELT monthly panel against a NumPy/SciPy reference
+# fitting the same likelihood: CPU seconds of each, their ratio, and the largest difference
+# between the estimates. usage: bench/calibrate/run.sh [build/sphere] [panel.csv]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+sphere="${1:-$here/../../build/sphere}"
+panel="${2:-$here/../../../shared/data/events/gdelt-country-networks/monthly_2018_2022.csv}"
+[ -f "$panel" ] || { echo "panel absent: $panel (the shared data folder sits beside the repository)"; exit 1; }
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+/usr/bin/time -f "%U %S %M" -o "$out/sphere.time" "$sphere" calibrate --panel "$panel" \
+  --target days_negative --no-write --json --threads 1 > "$out/sphere.json"
+/usr/bin/time -f "%U %S %M" -o "$out/python.time" /usr/bin/python3 "$here/reference.py" "$panel" \
+  days_negative days_positive > "$out/python.json"
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+d = sys.argv[1]
+s = json.load(open(f"{d}/sphere.json")); p = json.load(open(f"{d}/python.json"))
+def cpu(name):
+    u, sy, mem = open(f"{d}/{name}.time").read().split()
+    return float(u) + float(sy), int(mem) / 1024
+ts, ms = cpu("sphere"); tp, mp = cpu("python")
+diff = 0.0
+for fs, fp in zip(s["fits"], p["fits"]):
+    for k, v in fp["params"].items():
+        diff = max(diff, abs(fs["params"][k]["value"] - v))
+        print(f'{fs["measure"]:14} {k:6} sphere {fs["params"][k]["value"]: .6f}  python {v: .6f}')
+print(f"pairs {p['pairs']}; largest difference between the estimates {diff:.2e}")
+print(f"CPU seconds: sphere {ts:.2f} (1 thread, peak {ms:.0f} MiB), NumPy/SciPy {tp:.2f} (peak {mp:.0f} MiB); ratio {tp/ts:.1f}x")
+PY

@@ -1,0 +1,109 @@
+// Which observation panel a command reads: --panel FILE (with --format), or the panel the model
+// declares in observations.toml.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "app/app.h"
+
+namespace sphere::app {
+
+void add_panel_options(CLI::App& command, PanelOptions& options) {
+  command.add_option("--panel", options.file,
+                     "Observation panel file (default: the model's observations.toml)");
+  command.add_option("--format", options.format,
+                     "Panel format: gdelt-monthly, icews-year, mid-incidents, dyad-csv "
+                     "(default: gdelt-monthly, or the model's declaration)");
+  command.add_flag("--directed", options.directed, "dyad-csv: actor1 -> actor2 is a direction");
+  command.add_flag("--strict", options.strict, "Stop at the first bad row");
+  command.add_option("--target", options.target,
+                     "Measure forecast (default: the model's declared target, or days_negative)");
+}
+
+std::string model_directory(const ModelOptions& options) {
+#ifdef SPHERE_BUILTIN_MODEL_DIR
+  if (options.model_dir.empty()) return SPHERE_BUILTIN_MODEL_DIR;
+#endif
+  return options.model_dir;
+}
+
+ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& options, int until) {
+  ResolvedPanel out;
+  panel::ReadOptions read;
+  read.until = until;
+  read.strict = options.strict;
+  read.directed = options.directed;
+  std::string format = options.format;
+  out.target = options.target;
+  if (!options.file.empty()) {
+    out.path = options.file;
+    if (format.empty()) format = "gdelt-monthly";
+  } else {
+    const std::string dir = model_directory(model);
+    const kb::Model loaded = load_model(model);
+    std::vector<std::string> ids;
+    for (const auto& a : loaded.actors) ids.push_back(a.id);
+    const auto observations = panel::read_observations(dir, ids);
+    if (observations.empty())
+      throw InputError(dir.empty() ? "(model)" : dir + "/observations.toml", 0, "observations",
+                       "the model declares no observation panel; give --panel FILE");
+    const panel::Observation& o = observations.front();
+    out.path = o.resolved_path;
+    out.source = o.source;
+    out.actors = o.actors;
+    if (format.empty()) format = o.format;
+    if (out.target.empty()) out.target = o.target;
+    if (!std::filesystem::exists(out.path))
+      throw InputError(dir + "/observations.toml", o.line, "file",
+                       "the declared panel '" + o.file + "' is absent (" + out.path +
+                           "); the shared data folder must sit beside the repository, or give --panel FILE");
+  }
+  if (out.target.empty()) out.target = "days_negative";
+  out.panel = panel::read_panel(out.path, panel::parse_format(format, out.path), read);
+  if (out.panel.measure_index(out.target) < 0) {
+    std::string have;
+    for (const auto& m : out.panel.measures) have += (have.empty() ? "" : ", ") + m.name;
+    throw InputError(out.path, 0, "--target",
+                     "the panel has no measure '" + out.target + "' (it has " + have + ")");
+  }
+  return out;
+}
+
+void print_bad_rows(std::ostream& out, const panel::Panel& p) {
+  if (p.bad.total() == 0) return;
+  out << p.file << ": " << p.bad.total() << " bad row" << (p.bad.total() == 1 ? "" : "s")
+      << " skipped (--strict stops at the first):\n";
+  for (const auto& r : p.bad.reasons) {
+    out << "  " << r.count << " × " << r.what << " (line";
+    for (std::size_t i = 0; i < r.first_lines.size(); ++i) out << (i ? ", " : " ") << r.first_lines[i];
+    out << (r.count > r.first_lines.size() ? ", …" : "") << ")\n";
+  }
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) throw std::runtime_error("cannot write in " + dir.string());
+  bool ok = true;
+  std::size_t done = 0;
+  while (ok && done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) ok = false;
+    else done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(tmpl.c_str(), path.c_str()) != 0) {
+    std::remove(tmpl.c_str());
+    throw std::runtime_error("writing " + path + " failed; nothing was changed");
+  }
+}
+
+}  // namespace sphere::app

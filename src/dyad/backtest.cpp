@@ -1,0 +1,424 @@
+// Rolling-origin backtest: at each origin every model is fitted on data before it (per the refit
+// policy), forecasts every pair at every horizon, and is scored; scores stream into per-period
+// sums so that memory does not grow with the number of origins.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <thread>
+
+#include <nlopt.hpp>
+
+#include "dyad/internal.h"
+
+namespace sphere::dyad {
+namespace {
+
+double mean_log12(const float* y, int t_end) {
+  double s = 0;
+  int n = 0;
+  for (int t = std::max(0, t_end - 12); t < t_end; ++t) s += std::log1p(static_cast<double>(y[t])), ++n;
+  return n ? s / n : 0.0;
+}
+
+}  // namespace
+
+NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
+                       const std::vector<int>& horizons, int threads) {
+  NbArBaseline model;
+  double sum = 0;
+  int n = 0;
+  for (int t = 0; t < until; ++t)
+    if (panel.exposure[t] > 0) sum += panel.exposure[t], ++n;
+  model.exposure_scale = n ? sum / n : 1.0;
+  const bool bounded = panel.measures[measure].bounded;
+  // Design rows (l_last, l_mean12, y, factor, bound), built once, shared by every horizon.
+  for (int h : horizons) {
+    struct Row {
+      float last, mean12, y, factor;
+      int bound;
+    };
+    std::vector<Row> rows;
+    for (std::size_t d = 0; d < panel.pairs.size(); ++d) {
+      const float* y = panel.series(d, measure);
+      for (int t = 1; t + h - 1 < until; ++t) {
+        const int target = t + h - 1;
+        if (panel.exposure[target] <= 0) continue;
+        rows.push_back({static_cast<float>(std::log1p(static_cast<double>(y[t - 1]))),
+                        static_cast<float>(mean_log12(y, t)), y[target],
+                        static_cast<float>(panel.exposure[target] / model.exposure_scale),
+                        bounded ? static_cast<int>(std::lround(panel.exposure[target])) : -1});
+      }
+    }
+    auto objective = [&](const std::vector<double>& x) {
+      const detail::NbLogPmf logpmf(std::exp(x[3]));
+      constexpr std::size_t kChunk = 1 << 14;
+      const std::size_t chunks = (rows.size() + kChunk - 1) / kChunk;
+      std::vector<double> sums(chunks, 0.0);
+      const auto work = [&](std::size_t from, std::size_t step) {
+        for (std::size_t c = from; c < chunks; c += step) {
+          double s = 0;
+          for (std::size_t i = c * kChunk; i < std::min(rows.size(), (c + 1) * kChunk); ++i) {
+            const Row& r = rows[i];
+            const double mean = r.factor * std::exp(detail::clamp_eta(x[0] + x[1] * r.last + x[2] * r.mean12));
+            s += (r.bound >= 0 && r.y >= r.bound) ? logpmf.log_tail(r.bound, mean) : logpmf(r.y, mean);
+          }
+          sums[c] = s;
+        }
+      };
+      const std::size_t k = std::max<std::size_t>(1, std::min<std::size_t>(threads, chunks));
+      std::vector<std::thread> pool;
+      for (std::size_t t = 1; t < k; ++t) pool.emplace_back(work, t, k);
+      work(0, k);
+      for (auto& t : pool) t.join();
+      double total = 0;
+      for (double s : sums) total += s;
+      return -total;
+    };
+    using Objective = decltype(objective);
+    nlopt::opt opt(nlopt::LN_BOBYQA, 4);
+    opt.set_lower_bounds({-15, -3, -3, -4.6});
+    opt.set_upper_bounds({10, 3, 3, 6.9});
+    opt.set_xtol_rel(1e-7);
+    opt.set_maxeval(2000);
+    opt.set_min_objective(
+        [](const std::vector<double>& x, std::vector<double>&, void* data) {
+          return (*static_cast<Objective*>(data))(x);
+        },
+        &objective);
+    std::vector<double> x = {-3.0, 0.5, 0.5, 0.0};
+    double value = 0;
+    try {
+      opt.optimize(x, value);
+    } catch (const nlopt::roundoff_limited&) {
+    }
+    model.horizons.push_back({h, x[0], x[1], x[2], x[3]});
+  }
+  return model;
+}
+
+Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int measure,
+                     std::size_t pair, int origin, int h) {
+  const auto it = std::find_if(model.horizons.begin(), model.horizons.end(),
+                               [&](const NbArBaseline::Horizon& x) { return x.h == h; });
+  const float* y = panel.series(pair, measure);
+  const double last = origin > 0 ? std::log1p(static_cast<double>(y[origin - 1])) : 0.0;
+  const int target = origin + h - 1;
+  const double e = target < panel.periods ? panel.exposure[target] : model.exposure_scale;
+  const double mean = e / model.exposure_scale *
+                      std::exp(detail::clamp_eta(it->a + it->b * last + it->c * mean_log12(y, origin)));
+  const double r = std::exp(it->log_r);
+  const bool bounded = panel.measures[measure].bounded;
+  int n;
+  if (bounded) {
+    n = static_cast<int>(std::lround(e)) + 1;
+  } else {
+    n = static_cast<int>(std::min(2e6, mean + 12.0 * std::sqrt(mean + mean * mean / r) + 12.0));
+  }
+  Pmf pmf(n);
+  nb_pmf(mean, r, n, true, pmf.data());
+  return pmf;
+}
+
+namespace {
+
+// Empirical distribution of y[from..to) over periods with exposure.
+Pmf empirical(const panel::Panel& panel, const float* y, int from, int to) {
+  int top = 0, n = 0;
+  for (int t = from; t < to; ++t)
+    if (panel.exposure[t] > 0) top = std::max(top, static_cast<int>(y[t])), ++n;
+  Pmf pmf(top + 1, 0.0);
+  if (n == 0) {
+    pmf[0] = 1;
+    return pmf;
+  }
+  for (int t = from; t < to; ++t)
+    if (panel.exposure[t] > 0) pmf[static_cast<int>(y[t])] += 1.0 / n;
+  return pmf;
+}
+
+int activity_bin(const float* y, int origin) {
+  double s = 0;
+  int n = 0;
+  for (int t = std::max(0, origin - 12); t < origin; ++t) s += y[t], ++n;
+  const double m = n ? s / n : 0.0;
+  return m == 0 ? 0 : (m <= 1 ? 1 : (m <= 5 ? 2 : 3));
+}
+
+// The pair's 90th percentile of its history before the origin.
+int q90(const float* y, int origin, std::vector<float>* scratch) {
+  scratch->assign(y, y + origin);
+  if (scratch->empty()) return 0;
+  const std::size_t k = static_cast<std::size_t>(std::ceil(0.9 * scratch->size())) - 1;
+  std::nth_element(scratch->begin(), scratch->begin() + k, scratch->end());
+  return static_cast<int>((*scratch)[k]);
+}
+
+// Per forecast: crps, log, brier_q90, brier_fixed, p_fixed, outcome_fixed, pit[10].
+constexpr int kFields = 16;
+
+void score(const Pmf& pmf, int y, int threshold_q90, int fixed, double* out) {
+  out[0] = crps(pmf, y);
+  out[1] = log_score(pmf, y);
+  const double p90 = exceedance(pmf, threshold_q90);
+  const double o90 = y > threshold_q90 ? 1.0 : 0.0;
+  out[2] = (p90 - o90) * (p90 - o90);
+  const double pf = exceedance(pmf, fixed);
+  const double of = y > fixed ? 1.0 : 0.0;
+  out[3] = (pf - of) * (pf - of);
+  out[4] = pf;
+  out[5] = of;
+  std::array<double, 10> pit{};
+  add_pit(pmf, y, &pit);
+  for (int i = 0; i < 10; ++i) out[6 + i] = pit[i];
+}
+
+void accumulate(ModelScores::ByHorizon* s, const double* f, int target_period, int activity) {
+  ++s->n;
+  s->crps += f[0];
+  if (std::isfinite(f[1])) s->log += f[1];
+  else ++s->log_infinite;
+  s->brier_q90 += f[2];
+  s->brier_fixed += f[3];
+  const int bin = std::min(9, static_cast<int>(f[4] * 10));
+  s->rel_p[bin] += f[4];
+  s->rel_y[bin] += f[5];
+  ++s->rel_n[bin];
+  for (int i = 0; i < 10; ++i) s->pit[i] += f[6 + i];
+  s->crps_by_period[target_period] += f[0];
+  ++s->n_by_period[target_period];
+  s->crps_by_activity[activity] += f[0];
+  ++s->n_by_activity[activity];
+}
+
+// Skill of model a against b at one horizon: ratio of summed CRPS over the same forecasts,
+// block-bootstrap by target period, Diebold–Mariano on per-period mean differences.
+Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h, int resamples,
+               std::uint64_t seed) {
+  const auto& sa = a.horizons[hi];
+  const auto& sb = b.horizons[hi];
+  Skill out;
+  out.model = a.name;
+  out.baseline = b.name;
+  out.h = h;
+  out.skill = sb.crps > 0 ? 1.0 - sa.crps / sb.crps : 0.0;
+  std::vector<int> periods;
+  for (std::size_t t = 0; t < sa.n_by_period.size(); ++t)
+    if (sa.n_by_period[t] > 0) periods.push_back(static_cast<int>(t));
+  const int m = static_cast<int>(periods.size());
+  if (m < 2) return out;
+  std::vector<double> ratios;
+  Rng rng(seed, 0, static_cast<std::uint32_t>(h), detail::kPurposeDyad + 1, 0);
+  for (int r = 0; r < resamples; ++r) {
+    double num = 0, den = 0;
+    for (int i = 0; i < m; ++i) {
+      const int t = periods[rng.below(static_cast<std::uint32_t>(m))];
+      num += sa.crps_by_period[t];
+      den += sb.crps_by_period[t];
+    }
+    ratios.push_back(den > 0 ? 1.0 - num / den : 0.0);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  out.low = ratios[static_cast<std::size_t>(0.025 * (resamples - 1))];
+  out.high = ratios[static_cast<std::size_t>(0.975 * (resamples - 1))];
+  // Diebold–Mariano with Newey–West variance (lag h - 1, Bartlett weights).
+  std::vector<double> d(m);
+  for (int i = 0; i < m; ++i) {
+    const int t = periods[i];
+    d[i] = (sa.crps_by_period[t] - sb.crps_by_period[t]) / static_cast<double>(sa.n_by_period[t]);
+  }
+  const double mean = std::accumulate(d.begin(), d.end(), 0.0) / m;
+  const int lag = std::min(h - 1, m - 1);
+  double var = 0;
+  for (int i = 0; i < m; ++i) var += (d[i] - mean) * (d[i] - mean);
+  var /= m;
+  for (int l = 1; l <= lag; ++l) {
+    double c = 0;
+    for (int i = l; i < m; ++i) c += (d[i] - mean) * (d[i - l] - mean);
+    var += 2.0 * (1.0 - l / (lag + 1.0)) * c / m;
+  }
+  if (var > 0) {
+    out.dm = mean / std::sqrt(var / m);
+    out.p_value = std::erfc(std::fabs(out.dm) / std::sqrt(2.0));
+  }
+  return out;
+}
+
+}  // namespace
+
+BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options) {
+  BacktestResult result;
+  result.target = options.spec.target;
+  const int measure = panel.measure_index(options.spec.target);
+  if (measure < 0) throw InputError(panel.file, 0, "target", "the panel has no measure '" + options.spec.target + "'");
+  if (options.origin_from < 3 || options.origin_to >= panel.periods + 0 ||
+      options.origin_from > options.origin_to)
+    throw InputError(panel.file, 0, "origins",
+                     "origins must lie inside the panel (" + panel.period_name(3) + ".." +
+                         panel.period_name(panel.periods - 1) + ")");
+  for (int h : options.horizons)
+    if (h < 1) throw InputError(panel.file, 0, "horizons", "a horizon must be at least 1");
+
+  // The models: Sphere's full model, its ablations, then the baselines.
+  std::vector<Switches> variants = {Switches{}};
+  if (options.ablations) {
+    Switches s;
+    s.excitation = false;
+    variants.push_back(s);
+    s = {};
+    s.cross = false;
+    variants.push_back(s);
+    s = {};
+    s.pooling = false;
+    variants.push_back(s);
+    s = {};
+    s.state = false;
+    variants.push_back(s);
+  }
+  std::vector<std::string> names;
+  for (const auto& v : variants) names.push_back(v.name() == "full" ? "sphere" : "sphere:" + v.name());
+  for (const char* b : {"persistence", "climatology", "recent", "nb-ar"}) names.push_back(b);
+  const int models = static_cast<int>(names.size());
+  const int nh = static_cast<int>(options.horizons.size());
+  result.models.resize(models);
+  for (int m = 0; m < models; ++m) {
+    result.models[m].name = names[m];
+    result.models[m].horizons.resize(nh);
+    for (int i = 0; i < nh; ++i) {
+      auto& s = result.models[m].horizons[i];
+      s.h = options.horizons[i];
+      s.crps_by_period.assign(panel.periods, 0.0);
+      s.n_by_period.assign(panel.periods, 0);
+    }
+  }
+
+  std::vector<Calibration> fits;
+  NbArBaseline nbar;
+  std::vector<std::vector<Params>> params;
+  int fitted_year = -1;
+  bool fitted = false;
+  const int total = options.origin_to - options.origin_from + 1;
+  std::vector<double> buffer;
+  for (int origin = options.origin_from; origin <= options.origin_to; ++origin) {
+    const int year = panel.yearly ? panel.first + origin : (panel.first + origin) / 12;
+    const bool refit = !fitted || options.refit == Refit::kEvery ||
+                       (options.refit == Refit::kYearly && year != fitted_year);
+    if (refit) {
+      fits.clear();
+      params.clear();
+      for (const auto& v : variants) {
+        if (options.progress) options.progress("fitting " + (v.name()) + " on data before " + panel.period_name(origin), origin - options.origin_from, total);
+        Spec spec = options.spec;
+        spec.switches = v;
+        FitOptions fo;
+        fo.until = origin;
+        fo.threads = options.threads;
+        fits.push_back(fit(panel, spec, fo));
+        std::vector<Params> p;
+        for (const auto& f : fits.back().fits) p.push_back(f.params);
+        params.push_back(p);
+      }
+      result.fits.push_back(fits[0]);
+      nbar = fit_nb_ar(panel, measure, origin, options.horizons, options.threads);
+      fitted = true;
+      fitted_year = year;
+    }
+    if (options.progress) options.progress("forecasting from " + panel.period_name(origin), origin - options.origin_from, total);
+
+    // The pairs forecast from this origin.
+    std::vector<std::size_t> pairs;
+    if (!options.pairs.empty()) {
+      for (long p : options.pairs) pairs.push_back(static_cast<std::size_t>(p));
+    } else {
+      for (std::size_t d = 0; d < panel.pairs.size(); ++d) {
+        const float* y = panel.series(d, measure);
+        bool any = false;
+        const int from = options.active_only ? std::max(0, origin - 12) : 0;
+        // A pair "has a row" when any measure is non-zero before the origin.
+        for (std::size_t k = 0; k < panel.measures.size() && !any; ++k) {
+          const float* v = panel.series(d, k);
+          for (int t = from; t < origin && !any; ++t) any = v[t] != 0;
+        }
+        if (options.active_only) {
+          any = false;
+          for (int t = from; t < origin && !any; ++t) any = y[t] != 0;
+        }
+        if (any) pairs.push_back(d);
+      }
+    }
+    // Score every pair in parallel into a buffer, then reduce in pair order (same bits for any
+    // thread count).
+    const std::size_t stride = static_cast<std::size_t>(models) * nh * kFields;
+    buffer.assign(pairs.size() * stride, std::numeric_limits<double>::quiet_NaN());
+    std::vector<std::vector<Pmf>> full_pmfs(options.on_forecast ? pairs.size() : 0);
+    const auto work = [&](std::size_t from, std::size_t step) {
+      std::vector<float> scratch;
+      for (std::size_t i = from; i < pairs.size(); i += step) {
+        const std::size_t d = pairs[i];
+        const float* y = panel.series(d, measure);
+        const int thr = q90(y, origin, &scratch);
+        double* out = buffer.data() + i * stride;
+        for (int m = 0; m < static_cast<int>(variants.size()); ++m) {
+          auto pmfs = forecast_pair(panel, fits[m], params[m], d, origin, options.horizons,
+                                    options.forecast);
+          for (int hi = 0; hi < nh; ++hi) {
+            const int t = origin + options.horizons[hi] - 1;
+            if (t >= panel.periods) continue;
+            score(pmfs[hi], static_cast<int>(y[t]), thr, options.fixed_threshold,
+                  out + (m * nh + hi) * kFields);
+          }
+          if (m == 0 && options.on_forecast) full_pmfs[i] = std::move(pmfs);
+        }
+        for (int b = 0; b < 4; ++b) {
+          const int m = static_cast<int>(variants.size()) + b;
+          for (int hi = 0; hi < nh; ++hi) {
+            const int h = options.horizons[hi];
+            const int t = origin + h - 1;
+            if (t >= panel.periods) continue;
+            Pmf pmf;
+            if (b == 0) {
+              pmf.assign(static_cast<std::size_t>(y[origin - 1]) + 1, 0.0);
+              pmf.back() = 1.0;
+            } else if (b == 1) {
+              pmf = empirical(panel, y, 0, origin);
+            } else if (b == 2) {
+              pmf = empirical(panel, y, std::max(0, origin - 12), origin);
+            } else {
+              pmf = nb_ar_predictive(nbar, panel, measure, d, origin, h);
+            }
+            score(pmf, static_cast<int>(y[t]), thr, options.fixed_threshold,
+                  out + (m * nh + hi) * kFields);
+          }
+        }
+      }
+    };
+    const std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(options.threads, pairs.size()));
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work, t, n);
+    work(0, n);
+    for (auto& t : pool) t.join();
+
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      const float* y = panel.series(pairs[i], measure);
+      const int activity = activity_bin(y, origin);
+      for (int m = 0; m < models; ++m)
+        for (int hi = 0; hi < nh; ++hi) {
+          const int t = origin + options.horizons[hi] - 1;
+          if (t >= panel.periods) continue;
+          accumulate(&result.models[m].horizons[hi], buffer.data() + i * stride + (m * nh + hi) * kFields, t, activity);
+        }
+      if (options.on_forecast)
+        for (int hi = 0; hi < nh; ++hi)
+          options.on_forecast(origin, options.horizons[hi], pairs[i], full_pmfs[i][hi]);
+    }
+    for (int hi = 0; hi < nh; ++hi)
+      if (origin + options.horizons[hi] - 1 < panel.periods) result.forecasts += pairs.size();
+    ++result.origins;
+  }
+  for (int m = 1; m < models; ++m)
+    for (int hi = 0; hi < nh; ++hi)
+      result.skills.push_back(skill_of(result.models[0], result.models[m], hi,
+                                       options.horizons[hi], options.bootstrap, options.forecast.seed));
+  return result;
+}
+
+}  // namespace sphere::dyad

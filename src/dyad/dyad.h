@@ -1,0 +1,360 @@
+// The dyadic count model: a negative-binomial log-linear autoregression with a filtered relation
+// state, self- and cross-excitation, an exposure term and empirical-Bayes pooling across dyads
+// (docs/MODEL.md, "Dyadic event model"). What `fit` estimates is exactly what `Forecaster`
+// simulates. Also the baselines it is scored against and the proper scores (CRPS, log, Brier).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "panel/panel.h"
+
+namespace sphere::dyad {
+
+// Which mechanisms are on; a switched-off mechanism is fixed at zero and the rest re-estimated.
+struct Switches {
+  bool excitation = true;  // alpha: a month's own events raise the next month's rate
+  bool cross = true;       // gamma: the partner series (the other measure, or the reverse dyad)
+  bool pooling = true;     // dyad levels shrunk to the population (empirical Bayes)
+  bool state = true;       // beta: the relation state carries over from month to month
+  std::string name() const;  // "full", "no-excitation", ...
+};
+
+// The parameters shared by every series of one measure.
+//   eta_t = m + delta + beta (eta_{t-1} - m - delta) + alpha (l_{t-1} - L) + gamma (c_{t-1} - C)
+//   y_t ~ NB(mean = f_t exp(eta_t), size r)      (censored at the exposure when bounded)
+// with l = log(1 + y), c = log(1 + partner), L and C their dyad means over the fit window,
+// m the dyad's pooled log rate and f_t the exposure factor.
+struct Params {
+  static constexpr int kCount = 5;
+  double delta = 0, beta = 0, alpha = 0, gamma = 0, log_r = 0;
+  std::array<double, kCount> as_array() const { return {delta, beta, alpha, gamma, log_r}; }
+  static Params from_array(const std::array<double, kCount>& a) {
+    return {a[0], a[1], a[2], a[3], a[4]};
+  }
+  static const std::array<const char*, kCount>& names();
+};
+
+// One measure's estimate with its uncertainty.
+struct MeasureFit {
+  std::string measure;
+  Params params;
+  std::array<std::array<double, Params::kCount>, Params::kCount> covariance{};  // observed information^-1
+  std::array<bool, Params::kCount> free{};  // false: fixed by a switch
+  double prior_a = 0, prior_b = 0;          // Gamma(a, b) population prior of dyad rates
+  double loglik = 0, loglik_null = 0;       // and of the model with beta = alpha = gamma = 0
+  std::size_t observations = 0;
+  int evaluations = 0;
+  bool converged = false;
+  std::string status;  // the optimiser's result
+};
+
+// Per-pair anchors of one measure: the pooled log rate and the window means.
+struct Anchor {
+  float m = 0, level = 0;  // m and L
+};
+
+// What the target series and its partner are.
+struct Spec {
+  std::string target;         // measure name
+  std::string partner;        // measure name for undirected panels; "reverse" for directed
+  Switches switches;
+};
+// The partner a measure gets when none is named: the reverse dyad in directed panels; in GDELT,
+// days_positive for days_negative and the reverse.
+std::string default_partner(const panel::Panel& panel, const std::string& target);
+
+// A fitted model: both measures (target and partner; one when the partner is the reverse dyad).
+struct Calibration {
+  std::string panel_file, format, target, partner;
+  bool directed = false, yearly = false;
+  int first = 0, until = 0;  // panel periods [first, until) were used (absolute: month index or year)
+  double exposure_scale = 1;  // exposure factor f_t = exposure_t / exposure_scale
+  Switches switches;
+  std::vector<MeasureFit> fits;                 // [0] target, [1] partner (undirected only)
+  std::vector<std::vector<Anchor>> anchors;     // [measure][pair]
+  std::size_t rows_used = 0;
+};
+
+struct FitOptions {
+  int until = 0;    // panel period index (exclusive) that ends the fit window; 0: the whole panel
+  int threads = 1;  // likelihood summed in fixed chunks: the same bits for any count
+};
+
+// Fits the model on periods [0, until) of `panel`. Throws InputError on an unknown measure.
+Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& options);
+
+// Writes and reads the calibration file (JSON, with provenance). read_calibration checks that
+// the file matches the panel (file name, format, measures, pairs) and throws InputError naming
+// the field otherwise.
+std::string calibration_to_json(const Calibration& calibration, const panel::Panel& panel,
+                                const std::string& command);
+Calibration calibration_from_json(const std::string& text, const std::string& where,
+                                  const panel::Panel& panel);
+
+// ---------------------------------------------------------------------------------------------
+// Predictive distributions and forecasting
+
+// A predictive distribution of a count: pmf over 0..size()-1; mass beyond folded into the last.
+using Pmf = std::vector<double>;
+
+// The two series a pair contributes: target and partner (other measure or reverse dyad).
+struct PairSeries {
+  const float* y = nullptr;
+  const float* x = nullptr;  // nullptr: zeros (a directed pair whose reverse never appears)
+};
+PairSeries pair_series(const panel::Panel& panel, const Calibration& calibration, std::size_t pair);
+
+// How many trajectories make a predictive distribution beyond one step, and the stream key.
+struct ForecastOptions {
+  int paths = 64;
+  std::uint64_t seed = 1;
+};
+
+// Predictive pmfs of the target of `pair` for each horizon h (periods origin + h - 1), given
+// data before `origin` (a panel period index). Parameters from `params` ([0] target, [1]
+// partner). Horizon 1 is exact; later horizons average the NB pmf over simulated paths
+// (Rao-Blackwellised), drawn from counter-based streams keyed by (seed, pair, origin, path).
+std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& calibration,
+                               const std::vector<Params>& params, std::size_t pair, int origin,
+                               const std::vector<int>& horizons, const ForecastOptions& options);
+
+// Simulates the target and partner series of `pair` over periods [0, periods) from the model
+// itself, replicate `rep` of the stream keyed by `seed`.
+struct SimulatedPair {
+  std::vector<int> target, partner;
+};
+SimulatedPair simulate_pair(const panel::Panel& panel, const Calibration& calibration,
+                               const std::vector<Params>& params, std::size_t pair, int periods,
+                               std::uint64_t seed, int rep);
+
+// Posterior-predictive check of one pair: statistics of the observed series over the fit window
+// against the same statistics of series simulated from the fitted model.
+struct PredictiveCheck {
+  std::string pair;
+  struct Stat {
+    std::string name;  // mean, variance, zeros, acf1
+    double observed = 0, low = 0, median = 0, high = 0;  // simulated 2.5%, 50%, 97.5%
+    bool inside() const { return observed >= low && observed <= high; }
+  };
+  std::vector<Stat> stats;
+};
+PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& calibration,
+                           std::size_t pair, int replicates, std::uint64_t seed);
+
+// Negative-binomial pmf over 0..n-1 (mass from n-1 on folded into the last cell when `fold`).
+void nb_pmf(double mean, double r, int n, bool fold, double* out);
+
+// ---------------------------------------------------------------------------------------------
+// Scores (lower is better)
+
+double crps(const Pmf& pmf, int y);        // exact for a discrete distribution
+double log_score(const Pmf& pmf, int y);   // -log p(y); infinity where p(y) = 0
+double exceedance(const Pmf& pmf, int threshold);  // P(Y > threshold)
+// Nonrandomised PIT (Czado, Gneiting and Held 2009): adds the PIT's distribution function at
+// u = 0.1, ..., 1.0 to `bins` (10 values), so that averaged differences give the histogram.
+void add_pit(const Pmf& pmf, int y, std::array<double, 10>* bins);
+// q-quantile of the distribution: the smallest k with F(k) >= q.
+int quantile(const Pmf& pmf, double q);
+
+// ---------------------------------------------------------------------------------------------
+// Backtest: rolling-origin forecasts of every pair, Sphere's model against baselines
+
+// The conflictology baseline: a pooled negative-binomial regression of the count h periods ahead
+// on the pair's last value and its mean over the last 12 periods (one fit per horizon), with the
+// exposure as an offset. Fitted on periods before `until`.
+struct NbArBaseline {
+  struct Horizon {
+    int h = 1;
+    double a = 0, b = 0, c = 0, log_r = 0;
+  };
+  std::vector<Horizon> horizons;
+  double exposure_scale = 1;
+};
+NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
+                       const std::vector<int>& horizons, int threads);
+Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int measure,
+                     std::size_t pair, int origin, int h);
+
+enum class Refit { kEvery, kYearly, kOnce };
+
+struct BacktestOptions {
+  Spec spec;                       // target and partner; switches are set per model
+  int origin_from = 0, origin_to = 0;  // panel period indices, inclusive
+  std::vector<int> horizons = {1, 3, 6, 12};
+  bool active_only = false;            // pairs with a non-zero value in the 12 periods before the origin
+  std::vector<long> pairs;             // explicit pairs (empty: every pair with a row before the origin)
+  Refit refit = Refit::kYearly;
+  bool ablations = true;               // also score the model with each mechanism off
+  int fixed_threshold = 0;             // Brier of P(Y > this)
+  int bootstrap = 500;                 // block-bootstrap resamples (by target period)
+  ForecastOptions forecast;
+  int threads = 1;
+  // Called with each forecast of the full model (for --forecasts-out), in a fixed order.
+  std::function<void(int origin, int horizon, std::size_t pair, const Pmf& pmf)> on_forecast;
+  std::function<void(const std::string& what, int done, int total)> progress;
+};
+
+// Scores of one model, accumulated as forecasts stream past.
+struct ModelScores {
+  std::string name;
+  struct ByHorizon {
+    int h = 0;
+    std::size_t n = 0, log_infinite = 0;
+    double crps = 0, log = 0, brier_q90 = 0, brier_fixed = 0;
+    std::array<double, 10> pit{};          // summed PIT distribution functions at 0.1..1
+    std::array<double, 10> rel_p{}, rel_y{};  // reliability of P(Y > fixed) by decile of p
+    std::array<std::size_t, 10> rel_n{};
+    std::vector<double> crps_by_period;       // summed over pairs, by target period
+    std::vector<std::size_t> n_by_period;
+    std::array<double, 4> crps_by_activity{};  // pair's mean before the origin: 0, <=1, <=5, >5
+    std::array<std::size_t, 4> n_by_activity{};
+  };
+  std::vector<ByHorizon> horizons;
+};
+
+// A skill score of one model against another with its block-bootstrap interval and the
+// Diebold–Mariano test (HAC variance, lag h - 1) on the per-period mean loss differences.
+struct Skill {
+  std::string model, baseline;
+  int h = 0;
+  double skill = 0, low = 0, high = 0;  // 1 - CRPS_model / CRPS_baseline, 95% interval
+  double dm = 0, p_value = 1;
+};
+
+struct BacktestResult {
+  std::string target;
+  int origins = 0;
+  std::size_t forecasts = 0;  // pair-origin-horizon forecasts of each model
+  std::vector<ModelScores> models;  // [0] Sphere's full model
+  std::vector<Skill> skills;        // Sphere against every other model, by horizon
+  std::vector<Calibration> fits;    // the full model's fit at each refit
+};
+
+BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options);
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios as forecasting questions on the estimated model's observables
+
+// A scenario is a question on one pair's observable over a window of `window` periods:
+//   negative_share = sum of target / (sum of target + sum of partner)   (GDELT: hostile days
+//                    among hostile and friendly days)
+//   target_sum     = sum of target
+// `path` "any": the scenario holds from the first window that meets the criterion on (first
+// passage); "end": it holds while the latest window meets it. Scenarios are tried in order; the
+// last one, with no criterion, is "otherwise", which makes them exhaustive.
+struct Question {
+  std::string id, name;
+  std::string observable;  // negative_share | target_sum; empty for "otherwise"
+  bool at_least = true;    // criterion: observable >= threshold (false: <=)
+  double threshold = 0;
+  bool any = false;        // path predicate: first passage (true) or state at t (false)
+  std::string resolution, source, quote;
+  int line = 0;
+};
+struct QuestionSet {
+  std::string file;
+  std::string pair_a, pair_b;  // panel codes of the pair the questions are about
+  int window = 12;
+  std::vector<Question> questions;  // the last is "otherwise"
+  std::vector<int> order;           // question indices from mildest to most severe (`order`)
+};
+// Reads DIR/questions.toml. Every question needs a resolution source; a window longer than the
+// horizon, an unknown observable or a missing "otherwise" is an InputError naming file, line
+// and field.
+QuestionSet read_questions(const std::string& model_dir);
+
+// The class of every period t >= window - 1 of a (target, partner) history: the index of the
+// first question that holds at t (path predicates applied from `from` on).
+std::vector<int> classify(const QuestionSet& questions, const std::vector<double>& target,
+                          const std::vector<double>& partner, int from);
+
+// A documented event used to condition the ensemble: in some period of [period, last] (panel
+// indices; a year-dated event spans its twelve months) the partner (cooperative) or target
+// (hostile) series had at least one day, reported with `reliability`.
+struct Evidence {
+  std::string id;
+  int period = 0, last = 0;
+  bool cooperative = false;
+  double reliability = 0.7;
+};
+
+struct OutlookOptions {
+  int runs = 4000;            // trajectories
+  int parameter_draws = 40;   // batches, each with its own draw of the parameters (1: fixed)
+  bool sample_parameters = true;
+  int horizon = 0;            // last simulated period (panel index, beyond the panel's end)
+  int first_reported = 0;     // first period whose class is reported
+  std::uint64_t seed = 1;
+  int threads = 1;
+  bool excitation = true, cross = true, conditioning = true;  // mechanisms (interventions)
+};
+
+// The ensemble of one configuration: per trajectory its parameter draw, importance weight
+// pieces and class path.
+struct Outlook {
+  std::vector<std::string> ids;  // scenario ids
+  int first_reported = 0, periods = 0;  // reported periods [first_reported, first_reported + periods)
+  int runs = 0, draws = 0;
+  std::vector<std::uint8_t> classes;     // [run][period]
+  std::vector<double> log_weight;        // [run]: log-likelihood of all evidence
+  std::vector<std::vector<double>> evidence_log_lik;  // [evidence][run]
+  // P(class k at period t), weighted; [k][t]
+  std::vector<std::vector<double>> probability;
+  // 95% Monte Carlo interval (normal approximation with the effective sample size) and the
+  // parameter-uncertainty interval (2.5–97.5% of the per-draw probabilities), [k][t].
+  std::vector<std::vector<double>> mc_low, mc_high, param_low, param_high;
+  double effective_runs = 0;
+};
+Outlook outlook(const panel::Panel& panel, const Calibration& calibration, std::size_t pair,
+                const QuestionSet& questions, const std::vector<Evidence>& evidence,
+                const OutlookOptions& options);
+// Interventional attribution: the outlook re-run with common random numbers for every subset of
+// the mechanisms (self-excitation, cross-excitation, conditioning on documented events), and
+// each mechanism's Shapley value for P(class k at the last period).
+struct Attribution {
+  std::vector<std::string> mechanisms;
+  std::vector<std::vector<double>> shapley;  // [mechanism][k]
+  std::vector<double> all_off;               // P(k) with every mechanism off
+};
+Attribution attribute(const panel::Panel& panel, const Calibration& calibration, std::size_t pair,
+                      const QuestionSet& questions, const std::vector<Evidence>& evidence,
+                      const OutlookOptions& options);
+// Hindcast of the scenario questions on the panel itself: from each as-of period, using only
+// data before it (refitted once a year), the class of the window ending lead - 1 periods later
+// is forecast for every pair asked, and scored with the ranked probability score (classes in
+// `order`) and the Brier score against uniform, climatology (each class's frequency among the
+// pair's windows before the as-of period) and persistence (the class of the last window).
+struct HindcastOptions {
+  std::vector<int> as_of;          // panel periods
+  int lead = 12;
+  std::vector<long> pairs;
+  OutlookOptions outlook;          // runs, draws, seed, threads (horizon set per as-of)
+  Spec spec;
+  std::function<void(const std::string&, int, int)> progress;
+};
+struct HindcastRow {
+  int as_of = 0, target = 0;
+  std::size_t pair = 0;
+  int observed = 0;                    // the class that happened
+  std::vector<double> forecast;        // P(class), in question order
+  std::vector<double> climatology;
+  int persistence = 0;
+};
+struct HindcastResult {
+  std::vector<HindcastRow> rows;
+  // Mean RPS and Brier of each forecaster: model, uniform, climatology, persistence.
+  std::array<double, 4> rps{}, brier{};
+  std::array<std::array<double, 2>, 4> rps_interval{};  // bootstrap over as-of periods, 95%
+};
+HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& questions,
+                        const HindcastOptions& options);
+
+// Re-weights an outlook without evidence item `skip` (-1: with all) and returns P(class k at
+// the last period) for each k.
+std::vector<double> reweighted_final(const Outlook& outlook, int skip);
+
+}  // namespace sphere::dyad

@@ -1,0 +1,339 @@
+// Estimation: empirical-Bayes dyad levels, then maximum likelihood of the shared parameters
+// (NLopt BOBYQA), with the observed-information covariance (Eigen).
+#include <algorithm>
+#include <cmath>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+#include <nlopt.hpp>
+
+#include "dyad/internal.h"
+
+namespace sphere::dyad {
+namespace {
+
+// Bounds of the shared parameters: the relation state and excitation are non-negative and below
+// one (the log-linear recursion is then stable enough for the clamp to be a guard only).
+constexpr std::array<double, Params::kCount> kLower = {-5.0, 0.0, 0.0, -1.0, -4.6};
+constexpr std::array<double, Params::kCount> kUpper = {5.0, 0.99, 1.0, 1.0, 6.9};
+
+double exposure_scale_of(const panel::Panel& panel, int until) {
+  double sum = 0;
+  int n = 0;
+  for (int t = 0; t < until; ++t)
+    if (panel.exposure[t] > 0) sum += panel.exposure[t], ++n;
+  return n > 0 ? sum / n : 1.0;
+}
+
+// The Gamma(a, b) population distribution of dyad rates, fitted by the negative-binomial
+// marginal likelihood of dyad totals (each dyad's count over its exposure).
+std::pair<double, double> fit_prior(const std::vector<double>& totals,
+                                    const std::vector<double>& exposures) {
+  auto objective = [&](const std::vector<double>& x) {
+    const double a = std::exp(x[0]), b = std::exp(x[1]);
+    double ll = 0;
+    const double lga = std::lgamma(a);
+    for (std::size_t d = 0; d < totals.size(); ++d) {
+      const double y = totals[d], e = exposures[d];
+      ll += std::lgamma(y + a) - lga + a * std::log(b / (b + e)) + (y > 0 ? y * std::log(e / (b + e)) : 0);
+    }
+    return -ll;
+  };
+  nlopt::opt opt(nlopt::LN_BOBYQA, 2);
+  opt.set_lower_bounds({-12, -12});
+  opt.set_upper_bounds({12, 15});
+  opt.set_xtol_rel(1e-9);
+  opt.set_maxeval(2000);
+  using Objective = decltype(objective);
+  opt.set_min_objective(
+      [](const std::vector<double>& x, std::vector<double>&, void* data) {
+        return (*static_cast<Objective*>(data))(x);
+      },
+      &objective);
+  std::vector<double> x = {std::log(0.5), std::log(1.0)};
+  double value = 0;
+  try {
+    opt.optimize(x, value);
+  } catch (const nlopt::roundoff_limited&) {
+  }
+  return {std::exp(x[0]), std::exp(x[1])};
+}
+
+// Anchors (pooled log rate m, window mean of log(1 + y)) of one measure for every pair.
+std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until,
+                               const std::vector<double>& factor, bool pooling,
+                               MeasureFit* fit) {
+  const std::size_t pairs = panel.pairs.size();
+  std::vector<double> totals(pairs), exposures(pairs, 0.0);
+  double exposure = 0;
+  int covered = 0;
+  for (int t = 0; t < until; ++t)
+    if (factor[t] > 0) exposure += factor[t], ++covered;
+  std::vector<double> levels(pairs);
+  for (std::size_t d = 0; d < pairs; ++d) {
+    const float* y = panel.series(d, measure);
+    double sum = 0, logs = 0;
+    for (int t = 0; t < until; ++t)
+      if (factor[t] > 0) sum += y[t], logs += std::log1p(static_cast<double>(y[t]));
+    totals[d] = sum;
+    exposures[d] = exposure;
+    levels[d] = covered > 0 ? logs / covered : 0.0;
+  }
+  const auto [a, b] = fit_prior(totals, exposures);
+  fit->prior_a = a;
+  fit->prior_b = b;
+  std::vector<Anchor> out(pairs);
+  for (std::size_t d = 0; d < pairs; ++d) {
+    // Pooled: the posterior mean rate; unpooled: the dyad's own rate (half an event added so
+    // that a dyad without events gets a finite log rate).
+    const double rate = pooling ? (totals[d] + a) / (exposures[d] + b)
+                                : (totals[d] + 0.5) / std::max(exposures[d], 1e-9);
+    out[d] = {static_cast<float>(std::log(rate)), static_cast<float>(levels[d])};
+  }
+  return out;
+}
+
+detail::MeasureData measure_data(const panel::Panel& panel, const Calibration& cal,
+                                 int measure_slot, int until) {
+  detail::MeasureData data;
+  data.periods = until;
+  data.factor.resize(until);
+  data.log_factor.resize(until);
+  data.bound.resize(until);
+  const int target = panel.measure_index(cal.target);
+  const int measure = measure_slot == 0 ? target : panel.measure_index(cal.partner);
+  const bool bounded = panel.measures[measure].bounded;
+  for (int t = 0; t < until; ++t) {
+    data.factor[t] = panel.exposure[t] / cal.exposure_scale;
+    data.log_factor[t] = std::log(data.factor[t]);
+    data.bound[t] = bounded ? static_cast<int>(std::lround(panel.exposure[t])) : -1;
+  }
+  data.series.reserve(panel.pairs.size());
+  for (std::size_t d = 0; d < panel.pairs.size(); ++d) {
+    detail::SeriesView s;
+    s.y = panel.series(d, measure);
+    s.m = cal.anchors[measure_slot][d].m;
+    s.level = cal.anchors[measure_slot][d].level;
+    if (cal.partner == "reverse") {
+      const auto& p = panel.pairs[d];
+      const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
+      s.x = reverse < 0 ? nullptr : panel.series(reverse, target);
+      s.partner_level = reverse < 0 ? 0.0 : cal.anchors[0][reverse].level;
+    } else if (!cal.partner.empty()) {
+      const int other = measure_slot == 0 ? panel.measure_index(cal.partner) : target;
+      s.x = panel.series(d, other);
+      s.partner_level = cal.anchors[1 - measure_slot][d].level;
+    }
+    data.series.push_back(s);
+  }
+  return data;
+}
+
+// Maximum likelihood of one measure's shared parameters; switched-off mechanisms stay at 0.
+void estimate(const detail::MeasureData& data, const Switches& sw, bool has_partner,
+              int threads, MeasureFit* fit) {
+  std::array<bool, Params::kCount> free = {true, sw.state, sw.excitation, sw.cross && has_partner,
+                                           true};
+  fit->free = free;
+  std::vector<int> index;
+  for (int i = 0; i < Params::kCount; ++i)
+    if (free[i]) index.push_back(i);
+  const std::array<double, Params::kCount> start = {0.0, sw.state ? 0.5 : 0.0,
+                                                    sw.excitation ? 0.2 : 0.0, 0.0, 0.0};
+  struct Context {
+    const detail::MeasureData* data;
+    std::array<double, Params::kCount> full;
+    const std::vector<int>* index;
+    int threads;
+    int evaluations = 0;
+  } context{&data, start, &index, threads};
+  const auto objective = [](const std::vector<double>& x, std::vector<double>&, void* raw) {
+    auto* c = static_cast<Context*>(raw);
+    auto full = c->full;
+    for (std::size_t i = 0; i < x.size(); ++i) full[(*c->index)[i]] = x[i];
+    ++c->evaluations;
+    // Outside the stationary region the state explodes; the optimum is never there.
+    if (!detail::stationary(Params::from_array(full))) return 1e300;
+    return -detail::log_likelihood(*c->data, Params::from_array(full), c->threads);
+  };
+  nlopt::opt opt(nlopt::LN_BOBYQA, static_cast<unsigned>(index.size()));
+  std::vector<double> lower, upper, x;
+  for (int i : index) {
+    lower.push_back(kLower[i]);
+    upper.push_back(kUpper[i]);
+    x.push_back(start[i]);
+  }
+  opt.set_lower_bounds(lower);
+  opt.set_upper_bounds(upper);
+  opt.set_xtol_rel(1e-8);
+  opt.set_ftol_rel(1e-12);
+  opt.set_maxeval(3000);
+  opt.set_min_objective(objective, &context);
+  double value = 0;
+  nlopt::result result = nlopt::FAILURE;
+  try {
+    result = opt.optimize(x, value);
+  } catch (const nlopt::roundoff_limited&) {
+    result = nlopt::ROUNDOFF_LIMITED;
+  }
+  // Reaching the evaluation limit is not convergence.
+  fit->converged = result == nlopt::SUCCESS || result == nlopt::FTOL_REACHED ||
+                   result == nlopt::XTOL_REACHED || result == nlopt::ROUNDOFF_LIMITED;
+  fit->status = result == nlopt::MAXEVAL_REACHED ? "evaluation limit reached"
+                : fit->converged                 ? "converged"
+                                                 : fmt::format("optimiser failed ({})", int(result));
+  fit->evaluations = context.evaluations;
+  auto full = start;
+  for (std::size_t i = 0; i < x.size(); ++i) full[index[i]] = x[i];
+  fit->params = Params::from_array(full);
+  fit->loglik = detail::log_likelihood(data, fit->params, threads);
+
+  // Observed information by central differences on the free parameters; a parameter at a
+  // bound is differenced one-sidedly inward.
+  const int k = static_cast<int>(index.size());
+  Eigen::MatrixXd hessian(k, k);
+  const auto ll = [&](std::array<double, Params::kCount> p) {
+    return detail::log_likelihood(data, Params::from_array(p), threads);
+  };
+  std::vector<double> step(k);
+  for (int i = 0; i < k; ++i) step[i] = 1e-4 * std::max(1.0, std::fabs(full[index[i]]));
+  const auto shifted = [&](int i, double si, int j, double sj) {
+    auto p = full;
+    p[index[i]] += si;
+    if (j >= 0) p[index[j]] += sj;
+    return p;
+  };
+  std::vector<double> dir(k, 1.0);
+  for (int i = 0; i < k; ++i) {
+    const int at = index[i];
+    if (full[at] - 2 * step[i] < kLower[at]) dir[i] = 1.0;  // forward from a lower bound
+    else if (full[at] + 2 * step[i] > kUpper[at]) dir[i] = -1.0;
+    else dir[i] = 0.0;  // central
+  }
+  const double f0 = fit->loglik;
+  for (int i = 0; i < k; ++i) {
+    for (int j = i; j < k; ++j) {
+      double h;
+      if (dir[i] == 0 && dir[j] == 0) {
+        if (i == j) {
+          h = (ll(shifted(i, step[i], -1, 0)) - 2 * f0 + ll(shifted(i, -step[i], -1, 0))) /
+              (step[i] * step[i]);
+        } else {
+          h = (ll(shifted(i, step[i], j, step[j])) - ll(shifted(i, step[i], j, -step[j])) -
+               ll(shifted(i, -step[i], j, step[j])) + ll(shifted(i, -step[i], j, -step[j]))) /
+              (4 * step[i] * step[j]);
+        }
+      } else {
+        // One-sided second differences towards the interior.
+        const double si = (dir[i] == 0 ? 1.0 : dir[i]) * step[i];
+        const double sj = (dir[j] == 0 ? 1.0 : dir[j]) * step[j];
+        if (i == j) {
+          h = (ll(shifted(i, 2 * si, -1, 0)) - 2 * ll(shifted(i, si, -1, 0)) + f0) / (si * si);
+        } else {
+          h = (ll(shifted(i, si, j, sj)) - ll(shifted(i, si, -1, 0)) - ll(shifted(j, sj, -1, 0)) +
+               f0) /
+              (si * sj);
+        }
+      }
+      hessian(i, j) = hessian(j, i) = h;
+    }
+  }
+  const Eigen::MatrixXd information = -hessian;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
+  for (auto& row : fit->covariance) row.fill(0.0);
+  if (ldlt.info() == Eigen::Success && ldlt.isPositive()) {
+    const Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(k, k));
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j) fit->covariance[index[i]][index[j]] = cov(i, j);
+  } else {
+    fit->status += "; information matrix not positive definite (no intervals)";
+  }
+
+  // The null: no state, excitation or cross terms (a pooled negative binomial with exposure).
+  Params null = fit->params;
+  null.beta = null.alpha = null.gamma = 0;
+  auto null_context = context;
+  null_context.full = null.as_array();
+  static const std::vector<int> null_index = {0, 4};
+  null_context.index = &null_index;
+  nlopt::opt opt0(nlopt::LN_BOBYQA, 2);
+  opt0.set_lower_bounds({kLower[0], kLower[4]});
+  opt0.set_upper_bounds({kUpper[0], kUpper[4]});
+  opt0.set_xtol_rel(1e-8);
+  opt0.set_maxeval(1000);
+  opt0.set_min_objective(objective, &null_context);
+  std::vector<double> x0 = {null.delta, null.log_r};
+  double v0 = 0;
+  try {
+    opt0.optimize(x0, v0);
+  } catch (const nlopt::roundoff_limited&) {
+  }
+  null.delta = x0[0];
+  null.log_r = x0[1];
+  fit->loglik_null = detail::log_likelihood(data, null, threads);
+  fit->observations = 0;
+  for (int t = 0; t < data.periods; ++t)
+    if (data.factor[t] > 0) fit->observations += data.series.size();
+}
+
+}  // namespace
+
+Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& options) {
+  Calibration cal;
+  cal.panel_file = panel.file;
+  cal.format = panel::format_name(panel.format);
+  cal.directed = panel.directed;
+  cal.yearly = panel.yearly;
+  cal.switches = spec.switches;
+  const int until = options.until > 0 ? std::min(options.until, panel.periods) : panel.periods;
+  if (until < 3)
+    throw InputError(panel.file, 0, "until", "fewer than 3 periods before the fit's end");
+  cal.first = panel.first;
+  cal.until = panel.first + until;
+  cal.target = spec.target;
+  const int target = panel.measure_index(spec.target);
+  if (target < 0) {
+    std::string have;
+    for (const auto& m : panel.measures) have += (have.empty() ? "" : ", ") + m.name;
+    throw InputError(panel.file, 0, "target",
+                     "the panel has no measure '" + spec.target + "' (it has " + have + ")");
+  }
+  if (!panel.measures[target].count)
+    throw InputError(panel.file, 0, "target",
+                     "'" + spec.target + "' is a level; the dyadic model fits counts");
+  cal.partner = spec.partner.empty() ? default_partner(panel, spec.target) : spec.partner;
+  if (cal.partner == "reverse" && !panel.directed)
+    throw InputError(panel.file, 0, "partner", "'reverse' needs a directed panel");
+  if (cal.partner != "reverse" && !cal.partner.empty()) {
+    const int p = panel.measure_index(cal.partner);
+    if (p < 0 || !panel.measures[p].count || p == target)
+      throw InputError(panel.file, 0, "partner",
+                       "'" + cal.partner + "' is not another count measure of the panel");
+  }
+  cal.exposure_scale = exposure_scale_of(panel, until);
+  std::vector<double> factor(until);
+  for (int t = 0; t < until; ++t) factor[t] = panel.exposure[t] / cal.exposure_scale;
+
+  const bool two = cal.partner != "reverse" && !cal.partner.empty();
+  cal.fits.resize(two ? 2 : 1);
+  cal.fits[0].measure = cal.target;
+  cal.anchors.push_back(anchors_of(panel, target, until, factor, spec.switches.pooling, &cal.fits[0]));
+  if (two) {
+    cal.fits[1].measure = cal.partner;
+    cal.anchors.push_back(anchors_of(panel, panel.measure_index(cal.partner), until, factor,
+                                     spec.switches.pooling, &cal.fits[1]));
+  }
+  const bool has_partner = !cal.partner.empty();
+  for (std::size_t slot = 0; slot < cal.fits.size(); ++slot) {
+    const auto data = measure_data(panel, cal, static_cast<int>(slot), until);
+    estimate(data, spec.switches, has_partner, options.threads, &cal.fits[slot]);
+  }
+  std::size_t rows = 0;
+  for (std::size_t d = 0; d < panel.pairs.size(); ++d)
+    for (int t = 0; t < until; ++t)
+      if (panel.series(d, target)[t] != 0) ++rows;
+  cal.rows_used = rows;
+  return cal;
+}
+
+}  // namespace sphere::dyad

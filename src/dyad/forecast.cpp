@@ -1,0 +1,231 @@
+// Predictive distributions: the state filtered up to the origin, one exact step, then simulated
+// paths whose next-step pmfs are averaged (Rao-Blackwellised) at each later horizon.
+#include <algorithm>
+#include <cmath>
+
+#include "dyad/internal.h"
+
+namespace sphere::dyad {
+namespace {
+
+int days_in_month(int month_index) {
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = month_index / 12, month = month_index % 12;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return days[month] + (month == 1 && leap ? 1 : 0);
+}
+
+// Exposure factor and bound (-1: none) of panel period t; past the panel's end a month is
+// covered in full.
+struct Exposure {
+  double factor;
+  int bound;
+};
+Exposure exposure_at(const panel::Panel& panel, const Calibration& cal, bool bounded, int t) {
+  if (t < panel.periods) {
+    const double e = panel.exposure[t];
+    return {e / cal.exposure_scale, bounded ? static_cast<int>(std::lround(e)) : -1};
+  }
+  if (panel.yearly || cal.exposure_scale == 1.0) return {1.0, -1};
+  const int days = days_in_month(panel.first + t);
+  return {days / cal.exposure_scale, bounded ? days : -1};
+}
+
+// One negative-binomial draw, censored at `bound` (-1: none): inversion for small means,
+// gamma-Poisson otherwise.
+int draw_nb(Rng& rng, double mean, double r, int bound) {
+  if (!(mean > 0)) return 0;
+  int y;
+  if (mean < 30.0) {
+    const double u = rng.uniform(), q = mean / (r + mean);
+    double p = std::exp(-r * std::log1p(mean / r)), cdf = p;
+    y = 0;
+    while (u > cdf && y < 100000 && (bound < 0 || y < bound)) {
+      p *= (y + r) / (y + 1.0) * q;
+      ++y;
+      cdf += p;
+    }
+  } else {
+    const double lambda = rng.gamma(r) * mean / r;
+    y = static_cast<int>(std::min<double>(rng.poisson(lambda), 1e9));
+  }
+  return bound >= 0 ? std::min(y, bound) : y;
+}
+
+// Support size for a mixture of NB components with the given means.
+int support(const std::vector<double>& means, double r, int bound) {
+  if (bound >= 0) return bound + 1;
+  double top = 0;
+  for (double m : means) top = std::max(top, m);
+  const double sd = std::sqrt(top + top * top / r);
+  return static_cast<int>(std::min(2e6, top + 12.0 * sd + 12.0));
+}
+
+}  // namespace
+
+std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal,
+                               const std::vector<Params>& params, std::size_t pair, int origin,
+                               const std::vector<int>& horizons, const ForecastOptions& options) {
+  const PairSeries s = pair_series(panel, cal, pair);
+  const int target = panel.measure_index(cal.target);
+  const bool bounded = panel.measures[target].bounded;
+  const bool two = cal.fits.size() > 1;
+  const Anchor ay = cal.anchors[0][pair];
+  Anchor ax{0, 0};
+  if (two) {
+    ax = cal.anchors[1][pair];
+  } else if (cal.partner == "reverse") {
+    const auto& p = panel.pairs[pair];
+    const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
+    if (reverse >= 0) ax = cal.anchors[0][reverse];
+  }
+  const Params& py = params[0];
+  const Params& px = two ? params[1] : params[0];
+  // Filter both series up to the origin.
+  double ey = detail::clamp_eta(ay.m + py.delta), ex = detail::clamp_eta(ax.m + px.delta);
+  const int observed = std::min(origin, panel.periods);
+  for (int t = 0; t < observed; ++t) {
+    const Exposure e = exposure_at(panel, cal, bounded, t);
+    double ly = ay.level, lx = ax.level;
+    if (e.factor > 0) {
+      ly = std::log1p(static_cast<double>(s.y[t]));
+      lx = s.x ? std::log1p(static_cast<double>(s.x[t])) : 0.0;
+    }
+    const double ny = detail::next_eta(py, ay.m, ey, ly, ay.level, lx, ax.level);
+    const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);
+    ey = ny;
+    ex = nx;
+  }
+  int last = 0;
+  for (int h : horizons) last = std::max(last, h);
+  const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
+  std::vector<Pmf> out(horizons.size());
+  // Means of the target at each horizon: one for h = 1, one per path after.
+  std::vector<std::vector<double>> means(last + 1);
+  means[1].push_back(exposure_at(panel, cal, bounded, origin).factor * std::exp(ey));
+  if (last > 1) {
+    for (int path = 0; path < options.paths; ++path) {
+      Rng rng(options.seed, static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(origin),
+              detail::kPurposeDyad, static_cast<std::uint32_t>(pair));
+      double y_eta = ey, x_eta = ex;
+      for (int step = 1; step < last; ++step) {
+        const int t = origin + step - 1;
+        const Exposure e = exposure_at(panel, cal, bounded, t);
+        const int y = draw_nb(rng, e.factor * std::exp(y_eta), ry, e.bound);
+        const int x = (s.x || two) ? draw_nb(rng, e.factor * std::exp(x_eta), rx, e.bound) : 0;
+        const double ly = std::log1p(static_cast<double>(y)), lx = std::log1p(static_cast<double>(x));
+        const double ny = detail::next_eta(py, ay.m, y_eta, ly, ay.level, lx, ax.level);
+        const double nx = detail::next_eta(px, ax.m, x_eta, lx, ax.level, ly, ay.level);
+        y_eta = ny;
+        x_eta = nx;
+        means[step + 1].push_back(exposure_at(panel, cal, bounded, t + 1).factor * std::exp(y_eta));
+      }
+    }
+  }
+  for (std::size_t i = 0; i < horizons.size(); ++i) {
+    const int h = horizons[i];
+    const Exposure e = exposure_at(panel, cal, bounded, origin + h - 1);
+    const auto& m = means[h];
+    const int n = support(m, ry, e.bound);
+    Pmf pmf(n, 0.0), part(n);
+    for (double mean : m) {
+      nb_pmf(mean, ry, n, true, part.data());
+      for (int k = 0; k < n; ++k) pmf[k] += part[k];
+    }
+    for (double& p : pmf) p /= static_cast<double>(m.size());
+    out[i] = std::move(pmf);
+  }
+  return out;
+}
+
+}  // namespace sphere::dyad
+
+namespace sphere::dyad {
+
+SimulatedPair simulate_pair(const panel::Panel& panel, const Calibration& cal,
+                               const std::vector<Params>& params, std::size_t pair, int periods,
+                               std::uint64_t seed, int rep) {
+  const int target = panel.measure_index(cal.target);
+  const bool bounded = panel.measures[target].bounded;
+  const bool two = cal.fits.size() > 1;
+  const Anchor ay = cal.anchors[0][pair];
+  Anchor ax{0, 0};
+  bool has_partner = two;
+  if (two) {
+    ax = cal.anchors[1][pair];
+  } else if (cal.partner == "reverse") {
+    const auto& p = panel.pairs[pair];
+    const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
+    if (reverse >= 0) ax = cal.anchors[0][reverse], has_partner = true;
+  }
+  const Params& py = params[0];
+  const Params& px = two ? params[1] : params[0];
+  const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
+  // Streams of simulated histories are apart from forecast streams (purpose + 2).
+  Rng rng(seed, static_cast<std::uint32_t>(rep), 0, detail::kPurposeDyad + 2,
+          static_cast<std::uint32_t>(pair));
+  double ey = detail::clamp_eta(ay.m + py.delta), ex = detail::clamp_eta(ax.m + px.delta);
+  SimulatedPair out;
+  out.target.resize(periods);
+  out.partner.resize(periods);
+  for (int t = 0; t < periods; ++t) {
+    const Exposure e = exposure_at(panel, cal, bounded, t);
+    const int y = draw_nb(rng, e.factor * std::exp(ey), ry, e.bound);
+    const int x = has_partner ? draw_nb(rng, e.factor * std::exp(ex), rx, e.bound) : 0;
+    out.target[t] = y;
+    out.partner[t] = x;
+    double ly = ay.level, lx = ax.level;
+    if (e.factor > 0) ly = std::log1p(static_cast<double>(y)), lx = std::log1p(static_cast<double>(x));
+    const double ny = detail::next_eta(py, ay.m, ey, ly, ay.level, lx, ax.level);
+    const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);
+    ey = ny;
+    ex = nx;
+  }
+  return out;
+}
+
+namespace {
+
+std::array<double, 4> series_stats(const std::vector<double>& y) {
+  const double n = static_cast<double>(y.size());
+  double mean = 0, zeros = 0;
+  for (double v : y) mean += v, zeros += v == 0;
+  mean /= n;
+  double var = 0, cov = 0;
+  for (std::size_t t = 0; t < y.size(); ++t) {
+    var += (y[t] - mean) * (y[t] - mean);
+    if (t > 0) cov += (y[t] - mean) * (y[t - 1] - mean);
+  }
+  const double acf = var > 0 ? cov / var : 0.0;
+  return {mean, var / (n - 1), zeros / n, acf};
+}
+
+}  // namespace
+
+PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
+                           int replicates, std::uint64_t seed) {
+  PredictiveCheck out;
+  out.pair = panel.pair_name(pair);
+  const int until = cal.until - panel.first;
+  const float* y = panel.series(pair, panel.measure_index(cal.target));
+  std::vector<double> obs(y, y + until);
+  const auto observed = series_stats(obs);
+  std::vector<Params> params;
+  for (const auto& f : cal.fits) params.push_back(f.params);
+  std::array<std::vector<double>, 4> sims;
+  for (int r = 0; r < replicates; ++r) {
+    const auto sim = simulate_pair(panel, cal, params, pair, until, seed, r).target;
+    const auto s = series_stats(std::vector<double>(sim.begin(), sim.end()));
+    for (int k = 0; k < 4; ++k) sims[k].push_back(s[k]);
+  }
+  static const char* names[] = {"mean", "variance", "zeros", "acf1"};
+  for (int k = 0; k < 4; ++k) {
+    auto& v = sims[k];
+    std::sort(v.begin(), v.end());
+    const auto at = [&](double q) { return v[static_cast<std::size_t>(q * (v.size() - 1))]; };
+    out.stats.push_back({names[k], observed[k], at(0.025), at(0.5), at(0.975)});
+  }
+  return out;
+}
+
+}  // namespace sphere::dyad

@@ -1,0 +1,134 @@
+// sphere calibrate, backtest and scenarios as a user runs them.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing.h"
+
+namespace sphere {
+namespace {
+
+using sphere::testing::run_sphere;
+using sphere::testing::TempDir;
+
+std::string gdelt_panel() {
+  return (sphere::testing::shared_dir() / "data/events/gdelt-country-networks/monthly_2018_2022.csv").string();
+}
+
+// A small panel in the GDELT monthly layout: three pairs over 24 months.
+std::string small_panel(const TempDir& dir) {
+  const auto path = (dir.path() / "small.csv").string();
+  std::ofstream out(path);
+  out << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n";
+  for (int m = 0; m < 24; ++m) {
+    const std::string month = (m < 12 ? "2020-" : "2021-") + std::string(m % 12 < 9 ? "0" : "") +
+                              std::to_string(m % 12 + 1);
+    out << month << ",ARM,AZE,30," << 10 + m % 5 << "," << 5 + (m * 7) % 6 << "," << 5 << ",-100\n";
+    out << month << ",AZE,RUS,30," << 8 << "," << (m * 3) % 4 << "," << 7 << ",50\n";
+    if (m % 3 == 0) out << month << ",ARM,RUS,30,2,1,1,0\n";
+  }
+  return path;
+}
+
+TEST(Calibrate, FitsAPanelAndWritesItsFile) {
+  TempDir dir;
+  const auto panel = small_panel(dir);
+  const auto out = (dir.path() / "cal.json").string();
+  const auto r = run_sphere("calibrate --panel " + panel + " --out " + out + " --dyads ARM:AZE --replicates 50");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Posterior-predictive checks"), std::string::npos);
+  EXPECT_NE(r.out.find("alpha"), std::string::npos);
+  const auto j = nlohmann::json::parse(sphere::testing::read_file(out));
+  EXPECT_EQ(j["target"], "days_negative");
+  EXPECT_EQ(j["partner"], "days_positive");
+  EXPECT_EQ(j["fits"].size(), 2u);
+  EXPECT_TRUE(j["anchors"].contains("ARM:AZE"));
+  EXPECT_FALSE(j["anchors"].contains("AZE:RUS"));  // only the pairs asked for
+}
+
+TEST(Calibrate, BadPanelsExitTwoNamingFileLineAndFieldAndWriteNothing) {
+  TempDir dir;
+  const auto panel = (dir.path() / "bad.csv").string();
+  std::ofstream(panel) << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n"
+                          "2020-01,ARM,AZE,31,10,6,4,-120.5\n"
+                          "2020-02,ARM,AZE,29,10,2.5,4,-120.5\n";
+  const auto out = (dir.path() / "cal.json").string();
+  const auto r = run_sphere("calibrate --strict --panel " + panel + " --out " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.csv:3: field 'days_negative'"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  const auto missing = run_sphere("calibrate --panel " + small_panel(dir) + " --target nothing --no-write");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no measure 'nothing'"), std::string::npos) << missing.err;
+}
+
+TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
+  TempDir dir;
+  const auto panel = small_panel(dir);
+  const auto csv = (dir.path() / "f.csv").string();
+  const auto r = run_sphere("backtest --panel " + panel + " --origins 2021-06..2021-09 --horizons 1,2 "
+                            "--paths 8 --bootstrap 50 --forecasts-out " + csv + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["origins"], 4);
+  EXPECT_EQ(j["models"].size(), 9u);
+  EXPECT_EQ(j["models"][0]["model"], "sphere");
+  const std::string forecasts = sphere::testing::read_file(csv);
+  EXPECT_EQ(forecasts.substr(0, 60), "origin,month,horizon,country1,country2,mean,q05,q10,q15,q20,");
+  // A header, then 4 origins x 2 horizons x 3 pairs.
+  EXPECT_EQ(std::count(forecasts.begin(), forecasts.end(), '\n'), 1 + 4 * 2 * 3);
+
+  EXPECT_EQ(run_sphere("backtest --panel " + panel + " --origins 2019-01..2021-06").exit_code, 2);
+  EXPECT_EQ(run_sphere("backtest --panel " + panel + " --origins 2021-01..2021-06 --horizons 0").exit_code, 2);
+  EXPECT_EQ(run_sphere("backtest --panel " + panel + " --origins 2021-01..2021-06 --target x").exit_code, 2);
+  const auto pair = run_sphere("backtest --panel " + panel + " --origins 2021-01..2021-06 --pairs GEO:RUS");
+  EXPECT_EQ(pair.exit_code, 2);
+  EXPECT_NE(pair.err.find("never names the pair 'GEO:RUS'"), std::string::npos) << pair.err;
+}
+
+TEST(Calibrate, TheBuiltinCalibrationIsReproducedFromTheSharedPanel) {
+  SPHERE_REQUIRE_SHARED("data/events/gdelt-country-networks/monthly_2018_2022.csv");
+  TempDir dir;
+  const auto out = (dir.path() / "cal.json").string();
+  const auto r = run_sphere("calibrate --out " + out + " --replicates 50");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto fresh = nlohmann::json::parse(sphere::testing::read_file(out));
+  const auto committed = nlohmann::json::parse(
+      sphere::testing::read_file(sphere::testing::source_dir() / "data/caucasus/calibration.json"));
+  ASSERT_EQ(fresh["fits"].size(), committed["fits"].size());
+  for (std::size_t i = 0; i < fresh["fits"].size(); ++i)
+    for (const char* k : {"delta", "beta", "alpha", "gamma", "log_r"})
+      EXPECT_NEAR(fresh["fits"][i]["params"][k]["value"].get<double>(),
+                  committed["fits"][i]["params"][k]["value"].get<double>(), 1e-9)
+          << k;
+  EXPECT_EQ(fresh["anchors"], committed["anchors"]);
+  // Every predictive check of the built-in pairs passes on the calibration data.
+  EXPECT_NE(r.out.find("statistics inside their simulated range"), std::string::npos);
+}
+
+TEST(Scenarios, HorizonCurvesWithBothIntervalsAttributionAndRobustness) {
+  SPHERE_REQUIRE_SHARED("data/events/gdelt-country-networks/monthly_2018_2022.csv");
+  const auto r = run_sphere("scenarios --runs 600 --draws 10 --horizon 2027-12 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["scenarios"].size(), 3u);
+  double total = 0;
+  for (const auto& s : j["scenarios"]) {
+    const auto& last = s["curve"].back();
+    EXPECT_EQ(last["month"], "2027-12");
+    EXPECT_LE(last["mc"][0].get<double>(), last["p"].get<double>());
+    EXPECT_GE(last["parameters"][1].get<double>(), last["parameters"][0].get<double>());
+    total += last["p"].get<double>();
+    EXPECT_FALSE(s["resolution"].get<std::string>().empty());
+  }
+  EXPECT_NEAR(total, 1.0, 1e-9);  // the scenarios are exhaustive and exclusive
+  EXPECT_FALSE(j["evidence"].empty());
+  EXPECT_EQ(j["attribution"].size(), 3u);
+  // Same seed, same numbers, whatever the thread count.
+  const auto one = run_sphere("scenarios --runs 600 --draws 10 --horizon 2027-12 --json --threads 1");
+  EXPECT_EQ(one.out, r.out);
+}
+
+}  // namespace
+}  // namespace sphere

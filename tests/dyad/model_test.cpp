@@ -1,0 +1,250 @@
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "dyad/dyad.h"
+#include "testing.h"
+
+namespace sphere::dyad {
+namespace {
+
+// A synthetic undirected panel with two count measures (target, partner), unbounded, exposure 1.
+panel::Panel empty_panel(int pairs, int periods) {
+  panel::Panel p;
+  p.file = "synthetic.csv";
+  p.format = panel::Format::kDyadCsv;
+  p.first = 2000 * 12;
+  p.periods = periods;
+  p.measures = {{"conflict", true, false, "events"}, {"coop", true, false, "events"}};
+  const int codes = static_cast<int>(std::ceil(std::sqrt(2.0 * pairs))) + 2;
+  for (int i = 0; i < codes; ++i) p.codes.push_back("C" + std::to_string(100 + i));
+  for (int a = 0; a < codes && static_cast<int>(p.pairs.size()) < pairs; ++a)
+    for (int b = a + 1; b < codes && static_cast<int>(p.pairs.size()) < pairs; ++b) p.pairs.push_back({a, b});
+  p.exposure.assign(periods, 1.0);
+  p.values.assign(p.pairs.size() * 2 * periods, 0.0f);
+  return p;
+}
+
+// Fills the panel from the model itself with the given parameters and dyad levels.
+void simulate_into(panel::Panel* p, const Params& target, const Params& partner,
+                   std::uint64_t seed) {
+  Calibration c;
+  c.target = "conflict";
+  c.partner = "coop";
+  c.first = p->first;
+  c.until = p->first + p->periods;
+  c.fits.resize(2);
+  c.anchors.assign(2, std::vector<Anchor>(p->pairs.size()));
+  Rng rng(seed, 0, 0, 99, 0);
+  for (std::size_t d = 0; d < p->pairs.size(); ++d) {
+    const double m = -1.0 + 1.2 * rng.normal();
+    c.anchors[0][d] = {static_cast<float>(m), static_cast<float>(std::log1p(std::exp(m)) * 0.8)};
+    c.anchors[1][d] = {static_cast<float>(m + 0.5), static_cast<float>(std::log1p(std::exp(m + 0.5)) * 0.8)};
+  }
+  for (std::size_t d = 0; d < p->pairs.size(); ++d) {
+    const auto sim = simulate_pair(*p, c, {target, partner}, d, p->periods, seed, 0);
+    for (int t = 0; t < p->periods; ++t) {
+      p->values[(d * 2 + 0) * p->periods + t] = static_cast<float>(sim.target[t]);
+      p->values[(d * 2 + 1) * p->periods + t] = static_cast<float>(sim.partner[t]);
+    }
+  }
+}
+
+TEST(NegativeBinomial, PmfMatchesTheClosedFormAndSumsToOne) {
+  const double mean = 3.7, r = 1.6;
+  std::vector<double> pmf(200);
+  nb_pmf(mean, r, 200, true, pmf.data());
+  double total = 0;
+  for (double v : pmf) total += v;
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  for (int k : {0, 1, 5, 17}) {
+    const double direct = std::exp(std::lgamma(k + r) - std::lgamma(r) - std::lgamma(k + 1.0) +
+                                   r * std::log(r / (r + mean)) + k * std::log(mean / (r + mean)));
+    EXPECT_NEAR(pmf[k], direct, 1e-12) << k;
+  }
+}
+
+TEST(Scores, CrpsOfAPointMassIsTheAbsoluteError) {
+  Pmf point(6, 0.0);
+  point[5] = 1.0;
+  EXPECT_DOUBLE_EQ(crps(point, 5), 0.0);
+  EXPECT_DOUBLE_EQ(crps(point, 2), 3.0);
+  EXPECT_DOUBLE_EQ(crps(point, 9), 4.0);
+}
+
+TEST(Scores, CrpsEqualsTheKernelFormOfAGeneralDistribution) {
+  const Pmf pmf = {0.1, 0.4, 0.2, 0.0, 0.3};
+  for (int y : {0, 2, 3, 7}) {
+    double e1 = 0, e2 = 0;
+    for (int i = 0; i < 5; ++i) {
+      e1 += pmf[i] * std::abs(i - y);
+      for (int j = 0; j < 5; ++j) e2 += pmf[i] * pmf[j] * std::abs(i - j);
+    }
+    EXPECT_NEAR(crps(pmf, y), e1 - 0.5 * e2, 1e-12) << y;
+  }
+  EXPECT_NEAR(exceedance(pmf, 1), 0.5, 1e-12);
+  EXPECT_EQ(quantile(pmf, 0.5), 1);
+  EXPECT_EQ(quantile(pmf, 0.95), 4);
+  EXPECT_TRUE(std::isinf(log_score(pmf, 3)));
+  EXPECT_NEAR(log_score(pmf, 1), -std::log(0.4), 1e-12);
+}
+
+TEST(Scores, PitOfACalibratedForecastIsUniform) {
+  // Outcomes drawn from the forecast distribution itself give a flat PIT histogram.
+  const Pmf pmf = {0.3, 0.3, 0.2, 0.2};
+  std::array<double, 10> bins{};
+  Rng rng(3, 0, 0, 98, 0);
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) {
+    const double u = rng.uniform();
+    int y = 0;
+    for (double c = pmf[0]; u > c; c += pmf[++y]) {
+    }
+    add_pit(pmf, y, &bins);
+  }
+  double prev = 0;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_NEAR(bins[i] / n - prev, 0.1, 0.01) << i;
+    prev = bins[i] / n;
+  }
+}
+
+TEST(Fit, RecoversTheDynamicsOfSimulatedData) {
+  panel::Panel p = empty_panel(300, 120);
+  const Params target{0.0, 0.45, 0.3, 0.15, std::log(3.0)};
+  const Params partner{0.0, 0.4, 0.3, 0.1, std::log(2.0)};
+  simulate_into(&p, target, partner, 11);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration c = fit(p, spec, {0, 2});
+  ASSERT_EQ(c.fits.size(), 2u);
+  const MeasureFit& f = c.fits[0];
+  EXPECT_TRUE(f.converged) << f.status;
+  const auto se = [&](int i) { return std::sqrt(f.covariance[i][i]); };
+  // Anchors are re-estimated from the simulated data, so allow a small bias beyond the
+  // sampling error.
+  EXPECT_NEAR(f.params.alpha, target.alpha, 4 * se(2) + 0.05);
+  EXPECT_NEAR(f.params.gamma, target.gamma, 4 * se(3) + 0.05);
+  EXPECT_NEAR(f.params.log_r, target.log_r, 4 * se(4) + 0.15);
+  EXPECT_GT(se(2), 0);
+  EXPECT_LT(se(2), 0.1);
+  // The dynamics are real: the likelihood-ratio statistic against the null is large.
+  EXPECT_GT(2 * (f.loglik - f.loglik_null), 50);
+}
+
+TEST(Fit, NoDynamicsInIndependentDataAndNoExcitationFound) {
+  panel::Panel p = empty_panel(300, 60);
+  const Params none{0.0, 0.0, 0.0, 0.0, std::log(2.0)};
+  simulate_into(&p, none, none, 5);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration c = fit(p, spec, {0, 1});
+  const MeasureFit& f = c.fits[0];
+  EXPECT_LT(f.params.alpha, 0.1);
+  EXPECT_NEAR(f.params.gamma, 0.0, 0.1);
+  EXPECT_LT(2 * (f.loglik - f.loglik_null), 15);
+}
+
+TEST(Fit, SameBitsForAnyThreadCount) {
+  panel::Panel p = empty_panel(1200, 36);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 2);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration one = fit(p, spec, {0, 1});
+  const Calibration three = fit(p, spec, {0, 3});
+  EXPECT_EQ(one.fits[0].params.as_array(), three.fits[0].params.as_array());
+  EXPECT_EQ(one.fits[0].loglik, three.fits[0].loglik);
+}
+
+TEST(Fit, RowsAfterTheVintageChangeNothing) {
+  panel::Panel p = empty_panel(200, 48);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 4);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration before = fit(p, spec, {36, 1});
+  for (std::size_t d = 0; d < p.pairs.size(); ++d)
+    for (int t = 36; t < 48; ++t) p.values[(d * 2) * p.periods + t] = 1000.0f;
+  const Calibration after = fit(p, spec, {36, 1});
+  EXPECT_EQ(before.fits[0].params.as_array(), after.fits[0].params.as_array());
+  // Forecasts from the origin use data before it only.
+  const auto a = forecast_pair(p, before, {before.fits[0].params, before.fits[1].params}, 3, 36,
+                               {1, 3}, {16, 1});
+  for (int t = 36; t < 48; ++t) p.values[(3 * 2) * p.periods + t] = 0.0f;
+  const auto b = forecast_pair(p, before, {before.fits[0].params, before.fits[1].params}, 3, 36,
+                               {1, 3}, {16, 1});
+  EXPECT_EQ(a, b);
+}
+
+TEST(Fit, SwitchedOffMechanismsStayAtZero) {
+  panel::Panel p = empty_panel(200, 48);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 4);
+  Spec spec;
+  spec.target = "conflict";
+  spec.switches.excitation = false;
+  spec.switches.cross = false;
+  const Calibration c = fit(p, spec, {0, 1});
+  EXPECT_EQ(c.fits[0].params.alpha, 0.0);
+  EXPECT_EQ(c.fits[0].params.gamma, 0.0);
+  EXPECT_FALSE(c.fits[0].free[2]);
+  spec.target = "missing";
+  EXPECT_THROW(fit(p, spec, {0, 1}), InputError);
+}
+
+TEST(Backtest, TheTrueModelBeatsTheBaselinesAndThreadsDoNotMatter) {
+  panel::Panel p = empty_panel(250, 60);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.15, std::log(4.0)}, {0.0, 0.5, 0.3, 0.1, std::log(4.0)}, 21);
+  BacktestOptions o;
+  o.spec.target = "conflict";
+  o.origin_from = 48;
+  o.origin_to = 55;
+  o.horizons = {1, 3};
+  o.refit = Refit::kOnce;
+  o.bootstrap = 100;
+  o.forecast.paths = 32;
+  o.threads = 1;
+  const BacktestResult one = backtest(p, o);
+  o.threads = 2;
+  const BacktestResult two = backtest(p, o);
+  ASSERT_EQ(one.models.size(), 9u);
+  EXPECT_EQ(one.models[0].name, "sphere");
+  EXPECT_EQ(one.models[0].horizons[0].crps, two.models[0].horizons[0].crps);
+  EXPECT_EQ(one.skills.size(), two.skills.size());
+  const auto crps = [&](const std::string& name) {
+    for (const auto& m : one.models)
+      if (m.name == name) return m.horizons[0].crps / m.horizons[0].n;
+    return -1.0;
+  };
+  EXPECT_LT(crps("sphere"), crps("persistence"));
+  EXPECT_LT(crps("sphere"), crps("climatology"));
+  EXPECT_LT(crps("sphere"), crps("recent"));
+  EXPECT_GT(one.forecasts, 0u);
+  for (const auto& s : one.skills) {
+    EXPECT_LE(s.low, s.skill);
+    EXPECT_GE(s.high, s.skill);
+  }
+}
+
+TEST(CalibrationFile, RoundTripsAndRefusesAnotherPanel) {
+  panel::Panel p = empty_panel(50, 30);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 8);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration c = fit(p, spec, {24, 1});
+  const std::string text = calibration_to_json(c, p, "test");
+  const Calibration back = calibration_from_json(text, "cal.json", p);
+  EXPECT_EQ(back.fits[0].params.as_array(), c.fits[0].params.as_array());
+  EXPECT_EQ(back.until, c.until);
+  EXPECT_EQ(back.anchors[0][7].m, c.anchors[0][7].m);
+  panel::Panel other = p;
+  other.file = "another.csv";
+  try {
+    calibration_from_json(text, "cal.json", other);
+    FAIL() << "a calibration of another panel was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].field, "panel.file");
+  }
+}
+
+}  // namespace
+}  // namespace sphere::dyad
