@@ -172,8 +172,9 @@ TEST(BargainCli, DistributionsAreReproducibleAndOrdered) {
     // The outcome set is what the expected-utility model alternates between; its mean does not
     // depend on the round count's parity.
     EXPECT_FALSE(issue["eu"]["outcome_set"].empty());
-    if (!issue["nbs"]["agreement"].get<bool>())
+    if (!issue["nbs"]["agreement"].get<bool>()) {
       EXPECT_NE(issue["nbs"]["why"].get<std::string>().find("status quo stands"), std::string::npos);
+    }
   }
 }
 
