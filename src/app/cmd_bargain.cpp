@@ -160,7 +160,11 @@ nlohmann::json issue_json(const IssueResult& r, const std::string& method) {
   }
   nlohmann::json j = {{"id", r.issue->id},         {"title", r.issue->title},
                       {"low", r.issue->low},       {"high", r.issue->high},
-                      {"status_quo", r.issue->status_quo.value}, {"actors", actors}};
+                      {"status_quo", r.issue->status_quo.value},
+                      {"status_quo_range", {{"value", r.issue->status_quo.value},
+                                            {"low", r.issue->status_quo.low()},
+                                            {"high", r.issue->status_quo.high()}}},
+                      {"actors", actors}};
   if (method == "all" || method == "compromise") j["compromise"] = r.compromise;
   if (method == "all" || method == "nbs")
     j["nbs"] = {{"outcome", r.nash.outcome},
