@@ -2,6 +2,7 @@
 // Nash bargaining solution and the expected-utility model; `sphere bargain validate --deu FILE`
 // scores every model on the DEU III data set against the published figures.
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <ctime>
 #include <exception>
@@ -100,12 +101,17 @@ std::string interval(const bargain::Distribution& d) {
   return fmt::format("{:.0f} [{:.0f}, {:.0f}]", d.median, d.low, d.high);
 }
 
-std::string top_inputs(const bargain::Distribution& d, std::size_t count) {
+// The inputs with the largest rank correlations, leaving out those within sampling noise
+// (|rho| < 2 / sqrt(draws), about two standard errors of rho when the input has no effect).
+std::string top_inputs(const bargain::Distribution& d, std::size_t count, int draws) {
+  const double noise = 2.0 / std::sqrt(static_cast<double>(std::max(draws, 1)));
   std::string out;
-  for (std::size_t k = 0; k < std::min(count, d.effects.size()); ++k)
+  for (std::size_t k = 0; k < std::min(count, d.effects.size()); ++k) {
+    if (std::abs(d.effects[k].rank_correlation) < noise) break;
     out += (out.empty() ? "" : ", ") +
            fmt::format("{} {:+.2f}", d.effects[k].input, d.effects[k].rank_correlation);
-  return out;
+  }
+  return out.empty() ? "none beyond sampling noise" : out;
 }
 
 nlohmann::json distribution_json(const bargain::Distribution& d) {
@@ -251,15 +257,15 @@ void print_issue(const IssueResult& r, const std::string& method, const bargain:
                              "the inputs that move it most, Spearman's rho):\n", d.draws);
     if (method == "all" || method == "compromise")
       std::cout << fmt::format("  compromise:       {}  {}\n", interval(d.compromise),
-                               top_inputs(d.compromise, 4));
+                               top_inputs(d.compromise, 4, d.draws));
     if (method == "all" || method == "nbs")
       std::cout << fmt::format("  Nash bargaining:  {}  status quo in {:.0f}% of draws ({:.0f}% "
                                "straddled)  {}\n", interval(d.nash),
                                100.0 * d.nash_status_quo_share, 100.0 * d.nash_straddle_share,
-                               top_inputs(d.nash, 4));
+                               top_inputs(d.nash, 4, d.draws));
     if (method == "all" || method == "eu")
       std::cout << fmt::format("  expected utility: {}  cycles in {:.0f}% of draws  {}\n",
-                               interval(d.eu), 100.0 * d.eu_cycle_share, top_inputs(d.eu, 4));
+                               interval(d.eu), 100.0 * d.eu_cycle_share, top_inputs(d.eu, 4, d.draws));
   }
   if (method == "all" || method == "eu") {
     std::cout << fmt::format("\nExpected-utility rounds (probability {}, Q = {}):\n",
@@ -287,8 +293,8 @@ void print_summary(const std::vector<IssueResult>& results) {
       const auto& d = *r.sampled;
       dist.add({r.issue->id, interval(d.compromise), interval(d.nash),
                 fmt::format("{:.0f}%", 100.0 * d.nash_status_quo_share), interval(d.eu),
-                fmt::format("{:.0f}%", 100.0 * d.eu_cycle_share), top_inputs(d.compromise, 2),
-                top_inputs(d.eu, 2)});
+                fmt::format("{:.0f}%", 100.0 * d.eu_cycle_share), top_inputs(d.compromise, 2, d.draws),
+                top_inputs(d.eu, 2, d.draws)});
     }
     std::cout << fmt::format("\nOver {} draws of every position, salience, influence and status "
                              "quo from its range (median [5%, 95%]):\n",

@@ -129,9 +129,10 @@ void add_leverage_command(CLI::App& app, Action& action) {
           std::cout << fmt::format(
               "  per cent of the loser's GDP, value [low, high]:\n"
               "  long run:  leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n"
-              "  short run: leverage {} = {}'s loss {} - {}'s cost (kept {:.2f})\n",
+              "  short run: leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n",
               pct(c.leverage_long), c.to, pct(c.loss_long), c.from, pct(c.cost), c.kept,
-              pct(c.leverage_short), c.to, pct(c.loss_short), c.from, c.kept_short.value);
+              pct(c.leverage_short), c.to, pct(c.loss_short), c.from, pct(c.cost),
+              c.kept_short.value);
         else
           std::cout << "  off the common scale: no money value for this channel\n";
         for (const auto& e : c.evidence)
