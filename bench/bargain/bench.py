@@ -64,7 +64,7 @@ def time_sphere(command, threads):
 
 def main():
     sphere, deu = sys.argv[1], sys.argv[2]
-    command = [sphere, "bargain", "validate", "--deu", deu, "--forecasts", "--rounds", str(ROUNDS),
+    command = [sphere, "bargain", "validate", "--deu", deu, "--capability", "equal", "--forecasts", "--rounds", str(ROUNDS),
                "--tolerance", str(TOLERANCE), "--q", str(Q)]
     threads = os.cpu_count() or 1
     load_before = os.getloadavg()[0]

@@ -2,6 +2,7 @@
 // Nash bargaining solution and the expected-utility model; `sphere bargain validate --deu FILE`
 // scores every model on the DEU III data set against the published figures.
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <ctime>
 #include <exception>
@@ -65,7 +66,60 @@ struct IssueResult {
   double compromise = 0.0;
   bargain::NashResult nash;
   bargain::EuResult eu;
+  std::optional<bargain::IssueDistribution> sampled;
 };
+
+// "10 ↔ 100" for a cycle, "35.0" when it settled, "35.0 (unsettled)" when it did neither.
+std::string outcome_set(const bargain::EuResult& eu) {
+  std::string out;
+  for (double v : eu.outcome_set) out += (out.empty() ? "" : " ↔ ") + fmt::format("{:.1f}", v);
+  if (out.empty()) out = fmt::format("{:.1f}", eu.forecast());
+  if (eu.period == 0 && !eu.rounds.empty()) out += " (unsettled)";
+  return out;
+}
+
+// Why Nash returns the status quo, naming the actors on each side.
+std::string nash_reason(const IssueResult& r) {
+  auto names = [&](const std::vector<std::size_t>& idx) {
+    std::string out;
+    for (std::size_t k : idx) out += (out.empty() ? "" : ", ") + r.players[k].id;
+    return out;
+  };
+  switch (r.nash.standstill) {
+    case bargain::NashStandstill::kStraddle:
+      return fmt::format("the status quo stands: ideal points straddle it ({} below, {} above), "
+                         "so every move away from it hurts someone",
+                         names(r.nash.below), names(r.nash.above));
+    case bargain::NashStandstill::kIdealAtD:
+      return "the status quo stands: an actor's ideal point is the status quo itself";
+    case bargain::NashStandstill::kNobodyCares: return "the status quo stands: nobody has a say";
+    default: return "an agreement every actor prefers to the status quo";
+  }
+}
+
+std::string interval(const bargain::Distribution& d) {
+  return fmt::format("{:.0f} [{:.0f}, {:.0f}]", d.median, d.low, d.high);
+}
+
+// The inputs with the largest rank correlations, leaving out those within sampling noise
+// (|rho| < 2 / sqrt(draws), about two standard errors of rho when the input has no effect).
+std::string top_inputs(const bargain::Distribution& d, std::size_t count, int draws) {
+  const double noise = 2.0 / std::sqrt(static_cast<double>(std::max(draws, 1)));
+  std::string out;
+  for (std::size_t k = 0; k < std::min(count, d.effects.size()); ++k) {
+    if (std::abs(d.effects[k].rank_correlation) < noise) break;
+    out += (out.empty() ? "" : ", ") +
+           fmt::format("{} {:+.2f}", d.effects[k].input, d.effects[k].rank_correlation);
+  }
+  return out.empty() ? "none beyond sampling noise" : out;
+}
+
+nlohmann::json distribution_json(const bargain::Distribution& d) {
+  nlohmann::json effects = nlohmann::json::array();
+  for (const auto& e : d.effects)
+    effects.push_back({{"input", e.input}, {"rank_correlation", e.rank_correlation}});
+  return {{"median", d.median}, {"p05", d.low}, {"p95", d.high}, {"effects", effects}};
+}
 
 nlohmann::json eu_json(const IssueResult& r) {
   nlohmann::json rounds = nlohmann::json::array();
@@ -89,6 +143,9 @@ nlohmann::json eu_json(const IssueResult& r) {
                       {"moves", moves}});
   }
   return {{"forecast", r.eu.forecast()},
+          {"outcome", r.eu.outcome()},
+          {"outcome_set", r.eu.outcome_set},
+          {"period", r.eu.period},
           {"initial_median", r.eu.initial_median},
           {"initial_mean", r.eu.initial_mean},
           {"converged", r.eu.converged},
@@ -97,18 +154,46 @@ nlohmann::json eu_json(const IssueResult& r) {
 
 nlohmann::json issue_json(const IssueResult& r, const std::string& method) {
   nlohmann::json actors = nlohmann::json::array();
-  for (const auto& p : r.players)
-    actors.push_back({{"id", p.id},
-                      {"capability", p.capability},
-                      {"position", p.position},
-                      {"salience", p.salience}});
+  for (const auto& pos : r.issue->positions) {
+    auto ranged = [](const kb::IssueValue& v) {
+      return nlohmann::json{{"value", v.value}, {"low", v.low()}, {"high", v.high()},
+                            {"source", v.provenance.source}};
+    };
+    actors.push_back({{"id", pos.actor},
+                      {"influence", ranged(pos.influence)},
+                      {"position", ranged(pos.position)},
+                      {"salience", ranged(pos.salience)}});
+  }
   nlohmann::json j = {{"id", r.issue->id},         {"title", r.issue->title},
                       {"low", r.issue->low},       {"high", r.issue->high},
-                      {"status_quo", r.issue->status_quo.value}, {"actors", actors}};
+                      {"status_quo", r.issue->status_quo.value},
+                      {"status_quo_range", {{"value", r.issue->status_quo.value},
+                                            {"low", r.issue->status_quo.low()},
+                                            {"high", r.issue->status_quo.high()}}},
+                      {"actors", actors}};
   if (method == "all" || method == "compromise") j["compromise"] = r.compromise;
   if (method == "all" || method == "nbs")
-    j["nbs"] = {{"outcome", r.nash.outcome}, {"agreement", r.nash.agreement}};
+    j["nbs"] = {{"outcome", r.nash.outcome},
+                {"agreement", r.nash.agreement},
+                {"straddle", r.nash.standstill == bargain::NashStandstill::kStraddle},
+                {"why", nash_reason(r)}};
   if (method == "all" || method == "eu") j["eu"] = eu_json(r);
+  if (r.sampled) {
+    const auto& d = *r.sampled;
+    nlohmann::json dist = {{"draws", d.draws}};
+    if (method == "all" || method == "compromise") dist["compromise"] = distribution_json(d.compromise);
+    if (method == "all" || method == "nbs") {
+      dist["nbs"] = distribution_json(d.nash);
+      dist["nbs"]["status_quo_share"] = d.nash_status_quo_share;
+      dist["nbs"]["straddle_share"] = d.nash_straddle_share;
+    }
+    if (method == "all" || method == "eu") {
+      dist["eu"] = distribution_json(d.eu);
+      dist["eu"]["cycle_share"] = d.eu_cycle_share;
+      dist["eu"]["unsettled_share"] = d.eu_unsettled_share;
+    }
+    j["distribution"] = dist;
+  }
   return j;
 }
 
@@ -145,50 +230,83 @@ void print_issue(const IssueResult& r, const std::string& method, const bargain:
   const kb::Issue& i = *r.issue;
   std::cout << fmt::format("{}: {}\n  0 = {}\n  100 = {}\n  status quo {:.1f}\n\n", i.id, i.title,
                            i.low, i.high, i.status_quo.value);
-  Table actors({"actor", "capability", "position", "salience"});
-  for (const auto& p : r.players)
-    actors.add({p.id, fmt::format("{:.4g}", p.capability), fixed(p.position, 1),
-                fixed(p.salience, 2)});
+  auto ranged = [](const kb::IssueValue& v, int digits) {
+    return fmt::format("{:.{}f} [{:.{}f}, {:.{}f}]", v.value, digits, v.low(), digits, v.high(),
+                       digits);
+  };
+  Table actors({"actor", "influence [range]", "position [range]", "salience [range]"});
+  for (const auto& p : i.positions)
+    actors.add({p.actor, ranged(p.influence, 2), ranged(p.position, 0), ranged(p.salience, 2)});
   actors.print(std::cout);
-  std::cout << "\n";
+  std::cout << "\nAt the stated values:\n";
   if (method == "all" || method == "compromise")
-    std::cout << fmt::format("compromise model: {:.1f}\n", r.compromise);
+    std::cout << fmt::format("  compromise model: {:.1f}\n", r.compromise);
   if (method == "all" || method == "nbs")
-    std::cout << fmt::format("Nash bargaining:  {:.1f}{}\n", r.nash.outcome,
-                             r.nash.agreement ? "" : " (no outcome beats the status quo for "
-                                                     "every actor: it stands)");
+    std::cout << fmt::format("  Nash bargaining:  {:.1f}: {}\n", r.nash.outcome, nash_reason(r));
+  if (method == "all" || method == "eu")
+    std::cout << fmt::format("  expected utility: {} ({}; the median after round {} alone would "
+                             "say {:.1f})\n",
+                             outcome_set(r.eu),
+                             r.eu.period > 1   ? fmt::format("cycles with period {}", r.eu.period)
+                             : r.eu.period == 1 ? "settled"
+                                                : "no repeat within the rounds",
+                             r.eu.rounds.size(), r.eu.forecast());
+  if (r.sampled) {
+    const auto& d = *r.sampled;
+    std::cout << fmt::format("\nOver {} draws of every input from its range (median [5%, 95%]; "
+                             "the inputs that move it most, Spearman's rho):\n", d.draws);
+    if (method == "all" || method == "compromise")
+      std::cout << fmt::format("  compromise:       {}  {}\n", interval(d.compromise),
+                               top_inputs(d.compromise, 4, d.draws));
+    if (method == "all" || method == "nbs")
+      std::cout << fmt::format("  Nash bargaining:  {}  status quo in {:.0f}% of draws ({:.0f}% "
+                               "straddled)  {}\n", interval(d.nash),
+                               100.0 * d.nash_status_quo_share, 100.0 * d.nash_straddle_share,
+                               top_inputs(d.nash, 4, d.draws));
+    if (method == "all" || method == "eu")
+      std::cout << fmt::format("  expected utility: {}  cycles in {:.0f}% of draws  {}\n",
+                               interval(d.eu), 100.0 * d.eu_cycle_share, top_inputs(d.eu, 4, d.draws));
+  }
   if (method == "all" || method == "eu") {
-    std::cout << fmt::format("expected utility: {:.1f} after {} round(s){} (probability {}, Q = {})\n\n",
-                             r.eu.forecast(), r.eu.rounds.size(),
-                             r.eu.converged ? ", converged" : "", to_string(eu.probability), eu.q);
+    std::cout << fmt::format("\nExpected-utility rounds (probability {}, Q = {}):\n",
+                             to_string(eu.probability), eu.q);
     print_rounds(r);
   }
   std::cout << "\n";
 }
 
-// The lowest and highest median of the last four rounds: the model often cycles (Scholz et al.
-// report that it does not stabilise), and a single round's median hides that.
-std::string last_rounds(const bargain::EuResult& eu) {
-  if (eu.rounds.empty()) return "-";
-  const std::size_t first = eu.rounds.size() > 4 ? eu.rounds.size() - 4 : 0;
-  double lo = eu.rounds[first].median, hi = lo;
-  for (std::size_t t = first; t < eu.rounds.size(); ++t) {
-    lo = std::min(lo, eu.rounds[t].median);
-    hi = std::max(hi, eu.rounds[t].median);
-  }
-  return fixed(lo, 1) == fixed(hi, 1) ? "stable" : fixed(lo, 1) + " to " + fixed(hi, 1);
-}
-
 void print_summary(const std::vector<IssueResult>& results) {
-  Table table({"issue", "status quo", "compromise", "Nash", "exp. utility", "rounds",
-               "EU median, last 4 rounds"});
+  Table table({"issue", "status quo", "compromise", "Nash", "exp. utility (outcome set)"});
   for (const auto& r : results)
-    table.add({r.issue->id, fixed(r.issue->status_quo.value, 1), fixed(r.compromise, 1),
-               fixed(r.nash.outcome, 1) + (r.nash.agreement ? "" : " (sq)"),
-               fixed(r.eu.forecast(), 1), std::to_string(r.eu.rounds.size()), last_rounds(r.eu)});
+    table.add({r.issue->id, fixed(r.issue->status_quo.value, 0), fixed(r.compromise, 0),
+               fixed(r.nash.outcome, 0) +
+                   (r.nash.standstill == bargain::NashStandstill::kStraddle ? " (sq: straddled)"
+                    : r.nash.agreement                                        ? ""
+                                                                              : " (sq)"),
+               outcome_set(r.eu)});
+  std::cout << "At the stated values:\n";
   table.print(std::cout);
+  if (!results.empty() && results.front().sampled) {
+    Table dist({"issue", "compromise", "Nash", "Nash = sq", "exp. utility", "EU cycles",
+                "moves the compromise most", "moves exp. utility most"});
+    for (const auto& r : results) {
+      const auto& d = *r.sampled;
+      dist.add({r.issue->id, interval(d.compromise), interval(d.nash),
+                fmt::format("{:.0f}%", 100.0 * d.nash_status_quo_share), interval(d.eu),
+                fmt::format("{:.0f}%", 100.0 * d.eu_cycle_share), top_inputs(d.compromise, 2, d.draws),
+                top_inputs(d.eu, 2, d.draws)});
+    }
+    std::cout << fmt::format("\nOver {} draws of every position, salience, influence and status "
+                             "quo from its range (median [5%, 95%]):\n",
+                             results.front().sampled->draws);
+    dist.print(std::cout);
+  }
   std::cout << "Scale 0-100 per issue (sphere bargain --issue ID shows its ends, the actors and the "
-               "rounds). (sq): no agreement beats the status quo for every actor, so it stands.\n";
+               "rounds). sq: the Nash solution is the status quo; straddled: actors stand on both "
+               "sides of it, so no agreement beats it for all. An expected-utility outcome set "
+               "'a ↔ b' is a cycle: the model alternates between those medians for ever, and "
+               "which one a given round count ends on carries no information; unsettled: it neither settled nor "
+               "repeated within the rounds played (--rounds).\n";
 }
 
 // --- sphere bargain validate ------------------------------------------------------------------
@@ -197,8 +315,16 @@ void print_summary(const std::vector<IssueResult>& results) {
 struct Reference {
   std::string all, cod, cns, where;
 };
-Reference reference(DeuModel m) {
+Reference reference(DeuModel m, bargain::DeuCapability capability) {
+  if (capability == bargain::DeuCapability::kGdp) {  // only the compromise is published with GDP
+    if (m == DeuModel::kCompromise) return {"23.21", "", "", "GDP x salience, data README"};
+    if (m != DeuModel::kConstant50 && m != DeuModel::kUnweightedMean && m != DeuModel::kMedian)
+      return {"", "", "", "none with these capabilities"};
+  }
   switch (m) {
+    case DeuModel::kConstant50: return {"27.96", "", "", "computed on this file (issue 15)"};
+    case DeuModel::kStatusQuo: return {"", "", "", "none"};
+    case DeuModel::kEuOutcomeSet: return {"", "", "", "none"};
     case DeuModel::kCompromise: return {"23.64", "23.05", "24.47", "replication, shared/reference/bargaining.md §4.3-4.4"};
     case DeuModel::kUnweightedMean: return {"23.63", "23.37", "23.99", "same"};
     case DeuModel::kMedian: return {"28.37", "", "", "same"};
@@ -211,6 +337,9 @@ Reference reference(DeuModel m) {
 
 std::string deu_key(DeuModel m) {
   switch (m) {
+    case DeuModel::kConstant50: return "constant_50";
+    case DeuModel::kStatusQuo: return "status_quo";
+    case DeuModel::kEuOutcomeSet: return "eu_outcome_set";
     case DeuModel::kCompromise: return "compromise";
     case DeuModel::kUnweightedMean: return "unweighted_mean";
     case DeuModel::kMedian: return "median";
@@ -252,10 +381,68 @@ std::vector<std::pair<double, double>> expected_utility_forecasts(
   return out;
 }
 
+// The small cases of known_outcomes.csv: each model's error in per cent of the case's scale.
+void print_cases(const std::string& dir, const bargain::EuOptions& eu, bool json) {
+  const auto cases = bargain::load_cases(dir);
+  auto run_only = bargain::load_run_only_cases(dir);
+  nlohmann::json out = nlohmann::json::array();
+  std::map<std::string, std::pair<double, int>> totals;  // model -> (sum of % errors, n)
+  std::vector<std::string> order;
+  for (const auto& c : cases) {
+    nlohmann::json row = {{"case", c.id}, {"outcome", c.outcome}, {"models", nlohmann::json::array()}};
+    Table table({"model", "forecast", "abs. error", "error, % of scale"});
+    const double span = c.scale_high - c.scale_low;
+    for (const auto& f : bargain::forecast_case(c, eu)) {
+      if (std::find(order.begin(), order.end(), f.model) == order.end()) order.push_back(f.model);
+      if (!f.value) {
+        table.add({f.model, "-", "-", "-"});
+        continue;
+      }
+      const double err = std::abs(*f.value - c.outcome), pct = 100.0 * err / span;
+      auto& [sum, n] = totals[f.model];
+      sum += pct;
+      ++n;
+      table.add({f.model, fixed(*f.value, 2), fixed(err, 2), fixed(pct, 0)});
+      row["models"].push_back({{"model", f.model}, {"forecast", *f.value}, {"error_pct", pct}});
+    }
+    out.push_back(row);
+    if (!json) {
+      std::cout << fmt::format("{} ({}): {}; recorded outcome {:g}, scale {:g}-{:g}\n", c.id,
+                               c.file, c.scale, c.outcome, c.scale_low, c.scale_high);
+      table.print(std::cout);
+      std::cout << "\n";
+    }
+  }
+  if (json) {
+    print_json(std::cout, {{"cases", out}});
+    return;
+  }
+  Table summary({"model", "cases", "mean error, % of scale"});
+  for (const auto& m : order) {
+    const auto it = totals.find(m);
+    if (it == totals.end()) summary.add({m, "0", "-"});
+    else summary.add({m, std::to_string(it->second.second),
+                      fixed(it->second.first / it->second.second, 0)});
+  }
+  std::cout << "Over the cases (each case weighs the same; four cases cannot separate models "
+               "whose errors differ by a few points):\n";
+  summary.print(std::cout);
+  for (const auto& c : run_only) {
+    std::cout << fmt::format("\n{} ({}): run only, {}:\n", c.id, c.file, c.scale);
+    for (const auto& f : bargain::forecast_case(c, eu))
+      if (f.value) std::cout << fmt::format("  {}: {:.2f}\n", f.model, *f.value);
+  }
+}
+
 int run_validate(const std::string& file, const EuFlags& flags, bool json, bool forecasts,
-                 int threads) {
-  const auto issues = bargain::load_deu(file);
+                 int threads, bargain::DeuCapability capability, const std::string& cases) {
   const bargain::EuOptions eu = eu_options(flags);
+  if (!cases.empty()) {
+    print_cases(cases, eu, json);
+    if (file.empty()) return kExitOk;
+    std::cout << "\n";
+  }
+  const auto issues = bargain::load_deu(file, capability);
   if (forecasts) {  // every model's forecast per issue, for the benchmark's comparison
     // The expected-utility runs are timed on their own (loading and output excluded), by the
     // wall clock and by the processor time of all threads (which other load on the machine
@@ -270,7 +457,9 @@ int run_validate(const std::string& file, const EuFlags& flags, bool json, bool 
     for (std::size_t k = 0; k < issues.size(); ++k) {
       nlohmann::json row = {{"id", issues[k].id}, {"outcome", issues[k].outcome}};
       for (DeuModel m : bargain::all_deu_models()) {
-        if (m == DeuModel::kEuPrinted || m == DeuModel::kEuScholzCode) continue;
+        if (m == DeuModel::kEuPrinted || m == DeuModel::kEuScholzCode ||
+            m == DeuModel::kEuOutcomeSet)
+          continue;
         auto f = bargain::forecast(m, issues[k], eu);
         row[deu_key(m)] = f ? nlohmann::json(*f) : nlohmann::json(nullptr);
       }
@@ -288,31 +477,36 @@ int run_validate(const std::string& file, const EuFlags& flags, bool json, bool 
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& s : scores) {
-      Reference ref = reference(s.model);
+      Reference ref = reference(s.model, capability);
       out.push_back({{"model", deu_key(s.model)},
                      {"name", to_string(s.model)},
                      {"all", stats_json(s.all)},
+                     {"with_reference_point", stats_json(s.with_reference)},
                      {"cod", stats_json(s.cod)},
                      {"cns", stats_json(s.cns)},
                      {"reference_mae", ref.all},
                      {"reference", ref.where}});
     }
-    print_json(std::cout, {{"file", file}, {"issues", issues.size()}, {"models", out}});
+    print_json(std::cout, {{"file", file},
+                           {"capability", bargain::to_string(capability)},
+                           {"issues", issues.size()},
+                           {"models", out}});
     return kExitOk;
   }
   std::cout << fmt::format("DEU III, {} scoreable issues (outcome in [0, 100], at least 3 actors "
-                           "with position and salience); capabilities equal.\n"
+                           "with position and salience); capabilities: {}.\n"
                            "Expected utility: at most {} rounds, Q = {}{}.\n\n",
-                           issues.size(), eu.rounds, eu.q,
+                           issues.size(), bargain::to_string(capability), eu.rounds, eu.q,
                            eu.tolerance ? fmt::format(", stop when the median moves < {} of the "
                                                       "range twice", *eu.tolerance)
                                         : "");
-  Table table({"model", "n", "MAE", "RMSE", "median AE", "COD MAE", "CNS MAE", "reference MAE",
-               "reference COD/CNS"});
+  Table table({"model", "n", "MAE", "RMSE", "median AE", "COD MAE", "CNS MAE",
+               "MAE where rp", "reference MAE", "reference COD/CNS"});
   for (const auto& s : scores) {
-    Reference ref = reference(s.model);
+    Reference ref = reference(s.model, capability);
     table.add({to_string(s.model), std::to_string(s.all.n), fixed(s.all.mae), fixed(s.all.rmse),
                fixed(s.all.median_ae), fixed(s.cod.mae), fixed(s.cns.mae),
+               fixed(s.with_reference.mae),
                ref.all.empty() ? "-" : ref.all,
                ref.cod.empty() ? "-" : ref.cod + " / " + ref.cns});
   }
@@ -320,7 +514,18 @@ int run_validate(const std::string& file, const EuFlags& flags, bool json, bool 
   std::cout << "\nReference figures: salience-weighted mean, unweighted mean and medians as "
                "reproduced on this file (shared/reference/bargaining.md §4.4); the expected-utility "
                "figure is hamzagul07/schelling's own reconstruction (§4.3), not the same "
-               "specification. Nash is scored only on issues with a reference point.\n";
+               "specification. Nash and the status quo are scored only on issues with a reference point; "
+               "'MAE where rp' compares every model on those issues.\n";
+  const auto best = std::min_element(scores.begin(), scores.end(), [](const auto& a, const auto& b) {
+    return a.with_reference.mae < b.with_reference.mae;
+  });
+  const auto& constant = *std::find_if(scores.begin(), scores.end(), [](const auto& s) {
+    return s.model == DeuModel::kConstant50;
+  });
+  std::cout << fmt::format("Lowest MAE on the issues with a reference point: {} ({:.2f}); always "
+                           "50 scores {:.2f} there.\n",
+                           to_string(best->model), best->with_reference.mae,
+                           constant.with_reference.mae);
   return kExitOk;
 }
 
@@ -331,13 +536,15 @@ void add_bargain_command(CLI::App& app, Action& action) {
     ModelOptions model;
     std::string issue, method = "all";
     EuFlags eu;
+    int draws = 1000;
+    std::uint64_t seed = 1;
     std::string deu;
     EuFlags validate_eu;
     bool validate_json = false, forecasts = false;
     int threads = 0;
+    std::string capability = "gdp", cases;
   };
   auto opts = std::make_shared<Options>();
-  opts->validate_eu.tolerance = 0.005;
   CLI::App* cmd = app.add_subcommand(
       "bargain", "Where each contested issue settles: compromise, Nash bargaining, expected utility");
   add_model_options(*cmd, opts->model);
@@ -348,13 +555,25 @@ void add_bargain_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"compromise", "nbs", "eu", "all"}))
       ->capture_default_str();
   add_eu_options(*cmd, opts->eu);
+  cmd->add_option("--draws", opts->draws,
+                  "Draws of the inputs from their ranges for the outcome distributions (0: none)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--seed", opts->seed, "Seed of the draws")->capture_default_str();
 
   CLI::App* validate = cmd->add_subcommand(
       "validate", "Score every model on the DEU III data set, beside the published figures");
   validate->add_option("--deu", opts->deu, "The DEU III file (tab-separated, as in "
                                            "shared/data/bargaining)")
-      ->required()
       ->check(CLI::ExistingFile);
+  validate->add_option("--capability", opts->capability,
+                       "DEU capabilities: gdp (the file's GDP row, as the data set gives) or equal")
+      ->check(CLI::IsMember({"gdp", "equal"}))
+      ->capture_default_str();
+  validate->add_option("--cases", opts->cases,
+                       "A folder with known_outcomes.csv and the case files it names (as "
+                       "shared/data/bargaining): score those cases too")
+      ->check(CLI::ExistingDirectory);
   validate->add_flag("--json", opts->validate_json, "Print JSON instead of a table");
   validate->add_flag("--forecasts", opts->forecasts,
                      "Print every model's forecast for every issue (JSON) instead of the scores");
@@ -369,8 +588,15 @@ void add_bargain_command(CLI::App& app, Action& action) {
       const int threads = opts->threads > 0
                               ? opts->threads
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      if (opts->deu.empty() && opts->cases.empty()) {
+        std::cerr << "sphere bargain validate: give --deu FILE, --cases DIR or both\n";
+        return kExitUsage;
+      }
       return run_validate(opts->deu, opts->validate_eu, opts->validate_json, opts->forecasts,
-                          threads);
+                          threads,
+                          opts->capability == "gdp" ? bargain::DeuCapability::kGdp
+                                                    : bargain::DeuCapability::kEqual,
+                          opts->cases);
     };
   });
 
@@ -401,6 +627,7 @@ void add_bargain_command(CLI::App& app, Action& action) {
         r.compromise = bargain::compromise(r.players);
         r.nash = bargain::nash_bargaining(r.players, issue->status_quo.value);
         r.eu = bargain::expected_utility(r.players, eu);
+        if (opts->draws > 0) r.sampled = bargain::sample_issue(*issue, {opts->draws, opts->seed, eu});
         results.push_back(std::move(r));
       }
       if (opts->model.json) {
@@ -410,6 +637,8 @@ void add_bargain_command(CLI::App& app, Action& action) {
                                {"probability", to_string(eu.probability)},
                                {"q", eu.q},
                                {"rounds", eu.rounds},
+                               {"draws", opts->draws},
+                               {"seed", opts->seed},
                                {"issues", out}});
       } else if (results.empty()) {
         std::cout << fmt::format("{} has no contested issues (issues.toml)\n", model.location);

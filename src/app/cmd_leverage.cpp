@@ -12,10 +12,23 @@ namespace {
 
 std::string share(double v) { return fmt::format("{:.3f}", v); }
 
+// A share of GDP in per cent, to the precision its range supports: two significant digits.
+std::string pct(double v) {
+  const double p = 100.0 * v;
+  if (p == 0.0) return "0";
+  return fmt::format("{:.2g}", p);
+}
+std::string pct(const leverage::Span& s) {
+  return fmt::format("{} [{}, {}]", pct(s.value), pct(s.low), pct(s.high));
+}
+nlohmann::json span_json(const leverage::Span& s) {
+  return {{"value", s.value}, {"low", s.low}, {"high", s.high}};
+}
+
 // Where a number comes from, in one line.
 std::string provenance_text(const kb::Provenance& p) {
   if (p.source == "assumption")
-    return fmt::format("assumption, range {}-{}: {}", format_number(p.range_low),
+    return fmt::format("assumption, range {} to {}: {}", format_number(p.range_low),
                        format_number(p.range_high), p.rationale);
   std::string text = p.source == "data" ? "data: " + p.citation
                                         : fmt::format("{}: \"{}\"", p.source, p.quote);
@@ -40,11 +53,22 @@ nlohmann::json to_json(const leverage::Cell& c) {
     }
     evidence.push_back(item);
   }
-  return {{"tie", c.tie},         {"channel", c.channel},   {"from", c.from},
-          {"to", c.to},           {"year", c.year},         {"what", c.what},
-          {"physical", c.physical}, {"sensitivity", c.sensitivity}, {"kept", c.kept},
-          {"vulnerability", c.vulnerability}, {"own_cost", c.own_cost},
-          {"leverage", c.leverage}, {"evidence", evidence}};
+  nlohmann::json j = {{"tie", c.tie},           {"channel", c.channel},
+                      {"from", c.from},         {"to", c.to},
+                      {"year", c.year},         {"what", c.what},
+                      {"physical", c.physical}, {"common_scale", c.common},
+                      {"sensitivity", c.sensitivity}, {"kept", c.kept},
+                      {"vulnerability", c.vulnerability}, {"own_cost", c.own_cost},
+                      {"leverage", c.leverage}, {"evidence", evidence}};
+  if (c.common) {
+    j["kept_short"] = span_json(c.kept_short);
+    j["loss_short"] = span_json(c.loss_short);
+    j["loss_long"] = span_json(c.loss_long);
+    j["cost"] = span_json(c.cost);
+    j["leverage_short"] = span_json(c.leverage_short);
+    j["leverage_long"] = span_json(c.leverage_long);
+  }
+  return j;
 }
 
 }  // namespace
@@ -91,7 +115,9 @@ void add_leverage_command(CLI::App& app, Action& action) {
         for (const auto& c : cells) out["cells"].push_back(to_json(c));
         for (const auto& t : leverage::totals(cells))
           out["pairs"].push_back({{"from", t.from}, {"to", t.to}, {"leverage", t.leverage},
-                                  {"channels", t.channels}});
+                                  {"low", t.low}, {"high", t.high}, {"short_run", t.short_run},
+                                  {"net", t.net}, {"channels", t.channels}});
+        out["unit"] = "share of the loser's GDP (j's loss over GDP_j minus i's over GDP_i)";
         print_json(std::cout, out);
         return kExitOk;
       }
@@ -99,29 +125,49 @@ void add_leverage_command(CLI::App& app, Action& action) {
         const auto& c = cells.front();
         std::cout << fmt::format("{} — {} ({}, {}): {} over {}\n", c.tie, c.what, c.channel,
                                  c.year, c.from, c.to);
-        std::cout << fmt::format(
-            "  leverage {} = vulnerability {} - own cost {}\n"
-            "  vulnerability {} = sensitivity {} x (1 - kept {})\n",
-            share(c.leverage), share(c.vulnerability), share(c.own_cost), share(c.vulnerability),
-            share(c.sensitivity), share(c.kept));
+        if (c.common)
+          std::cout << fmt::format(
+              "  per cent of the loser's GDP, value [low, high]:\n"
+              "  long run:  leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n"
+              "  short run: leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n",
+              pct(c.leverage_long), c.to, pct(c.loss_long), c.from, pct(c.cost), c.kept,
+              pct(c.leverage_short), c.to, pct(c.loss_short), c.from, pct(c.cost),
+              c.kept_short.value);
+        else
+          std::cout << "  off the common scale: no money value for this channel\n";
         for (const auto& e : c.evidence)
-          std::cout << fmt::format("  {} = {}\n      {}\n", e.label, share(e.value),
+          std::cout << fmt::format("  {} = {}\n      {}\n", e.label, format_number(e.value),
                                    e.provenance.source.empty() ? "computed: " + e.note
                                                                : provenance_text(e.provenance));
         return kExitOk;
       }
-      Table t({"tie", "channel", "i", "j", "year", "sensitivity", "kept", "vulnerability",
-               "own cost", "leverage"});
-      for (const auto& c : cells)
+      Table t({"tie", "channel", "i", "j", "year", "kept now", "kept later", "j's loss now",
+               "j's loss later", "i's cost", "leverage later"});
+      for (const auto& c : cells) {
+        if (!c.common) {
+          t.add({c.tie, c.channel, c.from, c.to, std::to_string(c.year), "-", share(c.kept), "-",
+                 "-", "-", "off scale"});
+          continue;
+        }
         t.add({c.tie, c.channel + (c.physical ? " (network)" : ""), c.from, c.to,
-               std::to_string(c.year), share(c.sensitivity), share(c.kept),
-               share(c.vulnerability), share(c.own_cost), share(c.leverage)});
+               std::to_string(c.year), fmt::format("{:.2f}", c.kept_short.value),
+               fmt::format("{:.2f}", c.kept), pct(c.loss_short), pct(c.loss_long), pct(c.cost),
+               pct(c.leverage_long)});
+      }
+      std::cout << "Per cent of the loser's own GDP a year, value [low, high] over the inputs' "
+                   "ranges. now: before rerouting; later: after rerouting and substitution (within "
+                   "a year).\n";
       t.print(std::cout);
-      std::cout << "\nLeverage of i over j, summed over channels:\n";
-      Table p({"i", "j", "leverage", "channels"});
+      std::cout << "\nLeverage of i over j, summed over channels (j's whole loss over GDP_j net "
+                   "of i's over GDP_i; net: minus j's leverage over i):\n";
+      Table p({"i", "j", "leverage later [low, high]", "leverage now", "net of j over i",
+               "channels"});
       for (const auto& s : leverage::totals(cells))
-        p.add({s.from, s.to, share(s.leverage), std::to_string(s.channels)});
+        p.add({s.from, s.to, fmt::format("{} [{}, {}]", pct(s.leverage), pct(s.low), pct(s.high)),
+               pct(s.short_run), pct(s.net), std::to_string(s.channels)});
       p.print(std::cout);
+      std::cout << "Off scale: channels with no money value in the sources (a security "
+                   "guarantee); they count in no total.\n";
       std::cout << "`sphere leverage --cell TIE` shows the facts behind a row, with their sources.\n";
       return kExitOk;
     };

@@ -355,15 +355,82 @@ void add_links(CLI::App& parent, Action& action) {
 
 }  // namespace
 
+// Observed against modelled flows at the Southern Gas Corridor's border points.
+void add_validate(CLI::App& parent, Action& action) {
+  struct Options {
+    ModelOptions model;
+    std::string iea;
+    double tolerance = 0.15;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = parent.add_subcommand(
+      "validate", "Observed (IEA Gas Trade Flows) against modelled gas flows by border point and "
+                  "year");
+  add_model_options(*cmd, o->model);
+  cmd->add_option("--iea", o->iea, "gtf_long.csv of shared/data/infrastructure/iea-gas-trade-flows")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tolerance", o->tolerance,
+                  "Agreement: |modelled - observed| within this share of the observed mean")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->callback([o, &action] {
+    action = [o] {
+      kb::Model model = load_model(o->model);
+      const auto points = network::southern_gas_corridor_points();
+      const auto checks = network::check_flows(
+          model.infrastructure, network::read_iea_flows(o->iea, points), o->tolerance);
+      auto verdict = [](const network::FlowCheck& c) -> std::string {
+        if (!c.network_has_flows) return "no supply or demand in the network this year";
+        if (c.agrees) return "agrees";
+        return c.modelled > c.observed.mean_mcm_per_day ? "model too high" : "model too low";
+      };
+      if (o->model.json) {
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& c : checks)
+          rows.push_back({{"point", c.observed.point}, {"link", c.observed.link},
+                          {"destination", c.observed.destination},
+                          {"year", c.observed.year}, {"observed_mcm_per_day", c.observed.mean_mcm_per_day},
+                          {"observed_days", c.observed.days}, {"modelled_mcm_per_day", c.modelled},
+                          {"capacity_mcm_per_day", c.capacity}, {"agrees", c.agrees},
+                          {"verdict", verdict(c)}});
+        print_json(std::cout, {{"tolerance", o->tolerance}, {"checks", rows},
+                               {"source", "IEA (2022), Gas Trade Flows, September 2022 edition"}});
+        return kExitOk;
+      }
+      Table t({"point", "modelled as", "year", "days", "observed mcm/d", "modelled mcm/d",
+               "capacity or demand", "gap", "verdict"});
+      for (const auto& c : checks)
+        t.add({c.observed.point,
+               c.observed.link.empty() ? "delivered to " + c.observed.destination
+                                       : "link " + c.observed.link,
+               std::to_string(c.observed.year),
+               std::to_string(c.observed.days), fmt::format("{:.1f}", c.observed.mean_mcm_per_day),
+               fmt::format("{:.0f}", c.modelled), fmt::format("{:.0f}", c.capacity),
+               c.observed.mean_mcm_per_day > 0 ? fmt::format("{:+.0f}%", 100 * c.relative_gap) : "-",
+               verdict(c)});
+      std::cout << "Observed: IEA (2022), Gas Trade Flows (September 2022 edition), mean of the "
+                   "months reported. Modelled: the gas network of each year as `sphere network "
+                   "--year Y` routes it.\n";
+      t.print(std::cout);
+      std::cout << fmt::format("Agreement: within {:.0f}% of the observed mean, plus 0.5 mcm/d. "
+                               "docs/MODEL.md (Network, observed flows) says which input explains "
+                               "each disagreement.\n", 100 * o->tolerance);
+      return kExitOk;
+    };
+  });
+}
+
 void add_network_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "network",
       "What reaches each destination before and after cutting links, blocking countries or "
-      "opening new links; sub-commands: contingency, n1, links");
+      "opening new links; sub-commands: contingency, n1, links, validate");
   cmd->require_subcommand(0, 1);
   add_contingency(*cmd, action);
   add_n1(*cmd, action);
   add_links(*cmd, action);
+  add_validate(*cmd, action);
   add_what_if(*cmd, action);
 }
 

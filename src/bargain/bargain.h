@@ -17,14 +17,17 @@ namespace sphere::bargain {
 // One actor on one issue.
 struct Player {
   std::string id;
-  double capability = 1.0;  // any positive scale; it cancels in every ratio
+  // What the actor can bring to bear on this issue: its influence on the issue (issues.toml), or
+  // a data set's capability. Any positive scale; it cancels in every ratio.
+  double capability = 1.0;
   double position = 0.0;    // on the issue's scale
   double salience = 0.0;    // 0..1
 };
 
-// The players of a model issue, with capabilities from issues.toml. The issue must come from a
-// loaded (validated) model.
+// The players of a model issue at their stated values, weighted by their issue-specific
+// influence. The issue must come from a loaded (validated) model.
 std::vector<Player> players(const kb::Model& model, const kb::Issue& issue);
+std::vector<Player> players(const kb::Issue& issue);
 
 // The issue with this id, or nullptr.
 const kb::Issue* find_issue(const kb::Model& model, std::string_view id);
@@ -45,9 +48,18 @@ double median(std::vector<double> values);
 
 // Asymmetric Nash bargaining solution with linear utilities u_i(x) = -|x - x_i|, weights
 // capability x salience, and the status quo as disagreement point.
+// Why the status quo d stands when it does: the solution then carries no information beyond it.
+enum class NashStandstill {
+  kNone,          // an agreement away from d
+  kStraddle,      // ideal points on both sides of d: every move away from it hurts someone
+  kIdealAtD,      // some actor's ideal point is d itself
+  kNobodyCares,   // every weight is zero
+};
 struct NashResult {
   double outcome = 0.0;
   bool agreement = false;  // false: no outcome is better than d for every actor, so d stands
+  NashStandstill standstill = NashStandstill::kNone;
+  std::vector<std::size_t> below, above;  // players (with a say) whose ideal is below / above d
 };
 NashResult nash_bargaining(std::span<const Player> players, double disagreement);
 
@@ -106,14 +118,69 @@ struct EuResult {
   double initial_median = 0.0, initial_mean = 0.0;
   std::vector<EuRound> rounds;
   bool converged = false;  // the convergence rule stopped it before `rounds`
-  // The forecast: the median after the last round (the initial median when none was played).
+  // The median after the last round (the initial median when none was played). When the model
+  // cycles this depends on whether the round count is odd or even: prefer outcome_set.
   double forecast() const { return rounds.empty() ? initial_median : rounds.back().median; }
+  // Cycle detection (docs/MODEL.md): the smallest p <= kMaxPeriod such that the positions after
+  // the last round equal those p rounds before (round 0: the starting positions). A round depends
+  // on the positions alone, so the model then repeats those p rounds for ever. period 1: it
+  // settled; period > 1: it cycles; 0: no repeat within the rounds played.
+  static constexpr int kMaxPeriod = 8;
+  int period = 0;
+  // The medians of one period, sorted and distinct (period 0: the last round's median).
+  std::vector<double> outcome_set;
+  // The mean of the outcome set: one number for the issue that no round count's parity changes.
+  double outcome() const;
 };
 
 // Runs the model on one issue. Positions must not all be equal for anything to happen (the
 // result then has no rounds). Throws std::invalid_argument on a salience outside [0, 1] or a
 // capability that is not positive.
 EuResult expected_utility(std::span<const Player> players, const EuOptions& options);
+
+// --- Outcome distributions over the inputs' ranges ------------------------------------------
+
+struct SampleOptions {
+  int draws = 1000;
+  std::uint64_t seed = 1;
+  EuOptions eu;
+};
+
+// An input varied by the sampler: "AZE position", "RUS influence", "status quo".
+struct InputEffect {
+  std::string input;
+  double rank_correlation = 0.0;  // Spearman's rho of the input's draws with the model's outcome
+};
+
+// One model's outcome over the draws.
+struct Distribution {
+  double median = 0.0, low = 0.0, high = 0.0;  // 50th, 5th and 95th percentiles
+  std::vector<InputEffect> effects;           // every input, largest |rho| first
+};
+
+struct IssueDistribution {
+  std::string issue;
+  int draws = 0;
+  Distribution compromise, nash, eu;
+  double nash_status_quo_share = 0.0;  // share of draws where d stands
+  double nash_straddle_share = 0.0;    // ... because the ideal points straddle it
+  double eu_cycle_share = 0.0;         // share of draws where the expected-utility model cycles
+  double eu_unsettled_share = 0.0;     // ... where it neither settles nor repeats in the rounds
+};
+
+// Draws every position, salience and influence (and the status quo) of the issue from a
+// triangular distribution over its range with the stated value as mode, `draws` times, and runs
+// the three models on each draw. Draw k depends on (seed, issue id, k) alone. The
+// expected-utility outcome of a cycling draw counts each value of its outcome set with weight
+// 1/size in the percentiles, and its mean in the rank correlations.
+IssueDistribution sample_issue(const kb::Issue& issue, const SampleOptions& options);
+
+// The q-quantile (0..1) of weighted values (linear in the cumulative weight's midpoints).
+double weighted_quantile(std::vector<std::pair<double, double>> value_weight, double q);
+
+// Spearman's rank correlation of two equal-length series (average ranks for ties); 0 when
+// either is constant.
+double rank_correlation(std::span<const double> a, std::span<const double> b);
 
 // --- Validation on DEU III (Arregui & Perarnaud; docs/MODEL.md) --------------------------------
 
@@ -128,9 +195,17 @@ struct DeuIssue {
   int line = 0;
 };
 
+// Capabilities of the DEU actors: all equal, or the GDP row the file gives under its header
+// (blksv's line 2; Commission and Parliament carry the largest member's value), divided by its
+// largest value.
+enum class DeuCapability { kEqual, kGdp };
+std::string to_string(DeuCapability capability);
+
 // Reads the DEU III file (tab-separated, as in shared/data/bargaining). Throws InputError with
-// file, line and column on a malformed file or a number off the 0-100 scale.
-std::vector<DeuIssue> load_deu(const std::filesystem::path& file);
+// file, line and column on a malformed file, a number off the 0-100 scale, or (kGdp) a missing
+// GDP row or GDP cell of an actor that takes part.
+std::vector<DeuIssue> load_deu(const std::filesystem::path& file,
+                               DeuCapability capability = DeuCapability::kEqual);
 
 // Mean absolute, root mean square and median absolute error.
 struct ErrorStats {
@@ -141,13 +216,16 @@ ErrorStats error_stats(std::span<const double> absolute_errors);
 
 // The models `sphere bargain validate` scores, in report order.
 enum class DeuModel {
-  kCompromise,      // salience-weighted mean (equal capabilities)
+  kConstant50,      // baseline: always the middle of the scale
+  kStatusQuo,       // baseline: the reference point (issues that have one)
+  kCompromise,      // capability x salience weighted mean
   kUnweightedMean,  // mean of positions
   kMedian,          // plain median of positions
   kWeightedMedian,  // salience-weighted median
   kNash,            // Nash bargaining solution, d = reference point (issues that have one)
   kEuPrinted,       // expected-utility model, printed probability formula
   kEuScholzCode,    // expected-utility model, Scholz's code's probability
+  kEuOutcomeSet,    // the same, the mean of its outcome set (parity-free when it cycles)
 };
 std::vector<DeuModel> all_deu_models();
 std::string to_string(DeuModel model);
@@ -160,7 +238,31 @@ std::optional<double> forecast(DeuModel model, const DeuIssue& issue, const EuOp
 struct DeuScore {
   DeuModel model;
   ErrorStats all, cod, cns;
+  ErrorStats with_reference;  // on the issues that have a reference point (where every model runs)
 };
 std::vector<DeuScore> score_deu(std::span<const DeuIssue> issues, const EuOptions& eu);
+
+// --- The small validation cases (shared/data/bargaining/known_outcomes.csv) -------------------
+
+struct BargainCase {
+  std::string id, file, scale;
+  double outcome = 0.0;  // the recorded outcome (the near-term reading where two are given)
+  std::optional<double> status_quo;  // where the case's own scale marks it
+  double scale_low = 0.0, scale_high = 100.0;
+  std::vector<Player> players;
+};
+
+// The cases known_outcomes.csv lists with the input files it names (DEU excepted: load_deu).
+// Throws InputError naming file, line and column on a missing column or a malformed cell.
+std::vector<BargainCase> load_cases(const std::filesystem::path& dir);
+// Cases with inputs but no recorded outcome (sultan_bdm1997.csv), run but not scored.
+std::vector<BargainCase> load_run_only_cases(const std::filesystem::path& dir);
+
+struct CaseForecast {
+  std::string model;
+  std::optional<double> value;  // nullopt: the model needs a status quo the case lacks
+};
+// Every model and baseline on one case, in report order.
+std::vector<CaseForecast> forecast_case(const BargainCase& c, const EuOptions& eu);
 
 }  // namespace sphere::bargain

@@ -9,18 +9,14 @@
 
 namespace sphere::bargain {
 
-std::vector<Player> players(const kb::Model& model, const kb::Issue& issue) {
+std::vector<Player> players(const kb::Issue& issue) {
   std::vector<Player> result;
-  for (const kb::IssuePosition& p : issue.positions) {
-    auto cap = std::find_if(model.capabilities.begin(), model.capabilities.end(),
-                            [&](const kb::ActorCapability& c) { return c.actor == p.actor; });
-    if (cap == model.capabilities.end())  // the loader rejects this; keep the guard honest
-      throw InputError(p.origin.file, p.origin.line, "actor",
-                       "actor '" + p.actor + "' has no capability");
-    result.push_back({p.actor, cap->capability.value, p.position.value, p.salience.value});
-  }
+  for (const kb::IssuePosition& p : issue.positions)
+    result.push_back({p.actor, p.influence.value, p.position.value, p.salience.value});
   return result;
 }
+
+std::vector<Player> players(const kb::Model&, const kb::Issue& issue) { return players(issue); }
 
 const kb::Issue* find_issue(const kb::Model& model, std::string_view id) {
   auto it = std::find_if(model.issues.begin(), model.issues.end(),
@@ -98,18 +94,34 @@ double median(std::vector<double> values) {
 NashResult nash_bargaining(std::span<const Player> players, double d) {
   // Actor i gains r_i - |x - x_i| over d, with r_i = |d - x_i|. Every gain is positive only on
   // the side of d where all actors stand, below the nearest actor's mirror image of d.
-  bool above = false, below = false;
+  NashResult result{d, false, NashStandstill::kNone, {}, {}};
   double reach = 0.0;  // how far from d the outcome may go before someone loses
-  bool first = true;
-  for (const Player& p : players) {
+  bool first = true, at_d = false;
+  for (std::size_t k = 0; k < players.size(); ++k) {
+    const Player& p = players[k];
     if (p.capability * p.salience <= 0.0) continue;  // indifferent: no say
-    if (p.position == d) return {d, false};          // no outcome improves on d for it
-    (p.position > d ? above : below) = true;
+    if (p.position == d) {                            // no outcome improves on d for it
+      at_d = true;
+      continue;
+    }
+    (p.position > d ? result.above : result.below).push_back(k);
     const double mirror = 2.0 * std::abs(p.position - d);
     reach = first ? mirror : std::min(reach, mirror);
     first = false;
   }
-  if (above == below) return {d, false};  // actors on both sides of d, or nobody who cares
+  const bool above = !result.above.empty(), below = !result.below.empty();
+  if (above && below) {
+    result.standstill = NashStandstill::kStraddle;
+    return result;
+  }
+  if (at_d) {
+    result.standstill = NashStandstill::kIdealAtD;
+    return result;
+  }
+  if (!above && !below) {
+    result.standstill = NashStandstill::kNobodyCares;
+    return result;
+  }
   const double sign = above ? 1.0 : -1.0;
   // The weighted log-gain is concave in t (distance from d), so its derivative decreases: find
   // where it changes sign (a root, or a kink at an actor's position).
@@ -128,7 +140,9 @@ NashResult nash_bargaining(std::span<const Player> players, double d) {
   const double lo = reach * 1e-12, hi = reach * (1.0 - 1e-12);
   auto [a, b] = boost::math::tools::bisect(
       slope, lo, hi, boost::math::tools::eps_tolerance<double>(48));
-  return {d + sign * (a + b) / 2.0, true};
+  result.outcome = d + sign * (a + b) / 2.0;
+  result.agreement = true;
+  return result;
 }
 
 }  // namespace sphere::bargain

@@ -59,7 +59,12 @@ std::optional<double> scale_value(const std::string& cell, const std::string& fi
 
 }  // namespace
 
-std::vector<DeuIssue> load_deu(const std::filesystem::path& path) {
+std::string to_string(DeuCapability capability) {
+  return capability == DeuCapability::kGdp ? "GDP row of the file, over its largest value"
+                                           : "all equal";
+}
+
+std::vector<DeuIssue> load_deu(const std::filesystem::path& path, DeuCapability capability) {
   const std::string file = path.string();
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(file, 0, "", "cannot read the file");
@@ -81,6 +86,8 @@ std::vector<DeuIssue> load_deu(const std::filesystem::path& path) {
                                    "p<actor> and s<actor>");
     if (!out.empty()) throw InputError(out);
     std::array<std::string, kColumns> row;
+    std::array<std::optional<double>, kActors.size()> gdp;
+    int gdp_line = 0;
     while (true) {
       try {
         if (!std::apply([&](auto&... cell) { return reader.read_row(cell...); }, row)) break;
@@ -89,7 +96,14 @@ std::vector<DeuIssue> load_deu(const std::filesystem::path& path) {
         continue;
       }
       const int line = static_cast<int>(reader.get_file_line());
-      if (row[0].empty()) continue;  // the GDP line under the header is not an issue
+      if (row[0].empty()) {  // the GDP line under the header is not an issue
+        if (gdp_line == 0) {
+          gdp_line = line;
+          for (std::size_t a = 0; a < kActors.size(); ++a)
+            gdp[a] = scale_value(row[4 + a], file, line, names[4 + a], out, true);
+        }
+        continue;
+      }
       DeuIssue issue;
       issue.id = row[0];
       issue.procedure = row[1];
@@ -101,7 +115,24 @@ std::vector<DeuIssue> load_deu(const std::filesystem::path& path) {
         auto p = scale_value(row[4 + a], file, line, names[4 + a], out);
         auto s = scale_value(row[4 + kActors.size() + a], file, line,
                              names[4 + kActors.size() + a], out);
-        if (p && s) issue.players.push_back({kActors[a], 1.0, *p, *s / 100.0});
+        if (!p || !s) continue;
+        double c = 1.0;
+        if (capability == DeuCapability::kGdp) {
+          if (gdp_line == 0) {
+            out.add(file, 2, names[4 + a], "no GDP row under the header; capabilities from GDP "
+                                           "need it (or use equal capabilities)");
+            throw InputError(out);
+          }
+          if (!gdp[a] || !(*gdp[a] > 0.0)) {
+            out.add(file, gdp_line, names[4 + a], "no positive GDP for this actor, which takes "
+                                                  "part in issue " + issue.id);
+            continue;
+          }
+          double largest = 0.0;
+          for (const auto& g : gdp) largest = std::max(largest, g.value_or(0.0));
+          c = *gdp[a] / largest;
+        }
+        issue.players.push_back({kActors[a], c, *p, *s / 100.0});
       }
       if (!outcome || *outcome < 0.0 || *outcome > 100.0) continue;
       if (static_cast<int>(issue.players.size()) < kMinActors) continue;
@@ -132,19 +163,22 @@ ErrorStats error_stats(std::span<const double> errors) {
 }
 
 std::vector<DeuModel> all_deu_models() {
-  return {DeuModel::kCompromise, DeuModel::kUnweightedMean, DeuModel::kMedian,
+  return {DeuModel::kConstant50, DeuModel::kStatusQuo, DeuModel::kCompromise, DeuModel::kUnweightedMean, DeuModel::kMedian,
           DeuModel::kWeightedMedian, DeuModel::kNash, DeuModel::kEuPrinted,
-          DeuModel::kEuScholzCode};
+          DeuModel::kEuScholzCode, DeuModel::kEuOutcomeSet};
 }
 
 std::string to_string(DeuModel model) {
   switch (model) {
-    case DeuModel::kCompromise: return "compromise (salience-weighted mean)";
+    case DeuModel::kConstant50: return "baseline: always 50";
+    case DeuModel::kStatusQuo: return "baseline: status quo (reference point)";
+    case DeuModel::kCompromise: return "compromise (weighted mean)";
     case DeuModel::kUnweightedMean: return "unweighted mean";
     case DeuModel::kMedian: return "plain median";
     case DeuModel::kWeightedMedian: return "salience-weighted median";
     case DeuModel::kNash: return "Nash bargaining (d = reference point)";
     case DeuModel::kEuPrinted: return "expected utility, printed P";
+    case DeuModel::kEuOutcomeSet: return "expected utility, Scholz-code P, outcome set";
     default: return "expected utility, Scholz-code P";
   }
 }
@@ -158,6 +192,8 @@ std::optional<double> forecast(DeuModel model, const DeuIssue& issue, const EuOp
     w.push_back(p.capability * p.salience);
   }
   switch (model) {
+    case DeuModel::kConstant50: return 50.0;
+    case DeuModel::kStatusQuo: return issue.reference_point;
     case DeuModel::kCompromise: {
       double total = 0.0;
       for (double v : w) total += v;
@@ -177,6 +213,11 @@ std::optional<double> forecast(DeuModel model, const DeuIssue& issue, const EuOp
                                                           : ProbabilityRule::kScholzCode;
       return expected_utility(issue.players, options).forecast();
     }
+    case DeuModel::kEuOutcomeSet: {
+      EuOptions options = eu;
+      options.probability = ProbabilityRule::kScholzCode;
+      return expected_utility(issue.players, options).outcome();
+    }
   }
   return std::nullopt;
 }
@@ -184,7 +225,7 @@ std::optional<double> forecast(DeuModel model, const DeuIssue& issue, const EuOp
 std::vector<DeuScore> score_deu(std::span<const DeuIssue> issues, const EuOptions& eu) {
   std::vector<DeuScore> scores;
   for (DeuModel model : all_deu_models()) {
-    std::vector<double> all, cod, cns;
+    std::vector<double> all, cod, cns, with_rp;
     for (const DeuIssue& issue : issues) {
       auto f = forecast(model, issue, eu);
       if (!f) continue;
@@ -192,8 +233,10 @@ std::vector<DeuScore> score_deu(std::span<const DeuIssue> issues, const EuOption
       all.push_back(error);
       if (issue.procedure == "COD") cod.push_back(error);
       else if (issue.procedure == "CNS") cns.push_back(error);
+      if (issue.reference_point) with_rp.push_back(error);
     }
-    scores.push_back({model, error_stats(all), error_stats(cod), error_stats(cns)});
+    scores.push_back(
+        {model, error_stats(all), error_stats(cod), error_stats(cns), error_stats(with_rp)});
   }
   return scores;
 }

@@ -397,6 +397,34 @@ void check_players(std::span<const Player> players) {
   }
 }
 
+// Sets the result's period and outcome set. States are compared to a billionth of the range:
+// the same sequence of moves reproduces positions to the last bit or nearly so.
+void detect_cycle(std::span<const Player> players, double range, EuResult& result) {
+  const auto& r = result.rounds;
+  const int t = static_cast<int>(r.size());
+  auto state = [&](int round, std::size_t k) {
+    return round == 0 ? players[k].position : r[static_cast<std::size_t>(round - 1)].positions[k];
+  };
+  const double eps = 1e-9 * range;
+  for (int p = 1; p <= std::min(EuResult::kMaxPeriod, t); ++p) {
+    bool same = true;
+    for (std::size_t k = 0; k < players.size() && same; ++k)
+      same = std::abs(state(t, k) - state(t - p, k)) <= eps;
+    if (!same) continue;
+    result.period = p;
+    for (int q = t - p + 1; q <= t; ++q) {
+      const double m = r[static_cast<std::size_t>(q - 1)].median;
+      if (std::none_of(result.outcome_set.begin(), result.outcome_set.end(),
+                       [&](double v) { return std::abs(v - m) <= eps; }))
+        result.outcome_set.push_back(m);
+    }
+    std::sort(result.outcome_set.begin(), result.outcome_set.end());
+    return;
+  }
+  result.period = 0;
+  result.outcome_set = {result.forecast()};
+}
+
 }  // namespace
 
 EuResult expected_utility(std::span<const Player> players, const EuOptions& options) {
@@ -455,7 +483,15 @@ EuResult expected_utility(std::span<const Player> players, const EuOptions& opti
       }
     }
   }
+  detect_cycle(players, range, result);
   return result;
+}
+
+double EuResult::outcome() const {
+  if (outcome_set.empty()) return forecast();
+  double sum = 0.0;
+  for (double v : outcome_set) sum += v;
+  return sum / static_cast<double>(outcome_set.size());
 }
 
 }  // namespace sphere::bargain

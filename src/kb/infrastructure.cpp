@@ -281,17 +281,42 @@ class InfraLoader {
   std::set<std::string, std::less<>> node_ids_, link_ids_;
 };
 
+// A share (0..1) or, with `money`, an amount (>= 0, million US$). A quoted or cited number may
+// state a range too (the uncertainty of reading it); without one its range is [value, value].
 TieValue tie_value(const Fields& parent, std::string_view key, const Model& model,
-                   Diagnostics& out, bool required = true) {
+                   Diagnostics& out, bool required = true, bool money = false) {
   TieValue v;
   const toml::table* t = parent.subtable(key, required);
   if (!t) return v;
   auto keys = with_provenance({"value"});
   Fields f(*t, parent.file(), out, keys);
   v.value = f.number("value").value_or(0.0);
-  if (v.value < 0.0 || v.value > 1.0)
-    f.error("value", fmt::format("{} in {} is not a share; expected 0 to 1", v.value, key));
+  if (money ? v.value < 0.0 : (v.value < 0.0 || v.value > 1.0))
+    f.error("value", money ? fmt::format("{} in {} is negative; expected million US$", v.value, key)
+                           : fmt::format("{} in {} is not a share; expected 0 to 1", v.value, key));
   v.provenance = read_provenance(f, model, v.value);
+  if (v.provenance.source != "assumption") {
+    v.provenance.range_low = v.provenance.range_high = v.value;
+    const toml::node* range = f.table().get("range");
+    if (const toml::array* a = range ? range->as_array() : nullptr) {
+      if (a->size() != 2 || !(*a)[0].is_number() || !(*a)[1].is_number()) {
+        f.error("range", "malformed; expected range = [low, high]");
+      } else {
+        v.provenance.range_low = (*a)[0].value<double>().value_or(0.0);
+        v.provenance.range_high = (*a)[1].value<double>().value_or(0.0);
+        if (v.provenance.range_high < v.provenance.range_low)
+          f.error("range", "high end is below the low end");
+        else if (v.value < v.provenance.range_low || v.value > v.provenance.range_high)
+          f.error("range", fmt::format("value {} lies outside its range [{}, {}]", v.value,
+                                       v.provenance.range_low, v.provenance.range_high));
+      }
+    } else if (range) {
+      f.error("range", "malformed; expected range = [low, high]");
+    }
+  }
+  if (!money && (v.provenance.range_low < 0.0 || v.provenance.range_high > 1.0))
+    f.error("range", fmt::format("[{}, {}] is not a range of shares; expected 0 to 1",
+                                 v.provenance.range_low, v.provenance.range_high));
   return v;
 }
 
@@ -315,14 +340,37 @@ void load_infrastructure(const ModelFiles& files, Model& model, Diagnostics& out
   InfraLoader(file, model, out).run();
 }
 
+const ActorGdp* Ties::find_gdp(std::string_view actor) const {
+  for (const auto& g : gdp)
+    if (g.actor == actor) return &g;
+  return nullptr;
+}
+
 void load_ties(const ModelFiles& files, Model& model, Diagnostics& out) {
-  TomlRecords file = read_optional(files, "ties.toml", {"tie"}, out);
+  TomlRecords file = read_optional(files, "ties.toml", {"tie", "gdp"}, out);
   if (!file.present) return;
+  for (const toml::table* t : records(file, "gdp")) {
+    Fields f(*t, file.label, out, {"actor", "year", "gdp"});
+    ActorGdp g;
+    g.actor = f.string("actor");
+    if (!g.actor.empty() && !model.find_actor(g.actor))
+      f.error("actor", fmt::format("unknown actor '{}'; expected an id from actors.toml", g.actor));
+    g.year = static_cast<int>(f.integer("year").value_or(0));
+    g.gdp = tie_value(f, "gdp", model, out, true, true);
+    if (!(g.gdp.value > 0.0)) f.error("gdp", "a GDP must be above 0");
+    g.origin = f.origin();
+    if (const ActorGdp* first = model.ties.find_gdp(g.actor))
+      f.error("actor", fmt::format("second GDP for '{}' (first on line {})", g.actor,
+                                   first->origin.line));
+    else
+      model.ties.gdp.push_back(std::move(g));
+  }
   std::set<std::string, std::less<>> ids;
   for (const toml::table* t : records(file, "tie")) {
     Fields f(*t, file.label, out,
              {"id", "channel", "from", "to", "year", "what", "sensitivity", "substitution",
-              "own_cost", "carrier", "destinations"});
+              "own_cost", "carrier", "destinations", "at_stake", "own_loss", "kept_short",
+              "alternatives", "reroute_cost"});
     Tie tie;
     tie.id = f.string("id");
     tie.channel = f.string("channel");
@@ -340,6 +388,20 @@ void load_ties(const ModelFiles& files, Model& model, Diagnostics& out) {
     tie.sensitivity = tie_value(f, "sensitivity", model, out);
     if (f.has("substitution")) tie.substitution = tie_value(f, "substitution", model, out);
     tie.own_cost = tie_value(f, "own_cost", model, out);
+    // The common scale: both amounts or neither (a channel with no money value, such as a
+    // security guarantee, stays off it); the shares that go with them.
+    if (f.has("at_stake")) tie.at_stake = tie_value(f, "at_stake", model, out, true, true);
+    if (f.has("own_loss")) tie.own_loss = tie_value(f, "own_loss", model, out, true, true);
+    if (tie.at_stake.has_value() != tie.own_loss.has_value())
+      f.error(tie.at_stake ? "own_loss" : "at_stake",
+              "missing; a tie on the common scale needs both at_stake and own_loss (million US$ "
+              "a year)");
+    if (f.has("kept_short")) tie.kept_short = tie_value(f, "kept_short", model, out);
+    if (f.has("alternatives")) tie.alternatives = tie_value(f, "alternatives", model, out);
+    if (f.has("reroute_cost")) tie.reroute_cost = tie_value(f, "reroute_cost", model, out);
+    if (tie.at_stake && !tie.kept_short)
+      f.error("kept_short", "missing; a tie on the common scale needs the share j keeps before "
+                            "rerouting");
     tie.carrier = f.string("carrier", false);
     tie.destinations = f.strings("destinations", false);
     if (!tie.carrier.empty() && !kCarrierUnits.contains(tie.carrier))
@@ -350,6 +412,12 @@ void load_ties(const ModelFiles& files, Model& model, Diagnostics& out) {
       if (!model.infrastructure.find_node(d))
         f.error("destinations", fmt::format("unknown node '{}'; expected a node of "
                                             "infrastructure.toml", d));
+    if (!tie.carrier.empty() && tie.at_stake && !tie.alternatives)
+      f.error("alternatives", "missing; a physical tie on the common scale needs the share of the "
+                              "network's shortfall j covers from supplies outside the network");
+    if (tie.carrier.empty() && (tie.alternatives || tie.reroute_cost))
+      f.error(tie.alternatives ? "alternatives" : "reroute_cost",
+              "only a physical tie (carrier and destinations) has this");
     if (tie.carrier.empty() && !tie.substitution)
       f.error("substitution", "missing; a tie without a network route needs the share j can "
                               "replace elsewhere");

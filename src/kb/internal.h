@@ -56,7 +56,7 @@ class ModelFiles;
 // (src/kb/simulation.cpp), after sources, actors and facts are loaded; problems go to `out`.
 void load_simulation(const ModelFiles& files, Model& model, Diagnostics& out);
 
-// Loads the optional issues.toml (capabilities and contested issues) into `model`
+// Loads the optional issues.toml (the contested issues) into `model`
 // (src/kb/issues.cpp), after sources and actors are loaded; problems go to `out`.
 void load_issues(const ModelFiles& files, Model& model, Diagnostics& out);
 

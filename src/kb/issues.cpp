@@ -1,6 +1,6 @@
-// Loading and validating issues.toml: the actors' bargaining capabilities and the contested
-// issues (0-100 scale, status quo, every actor's position and salience). The file is optional; a
-// model without it has no issues. Every number carries its provenance (see docs/DATA.md).
+// Loading and validating issues.toml: the contested issues (0-100 scale, status quo, every
+// actor's position, salience and issue-specific influence). The file is optional; a model without
+// it has no issues. Every number carries its provenance and a plausible range (docs/DATA.md).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -24,15 +24,21 @@ using fields::line_of;
 // The fields of one TOML table (kb/fields.h).
 using Table = fields::Fields;
 
-// Reads `key = { value = ..., source = ..., quote | citation | rationale + range }` and checks
-// the provenance rule and that the value lies in [low, high]. The field named in messages is
-// `key` (or key.range / key.quote ...), on the line of the inline table.
+// Whether a value must state its plausible range whatever its source (positions, saliences and
+// influences are sampled over it) or only when it is an assumption (the status quo).
+enum class Range { kAlways, kAssumptions };
+
+// Reads `key = { value = ..., source = ..., quote | citation | rationale, range = [lo, hi] }`,
+// checks the provenance rule and that low <= value <= high within [scale_low, scale_high]. The
+// field named in messages is `key` (or key.range / key.quote ...), on the line of the inline
+// table. A value without a range (allowed only for Range::kAssumptions) gets [value, value].
 std::optional<IssueValue> read_value(const Table& parent, std::string_view key, double low,
-                                     double high, const Model& model) {
+                                     double high, const Model& model, Range need) {
   const toml::node* node = parent.table().get(key);
   if (!node || !node->is_table()) {
     parent.error(key, node ? "expected a table { value = ..., source = ..., quote = ... }"
-                           : "missing; expected { value = ..., source = ..., quote = ... }");
+                           : "missing; expected { value = ..., source = ..., quote = ..., "
+                             "range = [low, high] }");
     return std::nullopt;
   }
   const std::string k(key);
@@ -60,28 +66,39 @@ std::optional<IssueValue> read_value(const Table& parent, std::string_view key, 
       err("value", fmt::format("{} is off the scale; expected a value in [{}, {}]", v.value, low,
                                high));
   }
+  const bool assumption = p.source == "assumption";
+  const toml::node* range = t.table().get("range");
+  if (!range) {
+    if (need == Range::kAlways || assumption)
+      err("range", assumption ? "missing; an assumption needs range = [low, high]"
+                              : "missing; every position, salience and influence needs its "
+                                "plausible range = [low, high] (for a quoted value, the "
+                                "uncertainty of coding the quote as a number)");
+    p.range_low = p.range_high = v.value;
+  } else {
+    const toml::array* array = range->as_array();
+    if (!array || array->size() != 2 || !(*array)[0].is_number() || !(*array)[1].is_number()) {
+      err("range", "malformed; expected range = [low, high]");
+    } else {
+      p.range_low = (*array)[0].value<double>().value_or(0.0);
+      p.range_high = (*array)[1].value<double>().value_or(0.0);
+      if (p.range_high < p.range_low)
+        err("range", fmt::format("low end {} exceeds the high end {}", p.range_low, p.range_high));
+      else if (value && (v.value < p.range_low || v.value > p.range_high))
+        err("value", fmt::format("{} lies outside its range [{}, {}]", v.value, p.range_low,
+                                 p.range_high));
+      else if (p.range_low < low || p.range_high > high)
+        err("range", fmt::format("[{}, {}] leaves the scale [{}, {}]", p.range_low,
+                                 p.range_high, low, high));
+    }
+  }
   if (p.source.empty()) {
     err("source", "missing; expected a source id, \"data\" or \"assumption\"");
   } else if (p.source == "data") {
     if (p.citation.empty())
       err("citation", "missing; source \"data\" needs the file, year and table it comes from");
-  } else if (p.source == "assumption") {
+  } else if (assumption) {
     if (p.rationale.empty()) err("rationale", "missing; an assumption needs a rationale");
-    const toml::node* range = t.table().get("range");
-    const toml::array* array = range ? range->as_array() : nullptr;
-    if (!array || array->size() != 2 || !(*array)[0].is_number() || !(*array)[1].is_number()) {
-      err("range", "missing or malformed; an assumption needs range = [low, high]");
-    } else {
-      p.range_low = (*array)[0].value<double>().value_or(0.0);
-      p.range_high = (*array)[1].value<double>().value_or(0.0);
-      if (p.range_high < p.range_low) err("range", "high end is below the low end");
-      else if (value && (v.value < p.range_low || v.value > p.range_high))
-        err("range", fmt::format("value {} lies outside its range [{}, {}]", v.value,
-                                 p.range_low, p.range_high));
-      else if (p.range_low < low || p.range_high > high)
-        err("range", fmt::format("[{}, {}] leaves the scale [{}, {}]", p.range_low,
-                                 p.range_high, low, high));
-    }
   } else if (!model.find_source(p.source)) {
     err("source", fmt::format("unknown source '{}'; expected a source id, \"data\" or "
                               "\"assumption\"", p.source));
@@ -101,11 +118,15 @@ class IssueLoader {
       : root_(root), label_(std::move(label)), model_(model), out_(out) {}
 
   void run() {
-    for (const auto& [key, node] : root_)
-      if (key.str() != "capability" && key.str() != "issue")
+    for (const auto& [key, node] : root_) {
+      if (key.str() == "capability")
+        out_.add(label_, line_of(node), "capability",
+                 "one global capability per actor is no longer used; give each [[issue.position]] "
+                 "its issue-specific influence = { value, source, ..., range }");
+      else if (key.str() != "issue")
         out_.add(label_, line_of(node), std::string(key.str()),
-                 "unknown top-level key; expected [[capability]] and [[issue]] tables");
-    for (const toml::table* t : array_of_tables("capability")) load_capability(*t);
+                 "unknown top-level key; expected [[issue]] tables");
+    }
     for (const toml::table* t : array_of_tables("issue")) load_issue(*t);
   }
 
@@ -130,23 +151,6 @@ class IssueLoader {
     return false;
   }
 
-  void load_capability(const toml::table& table) {
-    Table t(table, label_, out_, {"actor", "capability"});
-    ActorCapability c;
-    c.actor = t.string("actor");
-    c.origin = t.origin();
-    known_actor(t, c.actor);
-    auto value = read_value(t, "capability", 0.0, std::numeric_limits<double>::max(), model_);
-    if (value && value->value <= 0.0)
-      t.error("capability", fmt::format("{} is not positive; a capability must be above 0",
-                                        value->value));
-    if (auto [it, fresh] = capability_lines_.emplace(c.actor, c.origin.line); !fresh)
-      t.error("actor", fmt::format("second capability for '{}' (first on line {})", c.actor,
-                                   it->second));
-    if (value) c.capability = *value;
-    model_.capabilities.push_back(std::move(c));
-  }
-
   void load_issue(const toml::table& table) {
     Table t(table, label_, out_, {"id", "title", "low", "high", "status_quo", "position"});
     Issue issue;
@@ -158,21 +162,27 @@ class IssueLoader {
     if (auto [it, fresh] = issue_lines_.emplace(issue.id, issue.origin.line); !fresh)
       t.error("id", fmt::format("duplicate id '{}' (first defined on line {})", issue.id,
                                 it->second));
-    if (auto v = read_value(t, "status_quo", kScaleLow, kScaleHigh, model_)) issue.status_quo = *v;
+    if (auto v = read_value(t, "status_quo", kScaleLow, kScaleHigh, model_, Range::kAssumptions))
+      issue.status_quo = *v;
     std::map<std::string, int> seen;
     for (const toml::table* pt : t.tables("position")) {
-      Table p(*pt, label_, out_, {"actor", "position", "salience"});
+      Table p(*pt, label_, out_, {"actor", "position", "salience", "influence"});
       IssuePosition pos;
       pos.actor = p.string("actor");
       pos.origin = p.origin();
-      if (known_actor(p, pos.actor) && !capability_lines_.contains(pos.actor))
-        p.error("actor", fmt::format("actor '{}' has no capability; add a [[capability]] for it",
-                                     pos.actor));
+      known_actor(p, pos.actor);
       if (auto [it, fresh] = seen.emplace(pos.actor, pos.origin.line); !fresh && !pos.actor.empty())
         p.error("actor", fmt::format("second position of '{}' on this issue (first on line {})",
                                      pos.actor, it->second));
-      if (auto v = read_value(p, "position", kScaleLow, kScaleHigh, model_)) pos.position = *v;
-      if (auto v = read_value(p, "salience", 0.0, 1.0, model_)) pos.salience = *v;
+      if (auto v = read_value(p, "position", kScaleLow, kScaleHigh, model_, Range::kAlways))
+        pos.position = *v;
+      if (auto v = read_value(p, "salience", 0.0, 1.0, model_, Range::kAlways)) pos.salience = *v;
+      if (auto v = read_value(p, "influence", 0.0, 1.0, model_, Range::kAlways)) {
+        pos.influence = *v;
+        if (v->value <= 0.0)
+          p.error("influence", "0 is not an influence; an actor with none on the issue has no "
+                               "position in it (drop the [[issue.position]])");
+      }
       issue.positions.push_back(std::move(pos));
     }
     if (issue.positions.size() < 2)
@@ -186,7 +196,7 @@ class IssueLoader {
   std::string label_;
   Model& model_;
   Diagnostics& out_;
-  std::map<std::string, int> capability_lines_, issue_lines_;
+  std::map<std::string, int> issue_lines_;
 };
 
 }  // namespace

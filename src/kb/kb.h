@@ -167,10 +167,13 @@ struct Infrastructure {
   const InfraLink* find_link(std::string_view id) const;
 };
 
-// One sourced number of a tie.
+// One sourced number of a tie. Its plausible range is provenance.range_low..range_high: the
+// stated range of an assumption, or [value, value] for a quoted or cited number given without one.
 struct TieValue {
   double value = 0.0;
   Provenance provenance;
+  double low() const { return provenance.range_low; }
+  double high() const { return provenance.range_high; }
 };
 
 // A dyadic channel of interdependence: `to` depends on a flow that `from` can cut.
@@ -182,6 +185,14 @@ struct Tie {
   TieValue sensitivity;              // share of j's flow in the channel that i controls, 0..1
   std::optional<TieValue> substitution;  // share j can replace elsewhere (non-physical), 0..1
   TieValue own_cost;                 // share of i's own flow in the channel lost by cutting, 0..1
+  // The common scale (docs/MODEL.md, Leverage): money a year, million current US$.
+  std::optional<TieValue> at_stake;  // value of the flow i controls, to j
+  std::optional<TieValue> own_loss;  // what i gives up by cutting it
+  std::optional<TieValue> kept_short;    // share j still gets within weeks (storage, spare capacity)
+  std::optional<TieValue> alternatives;  // physical: share of the network's shortfall j covers
+                                         // from supplies outside the network (LNG, Norway, ...)
+  std::optional<TieValue> reroute_cost;  // physical: share of a rerouted flow's value lost to
+                                         // the longer or dearer route
   // Physical channels: vulnerability is computed on the network by blocking i's territory and
   // measuring what still reaches these destination nodes.
   std::string carrier;
@@ -189,9 +200,19 @@ struct Tie {
   Origin origin;
 };
 
+// An actor's GDP (ties.toml [[gdp]]), million current US$: the denominator of the common scale.
+struct ActorGdp {
+  std::string actor;
+  int year = 0;
+  TieValue gdp;
+  Origin origin;
+};
+
 // ties.toml. Empty when the model has none.
 struct Ties {
   std::vector<Tie> ties;
+  std::vector<ActorGdp> gdp;
+  const ActorGdp* find_gdp(std::string_view actor) const;
 };
 
 // A model parameter (model.toml [[parameter]]): a named number, the range sensitivity analysis
@@ -255,17 +276,25 @@ struct SimulationSpec {
 // underscores) for every settled issue. docs/MODEL.md defines each.
 std::vector<std::string> state_variable_names(const SimulationSpec& spec);
 
-// One sourced number of a contested issue: a position, a salience, a status quo, a capability.
+// One sourced number of a contested issue: a position, a salience, an influence, a status quo.
+// Its plausible range is provenance.range_low..range_high: for an assumption, the range it is
+// stated with; for a quoted or cited value, the uncertainty of coding the quote as a number. A
+// status quo given without a range has range_low = range_high = value.
 struct IssueValue {
   double value = 0.0;
   Provenance provenance;
+  double low() const { return provenance.range_low; }
+  double high() const { return provenance.range_high; }
 };
 
-// An actor's stand on a contested issue: where it wants the outcome (0-100) and how much it cares.
+// An actor's stand on a contested issue: where it wants the outcome (0-100), how much it cares
+// (salience, 0-1) and how much it can bring to bear on this issue (influence, 0-1: 1 for an
+// actor that can settle the issue alone, such as the state whose territory it concerns).
 struct IssuePosition {
   std::string actor;
-  IssueValue position;  // on the issue's 0-100 scale
-  IssueValue salience;  // 0-1
+  IssueValue position;   // on the issue's 0-100 scale
+  IssueValue salience;   // 0-1
+  IssueValue influence;  // 0-1, issue-specific (not one global power index)
   Origin origin;
 };
 
@@ -275,13 +304,6 @@ struct Issue {
   std::string low, high;  // what 0 and 100 mean
   IssueValue status_quo;  // where the issue stands now (the disagreement point)
   std::vector<IssuePosition> positions;  // at least two, one per actor
-  Origin origin;
-};
-
-// An actor's bargaining capability (issues.toml [[capability]]); any positive scale.
-struct ActorCapability {
-  std::string actor;
-  IssueValue capability;
   Origin origin;
 };
 
@@ -314,7 +336,6 @@ struct Model {
   std::vector<Parameter> parameters;         // model.toml [[parameter]]
   std::vector<Scenario> scenarios;           // model.toml [[scenario]], in order
   std::vector<Outcome> outcomes;             // model.toml [[outcome]], in date order
-  std::vector<ActorCapability> capabilities;  // issues.toml [[capability]] (optional file)
   std::vector<Issue> issues;                  // issues.toml [[issue]], in file order
   std::vector<Place> places;                  // places.toml (optional file)
   Codebook codebook;

@@ -62,12 +62,12 @@ QuoteReport check_quotes(const Model& model, const std::filesystem::path& source
     if (!v.provenance.quote.empty())
       check({v.provenance.source, v.provenance.quote}, v.provenance.origin, field);
   };
-  for (const ActorCapability& c : model.capabilities) check_value(c.capability, "capability");
   for (const Issue& i : model.issues) {
     check_value(i.status_quo, "status_quo");
     for (const IssuePosition& p : i.positions) {
       check_value(p.position, "position");
       check_value(p.salience, "salience");
+      check_value(p.influence, "influence");
     }
   }
   for (const Parameter& p : model.parameters)

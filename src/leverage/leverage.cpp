@@ -1,5 +1,6 @@
-// The leverage matrix. Vulnerability of a physical channel comes from the network: j's delivered
-// volume at the tie's destinations with i's territory blocked, over the volume without.
+// The leverage matrix on a common scale. j's loss and i's cost are money a year over each one's
+// own GDP; on a physical channel the long-run share j keeps comes from the network (i's territory
+// blocked, the rest rerouted at least cost) and the alternatives outside it.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -27,10 +28,11 @@ std::int64_t delivered(const network::Outcome& o, const std::vector<std::string>
   return sum;
 }
 
-// What j keeps of the flow i controls, from the network: delivery to the destinations with i
-// blocked over delivery without. A route that reroutes around i keeps its volume.
-double kept_on_network(const kb::Model& model, const kb::Tie& tie, const Filter& filter,
-                       Cell& cell) {
+// What j keeps on the network of the flow i controls: delivery to the destinations with i
+// blocked over delivery without. nullopt when the network delivers nothing there even before the
+// cut (it then says nothing about the tie, and "kept everything" would be wrong).
+std::optional<double> kept_on_network(const kb::Model& model, const kb::Tie& tie,
+                                      const Filter& filter, Cell& cell) {
   network::Scenario base;
   base.year = tie.year;
   base.carrier = tie.carrier;
@@ -38,25 +40,33 @@ double kept_on_network(const kb::Model& model, const kb::Tie& tie, const Filter&
   base.opened = filter.opened;
   const network::Outcome before = network::solve(model.infrastructure, base);
   const std::int64_t b = delivered(before, tie.destinations);
+  std::string nodes;
+  for (const auto& d : tie.destinations) nodes += (nodes.empty() ? "" : ", ") + d;
   if (!network_countries(model.infrastructure).contains(tie.from)) {
     cell.evidence.push_back({"network", 1.0, {}, fmt::format(
         "{} owns no node and crosses no link of the {} network: nothing is cut", tie.from, tie.carrier)});
     return 1.0;
   }
+  if (b <= 0) {
+    cell.evidence.push_back({"network", 0.0, {}, fmt::format(
+        "the {} network delivers nothing to {} in {} even before the cut: it cannot say what j "
+        "keeps, so only the alternatives count", tie.carrier, nodes, tie.year)});
+    return std::nullopt;
+  }
   network::Scenario cut = base;
   cut.blocked = {tie.from};
   const network::Outcome after = network::solve(model.infrastructure, cut);
   const std::int64_t a = delivered(after, tie.destinations);
-  std::string nodes;
-  for (const auto& d : tie.destinations) nodes += (nodes.empty() ? "" : ", ") + d;
-  const double kept = b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 1.0;
+  const double kept = std::min(1.0, static_cast<double>(a) / static_cast<double>(b));
   cell.evidence.push_back(
       {"network", kept, {},
        fmt::format("{} {}: {} {} delivered to {}; {} with {} blocked (every link crossing it "
-                   "closed, the rest rerouted by max-flow)",
+                   "closed, the rest rerouted: maximum delivery at least total link cost)",
                    tie.carrier, tie.year, b, before.unit, nodes, a, tie.from)});
   return kept;
 }
+
+Span span(const kb::TieValue& v) { return {v.value, v.low(), v.high()}; }
 
 }  // namespace
 
@@ -76,16 +86,69 @@ std::vector<Cell> matrix(const kb::Model& model, const Filter& filter) {
     c.physical = !tie.carrier.empty();
     c.sensitivity = tie.sensitivity.value;
     c.evidence.push_back({"sensitivity", tie.sensitivity.value, tie.sensitivity.provenance, ""});
+    // Long run: the share kept, with its low and high ends.
+    Span kept{0.0, 0.0, 0.0};
+    double network_kept = 0.0;  // the part of `kept` that is rerouted on the network
     if (c.physical) {
-      c.kept = kept_on_network(model, tie, filter, c);
+      const std::optional<double> on_network = kept_on_network(model, tie, filter, c);
+      network_kept = on_network.value_or(0.0);
+      Span alt{0.0, 0.0, 0.0};
+      if (tie.alternatives) {
+        alt = span(*tie.alternatives);
+        c.evidence.push_back({"alternatives", alt.value, tie.alternatives->provenance, ""});
+      }
+      // The alternatives cover a share of what the network leaves undelivered.
+      auto combine = [&](double a) { return network_kept + (1.0 - network_kept) * a; };
+      kept = {combine(alt.value), combine(alt.low), combine(alt.high)};
     } else if (tie.substitution) {
-      c.kept = tie.substitution->value;
-      c.evidence.push_back({"substitution", c.kept, tie.substitution->provenance, ""});
+      kept = span(*tie.substitution);
+      c.evidence.push_back({"substitution", kept.value, tie.substitution->provenance, ""});
     }
-    c.vulnerability = c.sensitivity * (1.0 - c.kept);
-    c.own_cost = tie.own_cost.value;
-    c.evidence.push_back({"own cost", c.own_cost, tie.own_cost.provenance, ""});
-    c.leverage = c.vulnerability - c.own_cost;
+    c.kept = kept.value;
+    c.evidence.push_back({"own cost (share of i's flow)", tie.own_cost.value,
+                          tie.own_cost.provenance, ""});
+    const kb::ActorGdp* gdp_i = model.ties.find_gdp(tie.from);
+    const kb::ActorGdp* gdp_j = model.ties.find_gdp(tie.to);
+    if (tie.at_stake && tie.own_loss && tie.kept_short && gdp_i && gdp_j) {
+      c.common = true;
+      const Span stake = span(*tie.at_stake), own = span(*tie.own_loss);
+      c.kept_short = span(*tie.kept_short);
+      const Span reroute = tie.reroute_cost ? span(*tie.reroute_cost) : Span{};
+      const double yi = gdp_i->gdp.value, yj = gdp_j->gdp.value;
+      c.evidence.push_back({"at stake (million US$ a year)", stake.value, tie.at_stake->provenance, ""});
+      c.evidence.push_back({"kept before rerouting", c.kept_short.value, tie.kept_short->provenance, ""});
+      if (tie.reroute_cost)
+        c.evidence.push_back({"rerouting cost", reroute.value, tie.reroute_cost->provenance, ""});
+      c.evidence.push_back({"own loss (million US$ a year)", own.value, tie.own_loss->provenance, ""});
+      c.evidence.push_back({fmt::format("GDP of {} (million US$, {})", tie.from, gdp_i->year), yi,
+                            gdp_i->gdp.provenance, ""});
+      c.evidence.push_back({fmt::format("GDP of {} (million US$, {})", tie.to, gdp_j->year), yj,
+                            gdp_j->gdp.provenance, ""});
+      // Low loss: low stake, the most kept, the cheapest rerouting; high loss: the reverse.
+      auto long_loss = [&](double s, double k, double r) {
+        return s * ((1.0 - k) + network_kept * r) / yj;
+      };
+      c.loss_long = {long_loss(stake.value, kept.value, reroute.value),
+                     long_loss(stake.low, kept.high, reroute.low),
+                     long_loss(stake.high, kept.low, reroute.high)};
+      c.loss_short = {stake.value * (1.0 - c.kept_short.value) / yj,
+                      stake.low * (1.0 - c.kept_short.high) / yj,
+                      stake.high * (1.0 - c.kept_short.low) / yj};
+      c.cost = {own.value / yi, own.low / yi, own.high / yi};
+      auto net = [&](const Span& loss) {
+        return Span{loss.value - c.cost.value, loss.low - c.cost.high, loss.high - c.cost.low};
+      };
+      c.leverage_short = net(c.loss_short);
+      c.leverage_long = net(c.loss_long);
+      c.vulnerability = c.loss_long.value;
+      c.own_cost = c.cost.value;
+      c.leverage = c.leverage_long.value;
+    } else {
+      c.evidence.push_back({"common scale", 0.0, {}, !tie.at_stake
+          ? "no money value for this channel in the sources: off the common scale, in no total"
+          : fmt::format("no GDP for {} in ties.toml: off the common scale",
+                        gdp_i ? tie.to : tie.from)});
+    }
     cells.push_back(std::move(c));
   }
   return cells;
@@ -94,14 +157,22 @@ std::vector<Cell> matrix(const kb::Model& model, const Filter& filter) {
 std::vector<PairTotal> totals(const std::vector<Cell>& cells) {
   std::map<std::pair<std::string, std::string>, PairTotal> by_pair;
   for (const Cell& c : cells) {
+    if (!c.common) continue;
     PairTotal& t = by_pair[{c.from, c.to}];
     t.from = c.from;
     t.to = c.to;
-    t.leverage += c.leverage;
+    t.leverage += c.leverage_long.value;
+    t.low += c.leverage_long.low;
+    t.high += c.leverage_long.high;
+    t.short_run += c.leverage_short.value;
     ++t.channels;
   }
   std::vector<PairTotal> out;
-  for (auto& [key, t] : by_pair) out.push_back(t);
+  for (auto& [key, t] : by_pair) {
+    auto reverse = by_pair.find({t.to, t.from});
+    t.net = t.leverage - (reverse == by_pair.end() ? 0.0 : reverse->second.leverage);
+    out.push_back(t);
+  }
   std::stable_sort(out.begin(), out.end(),
                    [](const PairTotal& a, const PairTotal& b) { return a.leverage > b.leverage; });
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -181,5 +182,46 @@ struct N1 {
 
 // Throws InputError when the area has no peak demand (Dmax) for the year.
 N1 n_minus_1(const kb::Infrastructure& infra, const std::string& area, int year);
+
+// --- Observed flows (IEA Gas Trade Flows) ---------------------------------------------------
+
+// A border point of the IEA's monthly data and what it is compared with: the flow on a link of
+// infrastructure.toml, or the volume delivered to a destination node.
+struct ObservedPoint {
+  std::string point, exit, entry;  // as in gtf_long.csv
+  std::string link, destination;   // one of the two
+  std::string what;
+};
+// Türkgözü (the link scp-west: SGC gas into Türkiye) and Kipi (deliveries to the node eu: SGC gas
+// to Europe). TAP's own points (Kastoria, Melendugno) lie past its Greek offtakes, which the
+// network does not have, so they are not compared.
+std::vector<ObservedPoint> southern_gas_corridor_points();
+
+// One point's observed flow in one year: the months it reports, averaged per day.
+struct ObservedFlow {
+  std::string point, link, destination;
+  int year = 0;
+  double total_mcm = 0.0;  // sum over the months reported
+  int days = 0;            // days in those months
+  double mean_mcm_per_day = 0.0;
+};
+
+// Reads gtf_long.csv (borderpoint, exit, entry, maxflow_mcm_per_h, month, flow; flows in million
+// m3 a month). Throws InputError naming file, line and column on a missing column or bad cell.
+std::vector<ObservedFlow> read_iea_flows(const std::filesystem::path& file,
+                                         const std::vector<ObservedPoint>& points);
+
+// The modelled flow on each observed point's link in its year (gas network as solve() routes it,
+// mcm/d) beside the observed mean. Agreement: within `tolerance` x observed, plus 0.5 mcm/d for
+// the network's whole-mcm/d volumes.
+struct FlowCheck {
+  ObservedFlow observed;
+  double modelled = 0.0, capacity = 0.0;  // mcm/d on the link (capacity) or to the node (demand)
+  double relative_gap = 0.0;              // (modelled - observed) / observed
+  bool network_has_flows = false;         // the network has any supply in that year
+  bool agrees = false;
+};
+std::vector<FlowCheck> check_flows(const kb::Infrastructure& infra,
+                                   const std::vector<ObservedFlow>& observed, double tolerance);
 
 }  // namespace sphere::network

@@ -1,6 +1,7 @@
 // `sphere bargain` and `sphere bargain validate` from the command line.
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,7 @@ TEST(BargainCli, HelpAndUsageErrors) {
   EXPECT_EQ(run_sphere("bargain validate --help").exit_code, 0);
   EXPECT_EQ(run_sphere("bargain --method median").exit_code, 1);
   EXPECT_EQ(run_sphere("bargain --issue no-such-issue").exit_code, 1);
-  EXPECT_EQ(run_sphere("bargain validate").exit_code, 1);  // --deu is required
+  EXPECT_EQ(run_sphere("bargain validate").exit_code, 1);  // --deu or --cases is required
 }
 
 TEST(BargainCli, EveryBuiltInIssueGetsAForecast) {
@@ -85,12 +86,13 @@ TEST(BargainCli, IssueQuotesAreCheckedAgainstTheSources) {
   std::ofstream(model / "issues.toml") << text;
   auto bad = run_sphere(args);
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("issues.toml:19"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("issues.toml:11"), std::string::npos) << bad.err;
 }
 
 TEST(BargainCli, BadIssuesExitWithFileLineAndField) {
-  for (const char* name : {"issue-off-scale", "issue-salience", "issue-no-capability",
-                           "issue-empty"}) {
+  for (const char* name : {"issue-off-scale", "issue-salience", "issue-no-influence",
+                           "issue-empty", "issue-range-reversed",
+                           "issue-influence-outside-range", "issue-quote-without-range"}) {
     SCOPED_TRACE(name);
     TempDir dir;
     auto model = mini_with_issues(dir, fixtures() / "bad" / name / "issues.toml");
@@ -109,7 +111,8 @@ TEST(BargainCli, BadIssuesExitWithFileLineAndField) {
 TEST(BargainCli, ValidateReportsOurFiguresBesideThePublishedOnes) {
   SPHERE_REQUIRE_SHARED("data/bargaining");
   const auto deu = sphere::testing::shared_dir() / "data/bargaining/deu3_dataset_deu_iii.tsv";
-  auto r = run_sphere("bargain validate --json --rounds 2 --deu '" + deu.string() + "'");
+  auto r = run_sphere("bargain validate --json --rounds 2 --capability equal --deu '" +
+                      deu.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["issues"], 351);
@@ -123,9 +126,56 @@ TEST(BargainCli, ValidateReportsOurFiguresBesideThePublishedOnes) {
     }
   }
   EXPECT_TRUE(compromise);
+  // The default: the capabilities the data set gives (its GDP row), beside the baselines.
+  auto gdp = nlohmann::json::parse(
+      run_sphere("bargain validate --json --rounds 2 --deu '" + deu.string() + "'").out);
+  std::map<std::string, double> mae;
+  for (const auto& m : gdp["models"]) mae[m["model"]] = m["all"]["mae"].get<double>();
+  EXPECT_NEAR(mae["compromise"], 23.21, 0.005);  // GDP x salience-weighted mean (data README)
+  EXPECT_NEAR(mae["constant_50"], 27.96, 0.005);
+  EXPECT_TRUE(mae.contains("status_quo"));
+  EXPECT_TRUE(mae.contains("eu_outcome_set"));
   auto table = run_sphere("bargain validate --rounds 2 --deu '" + deu.string() + "'");
   ASSERT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find("reference MAE"), std::string::npos);
+  EXPECT_NE(table.out.find("always 50"), std::string::npos);
+}
+
+TEST(BargainCli, ValidateScoresTheSmallCases) {
+  SPHERE_REQUIRE_SHARED("data/bargaining/known_outcomes.csv");
+  const auto dir = sphere::testing::shared_dir() / "data/bargaining";
+  auto r = run_sphere("bargain validate --cases '" + dir.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* id : {"emission_standards_bdm1994", "iranian_election_2013",
+                         "ktab_china_2014_policy", "ktab_china_2014_cnpc", "sultan_bdm1997"})
+    EXPECT_NE(r.out.find(id), std::string::npos) << id;
+  EXPECT_NE(r.out.find("baseline: middle of the scale"), std::string::npos);
+}
+
+TEST(BargainCli, DistributionsAreReproducibleAndOrdered) {
+  auto run = [](const std::string& seed) {
+    auto r = run_sphere("bargain --json --draws 300 --seed " + seed);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const auto a = run("5"), b = run("5");
+  EXPECT_EQ(a, b);
+  for (const auto& issue : a["issues"]) {
+    SCOPED_TRACE(issue["id"].get<std::string>());
+    const auto& d = issue["distribution"];
+    EXPECT_EQ(d["draws"], 300);
+    for (const char* m : {"compromise", "nbs", "eu"}) {
+      EXPECT_LE(d[m]["p05"].get<double>(), d[m]["median"].get<double>());
+      EXPECT_LE(d[m]["median"].get<double>(), d[m]["p95"].get<double>());
+      EXPECT_FALSE(d[m]["effects"].empty());
+    }
+    // The outcome set is what the expected-utility model alternates between; its mean does not
+    // depend on the round count's parity.
+    EXPECT_FALSE(issue["eu"]["outcome_set"].empty());
+    if (!issue["nbs"]["agreement"].get<bool>()) {
+      EXPECT_NE(issue["nbs"]["why"].get<std::string>().find("status quo stands"), std::string::npos);
+    }
+  }
 }
 
 TEST(BargainCli, ValidateRejectsABadFile) {

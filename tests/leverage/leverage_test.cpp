@@ -1,5 +1,5 @@
-// The leverage matrix on the built-in model: its arithmetic, the network's part in physical
-// channels, and the filters.
+// The leverage matrix on the built-in model: the common scale's arithmetic, the network's part in
+// physical channels, ranges that hold the value, and totals that add cells of the same scale.
 #include <gtest/gtest.h>
 
 #include "leverage/leverage.h"
@@ -12,44 +12,101 @@ const kb::Model& builtin() {
   return model;
 }
 
+const Cell& find(const std::vector<Cell>& cells, const std::string& id) {
+  for (const Cell& c : cells)
+    if (c.tie == id) return c;
+  throw std::runtime_error("no tie " + id);
+}
+
+const kb::Tie& tie(const std::string& id) {
+  for (const kb::Tie& t : builtin().ties.ties)
+    if (t.id == id) return t;
+  throw std::runtime_error("no tie " + id);
+}
+
+double gdp(const std::string& actor) { return builtin().ties.find_gdp(actor)->gdp.value; }
+
 TEST(Leverage, EveryCellFollowsItsDefinition) {
   auto cells = matrix(builtin(), {});
   ASSERT_EQ(cells.size(), builtin().ties.ties.size());
   for (const Cell& c : cells) {
     SCOPED_TRACE(c.tie);
-    EXPECT_DOUBLE_EQ(c.vulnerability, c.sensitivity * (1.0 - c.kept));
-    EXPECT_DOUBLE_EQ(c.leverage, c.vulnerability - c.own_cost);
     EXPECT_GE(c.kept, 0.0);
     EXPECT_LE(c.kept, 1.0);
-    // Every number read from ties.toml carries its source; computed ones say how.
     for (const Evidence& e : c.evidence)
       EXPECT_TRUE(!e.provenance.source.empty() || !e.note.empty()) << e.label;
+    if (!c.common) {
+      EXPECT_EQ(c.leverage, 0.0);
+      continue;
+    }
+    const kb::Tie& t = tie(c.tie);
+    // Both losses are shares of the loser's own GDP.
+    EXPECT_DOUBLE_EQ(c.cost.value, t.own_loss->value / gdp(c.from));
+    EXPECT_DOUBLE_EQ(c.loss_short.value,
+                     t.at_stake->value * (1.0 - t.kept_short->value) / gdp(c.to));
+    if (!t.reroute_cost) {
+      EXPECT_DOUBLE_EQ(c.loss_long.value, t.at_stake->value * (1.0 - c.kept) / gdp(c.to));
+    }
+    EXPECT_DOUBLE_EQ(c.leverage, c.loss_long.value - c.cost.value);
+    EXPECT_DOUBLE_EQ(c.leverage_short.value, c.loss_short.value - c.cost.value);
+    for (const Span& s : {c.loss_short, c.loss_long, c.cost, c.leverage_short, c.leverage_long}) {
+      EXPECT_LE(s.low, s.value + 1e-15);
+      EXPECT_GE(s.high, s.value - 1e-15);
+    }
   }
 }
 
-TEST(Leverage, CoversEveryChannel) {
+TEST(Leverage, CoversEveryChannelAndKeepsOffScaleChannelsOutOfTotals) {
   for (const char* channel : {"trade", "energy", "transit", "arms", "security", "diaspora"}) {
     Filter f;
     f.channel = channel;
     EXPECT_FALSE(matrix(builtin(), f).empty()) << channel;
   }
+  Filter security;
+  security.channel = "security";
+  for (const Cell& c : matrix(builtin(), security)) EXPECT_FALSE(c.common) << c.tie;
+  EXPECT_TRUE(totals(matrix(builtin(), security)).empty());
 }
 
-// A physical channel's vulnerability comes from blocking i on the network: where i's territory
-// carries every route, j keeps nothing; where a route around i has room, j keeps everything.
-TEST(Leverage, PhysicalChannelsRerouteOnTheNetwork) {
+// A physical channel's long-run share kept comes from blocking i on the network, then the
+// alternatives outside it cover part of the rest.
+TEST(Leverage, PhysicalChannelsRerouteOnTheNetworkThenUseAlternatives) {
   auto cells = matrix(builtin(), {});
-  auto find = [&](const std::string& id) -> const Cell& {
-    for (const Cell& c : cells)
-      if (c.tie == id) return c;
-    throw std::runtime_error("no tie " + id);
-  };
-  const Cell& georgia = find("geo-aze-oil-transit-2024");
+  const Cell& georgia = find(cells, "geo-aze-oil-transit-2024");
   EXPECT_TRUE(georgia.physical);
-  EXPECT_DOUBLE_EQ(georgia.kept, 0.0);  // BTC crosses Georgia; Supsa idle, Novorossiysk halted
-  const Cell& russia = find("rus-aze-oil-transit-2019");
+  // BTC crosses Georgia (Supsa idle, Novorossiysk halted): only the alternatives are kept.
+  EXPECT_DOUBLE_EQ(georgia.kept, tie("geo-aze-oil-transit-2024").alternatives->value);
+  const Cell& russia = find(cells, "rus-aze-oil-transit-2019");
   EXPECT_DOUBLE_EQ(russia.kept, 1.0);  // BTC had room for Novorossiysk's volume
-  EXPECT_DOUBLE_EQ(russia.vulnerability, 0.0);
+  EXPECT_DOUBLE_EQ(russia.loss_long.value, 0.0);
+  // The EU keeps most of a 7 per cent import share from Norway, LNG and storage.
+  const Cell& eu = find(cells, "aze-eu-gas-2024");
+  EXPECT_GE(eu.kept, 0.8);
+  EXPECT_LT(eu.leverage, 0.0);  // cutting costs Azerbaijan far more of its GDP than the EU
+}
+
+// Issue 15's two wrong results: Azerbaijan's hold on Russia's western North-South route was 0
+// because the network delivered nothing before the cut (read as "kept everything"), and
+// Georgia's 0.95 over Azerbaijan came from an own cost of 0.05 on another denominator.
+TEST(Leverage, NorthSouthRouteAndGeorgianTransitOnTheCommonScale) {
+  auto cells = matrix(builtin(), {});
+  const Cell& instc = find(cells, "aze-rus-instc-2025");
+  ASSERT_TRUE(instc.common);
+  // The Caspian and eastern branches can take the freight, but at a cost (S4: "much more complex
+  // and expensive"): Russia's loss is the rerouting cost, not zero.
+  EXPECT_GT(instc.loss_long.value, 0.0);
+  EXPECT_DOUBLE_EQ(instc.loss_long.value,
+                   tie("aze-rus-instc-2025").at_stake->value *
+                       ((1.0 - instc.kept) + instc.kept * tie("aze-rus-instc-2025").reroute_cost->value) /
+                       gdp("RUS"));
+  EXPECT_GT(instc.leverage_long.high, 0.0);  // positive within the inputs' ranges
+  const Cell& georgia = find(cells, "geo-aze-oil-transit-2024");
+  ASSERT_TRUE(georgia.common);
+  // Georgia's cost is its transit fees over Georgia's GDP; the low end of its leverage uses the
+  // highest fees and the lowest loss.
+  EXPECT_DOUBLE_EQ(georgia.cost.high, tie("geo-aze-oil-transit-2024").own_loss->high() / gdp("GEO"));
+  EXPECT_LT(georgia.leverage_long.low, georgia.leverage_long.value);
+  EXPECT_LT(georgia.leverage, 1.0);
 }
 
 TEST(Leverage, FiltersAndTotals) {
@@ -62,9 +119,15 @@ TEST(Leverage, FiltersAndTotals) {
   auto sums = totals(all);
   double total = 0.0, per_cell = 0.0;
   for (const auto& t : sums) total += t.leverage;
-  for (const auto& c : all) per_cell += c.leverage;
+  for (const auto& c : all) per_cell += c.common ? c.leverage : 0.0;
   EXPECT_NEAR(total, per_cell, 1e-12);
   for (std::size_t i = 1; i < sums.size(); ++i) EXPECT_GE(sums[i - 1].leverage, sums[i].leverage);
+  for (const auto& t : sums) {
+    const auto reverse = std::find_if(sums.begin(), sums.end(), [&](const PairTotal& r) {
+      return r.from == t.to && r.to == t.from;
+    });
+    EXPECT_DOUBLE_EQ(t.net, t.leverage - (reverse == sums.end() ? 0.0 : reverse->leverage));
+  }
 }
 
 }  // namespace
