@@ -323,6 +323,7 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
       fitted_year = year;
     }
     if (options.progress) options.progress("forecasting from " + panel.period_name(origin), origin - options.origin_from, total);
+    for (auto& f : fits) refresh_anchors(panel, &f, origin);
 
     // The pairs forecast from this origin.
     std::vector<std::size_t> pairs;

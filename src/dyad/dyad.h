@@ -87,6 +87,11 @@ struct FitOptions {
 // Fits the model on periods [0, until) of `panel`. Throws InputError on an unknown measure.
 Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& options);
 
+// Recomputes every pair's anchors (pooled level m, window mean L) from periods [0, until) with
+// the calibration's population prior: the dyad levels follow the data to a forecast origin
+// while the shared parameters stay those of the last fit.
+void refresh_anchors(const panel::Panel& panel, Calibration* calibration, int until);
+
 // Writes and reads the calibration file (JSON, with provenance). read_calibration checks that
 // the file matches the panel (file name, format, measures, pairs) and throws InputError naming
 // the field otherwise.

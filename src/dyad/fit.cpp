@@ -79,9 +79,12 @@ std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until
     exposures[d] = exposure;
     levels[d] = covered > 0 ? logs / covered : 0.0;
   }
-  const auto [a, b] = fit_prior(totals, exposures);
-  fit->prior_a = a;
-  fit->prior_b = b;
+  if (fit->prior_a <= 0) {
+    const auto [a, b] = fit_prior(totals, exposures);
+    fit->prior_a = a;
+    fit->prior_b = b;
+  }
+  const double a = fit->prior_a, b = fit->prior_b;
   std::vector<Anchor> out(pairs);
   for (std::size_t d = 0; d < pairs; ++d) {
     // Pooled: the posterior mean rate; unpooled: the dyad's own rate (half an event added so
@@ -277,6 +280,16 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
 }
 
 }  // namespace
+
+void refresh_anchors(const panel::Panel& panel, Calibration* cal, int until) {
+  std::vector<double> factor(until);
+  for (int t = 0; t < until; ++t) factor[t] = panel.exposure[t] / cal->exposure_scale;
+  cal->anchors[0] = anchors_of(panel, panel.measure_index(cal->target), until, factor,
+                               cal->switches.pooling, &cal->fits[0]);
+  if (cal->fits.size() > 1)
+    cal->anchors[1] = anchors_of(panel, panel.measure_index(cal->partner), until, factor,
+                                 cal->switches.pooling, &cal->fits[1]);
+}
 
 Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& options) {
   Calibration cal;
