@@ -257,9 +257,13 @@ void add_scenarios_command(CLI::App& app, Action& action) {
           r.runs, r.draws, opts->parameters);
       std::cout << "Each scenario is a question on the panel's observable over 12-month windows:\n";
       for (const auto& q : qs.questions) std::cout << "  " << q.id << ": " << q.resolution << "\n";
+      int last_event = observed;
+      for (const auto& e : evidence) last_event = std::max(last_event, e.last);
       std::cout << fmt::format(
-          "\nConditioned on {} documented {}–{} events from {} to {} (weights: ESS {:.0f} of {} runs).\n",
-          evidence.size(), qs.pair_a, qs.pair_b, p.period_name(observed), p.period_name(horizon),
+          "\nConditioned on {} documented {}–{} events dated {} to {} (each: at least one hostile, or "
+          "friendly, day in its month or year, true with probability 0.9/0.7/0.5 for high/medium/low "
+          "confidence; importance weights, ESS {:.0f} of {} runs).\n",
+          evidence.size(), qs.pair_a, qs.pair_b, p.period_name(observed), p.period_name(last_event),
           r.effective_runs, r.runs);
       std::cout << "\nP(scenario at the month) · [Monte Carlo 95%] · {parameter uncertainty 95%}\n";
       std::vector<std::string> header{"month"};
