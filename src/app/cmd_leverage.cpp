@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/results.h"
 #include "leverage/leverage.h"
 
 namespace sphere::app {
@@ -21,30 +22,6 @@ std::string provenance_text(const kb::Provenance& p) {
                                         : fmt::format("{}: \"{}\"", p.source, p.quote);
   if (!p.derivation.empty()) text += " (" + p.derivation + ")";
   return text;
-}
-
-nlohmann::json to_json(const leverage::Cell& c) {
-  nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& e : c.evidence) {
-    nlohmann::json item = {{"label", e.label}, {"value", e.value}};
-    if (!e.provenance.source.empty()) {
-      item["source"] = e.provenance.source;
-      if (!e.provenance.quote.empty()) item["quote"] = e.provenance.quote;
-      if (!e.provenance.citation.empty()) item["citation"] = e.provenance.citation;
-      if (!e.provenance.rationale.empty()) item["rationale"] = e.provenance.rationale;
-      if (e.provenance.source == "assumption")
-        item["range"] = {e.provenance.range_low, e.provenance.range_high};
-      if (!e.provenance.derivation.empty()) item["derivation"] = e.provenance.derivation;
-    } else {
-      item["computed"] = e.note;
-    }
-    evidence.push_back(item);
-  }
-  return {{"tie", c.tie},         {"channel", c.channel},   {"from", c.from},
-          {"to", c.to},           {"year", c.year},         {"what", c.what},
-          {"physical", c.physical}, {"sensitivity", c.sensitivity}, {"kept", c.kept},
-          {"vulnerability", c.vulnerability}, {"own_cost", c.own_cost},
-          {"leverage", c.leverage}, {"evidence", evidence}};
 }
 
 }  // namespace
@@ -85,14 +62,8 @@ void add_leverage_command(CLI::App& app, Action& action) {
         if (cells.empty())
           throw InputError("--cell", 0, "", fmt::format("no tie '{}' (after the filters) in ties.toml", o->cell));
       }
-      if (o->model.json) {
-        nlohmann::json out;
-        out["cells"] = nlohmann::json::array();
-        for (const auto& c : cells) out["cells"].push_back(to_json(c));
-        for (const auto& t : leverage::totals(cells))
-          out["pairs"].push_back({{"from", t.from}, {"to", t.to}, {"leverage", t.leverage},
-                                  {"channels", t.channels}});
-        print_json(std::cout, out);
+      if (o->model.json) {  // the JSON of the API's /api/leverage
+        print_json(std::cout, leverage_json(cells, true));
         return kExitOk;
       }
       if (!o->cell.empty()) {
