@@ -117,6 +117,10 @@ void add_timeline_command(CLI::App& app, Action& action) {
               std::cout << fmt::format("            {}: \"{}\"\n", q.source, q.text);
         }
         std::cout << fmt::format("{} of {} events", shown.size(), model.events.size());
+        if (actors.size() > 1)
+          std::cout << fmt::format(" of {} and the {} actors it stands for (--only: {} alone)",
+                                   opts->actor, actors.size() - 1, opts->actor);
+        std::cout << "; an event dated only to a year follows those dated within it";
         if (!disputed.empty()) std::cout << "; ⚑ marks events on which sources disagree "
                                             "(sphere facts --conflicts)";
         std::cout << "\n";

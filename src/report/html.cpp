@@ -110,7 +110,12 @@ std::string figure(const std::string& svg, std::string_view caption) {
 }
 
 std::string timeline_section(const Timeline& t) {
-  std::string html = svg_timeline(t);
+  std::string html = figure(
+      svg_timeline(t),
+      "Each mark is an event: across, its date (an event dated only to a year sits at mid-year); up "
+      "and down, its Goldstein value, from −10 (most conflictual, e.g. a military attack) to +10 "
+      "(most cooperative); ringed marks are events on which the sources disagree. Hover a mark "
+      "for the event and its sources.");
   int disputed = 0;
   for (const auto& r : t.rows) disputed += !r.disputes.empty();
   html += fmt::format("<details open><summary>{} events, {} on which sources disagree "
@@ -240,7 +245,13 @@ std::string render_html(const Report& r, const Basemap& basemap) {
                   [&](const MapData& m) { return map_section(m, basemap); });
   html += section("forecast", "Scenario forecast", r.forecast, forecast_section);
   html += section("sensitivity", "Sensitivity", r.tornado,
-                  [](const Tornado& t) { return svg_tornado(t); });
+                  [](const Tornado& t) {
+                    return figure(svg_tornado(t),
+                                  "A bar runs from the probability with the parameter at "
+                                  "the low end of its range to that with it at the high end; the "
+                                  "line is the probability with every parameter at its value. Wide "
+                                  "bars mark the assumptions the forecast depends on most.");
+                  });
   html += section("bargaining", "Bargaining outcomes", r.bargaining, bargaining_section);
   html += section("quotes", "Appendix: the sources' words for each event", r.timeline,
                   quotes_appendix);

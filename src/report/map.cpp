@@ -102,8 +102,9 @@ class Labels {
  public:
   Labels(double width, double height) : width_(width), height_(height) {}
   void block(const Box& b) { taken_.push_back(b); }
-  // Returns the text's anchor position and alignment, or nothing.
-  std::optional<std::tuple<double, double, std::string_view>> place(double x, double y,
+  // Returns the text's anchor position and alignment, and whether it stands off (far enough from
+  // its anchor to need a leader line), or nothing.
+  std::optional<std::tuple<double, double, std::string_view, bool>> place(double x, double y,
                                                                     std::string_view text,
                                                                     double size) {
     const double w = 0.58 * size * static_cast<double>(glyphs(text)) + 2, h = size + 2;
@@ -111,7 +112,7 @@ class Labels {
       double dx, dy;
       std::string_view anchor;
     };
-    for (double r : {5.0, 12.0}) {
+    for (double r : {5.0, 12.0, 22.0, 32.0}) {
       const Try tries[] = {{r, h / 3, "start"},       {-r, h / 3, "end"},
                            {0, -r - 1, "middle"},     {0, r + h - 2, "middle"},
                            {r, -r, "start"},          {r, r + h / 2, "start"},
@@ -124,7 +125,7 @@ class Labels {
         if (std::any_of(taken_.begin(), taken_.end(), [&](const Box& o) { return o.overlaps(b); }))
           continue;
         taken_.push_back(b);
-        return std::tuple{ax, ay, t.anchor};
+        return std::tuple{ax, ay, t.anchor, r > 15};
       }
     }
     return std::nullopt;
@@ -162,7 +163,8 @@ std::vector<Point> sample(const std::vector<Point>& pts, double step) {
 // waypoints, clipped to the frame; nodes with labels placed without overlap; where a link leaves
 // the frame, the name of the place it goes to at the edge.
 void draw_network(Svg& svg, const MapData& map, const Basemap& b, const std::string& clip_id,
-                  double font, const Basemap* labelled_elsewhere) {
+                  double font, const Basemap* labelled_elsewhere,
+                  const std::vector<Box>& keep_clear) {
   const bool edge_labels = labelled_elsewhere == nullptr;
   svg.raw(fmt::format("<clipPath id=\"{}\"><rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\"/>"
                       "</clipPath><g clip-path=\"url(#{})\">",
@@ -187,6 +189,7 @@ void draw_network(Svg& svg, const MapData& map, const Basemap& b, const std::str
     return scale * (top > 0 ? 1.2 + 7.0 * std::sqrt(std::max(0.0, v) / top) : 1.2);
   };
   Labels labels(b.width, b.height);
+  for (const auto& box : keep_clear) labels.block(box);
   for (const auto& [id, p] : at)
     if (inside(p, b.width, b.height)) labels.block({p.x - 4, p.y - 4, p.x + 4, p.y + 4});
   std::map<std::pair<std::string, std::string>, int> parallel;
@@ -281,9 +284,12 @@ void draw_network(Svg& svg, const MapData& map, const Basemap& b, const std::str
       auto [mx, my] = labelled_elsewhere->project(n.lon, n.lat);
       if (inside({mx, my}, labelled_elsewhere->width, labelled_elsewhere->height)) continue;
     }
-    if (auto pos = labels.place(p.x, p.y, text, font))
+    if (auto pos = labels.place(p.x, p.y, text, font)) {
+      if (std::get<3>(*pos))  // a label set off from its place: a thin leader line to it
+        svg.line(p.x, p.y, std::get<0>(*pos), std::get<1>(*pos) - font / 3, "#555", 0.6);
       svg.text(std::get<0>(*pos), std::get<1>(*pos), text, std::get<2>(*pos), font, "#222",
                halo + fmt::format(" class=\"node-label\" data-node=\"{}\"", escape(n.id)));
+    }
   }
   // Edge labels: one per place and edge point, pulled inside the frame.
   std::set<std::string> written;
@@ -309,18 +315,27 @@ std::string svg_map(const MapData& map, const Basemap& b) {
     svg.path(c.path, focus ? "#f4efe1" : "#e9e6df", "#9a9488", 0.7, c.name,
              fmt::format("class=\"country\" data-iso3=\"{}\"", escape(c.iso3)));
   }
+  // Country names, kept clear of the node labels placed later.
+  std::vector<Box> country_labels;
   for (const auto& c : b.countries)
-    if (c.label_x > 20 && c.label_x < b.width - 20 && c.label_y > 14 && c.label_y < b.height - 8)
-      svg.text(c.label_x, c.label_y, c.name, "middle", c.iso3 == "AZE" ? 13 : 11.5, "#8a8375",
+    if (c.label_x > 20 && c.label_x < b.width - 20 && c.label_y > 14 && c.label_y < b.height - 8) {
+      const double size = c.iso3 == "AZE" ? 13 : 11.5;
+      const double w = 0.62 * size * static_cast<double>(glyphs(c.name)) + 4;
+      svg.text(c.label_x, c.label_y, c.name, "middle", size, "#8a8375",
                "font-style=\"italic\" letter-spacing=\"1\"");
-  draw_network(svg, map, b, "map-frame", 9.5, nullptr);
+      country_labels.push_back({c.label_x - w / 2, c.label_y - size, c.label_x + w / 2, c.label_y + 2});
+    }
+  const double inset_x = 8, inset_y = 118;
+  for (const auto& inset : b.insets)  // node labels stay off the inset too
+    country_labels.push_back({inset_x - 2, inset_y - 16, inset_x + inset.width + 2, inset_y + inset.height + 2});
+  draw_network(svg, map, b, "map-frame", 9.5, nullptr, country_labels);
   // The inset: the same network at a smaller scale, for the links west of the frame.
   for (const auto& inset : b.insets) {
-    const double ix = 8, iy = 118;
+    const double ix = inset_x, iy = inset_y;
     svg.raw(fmt::format("<g class=\"inset\" transform=\"translate({},{})\">", num(ix), num(iy)));
     svg.rect(-1, -15, inset.width + 2, inset.height + 16, "#fff", "",
              "stroke=\"#666\" stroke-width=\"1\"");
-    svg.text(4, -4, fmt::format("West of the map (to lon {}°E), smaller scale; dashed: the main map",
+    svg.text(4, -4, fmt::format("West of the map, from {}°E, smaller scale; dashed: the main map",
                                 label_number(inset.lon0)),
              "start", 10, "#333", "font-weight=\"600\"");
     svg.rect(0, 0, inset.width, inset.height, "#dbe9f4");
@@ -333,7 +348,7 @@ std::string svg_map(const MapData& map, const Basemap& b) {
     y0 = std::max(y0, 1.0);
     svg.rect(x0, y0, x1 - x0, y1 - y0, "none", "the main map",
              "stroke=\"#1d2b36\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
-    draw_network(svg, map, inset, "inset-frame", 7.5, &b);
+    draw_network(svg, map, inset, "inset-frame", 7.5, &b, {});
     svg.raw("</g>");
   }
   // Legend.

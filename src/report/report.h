@@ -40,7 +40,7 @@ struct TimelineRow {
   std::string summary;
   std::vector<std::string> sources;    // source ids
   std::vector<std::string> disputes;   // topics of the source disagreements naming this event
-  std::vector<SourceQuote> quotes;     // each source's words (tooltips and the appendix)
+  std::vector<SourceQuote> quotes{};   // each source's words (tooltips and the appendix)
 };
 
 struct Timeline {
@@ -71,10 +71,10 @@ struct Line {
 // Monthly or yearly values of one or more lines over a common x axis (fractional years).
 struct LineChart {
   std::string title, y_label;
-  std::string note;  // what the values mean: units and scale, shown under the chart
   std::vector<double> x;
   std::vector<Line> lines;
   bool bars = false;  // draw the first line as bars around zero instead of a line
+  std::string note{};  // what the values mean: units and scale, shown under the chart
 };
 
 // A dyad's series: the charts and the counts beside them.
@@ -95,9 +95,9 @@ struct Heatmap {
 // A place on the map.
 struct MapNode {
   std::string id, name, kind, country;
-  std::string label;  // short name drawn on the map (empty: the name)
   double lon = 0.0, lat = 0.0;
   bool placed = false;  // false: the model gives no position; the node is listed, not drawn
+  std::string label{};  // short name drawn on the map (empty: the name)
 };
 
 // A pipeline, rail line, road or sea lane on the map.
@@ -124,17 +124,17 @@ struct MapData {
 struct ScenarioProbability {
   std::string id, name;
   double p = 0.0, low = 0.0, high = 0.0;
-  std::string rule;          // the condition that defines it (model.toml `when`)
-  SourceQuote description;   // where a source describes it
+  std::string rule{};        // the condition that defines it (model.toml `when`)
+  SourceQuote description{};  // where a source describes it
 };
 
 // Quantile bands of one indicator over time: q[k][t] for the levels in `levels`.
 struct Fan {
   std::string title, unit;
-  std::string note;  // what the indicator measures and how to read its scale
   std::vector<double> x;                    // fractional years
   std::array<double, 5> levels{0.025, 0.25, 0.5, 0.75, 0.975};
   std::array<std::vector<double>, 5> q;     // per level, one value per x
+  std::string note{};  // what the indicator measures and how to read its scale
 };
 
 struct Forecast {
