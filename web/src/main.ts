@@ -69,7 +69,19 @@ async function drawMap() {
   });
 }
 
+// body[data-ready] is "1" once the map and the tables show the current what-if.
+let pending = 0;
 async function refresh() {
+  document.body.dataset.ready = "0";
+  pending++;
+  try {
+    await redraw();
+  } finally {
+    if (--pending === 0) document.body.dataset.ready = "1";
+  }
+}
+
+async function redraw() {
   const carrier = $<HTMLSelectElement>("carrier").value;
   const list = (s: Set<string>) => [...s].join(", ") || "none";
   $("cut-list").textContent = list(cut);
@@ -151,7 +163,6 @@ async function main() {
   $<HTMLSelectElement>("carrier").addEventListener("change", () => void refresh());
   $("run-forecast").addEventListener("click", () => void forecast());
   await refresh();
-  document.body.dataset.ready = "1";
 }
 
 main().catch((e) => ($("error").textContent = String(e)));

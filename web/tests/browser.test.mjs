@@ -57,8 +57,9 @@ test("cutting a link on the dashboard changes the flows shown", async () => {
   const before = Number(await page.locator("#delivered").getAttribute("data-delivered"));
   const rowsBefore = await page.locator("#flows tbody").innerText();
   await page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
-  await page.locator("path.link[data-link='scp-east']").click({ force: true });
-  await page.waitForFunction((b) => document.querySelector("#delivered")?.dataset.delivered !== String(b), before, { timeout: 30000 });
+  const settled = () => page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+  await page.locator("#map-svg path.link[data-link='scp-east']").first().dispatchEvent("click");
+  await settled();
   const afterCut = Number(await page.locator("#delivered").getAttribute("data-delivered"));
   assert.ok(afterCut < before, `delivered ${before} -> ${afterCut}`);
   assert.notEqual(await page.locator("#flows tbody").innerText(), rowsBefore);
@@ -68,13 +69,15 @@ test("cutting a link on the dashboard changes the flows shown", async () => {
   // A planned link opens: on the freight network with the Caspian and eastern branches cut,
   // opening Rasht–Astara moves freight onto the western branch.
   for (const id of ["instc-caspian", "instc-east"]) {
-    await page.locator(`#map-svg path.link[data-link='${id}']`).first().click({ force: true });
-    await page.waitForFunction((i) => document.querySelector("#cut-list")?.textContent?.includes(i), id, { timeout: 30000 });
+    await page.locator(`#map-svg path.link[data-link='${id}']`).first().dispatchEvent("click");
+    await settled();
+    assert.match(await page.locator("#cut-list").innerText(), new RegExp(id));
   }
   const cutFreight = Number(await page.locator("#delivered").getAttribute("data-delivered"));
-  await page.locator("#map-svg path.link[data-link='rasht-astara']").first().click({ force: true });
-  await page.waitForFunction(() => document.querySelector("#open-list")?.textContent === "rasht-astara", null, { timeout: 30000 });
-  await page.waitForFunction((b) => Number(document.querySelector("#delivered")?.dataset.delivered) !== b, cutFreight, { timeout: 30000 });
+  await page.locator("#map-svg path.link[data-link='rasht-astara']").first().dispatchEvent("click");
+  await settled();
+  assert.equal(await page.locator("#open-list").innerText(), "rasht-astara");
+  assert.ok(Number(await page.locator("#delivered").getAttribute("data-delivered")) > cutFreight);
   assert.ok(await page.locator("#map-svg path.link.opened").count() >= 1);
   assert.match(await page.locator("#rerouted tbody").innerText(), /rasht-astara/);
   await page.screenshot({ path: join(artifacts, "dashboard-open.png"), fullPage: true });
