@@ -69,6 +69,9 @@ void add_report_options(CLI::App& command, ReportOptions& options, std::vector<s
 // Resolves "A:B" texts to actor ids; throws InputError naming --dyad.
 std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
                                                              const std::vector<std::string>& specs);
+// Throws InputError naming `option` when `out` cannot be a report file: a folder, or in a folder
+// that does not exist (checked before the long computations).
+void check_report_out(const std::string& out, const char* option);
 // Writes the report of `model` to options.out (whole or not at all); throws on a write error.
 void write_report(const kb::Model& model, const ReportOptions& options);
 // The report of `model` as one HTML document (options.out is not used).

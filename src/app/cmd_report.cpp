@@ -541,18 +541,35 @@ std::string render_map(const kb::Model& model, const ReportOptions& options) {
                          report::Basemap::builtin());
 }
 
+void check_report_out(const std::string& out, const char* option) {
+  const std::filesystem::path folder = std::filesystem::path(out).parent_path();
+  std::error_code ec;
+  if (out.empty() || std::filesystem::is_directory(out, ec))
+    throw InputError(option, 0, "", fmt::format("'{}' is not a file name", out));
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec))
+    throw InputError(option, 0, "",
+                     fmt::format("cannot write {}: the folder {} does not exist", out, folder.string()));
+}
+
 void write_report(const kb::Model& model, const ReportOptions& options) {
   const std::string html = render_report(model, options);
   // Write next to the target and rename, so that a reader never sees half a report.
   const std::filesystem::path out = options.out;
   const std::filesystem::path tmp = out.string() + ".tmp";
+  std::error_code ec;
   {
     std::ofstream file(tmp, std::ios::binary);
-    if (!file) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    file << html;
-    if (!file.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+    if (file) file << html;
+    if (!file || !file.flush()) {
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error(fmt::format("cannot write {}", out.string()));
+    }
   }
-  std::filesystem::rename(tmp, out);
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(fmt::format("cannot write {}", out.string()));
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
@@ -599,6 +616,7 @@ void add_report_command(CLI::App& app, Action& action) {
   add_report_options(*cmd, opts->report, opts->dyads);
   cmd->callback([opts, &action] {
     action = [opts] {
+      check_report_out(opts->report.out, "--out");
       kb::Model model = load_model(opts->model);
       opts->report.dyads = parse_dyads(model, opts->dyads);
       network::Scenario check;

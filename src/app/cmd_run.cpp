@@ -50,6 +50,7 @@ void add_run_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->callback([opts, report_out, &action] {
     action = [opts, report_out] {
+      if (!report_out->empty()) check_report_out(*report_out, "--report");
       kb::Model model = load_model(*opts);
       auto dyads = most_active_dyads(model, 8);
       const Date first = model.events.empty() ? Date{} : model.events.front().date;

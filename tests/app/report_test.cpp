@@ -156,6 +156,14 @@ TEST_F(ReportCommand, BadInputsAreRejectedAndNothingIsWritten) {
   EXPECT_NE(r.err.find("no-such-link"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_EQ(run_sphere("report --runs many").exit_code, 1);
+  // A missing folder is named (not a temporary file), before anything is computed.
+  r = run_sphere("report --out " + (dir.path() / "no-such-folder" / "r.html").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the folder"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(".tmp"), std::string::npos) << r.err;
+  r = run_sphere("run --report " + (dir.path() / "missing" / "r.html").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out.find("Forecast"), std::string::npos) << "stopped before the forecast";
 }
 
 }  // namespace
