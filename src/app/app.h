@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -70,26 +71,37 @@ void print_bad_rows(std::ostream& out, const panel::Panel& panel);
 // Writes through a unique temporary file in the same directory and a rename: whole or not at all.
 void write_file_atomically(const std::string& path, const std::string& content);
 
+struct ComputedForecast;  // app/forecast.h
+
 // What `sphere report` and the last step of `sphere run` put in the HTML report.
 struct ReportOptions {
   std::string out = "report.html";
   std::vector<std::pair<std::string, std::string>> dyads{{"RUS", "AZE"}};  // actor ids
   std::vector<std::string> cut;  // links cut in the map's what-if
+  std::vector<std::pair<std::string, Date>> opened;  // links opened in it, from a month
   int year = 2025;               // the network's year on the map
-  std::uint32_t runs = 1000;     // forecast trajectories; 0: none
+  std::uint32_t runs = 2000;     // forecast trajectories (as `sphere forecast`); 0: none
   std::uint32_t sensitivity_runs = 200;  // per parameter end in the tornado; 0: none
   std::uint64_t seed = 1;
   int threads = 0;  // 0: every core (results do not depend on it)
+  // A forecast already computed (by `sphere run`): the report shows it instead of running one,
+  // so that the report and the command's output state the same numbers.
+  const ComputedForecast* forecast = nullptr;
 };
 // Adds the report's options except --out; `dyads` receives the A:B texts for parse_dyads().
 void add_report_options(CLI::App& command, ReportOptions& options, std::vector<std::string>& dyads);
 // Resolves "A:B" texts to actor ids; throws InputError naming --dyad.
 std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
                                                              const std::vector<std::string>& specs);
+// Throws InputError naming `option` when `out` cannot be a report file: a folder, or in a folder
+// that does not exist (checked before the long computations).
+void check_report_out(const std::string& out, const char* option);
 // Writes the report of `model` to options.out (whole or not at all); throws on a write error.
 void write_report(const kb::Model& model, const ReportOptions& options);
 // The report of `model` as one HTML document (options.out is not used).
 std::string render_report(const kb::Model& model, const ReportOptions& options);
+// The report's map alone, as one SVG element (options: year, cut, opened).
+std::string render_map(const kb::Model& model, const ReportOptions& options);
 void add_serve_command(CLI::App& app, Action& action);
 
 // Output helpers.
@@ -114,6 +126,14 @@ void print_json(std::ostream& out, const nlohmann::json& value);
 std::string format_number(double value);
 // The actor with this id, name or alias (case-insensitive), or nullptr.
 const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name);
+// The actor and every actor the model counts as it: affiliated to it, directly or through others
+// (actors.toml `affiliation`), or counted as it by the simulation (model.toml `count_as`).
+std::set<std::string> actor_family(const kb::Model& model, const std::string& actor_id);
+// Timeline order: by year, then month, then day, with an event dated only to a year (or a month)
+// after the events dated more precisely within it, since it cannot be placed among them.
+bool timeline_before(const Date& a, const Date& b);
+// The model's events in timeline order.
+std::vector<const kb::Event*> timeline_events(const kb::Model& model);
 // The ids of the conflicts that name each event.
 std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model);
 

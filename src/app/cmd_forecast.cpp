@@ -38,7 +38,9 @@ class ProgressBar {
   bool on_, drawn_ = false;
 };
 
-nlohmann::json summary_json(const sim::Engine& engine, const sim::ForecastSummary& f) {
+}  // namespace
+
+nlohmann::json forecast_json(const sim::Engine& engine, const sim::ForecastSummary& f) {
   nlohmann::json scenarios = nlohmann::json::array();
   for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
     const auto& s = engine.scenarios()[k];
@@ -85,6 +87,8 @@ nlohmann::json summary_json(const sim::Engine& engine, const sim::ForecastSummar
           {"calibration", calibration},
           {"parameters", params}};
 }
+
+namespace {
 
 void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
   std::cout << fmt::format("Forecast {} → {} · {} runs · seed {}{}\n\n",
@@ -167,7 +171,8 @@ void add_engine_options(CLI::App& command, EngineCliOptions& o, bool with_runs) 
       ->check(CLI::Range(0, 1024));
   command.add_option("--shock", o.shocks,
                      "Imposed change, repeatable: event:RUS>AZE:173@2026-01 (an event), "
-                     "block:LINK@2026-03 or open:LINK@2027-01 (a gas link of infrastructure.toml)");
+                     "block:LINK@2026-03 or open:LINK@2027-01 (any link of infrastructure.toml; `sphere "
+                     "network links` lists them)");
 }
 
 int thread_count(const EngineCliOptions& o) {
@@ -220,7 +225,7 @@ int present_forecast(const kb::Model& model, const sim::Engine& engine,
   if (csv) {
     print_csv(engine, f);
   } else if (json) {
-    nlohmann::json j = summary_json(engine, f);
+    nlohmann::json j = forecast_json(engine, f);
     j["model"] = model.location;
     if (writer) j["db"] = {{"file", db}, {"forecast_id", writer->forecast_id()}};
     print_json(std::cout, j);
@@ -232,15 +237,14 @@ int present_forecast(const kb::Model& model, const sim::Engine& engine,
   return kExitOk;
 }
 
-nlohmann::json default_forecast(const kb::Model& model, bool print) {
+ComputedForecast default_forecast(const kb::Model& model, bool print) {
   const EngineCliOptions o;
-  const sim::Engine engine = build_engine(model, o);
+  ComputedForecast c{build_engine(model, o), {}};
   ProgressBar bar(o.runs);
-  const sim::ForecastSummary f = sim::run_ensemble(
-      engine, {o.seed, o.runs, thread_count(o), 512}, {},
-      [&](std::uint32_t done) { bar.update(done); });
-  if (print) print_summary(engine, f);
-  return summary_json(engine, f);
+  c.summary = sim::run_ensemble(c.engine, {o.seed, o.runs, thread_count(o), 512}, {},
+                                [&](std::uint32_t done) { bar.update(done); });
+  if (print) print_summary(c.engine, c.summary);
+  return c;
 }
 
 void add_forecast_command(CLI::App& app, Action& action) {

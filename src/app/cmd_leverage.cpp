@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/results.h"
 #include "leverage/leverage.h"
 
 namespace sphere::app {
@@ -21,9 +22,6 @@ std::string pct(double v) {
 std::string pct(const leverage::Span& s) {
   return fmt::format("{} [{}, {}]", pct(s.value), pct(s.low), pct(s.high));
 }
-nlohmann::json span_json(const leverage::Span& s) {
-  return {{"value", s.value}, {"low", s.low}, {"high", s.high}};
-}
 
 // Where a number comes from, in one line.
 std::string provenance_text(const kb::Provenance& p) {
@@ -34,41 +32,6 @@ std::string provenance_text(const kb::Provenance& p) {
                                         : fmt::format("{}: \"{}\"", p.source, p.quote);
   if (!p.derivation.empty()) text += " (" + p.derivation + ")";
   return text;
-}
-
-nlohmann::json to_json(const leverage::Cell& c) {
-  nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& e : c.evidence) {
-    nlohmann::json item = {{"label", e.label}, {"value", e.value}};
-    if (!e.provenance.source.empty()) {
-      item["source"] = e.provenance.source;
-      if (!e.provenance.quote.empty()) item["quote"] = e.provenance.quote;
-      if (!e.provenance.citation.empty()) item["citation"] = e.provenance.citation;
-      if (!e.provenance.rationale.empty()) item["rationale"] = e.provenance.rationale;
-      if (e.provenance.source == "assumption")
-        item["range"] = {e.provenance.range_low, e.provenance.range_high};
-      if (!e.provenance.derivation.empty()) item["derivation"] = e.provenance.derivation;
-    } else {
-      item["computed"] = e.note;
-    }
-    evidence.push_back(item);
-  }
-  nlohmann::json j = {{"tie", c.tie},           {"channel", c.channel},
-                      {"from", c.from},         {"to", c.to},
-                      {"year", c.year},         {"what", c.what},
-                      {"physical", c.physical}, {"common_scale", c.common},
-                      {"sensitivity", c.sensitivity}, {"kept", c.kept},
-                      {"vulnerability", c.vulnerability}, {"own_cost", c.own_cost},
-                      {"leverage", c.leverage}, {"evidence", evidence}};
-  if (c.common) {
-    j["kept_short"] = span_json(c.kept_short);
-    j["loss_short"] = span_json(c.loss_short);
-    j["loss_long"] = span_json(c.loss_long);
-    j["cost"] = span_json(c.cost);
-    j["leverage_short"] = span_json(c.leverage_short);
-    j["leverage_long"] = span_json(c.leverage_long);
-  }
-  return j;
 }
 
 }  // namespace
@@ -109,16 +72,8 @@ void add_leverage_command(CLI::App& app, Action& action) {
         if (cells.empty())
           throw InputError("--cell", 0, "", fmt::format("no tie '{}' (after the filters) in ties.toml", o->cell));
       }
-      if (o->model.json) {
-        nlohmann::json out;
-        out["cells"] = nlohmann::json::array();
-        for (const auto& c : cells) out["cells"].push_back(to_json(c));
-        for (const auto& t : leverage::totals(cells))
-          out["pairs"].push_back({{"from", t.from}, {"to", t.to}, {"leverage", t.leverage},
-                                  {"low", t.low}, {"high", t.high}, {"short_run", t.short_run},
-                                  {"net", t.net}, {"channels", t.channels}});
-        out["unit"] = "share of the loser's GDP (j's loss over GDP_j minus i's over GDP_i)";
-        print_json(std::cout, out);
+      if (o->model.json) {  // the JSON of the API's /api/leverage
+        print_json(std::cout, leverage_json(cells, true));
         return kExitOk;
       }
       if (!o->cell.empty()) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
+#include "app/results.h"
 #include "network/network.h"
 
 namespace sphere::app {
@@ -52,41 +53,6 @@ void add_scenario_options(CLI::App& cmd, WhatIfOptions& o) {
 
 std::string signed_number(std::int64_t v) { return v > 0 ? fmt::format("+{}", v) : std::to_string(v); }
 
-nlohmann::json to_json(const network::Outcome& o) {
-  nlohmann::json j;
-  j["unit"] = o.unit;
-  j["delivered"] = o.delivered;
-  j["demand"] = o.demand;
-  for (const auto& d : o.destinations)
-    j["destinations"].push_back({{"node", d.node}, {"country", d.country}, {"demand", d.target},
-                                 {"delivered", d.volume}});
-  for (const auto& s : o.supplies)
-    j["supplies"].push_back({{"node", s.node}, {"country", s.country}, {"supply", s.target},
-                             {"sent", s.volume}});
-  for (const auto& l : o.links)
-    j["links"].push_back({{"link", l.link}, {"capacity", l.capacity}, {"flow", l.flow},
-                          {"saturated", l.saturated}});
-  j["bottlenecks"] = o.bottlenecks;
-  for (const auto& c : o.countries)
-    j["countries"].push_back({{"country", c.country}, {"delivered", c.delivered},
-                              {"supplied", c.supplied}, {"transit", c.transit}});
-  return j;
-}
-
-// Each country's volumes before and after, as changes.
-nlohmann::json country_changes(const network::Outcome& before, const network::Outcome& after) {
-  std::map<std::string, std::pair<network::CountryVolume, network::CountryVolume>> all;
-  for (const auto& c : before.countries) all[c.country].first = c;
-  for (const auto& c : after.countries) all[c.country].second = c;
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [code, v] : all)
-    out.push_back({{"country", code},
-                   {"delivered", v.second.delivered - v.first.delivered},
-                   {"supplied", v.second.supplied - v.first.supplied},
-                   {"transit", v.second.transit - v.first.transit}});
-  return out;
-}
-
 void print_what_if(const kb::Infrastructure& infra, const network::Scenario& s,
                    const network::Outcome& before, const network::Outcome& after, bool changed) {
   std::cout << fmt::format("{} network, {} (links as at the end of the year; {})\n", s.carrier,
@@ -116,18 +82,47 @@ void print_what_if(const kb::Infrastructure& infra, const network::Scenario& s,
   std::cout << "Minimum cut (the bottleneck)" << (changed ? " (after)" : "") << ": "
             << (cut.empty() ? "supply or demand, not a link" : cut) << "\n";
   if (!changed) return;
-  std::cout << "\nWhat the change does to each country (" << before.unit << "):\n";
   Table countries({"country", "delivered to it", "sent from it", "carried into it"});
-  for (const auto& c : country_changes(before, after)) {
+  const nlohmann::json changes = what_if_json(infra, s, before, after)["changes_by_country"];
+  bool any = false;
+  for (const auto& c : changes) {
     if (c["delivered"] == 0 && c["supplied"] == 0 && c["transit"] == 0) continue;
     countries.add({c["country"], signed_number(c["delivered"]), signed_number(c["supplied"]),
                    signed_number(c["transit"])});
+    any = true;
   }
-  countries.print(std::cout);
-  for (const auto& [id, from] : s.opened)
-    if (network::capacity_at(*infra.find_link(id), s) == 0)
-      std::cout << fmt::format("note: {} opens {} — after the end of {}, so it does not count\n",
-                               id, from.to_string(), s.year);
+  if (any) {
+    std::cout << "\nWhat the change does to each country (" << before.unit << "):\n";
+    countries.print(std::cout);
+  } else {
+    std::cout << "\nNo country's volumes change.\n";
+  }
+  // Re-routing: every link whose flow changed (routes at least link hops, before and after).
+  const auto moved = rerouted(before, after);
+  if (moved.empty()) {
+    std::cout << "\nNo link's flow changes";
+  } else {
+    std::cout << "\nFlows per link, before and after (" << before.unit << "):\n";
+    Table t({"link", "before", "after", "change", "capacity after"});
+    for (const auto& r : moved)
+      t.add({r.link, std::to_string(r.before), std::to_string(r.after),
+             signed_number(r.after - r.before), std::to_string(r.capacity)});
+    t.print(std::cout);
+  }
+  const auto idle = idle_changes(infra, s, before);
+  if (moved.empty())
+    std::cout << (idle.empty() ? ": the routes in use still meet the same demand.\n" : ":\n");
+  for (const auto& why : idle) std::cout << "note: " << why << "\n";
+  for (const auto& [id, from] : s.opened) {
+    bool used = false;
+    for (const auto& l : after.links) used = used || (l.link == id && l.flow > 0);
+    if (!used && network::capacity_at(*infra.find_link(id), s) > 0)
+      std::cout << fmt::format(
+          "note: {} opens ({} {} of capacity) but carries no flow: the routes already in use meet "
+          "every destination's demand over no more links, so no flow moves onto it; it would "
+          "carry freight once they are cut or demand grows\n",
+          id, network::capacity_at(*infra.find_link(id), s), before.unit);
+  }
 }
 
 void add_what_if(CLI::App& cmd, Action& action) {
@@ -147,21 +142,12 @@ void add_what_if(CLI::App& cmd, Action& action) {
       network::Scenario base;
       base.year = scenario.year;
       base.carrier = scenario.carrier;
-      network::validate(model.infrastructure, scenario);
+      check_what_if(model.infrastructure, scenario);
       const auto before = network::solve(model.infrastructure, base);
       const auto after = network::solve(model.infrastructure, scenario);
       const bool changed = !scenario.cut.empty() || !scenario.blocked.empty() || !scenario.opened.empty();
       if (o->model.json) {
-        nlohmann::json j;
-        j["carrier"] = scenario.carrier;
-        j["year"] = scenario.year;
-        j["cut"] = scenario.cut;
-        j["blocked"] = scenario.blocked;
-        for (const auto& [id, d] : scenario.opened) j["opened"].push_back({{"link", id}, {"from", d.to_string()}});
-        j["before"] = to_json(before);
-        j["after"] = to_json(after);
-        j["changes_by_country"] = country_changes(before, after);
-        print_json(std::cout, j);
+        print_json(std::cout, what_if_json(model.infrastructure, scenario, before, after));
         return kExitOk;
       }
       print_what_if(model.infrastructure, scenario, before, after, changed);

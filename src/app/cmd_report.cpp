@@ -10,11 +10,14 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "app/app.h"
+#include "app/forecast.h"
+#include "app/results.h"
 #include "bargain/bargain.h"
 #include "events/events.h"
 #include "leverage/leverage.h"
@@ -38,7 +41,8 @@ report::Timeline timeline_of(const kb::Model& model) {
   for (const auto& c : model.conflicts) topic[c.id] = c.topic;
   auto disputed = conflicts_by_event(model);
   report::Timeline t;
-  for (const auto& e : model.events) {
+  for (const kb::Event* event : timeline_events(model)) {
+    const kb::Event& e = *event;
     report::TimelineRow r;
     r.id = e.id;
     r.date = e.date.to_string();
@@ -49,7 +53,10 @@ report::Timeline timeline_of(const kb::Model& model) {
     if (const auto* code = model.codebook.find(e.cameo)) r.what = code->description;
     r.goldstein = e.goldstein;
     r.summary = e.summary;
-    for (const auto& q : e.quotes) r.sources.push_back(q.source);
+    for (const auto& q : e.quotes) {
+      r.sources.push_back(q.source);
+      r.quotes.push_back({q.source, q.text});
+    }
     for (const auto& c : disputed[e.id]) r.disputes.push_back(topic[c]);
     t.rows.push_back(std::move(r));
   }
@@ -103,6 +110,11 @@ report::DyadPanel dyad_panel(const kb::Model& model, const std::string& a, const
     }
   }
   goldstein.bars = counts.bars = true;
+  goldstein.note = fmt::format(
+      "Goldstein sum: each event scores from −10 (most conflictual: military attack) to +10 (most "
+      "cooperative), by its CAMEO code; a bar is the sum over the {}'s events in one direction, so "
+      "below zero means conflict outweighed cooperation.", per);
+  counts.note = fmt::format("Number of events in the model's log per {}, each direction apart.", per);
   panel.charts = {goldstein, counts};
   int year_only = 0;
   for (const auto& [y, cell] : builder.year_only(a, b)) year_only += cell.events;
@@ -128,19 +140,50 @@ std::pair<std::string, double> state_at(const kb::InfraLink& link, int year) {
   return {status, capacity};
 }
 
-report::MapData map_of(const kb::Model& model, const std::vector<std::string>& cut, int year) {
+// What one carrier's numbers mean, in words: "demand" is what the destinations can take (for
+// oil, the export terminals' capacity), so delivering less than it is a shortfall only when
+// supply was left undelivered.
+std::string delivery_note(const std::string& carrier, int year, const network::Outcome& o) {
+  std::int64_t supply = 0;
+  for (const auto& s : o.supplies) supply += s.target;
+  if (o.delivered >= o.demand)
+    return fmt::format("{} in {}: all {} {} the destinations take is delivered.", carrier, year,
+                       o.demand, o.unit);
+  if (o.delivered >= supply)
+    return fmt::format("{} in {}: the fields supply {} {}, and all of it is delivered; the "
+                       "destinations could take {} (their demand or capacity), so the difference "
+                       "is spare room, not a shortfall.",
+                       carrier, year, supply, o.unit, o.demand);
+  return fmt::format("{} in {}: {} of the {} {} supplied is delivered; the network holds back "
+                     "{} (bottlenecks: {}).",
+                     carrier, year, o.delivered, supply, o.unit, supply - o.delivered,
+                     o.bottlenecks.empty() ? "none" : fmt::format("{}", fmt::join(o.bottlenecks, ", ")));
+}
+
+report::MapData map_of(const kb::Model& model, const std::vector<std::string>& cut,
+                       const std::vector<std::pair<std::string, Date>>& opened, int year) {
   const auto& infra = model.infrastructure;
   report::MapData m;
   for (const auto& n : infra.nodes) {
-    report::MapNode node{n.id, n.name, n.kind, n.country};
+    report::MapNode node;
+    node.id = n.id;
+    node.name = n.name;
+    node.kind = n.kind;
+    node.country = n.country;
     if (const auto* p = model.find_place(n.id)) {
       node.lon = p->lon;
       node.lat = p->lat;
+      node.label = p->label;
       node.placed = true;
     }
     m.nodes.push_back(node);
   }
   std::map<std::string, double> flow;
+  auto listed = [](const auto& ids) {
+    std::string out;
+    for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+    return out;
+  };
   for (const std::string carrier : {"gas", "oil", "freight"}) {
     network::Scenario base;
     base.year = year;
@@ -148,19 +191,33 @@ report::MapData map_of(const kb::Model& model, const std::vector<std::string>& c
     network::Scenario what_if = base;
     for (const auto& id : cut)
       if (const auto* l = infra.find_link(id); l && l->carrier == carrier) what_if.cut.push_back(id);
+    for (const auto& [id, from] : opened)
+      if (const auto* l = infra.find_link(id); l && l->carrier == carrier)
+        what_if.opened.push_back({id, from});
     const auto before = network::solve(infra, base);
     if (before.demand == 0 && before.links.empty()) continue;
-    const auto after = what_if.cut.empty() ? before : network::solve(infra, what_if);
+    const bool changed = !what_if.cut.empty() || !what_if.opened.empty();
+    const auto after = changed ? network::solve(infra, what_if) : before;
     for (const auto& lv : after.links) flow[lv.link] = static_cast<double>(lv.flow);
-    if (what_if.cut.empty())
-      m.notes.push_back(fmt::format("{}: {} of {} {} demanded is delivered in {}.", carrier,
-                                    before.delivered, before.demand, before.unit, year));
-    else
-      m.notes.push_back(fmt::format(
-          "{}: cutting {} changes what is delivered from {} to {} {} (of {} demanded); "
-          "bottlenecks after the cut: {}.",
-          carrier, fmt::join(what_if.cut, ", "), before.delivered, after.delivered, after.unit,
-          after.demand, after.bottlenecks.empty() ? "none" : fmt::format("{}", fmt::join(after.bottlenecks, ", "))));
+    if (!changed) {
+      m.notes.push_back(delivery_note(carrier, year, before));
+      continue;
+    }
+    std::vector<std::string> acts;
+    if (!what_if.cut.empty()) acts.push_back("cutting " + listed(what_if.cut));
+    std::vector<std::string> opened_ids;
+    for (const auto& [id, from] : what_if.opened) opened_ids.push_back(id);
+    if (!opened_ids.empty()) acts.push_back("opening " + listed(opened_ids));
+    std::string moved;
+    for (const auto& r : rerouted(before, after))
+      moved += fmt::format("{}{} {}→{}", moved.empty() ? "" : ", ", r.link, r.before, r.after);
+    m.notes.push_back(fmt::format(
+        "{}: {} changes what is delivered from {} to {} {} (the destinations could take {}); "
+        "flows that move: {}; bottlenecks after: {}.",
+        carrier, listed(acts), before.delivered, after.delivered, after.unit, after.demand,
+        moved.empty() ? "none" : moved,
+        after.bottlenecks.empty() ? "none" : listed(after.bottlenecks)));
+    for (const auto& why : idle_changes(infra, what_if, before)) m.notes.push_back(why + ".");
   }
   for (const auto& l : infra.links) {
     report::MapLink link;
@@ -174,13 +231,22 @@ report::MapData map_of(const kb::Model& model, const std::vector<std::string>& c
     link.unit = l.unit;
     if (flow.contains(l.id)) link.flow = flow[l.id];
     link.cut = std::find(cut.begin(), cut.end(), l.id) != cut.end();
+    link.opened = std::any_of(opened.begin(), opened.end(),
+                              [&](const auto& o) { return o.first == l.id; });
+    if (const auto* r = model.find_route(l.id)) link.via = r->points;
     m.links.push_back(link);
   }
-  m.caption = cut.empty()
-                  ? fmt::format("The network at the end of {}, flows routed to meet demand (max-flow "
-                                "at least hops).", year)
-                  : fmt::format("What-if at the end of {}: {} cut; flows re-routed.", year,
-                                fmt::join(cut, ", "));
+  std::vector<std::string> acts;
+  if (!cut.empty()) acts.push_back(listed(cut) + " cut");
+  std::vector<std::string> opened_ids;
+  for (const auto& [id, from] : opened) opened_ids.push_back(id);
+  if (!opened_ids.empty()) acts.push_back(listed(opened_ids) + " opened");
+  m.caption = acts.empty()
+                  ? fmt::format("The network at the end of {}: every link with its capacity, and "
+                                "the flows routed from the fields to the destinations (the most "
+                                "that can be delivered, over the fewest links).", year)
+                  : fmt::format("What-if at the end of {}: {}; flows re-routed.", year,
+                                listed(acts));
   if (!model.places.empty())
     m.notes.push_back(fmt::format("Node positions: places.toml ({}; ±{}°).",
                                   model.places.front().provenance.source,
@@ -192,13 +258,42 @@ std::uint32_t threads_of(int threads) {
   return threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
-report::Forecast forecast_of(const kb::Model& model, const ReportOptions& o,
-                             const sim::Engine& engine) {
-  sim::EnsembleOptions eo;
-  eo.seed = o.seed;
-  eo.runs = o.runs;
-  eo.threads = static_cast<int>(threads_of(o.threads));
-  const auto summary = sim::run_ensemble(engine, eo);
+// An indicator's title, unit and plain-language reading, from its name (prefix_A_B).
+std::tuple<std::string, std::string, std::string> indicator_text(const kb::Model& model,
+                                                                 const std::string& name) {
+  const auto parts = split_trimmed(name, '_');
+  auto actor = [&](std::size_t i) {
+    if (i >= parts.size()) return std::string("?");
+    const kb::Actor* a = model.find_actor(parts[i]);
+    return a ? a->name : parts[i];
+  };
+  const std::string kind = parts.empty() ? name : parts[0];
+  if (kind == "rel" && parts.size() == 3)
+    return {fmt::format("Relations between {} and {}", actor(1), actor(2)),
+            "index",
+            "The mean of the two directed relation states: −10 most hostile, 0 neutral, +10 "
+            "closest. Each month's events move it by their Goldstein values; it drifts back "
+            "towards a baseline. Below −5 over a year counts towards escalation."};
+  if (kind == "gas" && parts.size() == 3)
+    return {fmt::format("Gas from {} to {}", actor(1), actor(2)), "bcm/y",
+            "Pipeline gas at an annual rate, in billion cubic metres per year, as the engine ramps "
+            "it towards the sources' target and scales it with relations and network shocks."};
+  if (kind == "trade" && parts.size() == 3)
+    return {fmt::format("Trade between {} and {}", actor(1), actor(2)), "USD bn/y",
+            "Annual trade turnover in billions of US dollars, from the 2024 figure, rising or "
+            "falling with relations and cut while a blockade lasts."};
+  if (kind == "leverage" && parts.size() == 3)
+    return {fmt::format("Leverage of {} over {}", actor(1), actor(2)), "share",
+            fmt::format("What {} would lose if {} cut their ties, net of {}'s own loss, as a "
+                        "share: 0 none, 1 all of it (Leverage section).",
+                        actor(2), actor(1), actor(1))};
+  return {name, "", "An indicator of the scenario engine (docs/MODEL.md)."};
+}
+
+// The forecast section, from a forecast computed once (by the caller, or here with the report's
+// --runs and --seed).
+report::Forecast forecast_of(const kb::Model& model, const sim::Engine& engine,
+                             const sim::ForecastSummary& summary) {
   report::Forecast f;
   f.caption = fmt::format("{} trajectories (seed {}) from {} to {}; 95% Wilson intervals. "
                           "Bands: 50% and 95% of the trajectories in each month.",
@@ -207,12 +302,28 @@ report::Forecast forecast_of(const kb::Model& model, const ReportOptions& o,
   for (std::size_t i = 0; i < engine.scenarios().size(); ++i) {
     const auto& s = engine.scenarios()[i];
     const auto& p = summary.scenarios[i];
-    f.scenarios.push_back({s.id, s.name, p.p, p.low, p.high});
+    report::ScenarioProbability sp;
+    sp.id = s.id;
+    sp.name = s.name;
+    sp.p = p.p;
+    sp.low = p.low;
+    sp.high = p.high;
+    sp.rule = s.when;
+    if (s.quote) sp.description = {s.quote->source, s.quote->text};
+    f.scenarios.push_back(std::move(sp));
   }
-  (void)model;
+  const sim::Intensities& in = engine.intensities();
+  f.notes.push_back(fmt::format(
+      "The intervals are the Monte Carlo uncertainty of {} runs only (95% Wilson): they do not "
+      "include the uncertainty of the model's assumed parameters (see Sensitivity) or of the model "
+      "itself.", summary.runs));
+  f.notes.push_back(fmt::format("Event intensities: {}{}.", in.method,
+                                in.note.empty() ? "" : " — " + in.note));
+  f.notes.push_back(fmt::format("Leverage at the start: {}; {}.", engine.leverage_notes()[0],
+                                engine.leverage_notes()[1]));
   for (std::size_t k = 0; k < summary.indicators.size(); ++k) {
     report::Fan fan;
-    fan.title = engine.indicator_names()[k];
+    std::tie(fan.title, fan.unit, fan.note) = indicator_text(model, engine.indicator_names()[k]);
     for (const auto& mq : summary.indicators[k]) {
       fan.x.push_back(fractional_year(mq.month));
       for (int q = 0; q < 5; ++q) fan.q[q].push_back(mq.q[q]);
@@ -279,52 +390,49 @@ report::Bargaining bargaining_of(const kb::Model& model) {
   return b;
 }
 
-// One heatmap per channel (rows: i, who can cut; columns: j, who depends), the latest year of
-// each tie, and one of the totals over channels.
+// One heatmap per channel (rows: i, who can cut; columns: j, who depends) and one of the totals
+// over channels: the pairs of `sphere leverage --channel C` and of `sphere leverage`, from the
+// same computation (leverage::matrix, then leverage::totals), so that the numbers agree.
 std::vector<report::Heatmap> leverage_of(const kb::Model& model) {
   const auto cells = leverage::matrix(model, {});
-  std::map<std::string, std::map<std::pair<std::string, std::string>, const leverage::Cell*>> latest;
-  std::set<std::string> rows, cols;
+  std::set<std::string> rows, cols, channels;
   for (const auto& c : cells) {
-    auto& slot = latest[c.channel][{c.from, c.to}];
-    if (!slot || c.year >= slot->year) slot = &c;
+    rows.insert(c.from);
+    cols.insert(c.to);
+    channels.insert(c.channel);
   }
-  std::vector<leverage::Cell> kept;
-  for (const auto& [channel, by_pair] : latest)
-    for (const auto& [pair, cell] : by_pair) {
-      kept.push_back(*cell);
-      rows.insert(pair.first);
-      cols.insert(pair.second);
-    }
-  std::vector<report::Heatmap> maps;
-  auto heatmap = [&](const std::string& title, const std::string& note) {
+  auto index = [](const std::vector<std::string>& v, const std::string& id) {
+    return static_cast<std::size_t>(std::find(v.begin(), v.end(), id) - v.begin());
+  };
+  auto heatmap = [&](const std::string& title, const std::string& note,
+                     const std::vector<leverage::PairTotal>& pairs) {
     report::Heatmap h;
     h.title = title;
     h.note = note;
     h.rows.assign(rows.begin(), rows.end());
     h.cols.assign(cols.begin(), cols.end());
     h.values.assign(h.rows.size(), std::vector<double>(h.cols.size(), std::nan("")));
-    h.low = -1;
-    h.high = 1;
+    double most = 1;
+    for (const auto& t : pairs) {
+      h.values[index(h.rows, t.from)][index(h.cols, t.to)] = t.leverage;
+      most = std::max(most, std::abs(t.leverage));
+    }
+    h.low = -most;
+    h.high = most;
     return h;
   };
-  auto index = [](const std::vector<std::string>& v, const std::string& id) {
-    return static_cast<std::size_t>(std::find(v.begin(), v.end(), id) - v.begin());
-  };
-  for (const auto& [channel, by_pair] : latest) {
-    auto h = heatmap(channel, "leverage = vulnerability − own cost");
-    for (const auto& [pair, cell] : by_pair)
-      h.values[index(h.rows, pair.first)][index(h.cols, pair.second)] = cell->leverage;
-    maps.push_back(std::move(h));
+  std::vector<report::Heatmap> maps = {heatmap(
+      "all channels", "sum over every tie of every channel, as `sphere leverage`",
+      leverage::totals(cells))};
+  for (const auto& channel : channels) {
+    std::vector<leverage::Cell> of_channel;
+    for (const auto& c : cells)
+      if (c.channel == channel) of_channel.push_back(c);
+    maps.push_back(heatmap(channel,
+                           fmt::format("sum over the {} ties, as `sphere leverage --channel {}`",
+                                       channel, channel),
+                           leverage::totals(of_channel)));
   }
-  auto total = heatmap("all channels", "sum over channels");
-  for (const auto& t : leverage::totals(kept))
-    total.values[index(total.rows, t.from)][index(total.cols, t.to)] = t.leverage;
-  double most = 1;
-  for (const auto& t : leverage::totals(kept)) most = std::max(most, std::abs(t.leverage));
-  total.low = -most;
-  total.high = most;
-  maps.insert(maps.begin(), std::move(total));
   return maps;
 }
 
@@ -354,6 +462,24 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
                                   "between sources",
                                   model.sources.size(), model.actors.size(), model.events.size(),
                                   model.facts.size(), model.conflicts.size()));
+  if (model.sources.empty()) {
+    r.sources.missing = "the model names no sources.";
+  } else {
+    r.sources.data.emplace();
+    for (const auto& src : model.sources)
+      r.sources.data->push_back({src.id, src.title, src.author, src.publisher, src.date,
+                                 src.date_clues, src.perspective});
+  }
+  if (model.conflicts.empty()) {
+    r.disagreements.missing = "the sources of this model do not disagree on any recorded point.";
+  } else {
+    r.disagreements.data.emplace();
+    for (const auto& c : model.conflicts) {
+      report::Disagreement d{c.id, c.topic, {}, c.events};
+      for (const auto& cl : c.claims) d.claims.push_back({cl.quote.source, cl.claim, cl.quote.text});
+      r.disagreements.data->push_back(std::move(d));
+    }
+  }
   r.timeline.data = timeline_of(model);
   r.dyads = attempt<std::vector<report::DyadPanel>>([&] {
     std::vector<report::DyadPanel> panels;
@@ -365,7 +491,7 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
   if (model.infrastructure.links.empty())
     r.map.missing = "the model has no infrastructure.toml.";
   else
-    r.map = attempt<report::MapData>([&] { return map_of(model, o.cut, o.year); });
+    r.map = attempt<report::MapData>([&] { return map_of(model, o.cut, o.opened, o.year); });
   if (!model.simulation) {
     r.forecast.missing = r.tornado.missing = "the model has no [simulation] in model.toml.";
   } else {
@@ -377,8 +503,20 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
           "the scenario engine cannot run this model: " + e.diagnostics().to_string();
     }
     if (engine) {
-      if (o.runs == 0) r.forecast.missing = "not run (--runs 0).";
-      else r.forecast = attempt<report::Forecast>([&] { return forecast_of(model, o, *engine); });
+      if (o.forecast) {
+        r.forecast = attempt<report::Forecast>(
+            [&] { return forecast_of(model, o.forecast->engine, o.forecast->summary); });
+      } else if (o.runs == 0) {
+        r.forecast.missing = "not run (--runs 0).";
+      } else {
+        r.forecast = attempt<report::Forecast>([&] {
+          sim::EnsembleOptions eo;
+          eo.seed = o.seed;
+          eo.runs = o.runs;
+          eo.threads = static_cast<int>(threads_of(o.threads));
+          return forecast_of(model, *engine, sim::run_ensemble(*engine, eo));
+        });
+      }
       if (o.sensitivity_runs == 0) r.tornado.missing = "not run (--sensitivity-runs 0).";
       else r.tornado = attempt<report::Tornado>([&] { return tornado_of(model, o, *engine); });
     }
@@ -398,18 +536,40 @@ std::string render_report(const kb::Model& model, const ReportOptions& options) 
   return report::render_html(build_report(model, options), report::Basemap::builtin());
 }
 
+std::string render_map(const kb::Model& model, const ReportOptions& options) {
+  return report::svg_map(map_of(model, options.cut, options.opened, options.year),
+                         report::Basemap::builtin());
+}
+
+void check_report_out(const std::string& out, const char* option) {
+  const std::filesystem::path folder = std::filesystem::path(out).parent_path();
+  std::error_code ec;
+  if (out.empty() || std::filesystem::is_directory(out, ec))
+    throw InputError(option, 0, "", fmt::format("'{}' is not a file name", out));
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec))
+    throw InputError(option, 0, "",
+                     fmt::format("cannot write {}: the folder {} does not exist", out, folder.string()));
+}
+
 void write_report(const kb::Model& model, const ReportOptions& options) {
   const std::string html = render_report(model, options);
   // Write next to the target and rename, so that a reader never sees half a report.
   const std::filesystem::path out = options.out;
   const std::filesystem::path tmp = out.string() + ".tmp";
+  std::error_code ec;
   {
     std::ofstream file(tmp, std::ios::binary);
-    if (!file) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    file << html;
-    if (!file.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
+    if (file) file << html;
+    if (!file || !file.flush()) {
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error(fmt::format("cannot write {}", out.string()));
+    }
   }
-  std::filesystem::rename(tmp, out);
+  std::filesystem::rename(tmp, out, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error(fmt::format("cannot write {}", out.string()));
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
@@ -456,6 +616,7 @@ void add_report_command(CLI::App& app, Action& action) {
   add_report_options(*cmd, opts->report, opts->dyads);
   cmd->callback([opts, &action] {
     action = [opts] {
+      check_report_out(opts->report.out, "--out");
       kb::Model model = load_model(opts->model);
       opts->report.dyads = parse_dyads(model, opts->dyads);
       network::Scenario check;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,7 @@ void add_run_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->callback([opts, report_out, &action] {
     action = [opts, report_out] {
+      if (!report_out->empty()) check_report_out(*report_out, "--report");
       kb::Model model = load_model(*opts);
       auto dyads = most_active_dyads(model, 8);
       const Date first = model.events.empty() ? Date{} : model.events.front().date;
@@ -72,10 +74,15 @@ void add_run_command(CLI::App& app, Action& action) {
                                  {"conflicts", model.conflicts.size()}}},
                                {"most_active_dyads", j_dyads},
                                {"conflicts", j_conflicts}};
-        if (model.simulation) summary["forecast"] = default_forecast(model, false);
+        std::optional<ComputedForecast> forecast;
+        if (model.simulation) {
+          forecast.emplace(default_forecast(model, false));
+          summary["forecast"] = forecast_json(forecast->engine, forecast->summary);
+        }
         if (!report_out->empty()) {
           ReportOptions report;
           report.out = *report_out;
+          report.forecast = forecast ? &*forecast : nullptr;
           write_report(model, report);
           summary["report"] = report.out;
         }
@@ -102,13 +109,15 @@ void add_run_command(CLI::App& app, Action& action) {
           sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
         std::cout << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
       }
+      std::optional<ComputedForecast> forecast;
       if (model.simulation) {  // the main job: a forecast with the defaults
         std::cout << "\n";
-        default_forecast(model, true);
+        forecast.emplace(default_forecast(model, true));
       }
       if (!report_out->empty()) {
         ReportOptions report;
         report.out = *report_out;
+        report.forecast = forecast ? &*forecast : nullptr;  // the report shows this forecast
         write_report(model, report);
         std::cout << fmt::format("\nReport: {} (open it in a browser; it needs no network)\n",
                                  report.out);

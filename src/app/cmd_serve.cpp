@@ -24,6 +24,8 @@
 #include <sys/socket.h>
 
 #include "app/app.h"
+#include "app/forecast.h"
+#include "app/results.h"
 #include "bargain/bargain.h"
 #include "events/events.h"
 #include "leverage/leverage.h"
@@ -89,23 +91,6 @@ std::string message_of(const InputError& e) {
   return out;
 }
 
-nlohmann::json outcome_json(const network::Outcome& o) {
-  nlohmann::json links = nlohmann::json::array(), countries = nlohmann::json::array(),
-                 destinations = nlohmann::json::array();
-  for (const auto& l : o.links)
-    links.push_back({{"link", l.link}, {"capacity", l.capacity}, {"flow", l.flow},
-                     {"saturated", l.saturated}});
-  for (const auto& c : o.countries)
-    countries.push_back({{"country", c.country}, {"delivered", c.delivered},
-                         {"supplied", c.supplied}, {"transit", c.transit}});
-  for (const auto& d : o.destinations)
-    destinations.push_back({{"node", d.node}, {"country", d.country}, {"demand", d.target},
-                            {"delivered", d.volume}});
-  return {{"unit", o.unit},           {"delivered", o.delivered}, {"demand", o.demand},
-          {"links", links},           {"countries", countries},   {"destinations", destinations},
-          {"bottlenecks", o.bottlenecks}};
-}
-
 // A forecast running (or run) on a worker thread.
 struct Job {
   std::string id;
@@ -142,6 +127,7 @@ class Service {
   nlohmann::json series(const httplib::Request& req) const;
   nlohmann::json links() const;
   nlohmann::json what_if(const httplib::Request& req) const;
+  std::string map_svg(const httplib::Request& req) const;
   nlohmann::json leverage(const httplib::Request& req) const;
   nlohmann::json bargaining() const;
   nlohmann::json start_job(const httplib::Request& req);
@@ -187,25 +173,30 @@ nlohmann::json Service::model_summary() const {
             {"issues", model_.issues.size()}}},
           {"actors", actors},
           {"scenarios", scenarios},
+          {"forecast_start", model_.simulation ? model_.simulation->start.to_string() : ""},
           {"max_jobs", options_.max_jobs}};
 }
 
 nlohmann::json Service::timeline(const httplib::Request& req) const {
-  std::string actor_id;
-  if (req.has_param("actor")) actor_id = actor(req, "actor").id;
+  // The same selection as `sphere timeline`: an actor with its affiliates unless only=1, events
+  // in timeline order (an event dated to a year only after those dated within that year).
+  std::set<std::string> actors;
+  if (req.has_param("actor"))
+    actors = int_param(req, "only", 0, 0, 1) ? std::set<std::string>{actor(req, "actor").id}
+                                              : actor_family(model_, actor(req, "actor").id);
   const int from = int_param(req, "from", 0, 0, 9999), to = int_param(req, "to", 9999, 0, 9999);
   if (from > to) throw HttpError{400, "'to' is before 'from'"};
   const std::string needle = ascii_lower(param(req, "text"));
   auto disputed = conflicts_by_event(model_);
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : model_.events) {
-    if (e.date.year < from || e.date.year > to) continue;
-    if (!actor_id.empty() && e.actor1 != actor_id && e.actor2 != actor_id) continue;
-    if (!needle.empty() && ascii_lower(e.summary).find(needle) == std::string::npos &&
-        ascii_lower(e.id).find(needle) == std::string::npos)
+  for (const kb::Event* e : timeline_events(model_)) {
+    if (e->date.year < from || e->date.year > to) continue;
+    if (!actors.empty() && !actors.contains(e->actor1) && !actors.contains(e->actor2)) continue;
+    if (!needle.empty() && ascii_lower(e->summary).find(needle) == std::string::npos &&
+        ascii_lower(e->id).find(needle) == std::string::npos)
       continue;
-    nlohmann::json j = to_json(e);
-    j["conflicts"] = disputed.contains(e.id) ? disputed[e.id] : std::vector<std::string>{};
+    nlohmann::json j = to_json(*e);
+    j["conflicts"] = disputed.contains(e->id) ? disputed[e->id] : std::vector<std::string>{};
     out.push_back(j);
   }
   return out;
@@ -250,6 +241,16 @@ nlohmann::json Service::links() const {
   return {{"nodes", nodes}, {"links", links}};
 }
 
+// "LINK" or "LINK@YYYY-MM" (from the start of the year when no month is given).
+std::pair<std::string, Date> opened_link(const std::string& text, int year) {
+  const auto at = text.rfind('@');
+  if (at == std::string::npos) return {text, Date{year, 1, 0}};
+  auto d = Date::parse(text.substr(at + 1));
+  if (!d || d->precision() != Date::Precision::kMonth)
+    throw HttpError{400, fmt::format("'open': '{}': expected LINK or LINK@YYYY-MM", text)};
+  return {text.substr(0, at), *d};
+}
+
 nlohmann::json Service::what_if(const httplib::Request& req) const {
   network::Scenario base;
   base.year = int_param(req, "year", 2025, 1900, 2100);
@@ -257,43 +258,52 @@ nlohmann::json Service::what_if(const httplib::Request& req) const {
   network::Scenario s = base;
   s.cut = list_param(req, "cut");
   s.blocked = list_param(req, "block");
-  if (s.cut.size() > 64 || s.blocked.size() > 16) throw HttpError{400, "too many links or countries"};
+  for (const auto& text : list_param(req, "open")) s.opened.push_back(opened_link(text, s.year));
+  if (s.cut.size() > 64 || s.blocked.size() > 16 || s.opened.size() > 64)
+    throw HttpError{400, "too many links or countries"};
   try {
-    network::validate(model_.infrastructure, s);
+    check_what_if(model_.infrastructure, s);  // the checks of `sphere network`
   } catch (const InputError& e) {
     throw HttpError{400, message_of(e)};
   }
-  return {{"carrier", s.carrier},
-          {"year", s.year},
-          {"cut", s.cut},
-          {"blocked", s.blocked},
-          {"before", outcome_json(network::solve(model_.infrastructure, base))},
-          {"after", outcome_json(network::solve(model_.infrastructure, s))}};
+  return what_if_json(model_.infrastructure, s, network::solve(model_.infrastructure, base),
+                      network::solve(model_.infrastructure, s));
+}
+
+// The map of the report (same geometry, labels and legend) for the dashboard, as SVG.
+std::string Service::map_svg(const httplib::Request& req) const {
+  ReportOptions o;
+  o.year = int_param(req, "year", 2025, 1900, 2100);
+  o.cut = list_param(req, "cut");
+  for (const auto& text : list_param(req, "open")) o.opened.push_back(opened_link(text, o.year));
+  network::Scenario check;
+  check.year = o.year;
+  check.cut = o.cut;
+  check.opened = o.opened;
+  try {
+    network::validate(model_.infrastructure, check);
+  } catch (const InputError& e) {
+    throw HttpError{400, message_of(e)};
+  }
+  return render_map(model_, o);
 }
 
 nlohmann::json Service::leverage(const httplib::Request& req) const {
-  const auto cut = list_param(req, "cut");
-  kb::Model model = model_;  // a copy with the cut links removed from the network
-  for (const auto& id : cut)
-    if (!model.infrastructure.find_link(id))
-      throw HttpError{400, fmt::format("'cut': unknown link '{}'", id)};
-  std::erase_if(model.infrastructure.links, [&](const kb::InfraLink& l) {
-    return std::find(cut.begin(), cut.end(), l.id) != cut.end();
-  });
+  // The computation of `sphere leverage`, with the dashboard's cuts and openings applied to the
+  // network that physical ties are routed on.
   leverage::Filter filter;
   filter.channel = param(req, "channel");
-  nlohmann::json cells = nlohmann::json::array();
-  const auto matrix = leverage::matrix(model, filter);
-  for (const auto& c : matrix)
-    cells.push_back({{"tie", c.tie}, {"channel", c.channel}, {"from", c.from}, {"to", c.to},
-                     {"year", c.year}, {"physical", c.physical}, {"sensitivity", c.sensitivity},
-                     {"vulnerability", c.vulnerability}, {"own_cost", c.own_cost},
-                     {"leverage", c.leverage}});
-  nlohmann::json totals = nlohmann::json::array();
-  for (const auto& t : leverage::totals(matrix))
-    totals.push_back({{"from", t.from}, {"to", t.to}, {"leverage", t.leverage},
-                      {"channels", t.channels}});
-  return {{"cut", cut}, {"cells", cells}, {"totals", totals}};
+  filter.cut = list_param(req, "cut");
+  for (const auto& text : list_param(req, "open")) filter.opened.push_back(opened_link(text, 0));
+  for (const auto& id : filter.cut)
+    if (!model_.infrastructure.find_link(id))
+      throw HttpError{400, fmt::format("'cut': unknown link '{}'", id)};
+  for (const auto& [id, from] : filter.opened)
+    if (!model_.infrastructure.find_link(id))
+      throw HttpError{400, fmt::format("'open': unknown link '{}'", id)};
+  nlohmann::json out = leverage_json(leverage::matrix(model_, filter), true);
+  out["cut"] = filter.cut;
+  return out;
 }
 
 nlohmann::json Service::bargaining() const {
@@ -390,24 +400,7 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
         const auto summary = sim::run_ensemble(*engine, o, {}, [&](std::uint32_t done) {
           job->done.store(done);
         });
-        nlohmann::json scenarios = nlohmann::json::array();
-        for (std::size_t i = 0; i < engine->scenarios().size(); ++i)
-          scenarios.push_back({{"id", engine->scenarios()[i].id},
-                               {"name", engine->scenarios()[i].name},
-                               {"p", summary.scenarios[i].p},
-                               {"low", summary.scenarios[i].low},
-                               {"high", summary.scenarios[i].high}});
-        nlohmann::json indicators = nlohmann::json::object();
-        for (std::size_t k = 0; k < summary.indicators.size(); ++k) {
-          nlohmann::json months = nlohmann::json::array();
-          for (const auto& mq : summary.indicators[k])
-            months.push_back({{"month", mq.month.to_string()}, {"mean", mq.mean}, {"q", mq.q}});
-          indicators[engine->indicator_names()[k]] = months;
-        }
-        job->result = {{"seed", summary.seed}, {"runs", summary.runs},
-                       {"start", engine->start().to_string()},
-                       {"horizon", engine->horizon().to_string()},
-                       {"scenarios", scenarios}, {"indicators", indicators}};
+        job->result = forecast_json(*engine, summary);  // as `sphere forecast --json`
         job->done.store(job->runs);
       } catch (const std::exception& e) {
         job->error = e.what();
@@ -538,6 +531,9 @@ void Service::install(httplib::Server& server) {
   server.Get("/api/series", json([this](const httplib::Request& r) { return series(r); }));
   server.Get("/api/network/links", json([this](const httplib::Request&) { return links(); }));
   server.Get("/api/network/whatif", json([this](const httplib::Request& r) { return what_if(r); }));
+  server.Get("/api/network/map", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(map_svg(req), "image/svg+xml");
+  }));
   server.Get("/api/leverage", json([this](const httplib::Request& r) { return leverage(r); }));
   server.Get("/api/bargain", json([this](const httplib::Request&) { return bargaining(); }));
   server.Post("/api/forecasts", guarded([this](const httplib::Request& req, httplib::Response& res) {

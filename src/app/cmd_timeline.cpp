@@ -42,14 +42,17 @@ void add_timeline_command(CLI::App& app, Action& action) {
   struct Options {
     ModelOptions model;
     std::string text, actor, from, to;
-    bool csv = false, quotes = false;
+    bool csv = false, quotes = false, only = false;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("timeline", "Events in date order, each with its sources");
   add_model_options(*cmd, opts->model);
   cmd->add_option("text", opts->text,
                   "Only events whose id, summary or quotes contain these words (case-insensitive)");
-  cmd->add_option("--actor", opts->actor, "Only events with this actor (id, name or alias)");
+  cmd->add_option("--actor", opts->actor,
+                  "Only events with this actor or an actor it stands for: affiliated to it "
+                  "(persons, companies, groups) or counted as it by the model (id, name or alias)");
+  cmd->add_flag("--only", opts->only, "With --actor: that actor itself, not its affiliates");
   cmd->add_option("--from", opts->from, "First year or month (YYYY or YYYY-MM)");
   cmd->add_option("--to", opts->to, "Last year or month (YYYY or YYYY-MM)");
   cmd->add_flag("--csv", opts->csv, "Print CSV");
@@ -63,7 +66,7 @@ void add_timeline_command(CLI::App& app, Action& action) {
     if (from > to) throw CLI::ValidationError("--to", "is before --from");
     action = [opts, from, to] {
       kb::Model model = load_model(opts->model);
-      std::string actor_id;
+      std::set<std::string> actors;
       if (!opts->actor.empty()) {
         const kb::Actor* a = resolve_actor(model, opts->actor);
         if (!a) {
@@ -71,17 +74,17 @@ void add_timeline_command(CLI::App& app, Action& action) {
                                    opts->actor, model.location);
           return kExitUsage;
         }
-        actor_id = a->id;
+        actors = opts->only ? std::set<std::string>{a->id} : actor_family(model, a->id);
       }
       const std::string needle = ascii_lower(opts->text);
       auto disputed = conflicts_by_event(model);
       std::vector<const kb::Event*> shown;
-      for (const kb::Event& e : model.events) {
-        auto [first, last] = month_span(e.date);
+      for (const kb::Event* e : timeline_events(model)) {
+        auto [first, last] = month_span(e->date);
         if (last < from || first > to) continue;
-        if (!actor_id.empty() && e.actor1 != actor_id && e.actor2 != actor_id) continue;
-        if (!mentions(e, needle)) continue;
-        shown.push_back(&e);
+        if (!actors.empty() && !actors.contains(e->actor1) && !actors.contains(e->actor2)) continue;
+        if (!mentions(*e, needle)) continue;
+        shown.push_back(e);
       }
       if (opts->model.json) {
         nlohmann::json out = nlohmann::json::array();
@@ -114,6 +117,10 @@ void add_timeline_command(CLI::App& app, Action& action) {
               std::cout << fmt::format("            {}: \"{}\"\n", q.source, q.text);
         }
         std::cout << fmt::format("{} of {} events", shown.size(), model.events.size());
+        if (actors.size() > 1)
+          std::cout << fmt::format(" of {} and the {} actors it stands for (--only: {} alone)",
+                                   opts->actor, actors.size() - 1, opts->actor);
+        std::cout << "; an event dated only to a year follows those dated within it";
         if (!disputed.empty()) std::cout << "; ⚑ marks events on which sources disagree "
                                             "(sphere facts --conflicts)";
         std::cout << "\n";

@@ -86,8 +86,19 @@ std::vector<std::string> mpi_gather(const MpiRank& me, const std::string& mine);
 void mpi_finish();
 #endif
 
-// The default forecast (model's horizon, 2000 runs, seed 1, every core): prints its tables when
-// `print` and returns its JSON.
-nlohmann::json default_forecast(const kb::Model& model, bool print);
+// A forecast as Sphere states it everywhere (CLI --json, the API's finished job, the report):
+// scenarios with `probability`, `low95`, `high95` (Wilson) and `runs`; each indicator's months
+// with `mean` and quantiles `q025`, `q25`, `q50`, `q75`, `q975`; drivers, settled issues,
+// calibration choices and parameters. docs/openapi.yaml, schema Forecast.
+nlohmann::json forecast_json(const sim::Engine& engine, const sim::ForecastSummary& summary);
+
+// A computed forecast with the engine that made it.
+struct ComputedForecast {
+  sim::Engine engine;
+  sim::ForecastSummary summary;
+};
+// The default forecast (model's horizon, 2000 runs, seed 1, every core; the same as `sphere
+// forecast` with no options): prints its tables when `print`.
+ComputedForecast default_forecast(const kb::Model& model, bool print);
 
 }  // namespace sphere::app

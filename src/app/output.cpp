@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -78,6 +79,40 @@ const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name) 
       if (ascii_lower(alias) == wanted) return &a;
   }
   return nullptr;
+}
+
+std::set<std::string> actor_family(const kb::Model& model, const std::string& actor_id) {
+  std::set<std::string> family = {actor_id};
+  // Grow to a fixed point: an actor joins when its affiliation or count_as target is already in.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const kb::Actor& a : model.actors) {
+      if (family.contains(a.id)) continue;
+      bool joins = !a.affiliation.empty() && family.contains(a.affiliation);
+      if (model.simulation)
+        if (auto it = model.simulation->count_as.find(a.id);
+            it != model.simulation->count_as.end() && family.contains(it->second))
+          joins = true;
+      if (joins) grew = family.insert(a.id).second;
+    }
+  }
+  return family;
+}
+
+bool timeline_before(const Date& a, const Date& b) {
+  auto key = [](const Date& d) {
+    return std::tuple(d.year, d.month == 0 ? 13 : d.month, d.day == 0 ? 32 : d.day);
+  };
+  return key(a) < key(b);
+}
+
+std::vector<const kb::Event*> timeline_events(const kb::Model& model) {
+  std::vector<const kb::Event*> events;
+  for (const kb::Event& e : model.events) events.push_back(&e);
+  std::stable_sort(events.begin(), events.end(), [](const kb::Event* a, const kb::Event* b) {
+    return timeline_before(a->date, b->date);
+  });
+  return events;
 }
 
 std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model) {

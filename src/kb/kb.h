@@ -312,7 +312,17 @@ struct Place {
   std::string node;             // an infrastructure node id
   double lon = 0.0, lat = 0.0;  // degrees
   std::string note;             // what the position stands for, when not the node's own site
+  std::string label;            // short name drawn on the map (empty: the node's name)
   Provenance provenance;        // the file's [provenance]: usually an assumption, range in degrees
+  Origin origin;
+};
+
+// The course of a link on a map between its end nodes (places.toml [[route]]): waypoints in
+// order from the link's `from` node to its `to` node; drawing only, like places.
+struct Route {
+  std::string link;                               // an infrastructure link id
+  std::vector<std::pair<double, double>> points;  // (lon, lat), degrees, between the end nodes
+  Provenance provenance;  // data (a route data set, cited) or an assumption with a range
   Origin origin;
 };
 
@@ -338,6 +348,7 @@ struct Model {
   std::vector<Outcome> outcomes;             // model.toml [[outcome]], in date order
   std::vector<Issue> issues;                  // issues.toml [[issue]], in file order
   std::vector<Place> places;                  // places.toml (optional file)
+  std::vector<Route> routes;                  // places.toml [[route]], in file order
   Codebook codebook;
 
   const Parameter* find_parameter(std::string_view name) const;
@@ -345,6 +356,7 @@ struct Model {
   const Source* find_source(std::string_view id) const;
   const Event* find_event(std::string_view id) const;
   const Place* find_place(std::string_view node) const;
+  const Route* find_route(std::string_view link) const;
 };
 
 // Where a model's files are read from: a directory on disk or the copy built into the binary.

@@ -32,16 +32,9 @@ std::string string_at(const toml::table& t, std::string_view key) {
   return node && node->is_string() ? node->as_string()->get() : std::string();
 }
 
-// The [provenance] table shared by every place.
-Provenance load_provenance(const toml::table& root, const std::string& file, Diagnostics& out) {
+// A provenance table: the [provenance] shared by every place, or a route's own fields.
+Provenance provenance_of(const toml::table* t, const std::string& file, Diagnostics& out) {
   Provenance p;
-  const toml::table* t = root.get_as<toml::table>("provenance");
-  if (!t) {
-    out.add(file, 0, "provenance",
-            "missing [provenance] table; positions need a source (assumption with rationale "
-            "and range, or data with citation)");
-    return p;
-  }
   p.origin = {file, line_of(*t)};
   p.source = string_at(*t, "source");
   p.rationale = string_at(*t, "rationale");
@@ -66,6 +59,59 @@ Provenance load_provenance(const toml::table& root, const std::string& file, Dia
   return p;
 }
 
+Provenance load_provenance(const toml::table& root, const std::string& file, Diagnostics& out) {
+  const toml::table* t = root.get_as<toml::table>("provenance");
+  if (!t) {
+    out.add(file, 0, "provenance",
+            "missing [provenance] table; positions need a source (assumption with rationale "
+            "and range, or data with citation)");
+    return {};
+  }
+  return provenance_of(t, file, out);
+}
+
+// A [[route]]: link, points = [[lon, lat], ...], and its own source with citation (data) or
+// rationale and range (assumption); without a source it takes the file's [provenance].
+void load_route(const toml::table& t, const std::string& file, const Provenance& shared,
+                Model& model, std::set<std::string, std::less<>>& seen, Diagnostics& out) {
+  for (const auto& [key, node] : t) {
+    const std::string_view k = key.str();
+    if (k != "link" && k != "points" && k != "source" && k != "citation" && k != "rationale" &&
+        k != "range" && k != "note")
+      out.add(file, line_of(node), std::string(k),
+              "unknown field; expected one of: link, points, source, citation, rationale, range, "
+              "note");
+  }
+  Route r;
+  r.origin = {file, line_of(t)};
+  r.link = string_at(t, "link");
+  if (r.link.empty()) out.add(file, r.origin.line, "link", "missing; expected a link id");
+  else if (!model.infrastructure.find_link(r.link))
+    out.add(file, r.origin.line, "link",
+            fmt::format("unknown link '{}'; expected an id from infrastructure.toml", r.link));
+  else if (!seen.insert(r.link).second)
+    out.add(file, r.origin.line, "link", fmt::format("link '{}' routed twice", r.link));
+  const toml::array* points = t.get_as<toml::array>("points");
+  if (!points || points->empty()) {
+    out.add(file, r.origin.line, "points", "missing; expected [[lon, lat], ...] in degrees");
+  } else {
+    for (const auto& item : *points) {
+      const toml::array* pair = item.as_array();
+      if (!pair || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_number()) {
+        out.add(file, line_of(item), "points", "expected [lon, lat], two numbers in degrees");
+        continue;
+      }
+      const double lon = (*pair)[0].value<double>().value_or(0.0);
+      const double lat = (*pair)[1].value<double>().value_or(0.0);
+      if (lon < -180.0 || lon > 180.0 || lat < -90.0 || lat > 90.0)
+        out.add(file, line_of(item), "points", "expected lon in [-180, 180], lat in [-90, 90]");
+      r.points.emplace_back(lon, lat);
+    }
+  }
+  r.provenance = t.contains("source") ? provenance_of(&t, file, out) : shared;
+  model.routes.push_back(std::move(r));
+}
+
 }  // namespace
 
 void load_places(const ModelFiles& files, Model& model, Diagnostics& out) {
@@ -74,10 +120,17 @@ void load_places(const ModelFiles& files, Model& model, Diagnostics& out) {
   const toml::table& root = *parsed;
   const std::string file = files.label("places.toml");
   for (const auto& [key, node] : root)
-    if (key.str() != "provenance" && key.str() != "place")
+    if (key.str() != "provenance" && key.str() != "place" && key.str() != "route")
       out.add(file, line_of(node), std::string(key.str()),
-              "unknown top-level key; expected [provenance] and [[place]]");
+              "unknown top-level key; expected [provenance], [[place]] and [[route]]");
   const Provenance provenance = load_provenance(root, file, out);
+  if (const toml::array* routes = root.get_as<toml::array>("route")) {
+    std::set<std::string, std::less<>> routed;
+    for (const auto& item : *routes) {
+      if (const toml::table* t = item.as_table()) load_route(*t, file, provenance, model, routed, out);
+      else out.add(file, line_of(item), "route", "expected a table [[route]]");
+    }
+  }
   const toml::array* places = root.get_as<toml::array>("place");
   if (!places) return;
   std::set<std::string, std::less<>> seen;
@@ -88,13 +141,15 @@ void load_places(const ModelFiles& files, Model& model, Diagnostics& out) {
       continue;
     }
     for (const auto& [key, node] : *t)
-      if (key.str() != "node" && key.str() != "lon" && key.str() != "lat" && key.str() != "note")
+      if (key.str() != "node" && key.str() != "lon" && key.str() != "lat" &&
+          key.str() != "note" && key.str() != "label")
         out.add(file, line_of(node), std::string(key.str()),
-                "unknown field; expected one of: node, lon, lat, note");
+                "unknown field; expected one of: node, lon, lat, note, label");
     Place p;
     p.origin = {file, line_of(*t)};
     p.node = string_at(*t, "node");
     p.note = string_at(*t, "note");
+    p.label = string_at(*t, "label");
     p.provenance = provenance;
     if (p.node.empty()) out.add(file, p.origin.line, "node", "missing; expected a node id");
     else if (!model.infrastructure.find_node(p.node))
@@ -112,6 +167,12 @@ void load_places(const ModelFiles& files, Model& model, Diagnostics& out) {
     p.lat = lat.value_or(0.0);
     model.places.push_back(std::move(p));
   }
+}
+
+const Route* Model::find_route(std::string_view link) const {
+  for (const auto& r : routes)
+    if (r.link == link) return &r;
+  return nullptr;
 }
 
 const Place* Model::find_place(std::string_view node) const {

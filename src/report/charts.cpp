@@ -226,8 +226,8 @@ std::string svg_heatmap(const Heatmap& h) {
     }
   }
   svg.text(8, height - 12,
-           fmt::format("rows act on columns · colour from {} to {}{}", label_number(h.low),
-                       label_number(h.high), h.note.empty() ? "" : " · " + h.note),
+           fmt::format("rows act on columns · colour from {} to {}", label_number(h.low),
+                       label_number(h.high)),
            "start", 10, "#555");
   return svg.finish();
 }

@@ -31,14 +31,91 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 details summary{cursor:pointer;color:#1d4f7a;margin:6px 0}
 .scroll{max-height:560px;overflow-y:auto;border:1px solid #eee}
 footer{color:#777;font-size:12px;padding:0 32px 24px}
+figure{margin:8px 0}
+.row figure{flex:0 1 auto;max-width:560px}
+figcaption{color:#444;font-size:12.5px;max-width:760px}
+.claim{margin:4px 0 4px 12px}
+blockquote{margin:2px 0 6px 18px;color:#333;font-style:italic}
+dl.sources dt{font-weight:600;margin-top:8px}
+dl.sources dd{margin:2px 0 2px 18px}
+td[title]{text-decoration:underline dotted #999}
+@media print{
+  body{background:#fff;font-size:11pt}
+  nav{display:none}
+  header{background:#fff;color:#000;border-bottom:2px solid #000;padding:8px 0}
+  header p{color:#333}
+  main{padding:0;max-width:none}
+  section{border:none;padding:0;margin:12px 0;break-inside:auto}
+  figure,svg.chart,tr,.claim{break-inside:avoid}
+  h2,h3{break-after:avoid}
+  .scroll{max-height:none;overflow:visible;border:none}
+  details>summary{list-style:none}
+  a{color:#000;text-decoration:none}
+}
 )css";
 
 std::string missing_block(std::string_view why) {
   return fmt::format("<p class=\"missing\">Not in this report: {}</p>", escape(why));
 }
 
+std::string sources_section(const std::vector<SourceEntry>& sources) {
+  std::string html = "<p class=\"note\">The documents the model is built from. Every number and "
+                     "event in this report cites one of them with its verbatim words, or is marked as "
+                     "an assumption. Read each source knowing its standpoint.</p><dl class=\"sources\">";
+  for (const auto& s : sources) {
+    html += fmt::format("<dt id=\"source-{}\">{} · {}</dt><dd>{}{}{}</dd>", escape(s.id),
+                        escape(s.id), escape(s.title),
+                        escape(s.author.empty() ? "author not named" : s.author),
+                        s.publisher.empty() ? "" : ", " + escape(s.publisher),
+                        s.date.empty() ? (s.date_clues.empty() ? "" : " — date: " + escape(s.date_clues))
+                                       : ", " + escape(s.date));
+    if (!s.standpoint.empty())
+      html += fmt::format("<dd><b>Standpoint:</b> {}</dd>", escape(s.standpoint));
+  }
+  return html + "</dl>";
+}
+
+std::string disagreements_section(const std::vector<Disagreement>& items) {
+  std::string html = fmt::format(
+      "<p class=\"note\">{} points on which the sources disagree. Sphere keeps every side with its "
+      "quote instead of choosing one; events concerned are marked <span class=\"flag\">⚑</span> "
+      "in the timeline.</p>", items.size());
+  for (const auto& d : items) {
+    html += fmt::format("<h3 id=\"conflict-{}\">{}</h3>", escape(d.id), escape(d.topic));
+    for (const auto& c : d.claims)
+      html += fmt::format("<div class=\"claim\"><b>{}</b>: {}<blockquote>“{}”</blockquote></div>",
+                          escape(c.source), escape(c.claim), escape(c.quote));
+  }
+  return html;
+}
+
+// Every event's quotes, for reading on paper where tooltips do not show.
+std::string quotes_appendix(const Timeline& t) {
+  std::string html = "<p class=\"note\">The sources' own words for each event of the timeline.</p>"
+                     "<table><tr><th>date</th><th>event</th><th>source: quote</th></tr>";
+  for (const auto& r : t.rows) {
+    std::string quotes;
+    for (const auto& q : r.quotes)
+      quotes += fmt::format("<div><b>{}</b>: “{}”</div>", escape(q.source), escape(q.text));
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(r.date),
+                        escape(r.summary), quotes);
+  }
+  return html + "</table>";
+}
+
+std::string figure(const std::string& svg, std::string_view caption) {
+  return caption.empty() ? svg
+                         : fmt::format("<figure>{}<figcaption>{}</figcaption></figure>", svg,
+                                       escape(caption));
+}
+
 std::string timeline_section(const Timeline& t) {
-  std::string html = svg_timeline(t);
+  std::string html = figure(
+      svg_timeline(t),
+      "Each mark is an event: across, its date (an event dated only to a year sits at mid-year); up "
+      "and down, its Goldstein value, from −10 (most conflictual, e.g. a military attack) to +10 "
+      "(most cooperative); ringed marks are events on which the sources disagree. Hover a mark "
+      "for the event and its sources.");
   int disputed = 0;
   for (const auto& r : t.rows) disputed += !r.disputes.empty();
   html += fmt::format("<details open><summary>{} events, {} on which sources disagree "
@@ -50,11 +127,15 @@ std::string timeline_section(const Timeline& t) {
     std::string disputes;
     for (const auto& d : r.disputes)
       disputes += fmt::format("<br><span class=\"flag\">⚑ sources disagree: {}</span>", escape(d));
+    std::string quotes;
+    for (const auto& q : r.quotes)
+      quotes += (quotes.empty() ? "" : "\n") + q.source + ": “" + q.text + "”";
     html += fmt::format(
         "<tr><td>{}</td><td>{}&nbsp;→&nbsp;{}</td><td>{} {}</td><td class=\"num\">{:+.1f}</td>"
-        "<td>{}{}</td><td>{}</td></tr>",
+        "<td title=\"{}\">{}{}</td><td>{}</td></tr>",
         escape(r.date), escape(r.actor1), escape(r.actor2), escape(r.cameo), escape(r.what),
-        r.goldstein, escape(r.summary), disputes, escape(fmt::format("{}", fmt::join(r.sources, ", "))));
+        r.goldstein, escape(quotes), escape(r.summary), disputes,
+        escape(fmt::format("{}", fmt::join(r.sources, ", "))));
   }
   return html + "</table></div></details>";
 }
@@ -63,15 +144,21 @@ std::string dyad_section(const std::vector<DyadPanel>& panels) {
   std::string html;
   for (const auto& p : panels) {
     html += fmt::format("<h3>{} ↔ {}</h3>", escape(p.a), escape(p.b));
-    for (const auto& c : p.charts) html += svg_line_chart(c);
+    for (const auto& c : p.charts) html += figure(svg_line_chart(c), c.note);
     if (!p.note.empty()) html += fmt::format("<p class=\"note\">{}</p>", escape(p.note));
   }
   return html;
 }
 
 std::string leverage_section(const std::vector<Heatmap>& maps) {
-  std::string html = "<div class=\"row\">";
-  for (const auto& h : maps) html += svg_heatmap(h);
+  std::string html =
+      "<p class=\"note\">How to read a cell: the row's actor can cut a tie the column's actor "
+      "depends on. Each tie scores what the column would lose (the share of its flow the row "
+      "controls, less what it can re-route through the network or replace) minus what the row "
+      "would lose itself, from −1 to +1; a cell sums the ties. Red: the row has leverage over the "
+      "column; blue: cutting would hurt the row more. The same numbers as `sphere leverage`, "
+      "which lists each tie with its sources.</p><div class=\"row\">";
+  for (const auto& h : maps) html += figure(svg_heatmap(h), h.note);
   return html + "</div>";
 }
 
@@ -101,8 +188,23 @@ std::string map_section(const MapData& m, const Basemap& b) {
 std::string forecast_section(const Forecast& f) {
   std::string html = fmt::format("<p>{}</p>", escape(f.caption));
   html += svg_probabilities(f.scenarios);
-  html += "<div class=\"row\">";
-  for (const auto& fan : f.fans) html += svg_fan(fan);
+  html += "<table><tr><th>scenario</th><th>probability (95% interval)</th><th>defined as, at the "
+          "horizon</th><th>as a source describes it</th></tr>";
+  for (const auto& s : f.scenarios)
+    html += fmt::format("<tr><td>{}</td><td class=\"num\">{:.1f}% ({:.1f}–{:.1f}%)</td><td><code>{}"
+                        "</code></td><td>{}{}</td></tr>",
+                        escape(s.name), s.p * 100, s.low * 100, s.high * 100,
+                        escape(s.rule == "otherwise" ? "every run that is neither of the above"
+                                                     : s.rule),
+                        s.description.text.empty() ? "" : "“" + escape(s.description.text) + "”",
+                        s.description.source.empty() ? "" : " (" + escape(s.description.source) + ")");
+  html += "</table><p class=\"note\">rel12: mean relation index over the last 12 months (−10 "
+          "hostile … +10 close); force12: events of force (CAMEO 18–20) in the last 12 months.</p>";
+  for (const auto& n : f.notes) html += fmt::format("<p class=\"note\">{}</p>", escape(n));
+  html += "<h3>Indicators, month by month</h3><p class=\"note\">Dark line: the median run; dark "
+          "band: half of the runs; light band: 95% of the runs.</p><div class=\"row\">";
+  for (const auto& fan : f.fans)
+    html += figure(svg_fan(fan), fan.unit.empty() ? fan.note : fan.unit + ": " + fan.note);
   return html + "</div>";
 }
 
@@ -128,10 +230,14 @@ std::string render_html(const Report& r, const Basemap& basemap) {
       "<title>{}</title><style>{}</style></head><body>\n<header><h1>{}</h1><p>{}</p>",
       escape(r.title), kStyle, escape(r.title), escape(r.subtitle));
   for (const auto& s : r.summary) html += fmt::format("<p>{}</p>", escape(s));
-  html += "</header>\n<nav><a href=\"#timeline\">Timeline</a><a href=\"#dyads\">Dyadic series</a>"
+  html += "</header>\n<nav><a href=\"#sources\">Sources</a><a href=\"#disagreements\">"
+          "Disagreements</a><a href=\"#timeline\">Timeline</a><a href=\"#dyads\">Dyadic series</a>"
           "<a href=\"#leverage\">Leverage</a><a href=\"#map\">Map</a><a href=\"#forecast\">"
           "Forecast</a><a href=\"#sensitivity\">Sensitivity</a><a href=\"#bargaining\">"
-          "Bargaining</a></nav>\n<main>\n";
+          "Bargaining</a><a href=\"#quotes\">Quotes</a></nav>\n<main>\n";
+  html += section("sources", "Sources and their standpoints", r.sources, sources_section);
+  html += section("disagreements", "Where the sources disagree", r.disagreements,
+                  disagreements_section);
   html += section("timeline", "Timeline: each event with its sources", r.timeline, timeline_section);
   html += section("dyads", "Dyadic series", r.dyads, dyad_section);
   html += section("leverage", "Leverage by channel", r.leverage, leverage_section);
@@ -139,10 +245,19 @@ std::string render_html(const Report& r, const Basemap& basemap) {
                   [&](const MapData& m) { return map_section(m, basemap); });
   html += section("forecast", "Scenario forecast", r.forecast, forecast_section);
   html += section("sensitivity", "Sensitivity", r.tornado,
-                  [](const Tornado& t) { return svg_tornado(t); });
+                  [](const Tornado& t) {
+                    return figure(svg_tornado(t),
+                                  "A bar runs from the probability with the parameter at "
+                                  "the low end of its range to that with it at the high end; the "
+                                  "line is the probability with every parameter at its value. Wide "
+                                  "bars mark the assumptions the forecast depends on most.");
+                  });
   html += section("bargaining", "Bargaining outcomes", r.bargaining, bargaining_section);
+  html += section("quotes", "Appendix: the sources' words for each event", r.timeline,
+                  quotes_appendix);
   html += "</main>\n<footer>Made by Sphere. Every chart is drawn from the model's sourced data; "
-          "hover a mark for its details. Country outlines: Natural Earth (public domain).</footer>"
+          "hover a mark for its details. Country outlines: Natural Earth (public domain). Pipeline "
+          "routes: Global Energy Monitor (CC BY 4.0).</footer>"
           "\n</body></html>\n";
   return html;
 }

@@ -1,11 +1,15 @@
 // The region map: Natural Earth country outlines projected at build time (web/scripts/map.mjs),
 // with the infrastructure drawn on top in the same projection:
 //   x = (lon - lon0)·cos(φc)·k,   y = (lat1 - lat)·k,   φc = (lat0 + lat1) / 2.
-// Links are straight (or, when several join the same two places, gently curved) lines between
-// their end nodes, not their routes. Nodes outside the bounds are pinned to the map's edge.
+// Links follow their courses (places.toml [[route]] waypoints; without one, a straight line, or
+// a curve when several join the same two places), clipped at the frame's edge; an inset shows
+// what lies west of the frame. Node labels are placed so that they do not overlap.
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <set>
+#include <tuple>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -33,6 +37,12 @@ Basemap Basemap::parse(std::string_view text) {
     b.height = j.at("height");
     b.kx = j.at("kx");
     b.k = j.at("k");
+    if (j.contains("inset")) {
+      nlohmann::json inset = j.at("inset");
+      inset["source"] = b.source;
+      inset["projection"] = b.projection;
+      b.insets.push_back(parse(inset.dump()));
+    }
     for (const auto& c : j.at("countries")) {
       Country country;
       country.id = c.value("id", "");
@@ -73,13 +83,230 @@ std::string_view status_dash(std::string_view status) {
 
 struct Point {
   double x = 0, y = 0;
-  bool off_map = false;
 };
+
+struct Box {
+  double x0, y0, x1, y1;
+  bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+};
+
+std::size_t glyphs(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// Greedy label placement: each label takes the first position around its anchor that overlaps
+// no label or marker placed before and stays inside the frame; a label with no free position is
+// left out (its mark keeps the name as a tooltip).
+class Labels {
+ public:
+  Labels(double width, double height) : width_(width), height_(height) {}
+  void block(const Box& b) { taken_.push_back(b); }
+  // Returns the text's anchor position and alignment, and whether it stands off (far enough from
+  // its anchor to need a leader line), or nothing.
+  std::optional<std::tuple<double, double, std::string_view, bool>> place(double x, double y,
+                                                                    std::string_view text,
+                                                                    double size) {
+    const double w = 0.58 * size * static_cast<double>(glyphs(text)) + 2, h = size + 2;
+    struct Try {
+      double dx, dy;
+      std::string_view anchor;
+    };
+    for (double r : {5.0, 12.0, 22.0, 32.0}) {
+      const Try tries[] = {{r, h / 3, "start"},       {-r, h / 3, "end"},
+                           {0, -r - 1, "middle"},     {0, r + h - 2, "middle"},
+                           {r, -r, "start"},          {r, r + h / 2, "start"},
+                           {-r, -r, "end"},           {-r, r + h / 2, "end"}};
+      for (const auto& t : tries) {
+        const double ax = x + t.dx, ay = y + t.dy;
+        const double left = t.anchor == "start" ? ax : t.anchor == "end" ? ax - w : ax - w / 2;
+        const Box b{left, ay - h + 2, left + w, ay + 2};
+        if (b.x0 < 2 || b.x1 > width_ - 2 || b.y0 < 2 || b.y1 > height_ - 2) continue;
+        if (std::any_of(taken_.begin(), taken_.end(), [&](const Box& o) { return o.overlaps(b); }))
+          continue;
+        taken_.push_back(b);
+        return std::tuple{ax, ay, t.anchor, r > 15};
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  double width_, height_;
+  std::vector<Box> taken_;
+};
+
+std::string path_of(const std::vector<Point>& pts) {
+  std::string d;
+  for (std::size_t i = 0; i < pts.size(); ++i)
+    d += fmt::format("{}{},{}", i ? "L" : "M", num(pts[i].x), num(pts[i].y));
+  return d;
+}
+
+bool inside(const Point& p, double w, double h) { return p.x >= 0 && p.x <= w && p.y >= 0 && p.y <= h; }
+
+// Points every few pixels along a polyline.
+std::vector<Point> sample(const std::vector<Point>& pts, double step) {
+  std::vector<Point> out;
+  for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
+    const double len = std::hypot(pts[i + 1].x - pts[i].x, pts[i + 1].y - pts[i].y);
+    const int n = std::max(1, static_cast<int>(len / step));
+    for (int k = 0; k < n; ++k)
+      out.push_back({pts[i].x + (pts[i + 1].x - pts[i].x) * k / n,
+                     pts[i].y + (pts[i + 1].y - pts[i].y) * k / n});
+  }
+  if (!pts.empty()) out.push_back(pts.back());
+  return out;
+}
+
+// The infrastructure drawn in one frame (the main map or an inset): links along their
+// waypoints, clipped to the frame; nodes with labels placed without overlap; where a link leaves
+// the frame, the name of the place it goes to at the edge.
+void draw_network(Svg& svg, const MapData& map, const Basemap& b, const std::string& clip_id,
+                  double font, const Basemap* labelled_elsewhere,
+                  const std::vector<Box>& keep_clear) {
+  const bool edge_labels = labelled_elsewhere == nullptr;
+  svg.raw(fmt::format("<clipPath id=\"{}\"><rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\"/>"
+                      "</clipPath><g clip-path=\"url(#{})\">",
+                      clip_id, num(b.width), num(b.height), clip_id));
+  std::map<std::string, Point> at;
+  std::map<std::string, const MapNode*> node_of;
+  for (const auto& n : map.nodes) {
+    node_of[n.id] = &n;
+    if (!n.placed) continue;
+    auto [x, y] = b.project(n.lon, n.lat);
+    at[n.id] = {x, y};
+  }
+  auto label_of = [&](const std::string& id) {
+    const MapNode* n = node_of.contains(id) ? node_of[id] : nullptr;
+    return n ? (n->label.empty() ? n->name : n->label) : id;
+  };
+  std::map<std::string, double> largest;
+  for (const auto& l : map.links) largest[l.carrier] = std::max(largest[l.carrier], l.capacity);
+  const double scale = font / 9.5;
+  auto width_of = [&](const MapLink& l, double v) {
+    const double top = largest[l.carrier];
+    return scale * (top > 0 ? 1.2 + 7.0 * std::sqrt(std::max(0.0, v) / top) : 1.2);
+  };
+  Labels labels(b.width, b.height);
+  for (const auto& box : keep_clear) labels.block(box);
+  for (const auto& [id, p] : at)
+    if (inside(p, b.width, b.height)) labels.block({p.x - 4, p.y - 4, p.x + 4, p.y + 4});
+  std::map<std::pair<std::string, std::string>, int> parallel;
+  struct Mark {
+    Point at;
+  };
+  std::vector<Mark> cut_marks;
+  struct Exit {
+    Point at;
+    std::string text;
+  };
+  std::vector<Exit> exits;
+  for (const auto& l : map.links) {
+    if (!at.contains(l.from) || !at.contains(l.to)) continue;
+    std::vector<Point> pts = {at[l.from]};
+    for (const auto& [lon, lat] : l.via) {
+      auto [x, y] = b.project(lon, lat);
+      pts.push_back({x, y});
+    }
+    pts.push_back(at[l.to]);
+    // Parallel links without a course of their own between the same two places: bend them apart.
+    const auto key = std::minmax(l.from, l.to);
+    const int index = l.via.empty() ? parallel[{key.first, key.second}]++ : 0;
+    if (index > 0) {
+      const Point a = pts.front(), c = pts.back();
+      const double dx = c.x - a.x, dy = c.y - a.y, len = std::hypot(dx, dy);
+      const double bend = (index % 2 ? 1 : -1) * ((index + 1) / 2) * 0.18 * len;
+      const Point mid{(a.x + c.x) / 2 - (len > 0 ? dy / len : 0) * bend,
+                      (a.y + c.y) / 2 + (len > 0 ? dx / len : 0) * bend};
+      pts = {a, {(a.x + mid.x) / 2 + (mid.x - (a.x + c.x) / 2) / 2, (a.y + mid.y) / 2 + (mid.y - (a.y + c.y) / 2) / 2},
+             mid, {(mid.x + c.x) / 2 + (mid.x - (a.x + c.x) / 2) / 2, (mid.y + c.y) / 2 + (mid.y - (a.y + c.y) / 2) / 2}, c};
+    }
+    const std::string d = path_of(pts);
+    const auto samples = sample(pts, 4);
+    std::vector<Point> seen;
+    for (const auto& p : samples)
+      if (inside(p, b.width, b.height)) seen.push_back(p);
+    if (seen.empty()) continue;  // wholly outside this frame
+    std::string tip = fmt::format("{} ({} {}): {} · capacity {} {}", l.name, l.carrier, l.kind,
+                                  l.status, label_number(l.capacity), l.unit);
+    if (l.flow) tip += fmt::format(" · flow {} {}", label_number(*l.flow), l.unit);
+    if (l.cut) tip += " · CUT in this what-if";
+    if (l.opened) tip += " · OPENED in this what-if";
+    const std::string colour(carrier_colour(l.carrier));
+    const std::string attrs = fmt::format(
+        "class=\"link{}{}\" data-link=\"{}\" data-carrier=\"{}\" data-status=\"{}\" "
+        "stroke-linecap=\"round\" stroke-linejoin=\"round\"",
+        l.cut ? " cut" : "", l.opened ? " opened" : "", escape(l.id), escape(l.carrier),
+        escape(l.status));
+    if (l.cut || l.opened) {
+      svg.path(d, "none", l.cut ? "#d7191c" : "#1a9641", width_of(l, l.capacity) + 5 * scale, tip,
+               "class=\"what-if\" stroke-linecap=\"round\" stroke-linejoin=\"round\" opacity=\"0.9\"");
+      if (l.cut) cut_marks.push_back({seen[seen.size() / 2]});
+    }
+    const std::string_view dash = l.opened ? "" : status_dash(l.status);
+    const bool inactive = l.status != "operating" && !l.opened;
+    svg.path(d, "none", colour, width_of(l, l.capacity), tip,
+             attrs + (dash.empty() ? "" : fmt::format(" stroke-dasharray=\"{}\"", dash)) +
+                 (inactive || l.flow ? " opacity=\"0.45\"" : " opacity=\"0.85\""));
+    if (l.flow && *l.flow > 0)
+      svg.path(d, "none", colour, width_of(l, *l.flow) * 0.6, tip,
+               "class=\"flow\" stroke-linecap=\"round\" stroke-linejoin=\"round\"");
+    // Where the link leaves the frame towards a place beyond it.
+    if (edge_labels)
+      for (const auto& [end, other] : {std::pair{l.from, l.to}, std::pair{l.to, l.from}}) {
+        if (!inside(at[end], b.width, b.height) || inside(at[other], b.width, b.height)) continue;
+        const auto& run = end == l.from ? samples : std::vector<Point>(samples.rbegin(), samples.rend());
+        for (std::size_t i = 1; i < run.size(); ++i)
+          if (!inside(run[i], b.width, b.height)) {
+            exits.push_back({run[i - 1], "→ " + label_of(other)});
+            break;
+          }
+      }
+  }
+  svg.raw("</g>");
+  for (const auto& m : cut_marks) {
+    const double r = 7 * scale;
+    svg.line(m.at.x - r, m.at.y - r, m.at.x + r, m.at.y + r, "#fff", 4 * scale);
+    svg.line(m.at.x - r, m.at.y + r, m.at.x + r, m.at.y - r, "#fff", 4 * scale);
+    svg.line(m.at.x - r, m.at.y - r, m.at.x + r, m.at.y + r, "#d7191c", 2.5 * scale);
+    svg.line(m.at.x - r, m.at.y + r, m.at.x + r, m.at.y - r, "#d7191c", 2.5 * scale);
+  }
+  const std::string halo = "paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"3\" "
+                           "stroke-linejoin=\"round\"";
+  for (const auto& n : map.nodes) {
+    if (!at.contains(n.id) || !inside(at[n.id], b.width, b.height)) continue;
+    const Point p = at[n.id];
+    svg.circle(p.x, p.y, 3.2 * scale, "#333", "#fff",
+               fmt::format("{} ({}, {})", n.name, n.kind, n.country));
+    const std::string text = n.label.empty() ? n.name : n.label;
+    if (labelled_elsewhere) {  // an inset names only what the main frame cannot show
+      auto [mx, my] = labelled_elsewhere->project(n.lon, n.lat);
+      if (inside({mx, my}, labelled_elsewhere->width, labelled_elsewhere->height)) continue;
+    }
+    if (auto pos = labels.place(p.x, p.y, text, font)) {
+      if (std::get<3>(*pos))  // a label set off from its place: a thin leader line to it
+        svg.line(p.x, p.y, std::get<0>(*pos), std::get<1>(*pos) - font / 3, "#555", 0.6);
+      svg.text(std::get<0>(*pos), std::get<1>(*pos), text, std::get<2>(*pos), font, "#222",
+               halo + fmt::format(" class=\"node-label\" data-node=\"{}\"", escape(n.id)));
+    }
+  }
+  // Edge labels: one per place and edge point, pulled inside the frame.
+  std::set<std::string> written;
+  for (const auto& e : exits) {
+    const std::string key = fmt::format("{}|{}|{}", e.text, std::lround(e.at.x / 30), std::lround(e.at.y / 30));
+    if (!written.insert(key).second) continue;
+    const double x = std::clamp(e.at.x, 6.0, b.width - 6), y = std::clamp(e.at.y, 12.0, b.height - 6);
+    if (auto pos = labels.place(x, y, e.text, font * 0.95))
+      svg.text(std::get<0>(*pos), std::get<1>(*pos), e.text, std::get<2>(*pos), font * 0.95,
+               "#444", halo + " font-style=\"italic\" class=\"edge-label\"");
+  }
+}
 
 }  // namespace
 
 std::string svg_map(const MapData& map, const Basemap& b) {
-  const double legend_h = 78;
+  const double legend_h = 96;
   Svg svg(b.width, b.height + legend_h, "Map: infrastructure of the region by status and capacity",
           "chart map");
   svg.rect(0, 0, b.width, b.height, "#dbe9f4");  // sea
@@ -88,78 +315,41 @@ std::string svg_map(const MapData& map, const Basemap& b) {
     svg.path(c.path, focus ? "#f4efe1" : "#e9e6df", "#9a9488", 0.7, c.name,
              fmt::format("class=\"country\" data-iso3=\"{}\"", escape(c.iso3)));
   }
+  // Country names, kept clear of the node labels placed later.
+  std::vector<Box> country_labels;
   for (const auto& c : b.countries)
-    if (c.label_x > 20 && c.label_x < b.width - 20 && c.label_y > 14 && c.label_y < b.height - 8)
-      svg.text(c.label_x, c.label_y, c.name, "middle", c.iso3 == "AZE" ? 13 : 11.5, "#8a8375",
+    if (c.label_x > 20 && c.label_x < b.width - 20 && c.label_y > 14 && c.label_y < b.height - 8) {
+      const double size = c.iso3 == "AZE" ? 13 : 11.5;
+      const double w = 0.62 * size * static_cast<double>(glyphs(c.name)) + 4;
+      svg.text(c.label_x, c.label_y, c.name, "middle", size, "#8a8375",
                "font-style=\"italic\" letter-spacing=\"1\"");
-  // Node positions, pinned to the frame when outside it.
-  std::map<std::string, Point> at;
-  for (const auto& n : map.nodes) {
-    if (!n.placed) continue;
-    auto [x, y] = b.project(n.lon, n.lat);
-    Point p{std::clamp(x, 8.0, b.width - 8), std::clamp(y, 8.0, b.height - 8), false};
-    p.off_map = p.x != x || p.y != y;
-    at[n.id] = p;
-  }
-  // Capacity → width, per carrier (units differ): square root, relative to the largest.
-  std::map<std::string, double> largest;
-  for (const auto& l : map.links) largest[l.carrier] = std::max(largest[l.carrier], l.capacity);
-  auto width_of = [&](const MapLink& l, double v) {
-    const double top = largest[l.carrier];
-    return top > 0 ? 1.2 + 7.0 * std::sqrt(std::max(0.0, v) / top) : 1.2;
-  };
-  // Parallel links between the same two places get different bends.
-  std::map<std::pair<std::string, std::string>, int> parallel;
-  std::vector<std::string> cut_marks;
-  for (const auto& l : map.links) {
-    if (!at.contains(l.from) || !at.contains(l.to)) continue;
-    const Point a = at[l.from], c = at[l.to];
-    const auto key = std::minmax(l.from, l.to);
-    const int index = parallel[{key.first, key.second}]++;
-    const double dx = c.x - a.x, dy = c.y - a.y, len = std::hypot(dx, dy);
-    const double bend = index == 0 ? 0.0 : (index % 2 ? 1 : -1) * ((index + 1) / 2) * 0.18 * len;
-    const double mx = (a.x + c.x) / 2 - (len > 0 ? dy / len : 0) * bend;
-    const double my = (a.y + c.y) / 2 + (len > 0 ? dx / len : 0) * bend;
-    const std::string d = fmt::format("M{},{}Q{},{} {},{}", num(a.x), num(a.y), num(mx), num(my),
-                                      num(c.x), num(c.y));
-    std::string tip = fmt::format("{} ({} {}): {} · capacity {} {}", l.name, l.carrier, l.kind,
-                                  l.status, label_number(l.capacity), l.unit);
-    if (l.flow) tip += fmt::format(" · flow {} {}", label_number(*l.flow), l.unit);
-    if (l.cut) tip += " · CUT in this what-if";
-    const std::string colour(carrier_colour(l.carrier));
-    const std::string attrs =
-        fmt::format("class=\"link{}\" data-link=\"{}\" data-status=\"{}\" stroke-linecap=\"round\"",
-                    l.cut ? " cut" : "", escape(l.id), escape(l.status));
-    if (l.cut) {
-      svg.path(d, "none", "#d7191c", width_of(l, l.capacity) + 5, tip, attrs + " opacity=\"0.9\"");
-      cut_marks.push_back(fmt::format("{},{}", num((a.x + 2 * mx + c.x) / 4),
-                                      num((a.y + 2 * my + c.y) / 4)));
+      country_labels.push_back({c.label_x - w / 2, c.label_y - size, c.label_x + w / 2, c.label_y + 2});
     }
-    const std::string_view dash = status_dash(l.status);
-    const bool inactive = l.status != "operating";
-    svg.path(d, "none", colour, width_of(l, l.capacity), tip,
-             attrs + (dash.empty() ? "" : fmt::format(" stroke-dasharray=\"{}\"", dash)) +
-                 (inactive || l.flow ? " opacity=\"0.45\"" : " opacity=\"0.85\""));
-    if (l.flow && *l.flow > 0)
-      svg.path(d, "none", colour, width_of(l, *l.flow) * 0.6, tip,
-               "class=\"flow\" stroke-linecap=\"round\"");
-  }
-  for (const auto& m : cut_marks) {
-    const auto comma = m.find(',');
-    const double x = std::stod(m.substr(0, comma)), y = std::stod(m.substr(comma + 1));
-    svg.line(x - 7, y - 7, x + 7, y + 7, "#fff", 4);
-    svg.line(x - 7, y + 7, x + 7, y - 7, "#fff", 4);
-    svg.line(x - 7, y - 7, x + 7, y + 7, "#d7191c", 2.5);
-    svg.line(x - 7, y + 7, x + 7, y - 7, "#d7191c", 2.5);
-  }
-  for (const auto& n : map.nodes) {
-    if (!at.contains(n.id)) continue;
-    const Point p = at[n.id];
-    const std::string tip = fmt::format("{} ({}, {}){}", n.name, n.kind, n.country,
-                                        p.off_map ? " — beyond the map's edge" : "");
-    svg.circle(p.x, p.y, p.off_map ? 5 : 3.2, p.off_map ? "#fff" : "#333", "#333", tip);
-    svg.text(p.x + 5, p.y - 4, p.off_map ? "◂ " + n.id : n.id, "start", 9, "#222",
-             "paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"2.5\"");
+  const double inset_x = 8, inset_y = 118;
+  for (const auto& inset : b.insets)  // node labels stay off the inset too
+    country_labels.push_back({inset_x - 2, inset_y - 16, inset_x + inset.width + 2, inset_y + inset.height + 2});
+  draw_network(svg, map, b, "map-frame", 9.5, nullptr, country_labels);
+  // The inset: the same network at a smaller scale, for the links west of the frame.
+  for (const auto& inset : b.insets) {
+    const double ix = inset_x, iy = inset_y;
+    svg.raw(fmt::format("<g class=\"inset\" transform=\"translate({},{})\">", num(ix), num(iy)));
+    svg.rect(-1, -15, inset.width + 2, inset.height + 16, "#fff", "",
+             "stroke=\"#666\" stroke-width=\"1\"");
+    svg.text(4, -4, fmt::format("West of the map, from {}°E, smaller scale; dashed: the main map",
+                                label_number(inset.lon0)),
+             "start", 10, "#333", "font-weight=\"600\"");
+    svg.rect(0, 0, inset.width, inset.height, "#dbe9f4");
+    for (const auto& c : inset.countries)
+      svg.path(c.path, "#e9e6df", "#9a9488", 0.5, c.name, "class=\"country inset-country\"");
+    // The main frame's outline in the inset (its west part: the inset ends before its east).
+    auto [x0, y0] = inset.project(b.lon0, b.lat1);
+    auto [x1, y1] = inset.project(b.lon1, b.lat0);
+    x1 = std::min(x1, inset.width - 1);
+    y0 = std::max(y0, 1.0);
+    svg.rect(x0, y0, x1 - x0, y1 - y0, "none", "the main map",
+             "stroke=\"#1d2b36\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
+    draw_network(svg, map, inset, "inset-frame", 7.5, &b, {});
+    svg.raw("</g>");
   }
   // Legend.
   const double y0 = b.height + 18;
@@ -170,19 +360,27 @@ std::string svg_map(const MapData& map, const Basemap& b) {
     svg.text(x + 32, y0 + 4, carrier, "start", 11);
     x += 90;
   }
-  x += 20;
+  x += 10;
   for (std::string_view status : {"operating", "idle", "halted", "planned"}) {
     svg.line(x, y0, x + 30, y0, "#555", 2.5, status_dash(status));
     svg.text(x + 36, y0 + 4, status, "start", 11);
-    x += 110;
+    x += 105;
   }
   svg.line(x, y0, x + 26, y0, "#d7191c", 6);
-  svg.text(x + 32, y0 + 4, "cut in the what-if", "start", 11);
+  svg.text(x + 32, y0 + 4, "cut", "start", 11);
+  svg.line(x + 70, y0, x + 96, y0, "#1a9641", 6);
+  svg.text(x + 102, y0 + 4, "opened", "start", 11);
   svg.text(10, y0 + 24,
-           "line width: capacity (square root, relative to the largest of its carrier); inner "
-           "line: routed flow; ◂ place beyond the map's edge",
+           "Line width: capacity (square root, relative to the largest link of its carrier); "
+           "inner line: the flow routed in the year shown; → name: the link goes on to that place "
+           "beyond the edge.",
            "start", 10, "#555");
-  svg.text(10, y0 + 42,
+  svg.text(10, y0 + 40,
+           "Courses: Global Energy Monitor routes (CC BY 4.0) for BTC, Baku–Supsa, "
+           "Baku–Novorossiysk, TANAP, TAP and the gas interconnectors; the others through the towns "
+           "they pass (places.toml, ±0.3°).",
+           "start", 10, "#555");
+  svg.text(10, y0 + 56,
            fmt::format("Outlines: {}. Projection: {}, lon {}–{}, lat {}–{}.",
                        b.source.empty() ? "not built (run scripts/setup.sh)" : b.source,
                        b.projection, label_number(b.lon0), label_number(b.lon1),

@@ -26,6 +26,11 @@ struct Part {
   std::string missing;  // shown in place of the section when `data` is empty
 };
 
+// A source's verbatim words behind a record.
+struct SourceQuote {
+  std::string source, text;
+};
+
 // One event of the timeline.
 struct TimelineRow {
   std::string id, date;          // date as the sources give it ("2024", "2024-12-25")
@@ -35,10 +40,26 @@ struct TimelineRow {
   std::string summary;
   std::vector<std::string> sources;    // source ids
   std::vector<std::string> disputes;   // topics of the source disagreements naming this event
+  std::vector<SourceQuote> quotes{};   // each source's words (tooltips and the appendix)
 };
 
 struct Timeline {
   std::vector<TimelineRow> rows;  // in date order
+};
+
+// One of the model's source documents, as `sphere sources` gives it.
+struct SourceEntry {
+  std::string id, title, author, publisher, date, date_clues, standpoint;
+};
+
+// A place where sources disagree: each side's claim with its quote.
+struct Disagreement {
+  std::string id, topic;
+  struct Claim {
+    std::string source, claim, quote;
+  };
+  std::vector<Claim> claims;
+  std::vector<std::string> events;  // events it concerns
 };
 
 // A line of a chart: one value per x, NaN where there is none.
@@ -53,6 +74,7 @@ struct LineChart {
   std::vector<double> x;
   std::vector<Line> lines;
   bool bars = false;  // draw the first line as bars around zero instead of a line
+  std::string note{};  // what the values mean: units and scale, shown under the chart
 };
 
 // A dyad's series: the charts and the counts beside them.
@@ -75,6 +97,7 @@ struct MapNode {
   std::string id, name, kind, country;
   double lon = 0.0, lat = 0.0;
   bool placed = false;  // false: the model gives no position; the node is listed, not drawn
+  std::string label{};  // short name drawn on the map (empty: the name)
 };
 
 // A pipeline, rail line, road or sea lane on the map.
@@ -86,6 +109,8 @@ struct MapLink {
   std::string unit;
   std::optional<double> flow;  // routed volume in the scenario shown, when computed
   bool cut = false;            // cut in the what-if shown
+  bool opened = false;         // opened in the what-if shown
+  std::vector<std::pair<double, double>> via;  // waypoints (lon, lat) between from and to
 };
 
 struct MapData {
@@ -99,6 +124,8 @@ struct MapData {
 struct ScenarioProbability {
   std::string id, name;
   double p = 0.0, low = 0.0, high = 0.0;
+  std::string rule{};        // the condition that defines it (model.toml `when`)
+  SourceQuote description{};  // where a source describes it
 };
 
 // Quantile bands of one indicator over time: q[k][t] for the levels in `levels`.
@@ -107,6 +134,7 @@ struct Fan {
   std::vector<double> x;                    // fractional years
   std::array<double, 5> levels{0.025, 0.25, 0.5, 0.75, 0.975};
   std::array<std::vector<double>, 5> q;     // per level, one value per x
+  std::string note{};  // what the indicator measures and how to read its scale
 };
 
 struct Forecast {
@@ -116,6 +144,7 @@ struct Forecast {
   // Issues the engine settles by bargaining: issue id and the mean outcome at the horizon.
   std::vector<std::pair<std::string, double>> settled;
   std::string horizon;  // YYYY-MM
+  std::vector<std::string> notes;  // how the forecast was calibrated, what the intervals cover
 };
 
 // One factor's swing of the output between its low and high values, others at their base.
@@ -153,6 +182,8 @@ struct Bargaining {
 struct Report {
   std::string title, subtitle;        // model name; location and date span
   std::vector<std::string> summary;   // short lines under the title
+  Part<std::vector<SourceEntry>> sources;
+  Part<std::vector<Disagreement>> disagreements;
   Part<Timeline> timeline;
   Part<std::vector<DyadPanel>> dyads;
   Part<std::vector<Heatmap>> leverage;  // one heatmap per channel
@@ -175,6 +206,8 @@ struct Basemap {
     double label_x = 0, label_y = 0;
   };
   std::vector<Country> countries;
+  // Smaller frames drawn inside this one for what lies beyond its edges (0 or 1: the west).
+  std::vector<Basemap> insets;
 
   // Parses the JSON map.mjs writes; throws std::runtime_error on a malformed file.
   static Basemap parse(std::string_view json);

@@ -92,6 +92,8 @@ void Svg::text(double x, double y, std::string_view text, std::string_view ancho
                       space_before(extra), escape(text));
 }
 
+void Svg::raw(std::string_view markup) { out_ += markup; }
+
 std::string Svg::finish() { return out_ + "</svg>"; }
 
 std::vector<double> nice_ticks(double low, double high, int count) {

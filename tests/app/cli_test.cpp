@@ -1,4 +1,7 @@
 // The sphere binary as a user runs it: exit codes, messages, and machine-readable output.
+#include <algorithm>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "testing.h"
@@ -86,3 +89,38 @@ TEST(Cli, ActorsAndSourcesListTheBuiltinModel) {
 
 }  // namespace
 }  // namespace sphere
+
+namespace {
+
+std::vector<std::string> timeline_ids(const std::string& args) {
+  auto r = sphere::testing::run_sphere("timeline " + args + " --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> ids;
+  for (const auto& e : nlohmann::json::parse(r.out)) ids.push_back(e["id"]);
+  return ids;
+}
+
+bool has(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
+
+TEST(Timeline, AnActorIncludesItsAffiliatesUnlessOnly) {
+  const auto all = timeline_ids("--actor AZE --from 2024");
+  EXPECT_TRUE(has(all, "azal-downing")) << "RUS → AZAL (affiliated to AZE)";
+  EXPECT_TRUE(has(all, "yekaterinburg-detentions-s2")) << "RUS → AZE_DIASPORA_RUS (counted as AZE)";
+  EXPECT_TRUE(has(all, "aliyev-demands-equal-dialogue")) << "ALIYEV_I → PUTIN";
+  const auto only = timeline_ids("--actor AZE --only --from 2024");
+  EXPECT_FALSE(has(only, "azal-downing"));
+  EXPECT_TRUE(has(only, "aze-distances-from-russia"));
+  EXPECT_LT(only.size(), all.size());
+}
+
+TEST(Timeline, EventsDatedOnlyToAYearComeAfterThoseDatedWithinIt) {
+  const auto ids = timeline_ids("--from 2025 --to 2025");
+  const auto at = [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
+  ASSERT_TRUE(has(ids, "aze-distances-from-russia") && has(ids, "custody-deaths-s2-s4"));
+  EXPECT_GT(at("aze-distances-from-russia"), at("custody-deaths-s2-s4"));
+  EXPECT_GT(at("russia-arrests-ethnic-group-s4"), at("yekaterinburg-detentions-s2"));
+}

@@ -39,9 +39,45 @@ TEST(NetworkCli, OpeningTheRashtAstaraGapCarriesFreightOnlyAfterItOpens) {
   auto a = nlohmann::json::parse(open.out)["after"]["delivered"].get<std::int64_t>();
   auto b = nlohmann::json::parse(shut.out)["after"]["delivered"].get<std::int64_t>();
   EXPECT_GT(a, b);
+  // An opening after the year shown would change nothing: refused, saying which year would do.
   auto late = run_sphere("network --carrier freight --year 2027 --cut instc-east --cut instc-caspian "
                          "--open rasht-astara@2028-01 --json");
-  EXPECT_EQ(nlohmann::json::parse(late.out)["after"]["delivered"].get<std::int64_t>(), b);
+  EXPECT_EQ(late.exit_code, 2);
+  EXPECT_NE(late.err.find("--year 2028"), std::string::npos) << late.err;
+}
+
+TEST(NetworkCli, ALinkOfAnotherCarrierIsRefusedNamingTheCarrier) {
+  for (const char* args : {"network --cut btc", "network --carrier oil --open rasht-astara@2025-01"}) {
+    auto r = run_sphere(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find("--carrier"), std::string::npos) << r.err;
+  }
+  auto ok = run_sphere("network --carrier oil --cut btc --json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_LT(nlohmann::json::parse(ok.out)["after"]["delivered"].get<std::int64_t>(),
+            nlohmann::json::parse(ok.out)["before"]["delivered"].get<std::int64_t>());
+}
+
+TEST(NetworkCli, WhatIfsShowReroutingAndSayWhyNothingChanges) {
+  // With the Caspian and eastern branches closed, opening Rasht-Astara moves freight onto the
+  // western branch: the re-routed links are listed before and after.
+  auto r = run_sphere("network --carrier freight --year 2028 --cut instc-caspian --cut instc-east "
+                      "--open rasht-astara@2028-01 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  bool rasht = false;
+  for (const auto& m : j["rerouted"])
+    if (m["link"] == "rasht-astara") rasht = m["after"].get<std::int64_t>() > 0 && m["before"] == 0;
+  EXPECT_TRUE(rasht) << j["rerouted"].dump();
+  auto text = run_sphere("network --carrier freight --year 2028 --cut instc-caspian --cut instc-east "
+                         "--open rasht-astara@2028-01");
+  EXPECT_NE(text.out.find("Flows per link, before and after"), std::string::npos) << text.out;
+  // A cut of a link that carries nothing says so.
+  auto idle = run_sphere("network --carrier gas --year 2025 --cut igdir-nakhchivan --json");
+  ASSERT_EQ(idle.exit_code, 0) << idle.err;
+  const auto k = nlohmann::json::parse(idle.out);
+  ASSERT_EQ(k["no_effect"].size(), 1u) << k.dump();
+  EXPECT_NE(k["no_effect"][0].get<std::string>().find("igdir-nakhchivan"), std::string::npos);
 }
 
 TEST(NetworkCli, WhatIfNamingNothingExitsTwoAndNamesTheArgument) {

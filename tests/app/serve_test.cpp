@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <regex>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -171,11 +174,24 @@ TEST_F(Server, CuttingALinkChangesFlowsAndLeverage) {
   EXPECT_NE(before, after) << "leverage is computed on the network without the cut link";
 }
 
+TEST_F(Server, OpeningALinkReroutesAndTheMapShowsIt) {
+  const auto w = get("/api/network/whatif?carrier=freight&year=2028&open=rasht-astara").json();
+  ASSERT_TRUE(w.contains("rerouted")) << w.dump();
+  EXPECT_EQ(w["opened"][0]["link"], "rasht-astara");
+  const Reply map = get("/api/network/map?cut=tap&open=rasht-astara");
+  ASSERT_EQ(map.status, 200);
+  EXPECT_NE(map.body.find("<svg"), std::string::npos);
+  EXPECT_NE(map.body.find("class=\"link cut\" data-link=\"tap\""), std::string::npos);
+  EXPECT_NE(map.body.find("class=\"link opened\" data-link=\"rasht-astara\""), std::string::npos);
+}
+
 TEST_F(Server, InvalidInputsAre400WithAReason) {
   for (const char* target :
        {"/api/network/whatif?cut=no-such-link", "/api/network/whatif?year=abc",
         "/api/network/whatif?carrier=water", "/api/series?a=RUS", "/api/series?a=RUS&b=NOBODY",
-        "/api/timeline?from=2025&to=2020", "/api/leverage?cut=nope"}) {
+        "/api/timeline?from=2025&to=2020", "/api/leverage?cut=nope",
+        "/api/network/whatif?carrier=gas&cut=btc", "/api/network/whatif?carrier=freight&open=rasht-astara@2028-01",
+        "/api/network/map?cut=nope"}) {
     const Reply r = get(target);
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_FALSE(r.json().value("error", "").empty()) << target;
@@ -215,11 +231,12 @@ TEST_F(Server, ForecastJobsRunWithProgressAndAreBounded) {
   ASSERT_EQ(job["status"], "done") << job.dump();
   EXPECT_EQ(job["done"], 20000);
   double total = 0;
-  for (const auto& s : job["result"]["scenarios"]) {
-    EXPECT_LE(s["low"].get<double>(), s["p"].get<double>());
-    EXPECT_LE(s["p"].get<double>(), s["high"].get<double>());
-    total += s["p"].get<double>();
+  for (const auto& s : job["result"]["scenarios"]) {  // the vocabulary of `forecast --json`
+    EXPECT_LE(s["low95"].get<double>(), s["probability"].get<double>());
+    EXPECT_LE(s["probability"].get<double>(), s["high95"].get<double>());
+    total += s["probability"].get<double>();
   }
+  EXPECT_TRUE(job["result"]["indicators"].begin()->front().contains("q975"));
   EXPECT_NEAR(total, 1.0, 1e-9);
   EXPECT_EQ(post("/api/forecasts", R"({"runs": 10})").status, 202) << "a slot is free again";
   EXPECT_EQ(get("/api/forecasts/f999").status, 404);
@@ -261,6 +278,84 @@ TEST_F(Server, MalformedHttpNeverCrashesIt) {
   }
   int status = 0;
   EXPECT_EQ(waitpid(pid_, &status, WNOHANG), 0) << "the server process is still alive";
+}
+
+}  // namespace
+}  // namespace sphere::testing
+
+namespace sphere::testing {
+namespace {
+
+// A number as the report's charts write it: at most `digits` decimals, no trailing zeros.
+std::string as_label(double v, int digits) {
+  std::string s = fmt::format("{:.{}f}", v, digits);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s == "-0" ? "0" : s;
+}
+
+// One question, one answer: the CLI, the API and the report state the same numbers for the same
+// request (forecast, leverage, network what-if), and `sphere run`'s report shows the forecast the
+// command printed.
+TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
+  const auto cli = nlohmann::json::parse(run_sphere("forecast --runs 300 --seed 3 --json").out);
+  nlohmann::json job;
+  for (int i = 0; i < 600; ++i) {  // the server runs one job at a time: wait for a free slot
+    const Reply r = post("/api/forecasts", R"({"runs": 300, "seed": 3})");
+    if (r.status == 202) {
+      job = r.json();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(job.contains("href")) << "no forecast slot";
+  nlohmann::json done;
+  for (int i = 0; i < 600; ++i) {
+    done = get(job["href"].get<std::string>()).json();
+    if (done["status"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(done["status"], "done") << done.dump();
+  EXPECT_EQ(done["result"]["scenarios"], cli["scenarios"]);
+  EXPECT_EQ(done["result"]["indicators"], cli["indicators"]);
+
+  TempDir dir;
+  const auto report = dir.path() / "r.html";
+  ASSERT_EQ(run_sphere("report --runs 300 --seed 3 --sensitivity-runs 0 --out '" + report.string() + "'").exit_code, 0);
+  const std::string html = read_file(report);
+  for (const auto& s : cli["scenarios"]) {
+    const std::string cell = fmt::format("{:.1f}% ({:.1f}–{:.1f}%)", s["probability"].get<double>() * 100,
+                                         s["low95"].get<double>() * 100, s["high95"].get<double>() * 100);
+    EXPECT_NE(html.find(cell), std::string::npos) << cell;
+  }
+
+  const auto lev_cli = nlohmann::json::parse(run_sphere("leverage --json").out);
+  const auto lev_api = get("/api/leverage").json();
+  EXPECT_EQ(lev_api["pairs"], lev_cli["pairs"]);
+  EXPECT_EQ(lev_api["cells"], lev_cli["cells"]);
+  ASSERT_FALSE(lev_cli["pairs"].empty());
+  for (const auto& p : lev_cli["pairs"]) {
+    const std::string cell = fmt::format("{} over {}: {}", p["from"].get<std::string>(),
+                                         p["to"].get<std::string>(),
+                                         as_label(p["leverage"].get<double>(), 3));
+    EXPECT_NE(html.find(cell), std::string::npos) << cell;
+  }
+
+  const auto net_cli = nlohmann::json::parse(run_sphere("network --carrier gas --cut scp-east --json").out);
+  EXPECT_EQ(get("/api/network/whatif?carrier=gas&cut=scp-east").json(), net_cli);
+
+  const auto run = run_sphere("run --json --report '" + report.string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto printed = nlohmann::json::parse(run.out)["forecast"];
+  const std::string ran = read_file(report);
+  EXPECT_NE(ran.find(fmt::format("{} trajectories", printed["runs"].get<int>())), std::string::npos);
+  for (const auto& s : printed["scenarios"]) {
+    const std::string cell = fmt::format("{:.1f}% ({:.1f}–{:.1f}%)", s["probability"].get<double>() * 100,
+                                         s["low95"].get<double>() * 100, s["high95"].get<double>() * 100);
+    EXPECT_NE(ran.find(cell), std::string::npos) << cell;
+  }
 }
 
 }  // namespace

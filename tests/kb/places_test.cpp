@@ -28,6 +28,30 @@ TEST(Places, BuiltInModelPlacesItsNodesAsAssumptions) {
   EXPECT_EQ(model.find_place("no-such-node"), nullptr);
 }
 
+TEST(Places, EveryLinkIsDrawableAndPipelinesFollowTheirCourses) {
+  const Model model = load_builtin_model();
+  for (const auto& l : model.infrastructure.links) {
+    EXPECT_NE(model.find_place(l.from), nullptr) << l.id << " from " << l.from;
+    EXPECT_NE(model.find_place(l.to), nullptr) << l.id << " to " << l.to;
+  }
+  // BTC avoids Armenia: its course runs north of the Armenian border through Georgia, so some
+  // waypoint lies north of 41.3°N (Tbilisi area) between Azerbaijan and Türkiye.
+  const Route* btc = model.find_route("btc");
+  ASSERT_NE(btc, nullptr);
+  EXPECT_EQ(btc->provenance.source, "data");
+  EXPECT_NE(btc->provenance.citation.find("Global Energy Monitor"), std::string::npos);
+  bool through_georgia = false;
+  for (const auto& [lon, lat] : btc->points) through_georgia |= lon > 43.5 && lon < 45.5 && lat > 41.3;
+  EXPECT_TRUE(through_georgia);
+  const Route* east = model.find_route("instc-east");
+  ASSERT_NE(east, nullptr);
+  EXPECT_EQ(east->provenance.source, "assumption");
+  double most_east = 0;
+  for (const auto& [lon, lat] : east->points) most_east = std::max(most_east, lon);
+  EXPECT_GT(most_east, 53) << "the eastern branch runs east of the Caspian";
+  EXPECT_NE(model.find_route("tap"), nullptr);
+}
+
 // The built-in model copied to a directory with `places` as its places.toml.
 std::string load_error(const TempDir& dir, const std::string& places) {
   std::filesystem::copy(sphere::testing::source_dir() / "data" / "caucasus", dir.path() / "m",
@@ -61,6 +85,19 @@ TEST(Places, PositionsNeedAProvenance) {
       load_error(dir, "[provenance]\nsource = \"assumption\"\n\n[[place]]\nnode = \"acg\"\nlon = 50\nlat = 40\n");
   EXPECT_NE(errors.find("field 'rationale'"), std::string::npos) << errors;
   EXPECT_NE(errors.find("field 'range'"), std::string::npos) << errors;
+}
+
+TEST(Places, BadRoutesAreReportedWithLineAndField) {
+  TempDir dir;
+  const std::string errors = load_error(
+      dir,
+      "[provenance]\nsource = \"assumption\"\nrationale = \"r\"\nrange = [-0.3, 0.3]\n\n"
+      "[[route]]\nlink = \"no-such-link\"\npoints = [[45, 41]]\n\n"
+      "[[route]]\nlink = \"btc\"\npoints = [[45, \"x\"]]\n\n"
+      "[[route]]\nlink = \"tap\"\nsource = \"data\"\npoints = [[20, 40]]\n");
+  EXPECT_NE(errors.find("unknown link 'no-such-link'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("places.toml:12: field 'points'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("field 'citation': data needs a citation"), std::string::npos) << errors;
 }
 
 }  // namespace

@@ -136,7 +136,11 @@ TEST(Html, IsSelfContainedAndSaysWhichSectionsAreMissing) {
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  EXPECT_EQ(count(html, "<section"), 7);
+  // Sources, disagreements, the seven chart sections and the quote appendix.
+  EXPECT_EQ(count(html, "<section"), 10);
+  r.sources.data = std::vector<SourceEntry>{{"S0", "A title", "An author", "", "2025", "", "partisan"}};
+  const std::string with_source = render_html(r, Basemap::builtin());
+  EXPECT_NE(with_source.find("<b>Standpoint:</b> partisan"), std::string::npos);
 }
 
 }  // namespace

@@ -19,11 +19,6 @@ if (!out) {
   process.exit(1);
 }
 const [lon0, lon1, lat0, lat1, width] = rest.length ? rest.map(Number) : [34, 53, 35.5, 46, 1000];
-const kx = Math.cos(((lat0 + lat1) / 2) * Math.PI / 180);
-const k = width / ((lon1 - lon0) * kx);
-const height = Math.round((lat1 - lat0) * k);
-
-// ISO 3166-1 numeric -> alpha-3 for the countries a South Caucasus map shows; others keep "".
 const iso3 = {
   "031": "AZE", "051": "ARM", "268": "GEO", "792": "TUR", "364": "IRN", "643": "RUS",
   "398": "KAZ", "795": "TKM", "860": "UZB", "368": "IRQ", "760": "SYR", "196": "CYP",
@@ -36,44 +31,49 @@ const atlasVersion = JSON.parse(readFileSync(require.resolve("world-atlas/packag
 const topology = JSON.parse(readFileSync(topologyPath, "utf8"));
 const countries = feature(topology, topology.objects.countries).features;
 
-const project = geoTransform({
-  point(lon, lat) {
-    this.stream.point((lon - lon0) * kx * k, (lat1 - lat) * k);
-  },
-});
-const clip = geoClipRectangle(0, 0, width, height);
-const projection = { stream: (s) => project.stream(clip(s)) };
-const path = geoPath(projection).digits(1);
-
-const shapes = [];
-for (const c of countries) {
-  const [[w, s], [e, n]] = geoBounds(c);
-  const wraps = w > e;  // crosses the antimeridian (Russia): longitudes alone cannot exclude it
-  if ((!wraps && (e < lon0 || w > lon1)) || n < lat0 || s > lat1) continue;
-  const d = path(c);
-  if (!d) continue;
-  const [cx, cy] = path.centroid(c);
-  shapes.push({
-    id: String(c.id ?? ""),
-    iso3: iso3[String(c.id)] ?? "",
-    name: c.properties.name,
-    d,
-    label: [Math.round(cx), Math.round(cy)],
-    area: Math.round(path.area(c)),
+// One projected frame: the country outlines that fall inside the box, as SVG paths.
+function frame(lon0, lon1, lat0, lat1, width, digits) {
+  const kx = Math.cos(((lat0 + lat1) / 2) * Math.PI / 180);
+  const k = width / ((lon1 - lon0) * kx);
+  const height = Math.round((lat1 - lat0) * k);
+  const project = geoTransform({
+    point(lon, lat) {
+      this.stream.point((lon - lon0) * kx * k, (lat1 - lat) * k);
+    },
   });
+  const clip = geoClipRectangle(0, 0, width, height);
+  const path = geoPath({ stream: (s) => project.stream(clip(s)) }).digits(digits);
+  const shapes = [];
+  for (const c of countries) {
+    const [[w, s], [e, n]] = geoBounds(c);
+    const wraps = w > e;  // crosses the antimeridian (Russia): longitudes alone cannot exclude it
+    if ((!wraps && (e < lon0 || w > lon1)) || n < lat0 || s > lat1) continue;
+    const d = path(c);
+    if (!d) continue;
+    const [cx, cy] = path.centroid(c);
+    shapes.push({
+      id: String(c.id ?? ""),
+      iso3: iso3[String(c.id)] ?? "",
+      name: c.properties.name,
+      d,
+      label: [Math.round(cx), Math.round(cy)],
+      area: Math.round(path.area(c)),
+    });
+  }
+  shapes.sort((a, b) => b.area - a.area);
+  return { bounds: { lon0, lon1, lat0, lat1 }, width, height, kx, k, countries: shapes };
 }
-shapes.sort((a, b) => b.area - a.area);
+
+const main = frame(lon0, lon1, lat0, lat1, width, 1);
+// The inset: the links west of the main frame (Türkiye to the EU), at a smaller scale.
+const inset = frame(17, 45, 35.5, 45.5, 330, 0);
 
 const result = {
   source: `Natural Earth 1:50m admin-0 countries (public domain), via npm world-atlas ${atlasVersion} countries-50m.json`,
   projection: "equirectangular, x scaled by cos(centre latitude)",
-  bounds: { lon0, lon1, lat0, lat1 },
-  width,
-  height,
-  kx,
-  k,
-  countries: shapes,
+  ...main,
+  inset,
 };
 writeFileSync(out + ".tmp", JSON.stringify(result));
 renameSync(out + ".tmp", out);
-console.log(`map: ${shapes.length} countries, ${width}x${height}, -> ${out}`);
+console.log(`map: ${main.countries.length} countries, ${main.width}x${main.height}; inset ${inset.countries.length} countries -> ${out}`);

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -51,17 +51,36 @@ test("cutting a link on the dashboard changes the flows shown", async () => {
   await page.goto(base + "/");
   await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   assert.ok(await page.locator("#map-svg path.country").count() > 5, "country outlines drawn");
+  assert.ok(await page.locator("#map-svg text.node-label").count() > 20, "places named on the map");
+  assert.ok((await page.locator("#map-svg").innerText()).includes("cut"), "the legend");
+  assert.ok(await page.locator("#map-svg path.link[data-link='tap']").count() >= 1, "TAP is drawn");
   const before = Number(await page.locator("#delivered").getAttribute("data-delivered"));
   const rowsBefore = await page.locator("#flows tbody").innerText();
   await page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
-  await page.locator("path.link[data-link='scp-east']").click({ force: true });
-  await page.waitForFunction((b) => document.querySelector("#delivered")?.dataset.delivered !== String(b), before, { timeout: 30000 });
+  const settled = () => page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+  await page.locator("#map-svg path.link[data-link='scp-east']").first().dispatchEvent("click");
+  await settled();
   const afterCut = Number(await page.locator("#delivered").getAttribute("data-delivered"));
   assert.ok(afterCut < before, `delivered ${before} -> ${afterCut}`);
   assert.notEqual(await page.locator("#flows tbody").innerText(), rowsBefore);
   assert.equal(await page.locator("#cut-list").innerText(), "scp-east");
   assert.ok(await page.locator("path.link.cut").count() === 1);
   await page.screenshot({ path: join(artifacts, "dashboard-cut.png"), fullPage: true });
+  // A planned link opens: on the freight network with the Caspian and eastern branches cut,
+  // opening Rasht–Astara moves freight onto the western branch.
+  for (const id of ["instc-caspian", "instc-east"]) {
+    await page.locator(`#map-svg path.link[data-link='${id}']`).first().dispatchEvent("click");
+    await settled();
+    assert.match(await page.locator("#cut-list").innerText(), new RegExp(id));
+  }
+  const cutFreight = Number(await page.locator("#delivered").getAttribute("data-delivered"));
+  await page.locator("#map-svg path.link[data-link='rasht-astara']").first().dispatchEvent("click");
+  await settled();
+  assert.equal(await page.locator("#open-list").innerText(), "rasht-astara");
+  assert.ok(Number(await page.locator("#delivered").getAttribute("data-delivered")) > cutFreight);
+  assert.ok(await page.locator("#map-svg path.link.opened").count() >= 1);
+  assert.match(await page.locator("#rerouted tbody").innerText(), /rasht-astara/);
+  await page.screenshot({ path: join(artifacts, "dashboard-open.png"), fullPage: true });
   await page.close();
 });
 
@@ -70,11 +89,13 @@ test("a small forecast runs and its probabilities appear", async () => {
   await page.goto(base + "/");
   await page.waitForSelector("body[data-ready='1']", { timeout: 60000 });
   await page.fill("#runs", "300");
+  await page.fill("#shocks", "event:RUS>AZE:173@2026-01\nblock:tap@2027-01");
   await page.click("#run-forecast");
   await page.waitForSelector("#probabilities li", { timeout: 120000 });
   const items = await page.locator("#probabilities li").allInnerTexts();
   assert.ok(items.length >= 2, items.join("\n"));
   const total = items.map((t) => Number(t.match(/: ([\d.]+)%/)[1])).reduce((a, b) => a + b, 0);
+  assert.match(await page.locator("#forecast-shocks").innerText(), /block:tap@2027-01/);
   assert.ok(Math.abs(total - 100) < 0.5, `probabilities sum to ${total}%`);
   assert.equal(await page.locator("#error").innerText(), "");
   await page.screenshot({ path: join(artifacts, "dashboard-forecast.png"), fullPage: true });
@@ -93,14 +114,27 @@ test("the report opened from disk shows its charts and map", async () => {
     missing: !!s.querySelector(".missing"),
     svg: [...s.querySelectorAll("svg")].map((g) => { const r = g.getBoundingClientRect(); return r.width * r.height; }),
   })));
-  for (const s of areas.filter((a) => !a.missing)) {
+  const charts = ["timeline", "dyads", "leverage", "map", "forecast", "sensitivity", "bargaining"];
+  for (const s of areas.filter((a) => !a.missing && charts.includes(a.id))) {
     assert.ok(s.svg.length > 0 && s.svg.every((a) => a > 1000), `${s.id}: ${JSON.stringify(s.svg)}`);
   }
-  assert.ok(areas.filter((a) => !a.missing).length >= 6, JSON.stringify(areas.map((a) => [a.id, a.missing])));
+  assert.ok(areas.filter((a) => !a.missing).length >= 9, JSON.stringify(areas.map((a) => [a.id, a.missing])));
+  for (const id of ["sources", "disagreements", "quotes"])
+    assert.ok(areas.find((a) => a.id === id && !a.missing), `${id} section`);
   const countries = await page.$$eval("#map path.country", (ps) => ps.filter((p) => { const r = p.getBBox(); return r.width > 0 && r.height > 0; }).length);
   assert.ok(countries > 5, `${countries} countries drawn`);
   assert.ok(await page.locator("#map path.link.cut").count() >= 1);
   assert.deepEqual(requests, [], "the report loads nothing from the network");
   await page.screenshot({ path: join(artifacts, "report.png"), fullPage: true });
+  // Printed to PDF (as chromium --print-to-pdf does), the briefing keeps every section: the
+  // navigation bar is hidden, scrolling tables are expanded, and the pages carry the quotes.
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("nav").evaluate((n) => getComputedStyle(n).display), "none");
+  const scroll = await page.locator(".scroll").first().evaluate((n) => getComputedStyle(n).overflowY);
+  assert.equal(scroll, "visible");
+  const pdf = await page.pdf({ format: "A4", printBackground: true });
+  const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.ok(pages >= 8, `${pages} pages`);
+  writeFileSync(join(artifacts, "report.pdf"), pdf);
   await page.close();
 });
