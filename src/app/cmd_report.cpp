@@ -400,16 +400,8 @@ std::string render_report(const kb::Model& model, const ReportOptions& options) 
 
 void write_report(const kb::Model& model, const ReportOptions& options) {
   const std::string html = render_report(model, options);
-  // Write next to the target and rename, so that a reader never sees half a report.
-  const std::filesystem::path out = options.out;
-  const std::filesystem::path tmp = out.string() + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary);
-    if (!file) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    file << html;
-    if (!file.flush()) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-  }
-  std::filesystem::rename(tmp, out);
+  // Written beside the target and renamed, so that a reader never sees half a report.
+  write_file_atomically(options.out, html);
 }
 
 std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
