@@ -145,7 +145,11 @@ async function forecast() {
   const shock = $<HTMLInputElement>("shock").value.trim();
   const body = { runs: Number($<HTMLInputElement>("runs").value), shocks: shock ? [shock] : [] };
   try {
-    const job = await api<{ id: string; href: string }>("/api/forecasts", { method: "POST", body: JSON.stringify(body) });
+    const job = await api<{ id: string; href: string }>("/api/forecasts", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
     for (;;) {
       const j = await api<any>(job.href);
       $<HTMLProgressElement>("progress").value = j.done / j.runs;
