@@ -747,7 +747,8 @@ std::optional<HttpError> Service::screen(const httplib::Request& req) const {
 
 // A connection's socket read through a buffer that bounds each request: its head (request line
 // and headers) to kMaxHead bytes and kMaxHeaderLines lines, and the whole request to
-// kRequestDeadline from its first byte. A request over a bound gets its answer (431, 408) here,
+// kRequestDeadline from its first byte, with at most the read timeout between two reads. A
+// request over a bound gets its answer (431, 408) here,
 // and the connection is closed after it: whatever the library writes next is dropped.
 class GuardedStream final : public httplib::Stream {
  public:
@@ -833,8 +834,9 @@ class GuardedStream final : public httplib::Stream {
 
   bool fill() {
     if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) return timed_out();
-    if (poll_for(POLLIN, wait_ms()) <= 0)
-      return deadline_ && std::chrono::steady_clock::now() >= *deadline_ ? timed_out() : false;
+    // Nothing within the read timeout or the deadline: a request begun and left unfinished
+    // gets its 408; an idle connection is just closed.
+    if (poll_for(POLLIN, wait_ms()) <= 0) return deadline_ ? timed_out() : false;
     ssize_t n;
     while ((n = ::recv(sock_, buffer_, sizeof buffer_, 0)) < 0 && errno == EINTR) {
     }
@@ -847,7 +849,9 @@ class GuardedStream final : public httplib::Stream {
 
   bool timed_out() {
     refuse(408, "Request Timeout",
-           fmt::format("the request did not arrive within {} s", kRequestDeadline.count()));
+           fmt::format("the request did not arrive in time: within {} s of its first byte, with "
+                    "at most {} s between reads",
+                    kRequestDeadline.count(), read_timeout_ms_ / 1000));
     return false;
   }
 
