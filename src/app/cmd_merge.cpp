@@ -257,6 +257,10 @@ ShardSpec parse_shard(const std::string& text) {
 int run_forecast_shard(const kb::Model& model, const EngineCliOptions& o, const ShardSpec& shard,
                        const std::string& out, bool json) {
   const sim::Engine engine = build_engine(model, o);
+  if (engine.months() > store::kMaxPartMonths)  // refused before the work, not by merge after it
+    throw InputError("command line", 0, "--horizon",
+                     fmt::format("{} months: a shard spans at most {} months",
+                                 engine.months(), store::kMaxPartMonths));
   const std::string file =
       out.empty() ? fmt::format("part-{}-of-{}.json", shard.index, shard.count) : out;
   const store::Partial p = compute_shard(model, engine, o, shard.index - 1, shard.count);

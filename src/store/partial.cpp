@@ -68,9 +68,6 @@ struct BadField {
   std::string field, message;
 };
 
-// Months a part may span: a century of monthly steps (a longer forecast is not a use of Sphere,
-// and the bound keeps a crafted header from sizing the histograms).
-constexpr int kMaxPartMonths = 1200;
 constexpr std::size_t kMaxScenarios = 10000;
 
 const nlohmann::json& field(const nlohmann::json& j, const char* key) {

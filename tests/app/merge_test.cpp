@@ -230,6 +230,15 @@ TEST(Merge, CraftedPartsFailNamingTheFileAndFieldWithNoDatabase) {
   }
 }
 
+TEST(Merge, AShardBeyondACenturyIsRefusedBeforeTheWork) {
+  TempDir dir;
+  const RunResult r = run_sphere(words({"forecast --runs 10 --horizon 2200-01 --shard 1/2 --out",
+                                        part(dir, "p1.json")}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--horizon"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p1.json"));
+}
+
 TEST(Merge, BadShardSpecIsAUsageError) {
   for (const char* spec : {"0/3", "4/3", "2", "a/b", "1/0"})
     EXPECT_EQ(run_sphere(std::string("forecast --runs 10 --shard ") + spec).exit_code, 1) << spec;
