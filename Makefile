@@ -3,7 +3,7 @@ MAKEFLAGS += --no-print-directory
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test test-mpi clean
+.PHONY: all setup build run test test-mpi test-sanitize fuzz clean
 
 all: build
 
@@ -31,5 +31,24 @@ test-mpi: setup
 	@cmake --build $(BUILD)-mpi -j $(JOBS) --target sphere
 	ctest --test-dir $(BUILD)-mpi -R '^mpi\.' --output-on-failure
 
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer in its own folder; any
+# report stops the test that made it (halt on error). Not part of `make test`: the build and the
+# run take several times as long.
+SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+test-sanitize: setup
+	cmake -S . -B $(BUILD)-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPHERE_SANITIZE=ON > /dev/null
+	@cmake --build $(BUILD)-sanitize -j $(JOBS)
+	$(SANITIZE_ENV) ctest --test-dir $(BUILD)-sanitize -j $(JOBS) --output-on-failure -E '^browser\.'
+
+# libFuzzer harnesses (fuzz/, Debian's clang) run for FUZZ_SECONDS each over the seed corpora;
+# prints each harness's execs and fails on any crash (the input is kept in $(BUILD)-fuzz/crashes).
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSPHERE_FUZZ=ON -DSPHERE_BUILD_TESTS=OFF > /dev/null
+	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target sphere_fuzzers
+	fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-mpi
+	rm -rf $(BUILD) $(BUILD)-mpi $(BUILD)-sanitize $(BUILD)-fuzz

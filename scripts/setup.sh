@@ -11,6 +11,7 @@ packages=(
   libboost-dev
   python3 python3-numpy python3-pandas python3-networkx python3-scipy
   libcpp-httplib-dev wrk chromium
+  clang libclang-rt-dev  # `make fuzz`: libFuzzer harnesses (fuzz/)
   libopenmpi-dev openmpi-bin  # optional -DSPHERE_WITH_MPI=ON build and its mpirun test
 )
 

@@ -68,8 +68,7 @@ ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& optio
 std::string model_directory(const ModelOptions& options);
 // "N bad rows skipped" with reasons and first lines, when there were any.
 void print_bad_rows(std::ostream& out, const panel::Panel& panel);
-// Writes through a unique temporary file in the same directory and a rename: whole or not at all.
-void write_file_atomically(const std::string& path, const std::string& content);
+
 
 struct ComputedForecast;  // app/forecast.h
 

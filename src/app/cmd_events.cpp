@@ -286,39 +286,33 @@ std::string toml_string(std::string_view text) {
 }
 
 // `--into-model DIR`: the kept events appended to DIR/events.csv in the model's format, citing a
-// data-set source that DIR/sources.toml gets when it lacks it. Both files are written beside the
-// originals and renamed over them only by commit(): nothing half-written on any error.
+// data-set source that DIR/sources.toml gets when it lacks it. DIR is locked for the whole import
+// (a second import waits), the model is read only once the lock is held, and both files are
+// written under unique temporary names renamed over the originals only by commit(): nothing
+// half-written and nothing lost on any error or concurrent import.
 class ModelLogTarget {
  public:
   ModelLogTarget(const std::string& dir, const std::string& source_id, const std::string& format,
                  const std::string& input)
-      : dir_(dir), model_(kb::load_model(kb::ModelFiles::directory(dir), kb::builtin_codebook())) {
+      : dir_(dir),
+        lock_(dir_, fmt::format("sphere events import: another import into {} is running; "
+                                "waiting for it to finish\n",
+                                dir)),
+        model_(kb::load_model(kb::ModelFiles::directory(dir), kb::builtin_codebook())) {
     if (const kb::Source* s = model_.find_source(source_id); s && s->kind != "data")
       throw CLI::ValidationError("--source-id", fmt::format("'{}' is a text source in {}; imported "
                                                             "events cite a data source (kind = \"data\")",
                                                             source_id, s->origin.file));
     if (!model_.find_source(source_id)) source_block_ = source_entry(source_id, format, input);
     const std::string log = read_file(dir_ / "events.csv");
-    events_tmp_ = dir_ / "events.csv.partial";
-    fd_ = ::open(events_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot write " + events_tmp_.string());
-    writer_ = std::make_unique<events::ModelLogWriter>(model_, source_id, format, fd_);
-    if (::write(fd_, log.data(), log.size()) != static_cast<ssize_t>(log.size()))
-      throw std::runtime_error("cannot write " + events_tmp_.string());
-    if (!log.empty() && log.back() != '\n' && ::write(fd_, "\n", 1) != 1)
-      throw std::runtime_error("cannot write " + events_tmp_.string());
+    events_ = std::make_unique<AtomicFile>(dir_ / "events.csv");
+    writer_ = std::make_unique<events::ModelLogWriter>(model_, source_id, format, events_->fd());
+    events_->write(log);
+    if (!log.empty() && log.back() != '\n') events_->write("\n");
   }
   ModelLogTarget(const ModelLogTarget&) = delete;
   ModelLogTarget& operator=(const ModelLogTarget&) = delete;
-  ~ModelLogTarget() {
-    writer_.reset();
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) {  // an import that failed leaves the model as it was
-      std::error_code ignored;
-      std::filesystem::remove(events_tmp_, ignored);
-      if (!sources_tmp_.empty()) std::filesystem::remove(sources_tmp_, ignored);
-    }
-  }
+  ~ModelLogTarget() { writer_.reset(); }  // before the file it writes to
 
   events::ModelLogWriter& writer() { return *writer_; }
 
@@ -326,20 +320,12 @@ class ModelLogTarget {
   // source the model lacks.
   void commit() {
     writer_->flush();
-    if (::close(fd_) != 0) throw std::runtime_error("cannot write " + events_tmp_.string());
-    fd_ = -1;
     if (!source_block_.empty()) {
-      sources_tmp_ = dir_ / "sources.toml.partial";
       std::string text = read_file(dir_ / "sources.toml");
       if (!text.empty() && text.back() != '\n') text += '\n';
-      std::ofstream out(sources_tmp_, std::ios::binary);
-      out << text << "\n" << source_block_;
-      out.close();
-      if (!out) throw std::runtime_error("cannot write " + sources_tmp_.string());
-      std::filesystem::rename(sources_tmp_, dir_ / "sources.toml");
+      write_file_atomically(dir_ / "sources.toml", text + "\n" + source_block_);
     }
-    std::filesystem::rename(events_tmp_, dir_ / "events.csv");
-    committed_ = true;
+    events_->commit();
   }
 
   nlohmann::json summary() const {
@@ -379,12 +365,11 @@ class ModelLogTarget {
   }
 
   std::filesystem::path dir_;
+  DirectoryLock lock_;  // held from before the model is read until after the rename
   kb::Model model_;
   std::string source_block_;
-  std::filesystem::path events_tmp_, sources_tmp_;
-  int fd_ = -1;
+  std::unique_ptr<AtomicFile> events_;
   std::unique_ptr<events::ModelLogWriter> writer_;
-  bool committed_ = false;
 };
 
 nlohmann::json report_json(const events::ImportReport& r) {
@@ -479,15 +464,15 @@ void add_import(CLI::App& parent, Action& action) {
       }
       const int fd = o->input == "-" ? 0 : ::open(o->input.c_str(), O_RDONLY);
       if (fd < 0) throw InputError(o->input, 0, "", "cannot open the file");
-      // The CSV is written to a temporary file renamed at the end: nothing half-written.
-      std::string tmp;
+      // The CSV is written to a unique temporary file renamed at the end: nothing half-written,
+      // and the temporary removed on any failure.
+      std::unique_ptr<AtomicFile> out_file;
       int out_fd = -1;
       if (o->out == "-") {
         out_fd = 1;
       } else if (!o->out.empty()) {
-        tmp = o->out + ".partial";
-        out_fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (out_fd < 0) throw std::runtime_error("cannot write " + tmp);
+        out_file = std::make_unique<AtomicFile>(o->out);
+        out_fd = out_file->fd();
       }
       Tee tee;
       std::unique_ptr<events::CsvEventWriter> writer;
@@ -510,14 +495,13 @@ void add_import(CLI::App& parent, Action& action) {
         if (into) into->commit();
       } catch (...) {
         if (fd != 0) ::close(fd);
-        if (!tmp.empty()) ::close(out_fd), std::remove(tmp.c_str());
+        writer.reset();  // before its file is removed
         throw;
       }
       if (fd != 0) ::close(fd);
-      if (!tmp.empty()) {
+      if (out_file) {
         writer.reset();
-        ::close(out_fd);
-        std::filesystem::rename(tmp, o->out);
+        out_file->commit();
       }
       const bool neutral = o->scheme == "phoenix";
       nlohmann::json series = nlohmann::json::array();

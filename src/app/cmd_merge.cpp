@@ -119,10 +119,31 @@ std::vector<P> check_shards(std::vector<std::pair<std::string, P>> parts, Diagno
   return ordered;
 }
 
+// Each part's sizes fit this engine (scenarios, drivers, months): checked before anything is
+// folded or written, naming the shard.
+void check_fits(const sim::Engine& engine, const std::vector<store::Partial>& parts) {
+  const std::size_t scenarios = engine.scenarios().size();
+  const std::size_t drivers = scenarios * engine.driver_names().size();
+  const std::size_t cells = static_cast<std::size_t>(sim::kIndicators) * engine.months();
+  for (const auto& p : parts) {
+    const std::string name = fmt::format("shard {}/{}", p.shard + 1, p.shards);
+    const auto fail = [&](const char* field, std::size_t size, std::size_t expected) {
+      throw InputError(name, 0, field,
+                       fmt::format("{} entries where this model has {}", size, expected));
+    };
+    if (p.part.counts.size() != scenarios) fail("counts", p.part.counts.size(), scenarios);
+    for (const auto& b : p.part.sums)
+      if (b.size() != cells) fail("sums", b.size(), cells);
+    for (const auto& b : p.part.driver_sums)
+      if (b.size() != drivers) fail("driver_sums", b.size(), drivers);
+  }
+}
+
 // Folds shards 0..N-1 (in order, already checked) and prints or stores the forecast.
 int present_parts(const kb::Model& model, const sim::Engine& engine,
                   const std::vector<store::Partial>& parts, const std::string& db,
                   const std::string& command_line, bool json, bool csv) {
+  check_fits(engine, parts);
   const store::Partial& first = parts[0];
   const sim::EnsembleOptions options{first.seed, first.runs, 1, 512};
   sim::EnsembleReducer reducer(engine, options);
@@ -236,6 +257,10 @@ ShardSpec parse_shard(const std::string& text) {
 int run_forecast_shard(const kb::Model& model, const EngineCliOptions& o, const ShardSpec& shard,
                        const std::string& out, bool json) {
   const sim::Engine engine = build_engine(model, o);
+  if (engine.months() > store::kMaxPartMonths)  // refused before the work, not by merge after it
+    throw InputError("command line", 0, "--horizon",
+                     fmt::format("{} months: a shard spans at most {} months",
+                                 engine.months(), store::kMaxPartMonths));
   const std::string file =
       out.empty() ? fmt::format("part-{}-of-{}.json", shard.index, shard.count) : out;
   const store::Partial p = compute_shard(model, engine, o, shard.index - 1, shard.count);

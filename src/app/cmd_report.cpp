@@ -553,23 +553,8 @@ void check_report_out(const std::string& out, const char* option) {
 
 void write_report(const kb::Model& model, const ReportOptions& options) {
   const std::string html = render_report(model, options);
-  // Write next to the target and rename, so that a reader never sees half a report.
-  const std::filesystem::path out = options.out;
-  const std::filesystem::path tmp = out.string() + ".tmp";
-  std::error_code ec;
-  {
-    std::ofstream file(tmp, std::ios::binary);
-    if (file) file << html;
-    if (!file || !file.flush()) {
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error(fmt::format("cannot write {}", out.string()));
-    }
-  }
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error(fmt::format("cannot write {}", out.string()));
-  }
+  // Written beside the target and renamed, so that a reader never sees half a report.
+  write_file_atomically(options.out, html);
 }
 
 std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,

@@ -1,18 +1,27 @@
 // `sphere serve`: a JSON HTTP API over a loaded model (cpp-httplib) and the dashboard's static
-// files. Hardened for a loopback service: binds 127.0.0.1 unless told otherwise, bounds request
-// bodies and queries (413), validates every input (400), runs at most N forecast jobs at once
-// (429), never serves a file outside the web root, and answers malformed HTTP without dying.
-// docs/openapi.yaml describes every endpoint.
+// files. Hardened for a loopback service: binds 127.0.0.1 unless told otherwise; bounds every
+// request (head size and header count, a deadline for reading it, body and query size, at most
+// one range, connections per client); rejects ambiguous framing, a foreign Host (DNS rebinding)
+// or Origin (cross-site requests) and JSON bodies without their content type; bounds the cost of
+// a forecast job (runs x months) before anything is built and runs jobs on a fixed pool of
+// workers (429 when all are busy; DELETE cancels); never serves a file outside the web root;
+// and answers malformed HTTP, and invalid UTF-8, without dying. docs/openapi.yaml describes every
+// endpoint and limit.
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -20,8 +29,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <httplib.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "app/forecast.h"
@@ -39,11 +51,24 @@ constexpr std::size_t kMaxBody = 64 * 1024;   // bytes of a request body
 constexpr std::size_t kMaxTarget = 4096;       // bytes of path + query
 constexpr std::size_t kMaxParams = 32;
 constexpr std::size_t kMaxParamValue = 1024;
+constexpr std::size_t kMaxHead = 16 * 1024;    // bytes of the request line and headers
+constexpr std::size_t kMaxHeaderLines = 64;    // header lines of one request
+// A whole request (head and body) must arrive within this time of its first byte, so that a
+// client sending a byte now and then cannot hold a connection thread.
+constexpr auto kRequestDeadline = std::chrono::seconds(10);
 constexpr std::uint32_t kMaxRuns = 20000;      // trajectories of one forecast job
+// The cost of one forecast job: runs x simulated months (time and memory grow with both), at
+// most 20,000 runs over the built-in model's five years; and a horizon at most 20 years ahead.
+constexpr std::uint64_t kMaxRunMonths = 1200000;
+constexpr int kMaxHorizonMonths = 20 * 12;
 constexpr std::size_t kKeptJobs = 64;          // finished jobs remembered
 // Connection threads: a keep-alive connection holds one, so fewer than the clients would queue
-// whole connections behind each other (long tail latencies under load).
-constexpr std::size_t kConnectionThreads = 96;
+// whole connections behind each other (long tail latencies under load). Connections from one
+// address are capped below that, so that one client cannot take every thread.
+constexpr std::size_t kConnectionThreads = 256;
+constexpr int kMaxClientConnections = 128;
+// Marks a request that the screening before routing rejected ("STATUS message").
+constexpr const char* kRejected = "X-Sphere-Rejected";
 
 // A client error: answered with its status and a JSON {"error": message}.
 struct HttpError {
@@ -53,7 +78,9 @@ struct HttpError {
 
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Text echoed from a request may be invalid UTF-8: replaced (U+FFFD), never an exception.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -91,15 +118,21 @@ std::string message_of(const InputError& e) {
   return out;
 }
 
-// A forecast running (or run) on a worker thread.
+// A forecast job, queued or running on a worker, or finished.
 struct Job {
   std::string id;
   std::uint32_t runs = 0;
+  std::uint64_t seed = 1;
+  std::shared_ptr<const sim::Engine> engine;  // released when the job finishes
   std::atomic<std::uint32_t> done{0};
+  std::atomic<bool> cancel{false};
   std::atomic<bool> finished{false};
-  nlohmann::json request, result;  // result set before `finished`
-  std::string error;
+  nlohmann::json request, result;  // result, status and error set before `finished`
+  std::string status = "running", error;
 };
+
+// Thrown from a job's progress callback to stop it.
+struct Cancelled {};
 
 struct ServeOptions {
   ModelOptions model;
@@ -112,14 +145,15 @@ struct ServeOptions {
 
 class Service {
  public:
-  Service(kb::Model model, ServeOptions options)
-      : model_(std::move(model)), options_(std::move(options)) {}
-  ~Service() {
-    for (auto& t : workers_)
-      if (t.joinable()) t.join();
-  }
+  Service(kb::Model model, ServeOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
 
   void install(httplib::Server& server);
+  // Why a request must not be routed (foreign Host or Origin, a JSON body without its type,
+  // a malformed Content-Length, an oversized query), or nullopt.
+  std::optional<HttpError> screen(const httplib::Request& req) const;
 
  private:
   nlohmann::json model_summary() const;
@@ -132,18 +166,39 @@ class Service {
   nlohmann::json bargaining() const;
   nlohmann::json start_job(const httplib::Request& req);
   nlohmann::json job(const std::string& id) const;
+  std::pair<int, nlohmann::json> cancel_job(const std::string& id);
+  void work();                // a worker: runs queued jobs until the service stops
+  void run(Job& job) const;   // never throws: the outcome goes into `job` (but not `finished`)
   void serve_static(const httplib::Request& req, httplib::Response& res) const;
   const kb::Actor& actor(const httplib::Request& req, const std::string& key) const;
 
   const kb::Model model_;
   const ServeOptions options_;
-  mutable std::mutex mutex_;  // guards jobs_, order_, workers_, next_id_
+  mutable std::mutex mutex_;  // guards jobs_, order_, queue_, busy_, stopping_, next_id_
+  std::condition_variable wake_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;
   std::vector<std::string> order_;
-  std::vector<std::thread> workers_;
-  std::atomic<int> running_{0};
+  std::deque<std::shared_ptr<Job>> queue_;
+  int busy_ = 0;  // jobs claimed, queued or running: at most options_.max_jobs
+  bool stopping_ = false;
   int next_id_ = 1;
+  std::vector<std::thread> workers_;  // options_.max_jobs, started with the service
 };
+
+Service::Service(kb::Model model, ServeOptions options)
+    : model_(std::move(model)), options_(std::move(options)) {
+  for (int i = 0; i < options_.max_jobs; ++i) workers_.emplace_back([this] { work(); });
+}
+
+Service::~Service() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [id, job] : jobs_) job->cancel = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
 
 const kb::Actor& Service::actor(const httplib::Request& req, const std::string& key) const {
   const std::string name = param(req, key);
@@ -342,14 +397,30 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
   };
   const auto runs = static_cast<std::uint32_t>(get_uint("runs", 1000, kMaxRuns));
   const std::uint64_t seed = get_uint("seed", 1, std::uint64_t{1} << 53);
+  if (!model_.simulation) throw HttpError{400, "the model has no [simulation]"};
   sim::EngineOptions eo;
+  Date horizon = model_.simulation->horizon;
   if (body.contains("horizon")) {
     if (!body["horizon"].is_string()) throw HttpError{400, "'horizon': expected YYYY-MM"};
     auto d = Date::parse(body["horizon"].get<std::string>());
     if (!d || d->precision() != Date::Precision::kMonth)
       throw HttpError{400, "'horizon': expected YYYY-MM"};
-    eo.horizon = *d;
+    eo.horizon = horizon = *d;
   }
+  // The cost bound, before anything is built: the horizon, then runs x months.
+  const Date start = model_.simulation->start;
+  const int months = horizon.month_index() - start.month_index() + 1;
+  if (months > kMaxHorizonMonths)
+    throw HttpError{400, fmt::format("'horizon': at most {} years from the first simulated month "
+                                     "{} (the latest is {})",
+                                     kMaxHorizonMonths / 12, start.to_string(),
+                                     Date{(start.month_index() + kMaxHorizonMonths - 1) / 12,
+                                          (start.month_index() + kMaxHorizonMonths - 1) % 12 + 1, 0}
+                                         .to_string())};
+  if (months > 0 && std::uint64_t{runs} * static_cast<std::uint64_t>(months) > kMaxRunMonths)
+    throw HttpError{413, fmt::format("{} runs over {} months is too large a job: runs x months "
+                                     "at most {} (e.g. {} runs to this horizon)",
+                                     runs, months, kMaxRunMonths, kMaxRunMonths / months)};
   if (body.contains("shocks")) {
     const auto& shocks = body["shocks"];
     if (!shocks.is_array() || shocks.size() > 16)
@@ -360,22 +431,34 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
       eo.shocks.push_back(s.get<std::string>());
     }
   }
-  if (!model_.simulation) throw HttpError{400, "the model has no [simulation]"};
-  std::shared_ptr<const sim::Engine> engine;
+  // Claim a slot before building the engine (a refused job costs nothing); the claim goes back
+  // on every path that does not hand the job to a worker.
+  {
+    std::lock_guard lock(mutex_);
+    if (busy_ >= options_.max_jobs)
+      throw HttpError{429, fmt::format("{} forecasts are running; at most {} at once", busy_,
+                                       options_.max_jobs)};
+    ++busy_;
+  }
+  bool queued = false;
+  struct Release {
+    Service& service;
+    const bool& queued;
+    ~Release() {
+      if (queued) return;
+      std::lock_guard lock(service.mutex_);
+      --service.busy_;
+    }
+  } release{*this, queued};
+  auto job = std::make_shared<Job>();
+  job->runs = runs;
+  job->seed = seed;
+  job->request = body;
   try {
-    engine = std::make_shared<const sim::Engine>(sim::Engine::build(model_, eo));
+    job->engine = std::make_shared<const sim::Engine>(sim::Engine::build(model_, eo));
   } catch (const InputError& e) {
     throw HttpError{400, message_of(e)};
   }
-  // Claim a slot; give it back if the job cannot start.
-  if (running_.fetch_add(1) >= options_.max_jobs) {
-    running_.fetch_sub(1);
-    throw HttpError{429, fmt::format("{} forecasts are running; at most {} at once",
-                                     options_.max_jobs, options_.max_jobs)};
-  }
-  auto job = std::make_shared<Job>();
-  job->runs = runs;
-  job->request = body;
   {
     std::lock_guard lock(mutex_);
     job->id = fmt::format("f{}", next_id_++);
@@ -389,28 +472,58 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
       jobs_.erase(*it);
       order_.erase(it);
     }
-    const int threads = options_.threads > 0 ? options_.threads
-                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    workers_.emplace_back([this, job, engine, runs, seed, threads] {
-      try {
-        sim::EnsembleOptions o;
-        o.runs = runs;
-        o.seed = seed;
-        o.threads = threads;
-        const auto summary = sim::run_ensemble(*engine, o, {}, [&](std::uint32_t done) {
-          job->done.store(done);
-        });
-        job->result = forecast_json(*engine, summary);  // as `sphere forecast --json`
-        job->done.store(job->runs);
-      } catch (const std::exception& e) {
-        job->error = e.what();
-      }
-      job->finished.store(true);
-      running_.fetch_sub(1);
-    });
+    queue_.push_back(job);
+    queued = true;
   }
+  wake_.notify_one();
   return {{"id", job->id}, {"runs", runs}, {"status", "running"},
           {"href", "/api/forecasts/" + job->id}};
+}
+
+void Service::work() {
+  for (;;) {
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    run(*job);
+    std::lock_guard lock(mutex_);
+    job->engine.reset();
+    --busy_;  // the slot goes back whatever the job's outcome, before the job shows finished
+    job->finished.store(true);
+  }
+}
+
+void Service::run(Job& job) const {
+  try {
+    if (job.cancel.load()) throw Cancelled{};  // cancelled while queued
+    const sim::Engine& engine = *job.engine;
+    sim::EnsembleOptions o;
+    o.runs = job.runs;
+    o.seed = job.seed;
+    o.threads = options_.threads > 0
+                    ? options_.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const auto summary = sim::run_ensemble(engine, o, {}, [&](std::uint32_t done) {
+      job.done.store(done);
+      if (job.cancel.load()) throw Cancelled{};
+    });
+    job.result = forecast_json(engine, summary);  // as `sphere forecast --json`
+    job.done.store(job.runs);
+    job.status = "done";
+  } catch (const Cancelled&) {
+    job.status = "cancelled";
+  } catch (const std::exception& e) {
+    job.status = "failed";
+    job.error = e.what();
+  } catch (...) {
+    job.status = "failed";
+    job.error = "internal error";
+  }
 }
 
 nlohmann::json Service::job(const std::string& id) const {
@@ -426,10 +539,27 @@ nlohmann::json Service::job(const std::string& id) const {
                         {"runs", job->runs},
                         {"done", job->done.load()},
                         {"request", job->request},
-                        {"status", !finished ? "running" : job->error.empty() ? "done" : "failed"}};
-  if (finished && job->error.empty()) out["result"] = job->result;
+                        {"status", !finished ? job->cancel.load() ? "cancelling" : "running"
+                                             : job->status}};
+  if (finished && job->status == "done") out["result"] = job->result;
   if (finished && !job->error.empty()) out["error"] = job->error;
   return out;
+}
+
+// DELETE: a running job is stopped at its next batch of runs (202); a finished one is forgotten
+// (200).
+std::pair<int, nlohmann::json> Service::cancel_job(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) throw HttpError{404, fmt::format("no forecast job '{}'", id)};
+  const std::shared_ptr<Job> job = it->second;
+  if (!job->finished.load()) {
+    job->cancel = true;
+    return {202, {{"id", id}, {"status", "cancelling"}, {"href", "/api/forecasts/" + id}}};
+  }
+  jobs_.erase(it);
+  std::erase(order_, id);
+  return {200, {{"id", id}, {"status", "deleted"}}};
 }
 
 std::string content_type(const std::filesystem::path& p) {
@@ -487,19 +617,12 @@ void Service::install(httplib::Server& server) {
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(2);
   server.set_tcp_nodelay(true);  // else small answers wait for delayed ACKs (about 40 ms)
+  // Requests rejected while their head was read (GuardedServer::screen_request) are answered
+  // here, before any route or body is read; the connection is closed after the answer.
   server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    // A Content-Length that is not a plain number is malformed even where no body is read.
-    const std::string length = req.get_header_value("Content-Length");
-    if (req.has_header("Content-Length") &&
-        (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)) {
-      send_error(res, 400, "malformed Content-Length");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    bool too_large = req.target.size() > kMaxTarget || req.params.size() > kMaxParams;
-    for (const auto& [k, v] : req.params) too_large = too_large || v.size() > kMaxParamValue;
-    if (!too_large) return httplib::Server::HandlerResponse::Unhandled;
-    send_error(res, 413, fmt::format("query too large: at most {} bytes, {} parameters of {} bytes",
-                                     kMaxTarget, kMaxParams, kMaxParamValue));
+    if (!req.has_header(kRejected)) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string why = req.get_header_value(kRejected);
+    send_error(res, std::stoi(why.substr(0, 3)), why.substr(4));
     return httplib::Server::HandlerResponse::Handled;
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -541,6 +664,11 @@ void Service::install(httplib::Server& server) {
   }));
   server.Get(R"(/api/forecasts/([A-Za-z0-9]{1,16}))",
              json([this](const httplib::Request& r) { return job(r.matches[1].str()); }));
+  server.Delete(R"(/api/forecasts/([A-Za-z0-9]{1,16}))",
+                guarded([this](const httplib::Request& req, httplib::Response& res) {
+                  const auto [status, body] = cancel_job(req.matches[1].str());
+                  send_json(res, body, status);
+                }));
   server.Get("/api/.*", guarded([](const httplib::Request&, httplib::Response&) {
     throw HttpError{404, "no such endpoint; see docs/openapi.yaml"};
   }));
@@ -566,6 +694,294 @@ void Service::install(httplib::Server& server) {
     if (res.body.empty()) send_error(res, res.status, fmt::format("HTTP {}", res.status));
   });
 }
+
+// The host name of a Host header value ("localhost:8080", "[::1]:8080"), lower-cased.
+std::string host_name(const std::string& host) {
+  std::string name = host.starts_with("[") ? host.substr(0, host.find(']') + 1)
+                                           : host.substr(0, host.find(':'));
+  return ascii_lower(name);
+}
+
+std::optional<HttpError> Service::screen(const httplib::Request& req) const {
+  // DNS rebinding: a page of another site, its name pointed at 127.0.0.1, reaches this server
+  // with its own name in Host. Loopback names and the bound address only (any, when bound to
+  // every interface, which the user chose).
+  const std::string host = req.get_header_value("Host");
+  const bool any_host = options_.host == "0.0.0.0" || options_.host == "::";
+  if (!any_host && req.has_header("Host")) {
+    const std::string name = host_name(host);
+    if (name != "localhost" && name != "127.0.0.1" && name != "[::1]" &&
+        name != ascii_lower(options_.host) && name != "[" + ascii_lower(options_.host) + "]")
+      return HttpError{403, fmt::format("Host '{}' is not this server's (use localhost or {})",
+                                        host, options_.host)};
+  }
+  // Cross-site requests: a browser names the page's origin; only this server's own is accepted.
+  if (req.has_header("Origin") && req.get_header_value("Origin") != "http://" + host)
+    return HttpError{403, fmt::format("cross-origin request from '{}' refused",
+                                      req.get_header_value("Origin"))};
+  if (req.get_header_value("Sec-Fetch-Site") == "cross-site")
+    return HttpError{403, "cross-site request refused"};
+  // A JSON body only with its content type: a page can send text/plain to another site
+  // without asking, but not application/json.
+  if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+    const std::string type = ascii_lower(req.get_header_value("Content-Type"));
+    if (type != "application/json" && !type.starts_with("application/json;"))
+      return HttpError{415, "the body must be JSON with Content-Type: application/json"};
+  }
+  // A Content-Length that is not a plain number is malformed even where no body is read.
+  const std::string length = req.get_header_value("Content-Length");
+  if (req.has_header("Content-Length") &&
+      (length.empty() || length.find_first_not_of("0123456789") != std::string::npos))
+    return HttpError{400, "malformed Content-Length"};
+  bool too_large = req.target.size() > kMaxTarget || req.params.size() > kMaxParams;
+  for (const auto& [k, v] : req.params) too_large = too_large || v.size() > kMaxParamValue;
+  if (too_large)
+    return HttpError{413, fmt::format("query too large: at most {} bytes, {} parameters of {} bytes",
+                                      kMaxTarget, kMaxParams, kMaxParamValue)};
+  return std::nullopt;
+}
+
+// A connection's socket read through a buffer that bounds each request: its head (request line
+// and headers) to kMaxHead bytes and kMaxHeaderLines lines, and the whole request to
+// kRequestDeadline from its first byte, with at most the read timeout between two reads. A
+// request over a bound gets its answer (431, 408) here,
+// and the connection is closed after it: whatever the library writes next is dropped.
+class GuardedStream final : public httplib::Stream {
+ public:
+  GuardedStream(int sock, int read_timeout_ms, int write_timeout_ms)
+      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+
+  // Waits up to `timeout_ms` for the next request's first byte (or buffered bytes).
+  bool wait_for_request(int timeout_ms) const {
+    return pos_ < len_ || poll_for(POLLIN, timeout_ms) > 0;
+  }
+  // The next request starts: its head is counted and its deadline starts at its first byte.
+  void begin_request() {
+    in_head_ = true;
+    head_bytes_ = head_lines_ = 0;
+    tail_ = 0;
+    deadline_.reset();
+  }
+  // Closes the connection after the current answer.
+  void close_after() { close_after_ = true; }
+  bool must_close() const { return close_after_ || refused_; }
+
+  bool is_readable() const override { return pos_ < len_ || poll_for(POLLIN, wait_ms()) > 0; }
+  bool is_writable() const override { return poll_for(POLLOUT, write_timeout_ms_) > 0; }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (refused_) return -1;
+    if (pos_ == len_ && !fill()) return -1;
+    const std::size_t n = std::min(size, len_ - pos_);
+    for (std::size_t i = 0; in_head_ && i < n; ++i) {
+      const unsigned char c = static_cast<unsigned char>(buffer_[pos_ + i]);
+      tail_ = (tail_ << 8) | c;
+      ++head_bytes_;
+      if (c == '\n') ++head_lines_;
+      if ((tail_ & 0xffffffffu) == 0x0d0a0d0au || (tail_ & 0xffffu) == 0x0a0au) in_head_ = false;
+      if (head_bytes_ > kMaxHead || head_lines_ > kMaxHeaderLines + 1) {
+        refuse(431, "Request Header Fields Too Large",
+               fmt::format("request head too large: at most {} bytes and {} headers", kMaxHead,
+                           kMaxHeaderLines));
+        return -1;
+      }
+    }
+    std::memcpy(ptr, buffer_ + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (refused_) return static_cast<ssize_t>(size);  // the answer was sent already
+    std::size_t sent = 0;
+    while (sent < size) {
+      if (poll_for(POLLOUT, write_timeout_ms_) <= 0) return -1;
+      const ssize_t n = ::send(sock_, ptr + sent, size - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return -1;
+      sent += static_cast<std::size_t>(n);
+    }
+    return static_cast<ssize_t>(size);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    address(::getpeername, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    address(::getsockname, ip, port);
+  }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  int wait_ms() const {
+    if (!deadline_) return read_timeout_ms_;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *deadline_ - std::chrono::steady_clock::now());
+    return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, read_timeout_ms_));
+  }
+
+  int poll_for(short events, int timeout_ms) const {
+    pollfd p{sock_, events, 0};
+    int r;
+    while ((r = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
+    }
+    return r;
+  }
+
+  bool fill() {
+    if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) return timed_out();
+    // Nothing within the read timeout or the deadline: a request begun and left unfinished
+    // gets its 408; an idle connection is just closed.
+    if (poll_for(POLLIN, wait_ms()) <= 0) return deadline_ ? timed_out() : false;
+    ssize_t n;
+    while ((n = ::recv(sock_, buffer_, sizeof buffer_, 0)) < 0 && errno == EINTR) {
+    }
+    if (n <= 0) return false;
+    if (!deadline_) deadline_ = std::chrono::steady_clock::now() + kRequestDeadline;
+    pos_ = 0;
+    len_ = static_cast<std::size_t>(n);
+    return true;
+  }
+
+  bool timed_out() {
+    refuse(408, "Request Timeout",
+           fmt::format("the request did not arrive in time: within {} s of its first byte, with "
+                    "at most {} s between reads",
+                    kRequestDeadline.count(), read_timeout_ms_ / 1000));
+    return false;
+  }
+
+  // Answers `status` with a JSON error and closes the connection after it.
+  void refuse(int status, const char* reason, const std::string& message) {
+    const std::string body = nlohmann::json{{"error", message}, {"status", status}}.dump();
+    const std::string answer = fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+        "Connection: close\r\n\r\n{}",
+        status, reason, body.size(), body);
+    write(answer.data(), answer.size());
+    refused_ = true;
+  }
+
+  template <class F>
+  void address(F get, std::string& ip, int& port) const {
+    sockaddr_storage addr{};
+    socklen_t length = sizeof addr;
+    ip.clear();
+    port = 0;
+    if (get(sock_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) return;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+      port = ntohs(a->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+      port = ntohs(a->sin6_port);
+    }
+    ip = text;
+  }
+
+  int sock_;
+  int read_timeout_ms_, write_timeout_ms_;
+  char buffer_[4096];
+  std::size_t pos_ = 0, len_ = 0;
+  bool in_head_ = true, refused_ = false, close_after_ = false;
+  std::size_t head_bytes_ = 0, head_lines_ = 0;
+  std::uint32_t tail_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+};
+
+// cpp-httplib's server with each connection read through a GuardedStream, a cap on connections
+// per client address, and every request screened once its head is read: ambiguous framing
+// (repeated Content-Length, Transfer-Encoding with Content-Length or other than chunked), more
+// than one range, and the service's own checks. A rejected request is marked (kRejected) for the
+// pre-routing handler to answer, and its connection is closed after the answer, so that an
+// unread body is never taken for the next request.
+class GuardedServer final : public httplib::Server {
+ public:
+  std::function<std::optional<HttpError>(const httplib::Request&)> screen;
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    GuardedStream stream(sock, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
+                         static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
+    std::string client;
+    int port = 0;
+    stream.get_remote_ip_and_port(client, port);
+    bool ok = false;
+    if (admit(client)) {
+      for (std::size_t count = keep_alive_max_count_; count > 0 && svr_sock_ != INVALID_SOCKET;
+           --count) {
+        if (!wait_for_request(stream)) break;
+        stream.begin_request();
+        bool closed = false;
+        ok = process_request(stream, count == 1, closed,
+                             [&](httplib::Request& req) { screen_request(req, stream); });
+        if (!ok || closed || stream.must_close()) break;
+      }
+      leave(client);
+    } else {
+      const std::string body = nlohmann::json{
+          {"error", fmt::format("too many connections from {}: at most {}", client,
+                                kMaxClientConnections)},
+          {"status", 503}}.dump();
+      const std::string answer =
+          fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json"
+                      "\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                      body.size(), body);
+      stream.write(answer.data(), answer.size());
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  // The keep-alive wait, in short steps so that a stopping server is noticed.
+  bool wait_for_request(const GuardedStream& stream) const {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+    while (svr_sock_ != INVALID_SOCKET) {
+      if (stream.wait_for_request(100)) return true;
+      if (std::chrono::steady_clock::now() >= end) return false;
+    }
+    return false;
+  }
+
+  void screen_request(httplib::Request& req, GuardedStream& stream) const {
+    req.headers.erase(kRejected);  // a client cannot mark its own request
+    std::optional<HttpError> why;
+    const bool chunked = req.has_header("Transfer-Encoding");
+    if (req.get_header_value_count("Content-Length") > 1)
+      why = HttpError{400, "ambiguous framing: Content-Length given more than once"};
+    else if (chunked && req.has_header("Content-Length"))
+      why = HttpError{400, "ambiguous framing: both Transfer-Encoding and Content-Length"};
+    else if (chunked && (req.get_header_value_count("Transfer-Encoding") > 1 ||
+                         ascii_lower(req.get_header_value("Transfer-Encoding")) != "chunked"))
+      why = HttpError{400, "unsupported Transfer-Encoding (chunked only)"};
+    else if (req.ranges.size() > 1)
+      why = HttpError{416, "at most one range per request"};
+    else if (screen)
+      why = screen(req);
+    if (!why) return;
+    req.ranges.clear();
+    req.set_header(kRejected, fmt::format("{} {}", why->status, why->message));
+    stream.close_after();
+  }
+
+  bool admit(const std::string& client) {
+    std::lock_guard lock(clients_mutex_);
+    if (clients_[client] >= kMaxClientConnections) return false;
+    ++clients_[client];
+    return true;
+  }
+  void leave(const std::string& client) {
+    std::lock_guard lock(clients_mutex_);
+    if (--clients_[client] == 0) clients_.erase(client);
+  }
+
+  std::mutex clients_mutex_;
+  std::map<std::string, int> clients_;  // open connections per client address
+};
 
 // Debian's cpp-httplib is built with a listen backlog of 5, so a burst of connections overflows
 // it and clients wait a whole SYN retry (1 s). Linux lets listen() be called again on the
@@ -612,8 +1028,9 @@ void add_serve_command(CLI::App& app, Action& action) {
     action = [opts] {
       if (opts->web.empty() && std::filesystem::exists(SPHERE_WEB_DIST)) opts->web = SPHERE_WEB_DIST;
       auto service = std::make_unique<Service>(load_model(opts->model), *opts);
-      httplib::Server server;
+      GuardedServer server;
       service->install(server);
+      server.screen = [&service](const httplib::Request& req) { return service->screen(req); };
       const int port = opts->port == 0 ? server.bind_to_any_port(opts->host.c_str())
                                        : (server.bind_to_port(opts->host.c_str(), opts->port)
                                               ? opts->port

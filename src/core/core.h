@@ -1,10 +1,11 @@
 // Sphere's core: dates at the precision a text gives, diagnostics that carry file:line:field,
-// and the text normalisation used to find quotes in their sources.
+// the text normalisation used to find quotes in their sources, and atomic file writes.
 #pragma once
 
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -116,6 +117,46 @@ class Rng {
   std::array<std::uint32_t, 4> ctr_;
   std::array<std::uint32_t, 4> block_{};
   int used_ = 4;
+};
+
+// A file written under a unique temporary name (mkstemp) beside `path` and renamed over it by
+// commit(), so that `path` is always either the old file or the complete new one, and two writers
+// never share a temporary. Destroyed uncommitted (an error, an exception), it removes its
+// temporary. Throws std::runtime_error naming the file when it cannot be written.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  int fd() const { return fd_; }  // the temporary's descriptor, for writers of their own
+  const std::filesystem::path& temporary() const { return temp_; }
+  void write(std::string_view text);
+  // Flushes to disk and renames the temporary over the target.
+  void commit();
+
+ private:
+  std::filesystem::path path_, temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// AtomicFile for a whole text at once.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text);
+
+// An exclusive advisory lock (flock) on a directory, held for the object's lifetime, so that
+// writers of the files in it take turns. When another process holds it, prints `waiting` to
+// stderr (unless empty) and waits. Throws std::runtime_error when the directory cannot be opened.
+class DirectoryLock {
+ public:
+  DirectoryLock(const std::filesystem::path& dir, std::string_view waiting);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 }  // namespace sphere

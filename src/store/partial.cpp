@@ -1,8 +1,7 @@
 // Partial results of sharded forecasts and sensitivity analyses: JSON (doubles written in
 // shortest round-trip form, so they read back to the same bits), a CRC-64 over the contents,
 // written atomically. Both kinds share the envelope (format, checksum, data) and the file I/O.
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -61,32 +60,178 @@ nlohmann::json part_json(const Partial& p) {
           {"outcome_final", final}};
 }
 
+// A field of a partial result that is missing, of the wrong type or out of range: reported with
+// the field's name. Every size is checked against the header (shards, runs, months) before
+// anything is allocated from it, since a checksum catches accidents, not a writer's bug or a
+// part made by another build.
+struct BadField {
+  std::string field, message;
+};
+
+constexpr std::size_t kMaxScenarios = 10000;
+
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) throw BadField{key, "missing"};
+  return j[key];
+}
+
+// An integer field within [low, high].
+std::uint64_t integer(const nlohmann::json& j, const char* key, std::uint64_t low,
+                      std::uint64_t high) {
+  const nlohmann::json& v = field(j, key);
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() < low || v.get<std::uint64_t>() > high)
+    throw BadField{key, low == high ? fmt::format("expected {}, as the header implies", low)
+                                    : fmt::format("expected an integer from {} to {}", low, high)};
+  return v.get<std::uint64_t>();
+}
+
+std::string text(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = field(j, key);
+  if (!v.is_string()) throw BadField{key, "expected a string"};
+  return v.get<std::string>();
+}
+
+std::vector<std::string> texts(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = field(j, key);
+  if (!v.is_array()) throw BadField{key, "expected an array of strings"};
+  std::vector<std::string> out;
+  for (const auto& s : v) {
+    if (!s.is_string()) throw BadField{key, "expected an array of strings"};
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+// An array of `size` numbers (any size when `size` is npos).
+std::vector<double> numbers(const nlohmann::json& v, const char* key, std::size_t size) {
+  if (!v.is_array() || (size != std::string::npos && v.size() != size))
+    throw BadField{key, size == std::string::npos
+                            ? std::string("expected an array of numbers")
+                            : fmt::format("expected an array of {} numbers", size)};
+  std::vector<double> out;
+  out.reserve(v.size());
+  for (const auto& x : v) {
+    if (!x.is_number()) throw BadField{key, "expected numbers"};
+    out.push_back(x.get<double>());
+  }
+  return out;
+}
+
+// A month YYYY-MM.
+Date month(const nlohmann::json& j, const char* key) {
+  const auto d = Date::parse(text(j, key));
+  if (!d || d->precision() != Date::Precision::kMonth) throw BadField{key, "expected YYYY-MM"};
+  return *d;
+}
+
 Partial partial_from_json(const nlohmann::json& j) {
   Partial p;
-  p.shard = j.at("shard").get<std::uint32_t>();
-  p.shards = j.at("shards").get<std::uint32_t>();
-  p.seed = j.at("seed").get<std::uint64_t>();
-  p.runs = j.at("runs").get<std::uint32_t>();
-  p.model = j.at("model").get<std::string>();
-  p.start = j.at("start").get<std::string>();
-  p.horizon = j.at("horizon").get<std::string>();
-  p.shocks = j.at("shocks").get<std::vector<std::string>>();
-  p.digest = j.at("digest").get<std::string>();
+  p.shards = static_cast<std::uint32_t>(integer(j, "shards", 1, 100000));
+  p.shard = static_cast<std::uint32_t>(integer(j, "shard", 0, p.shards - 1));
+  p.seed = integer(j, "seed", 0, UINT64_MAX);
+  p.runs = static_cast<std::uint32_t>(integer(j, "runs", 1, UINT32_MAX));
+  p.model = text(j, "model");
+  const Date start = month(j, "start"), horizon = month(j, "horizon");
+  p.start = start.to_string();
+  p.horizon = horizon.to_string();
+  const int months = horizon.month_index() - start.month_index() + 1;
+  if (months < 1 || months > kMaxPartMonths)
+    throw BadField{"horizon", fmt::format("{} months from {}: expected 1 to {}", months, p.start,
+                                          kMaxPartMonths)};
+  p.shocks = texts(j, "shocks");
+  p.digest = text(j, "digest");
+
+  // Blocks: exactly this shard's share of the ensemble.
   sim::EnsemblePart& part = p.part;
-  part.first_block = j.at("first_block").get<std::uint32_t>();
-  part.end_block = j.at("end_block").get<std::uint32_t>();
-  part.counts = j.at("counts").get<std::vector<std::uint64_t>>();
-  part.bins.assign(j.at("bins_size").get<std::size_t>(), 0);
-  const auto bins = j.at("bins").get<std::vector<std::uint64_t>>();
-  for (std::size_t i = 0; i + 1 < bins.size(); i += 2) part.bins.at(bins[i]) = bins[i + 1];
-  part.sums = j.at("sums").get<std::vector<std::vector<double>>>();
-  part.driver_sums = j.at("driver_sums").get<std::vector<std::vector<double>>>();
-  const auto scenario = j.at("outcome_scenario").get<std::vector<int>>();
-  const auto final = j.at("outcome_final").get<std::vector<std::array<double, sim::kIndicators>>>();
-  if (scenario.size() != final.size()) throw std::out_of_range("outcome arrays differ in length");
-  const std::uint32_t first_run = part.first_block * sim::kReductionBlock;
-  for (std::size_t i = 0; i < scenario.size(); ++i)
-    p.outcomes.push_back({first_run + static_cast<std::uint32_t>(i), scenario[i], final[i]});
+  const auto [first_block, end_block] = sim::shard_blocks(p.runs, p.shard, p.shards);
+  part.first_block = static_cast<std::uint32_t>(integer(j, "first_block", first_block, first_block));
+  part.end_block = static_cast<std::uint32_t>(integer(j, "end_block", end_block, end_block));
+  const std::uint64_t first_run = std::uint64_t{first_block} * sim::kReductionBlock;
+  const std::uint64_t runs =
+      std::min<std::uint64_t>(p.runs, std::uint64_t{end_block} * sim::kReductionBlock) -
+      std::min<std::uint64_t>(p.runs, first_run);
+  const std::size_t blocks = end_block - first_block;
+
+  const nlohmann::json& counts = field(j, "counts");
+  if (!counts.is_array() || counts.empty() || counts.size() > kMaxScenarios)
+    throw BadField{"counts", fmt::format("expected an array of 1 to {} counts", kMaxScenarios)};
+  std::uint64_t counted = 0;
+  for (const auto& c : counts) {
+    if (!c.is_number_unsigned() || c.get<std::uint64_t>() > runs)
+      throw BadField{"counts", fmt::format("expected counts from 0 to {}", runs)};
+    part.counts.push_back(c.get<std::uint64_t>());
+    counted += part.counts.back();
+  }
+  if (counted != runs)
+    throw BadField{"counts", fmt::format("{} runs counted, the part's blocks hold {}", counted, runs)};
+  const std::size_t scenarios = part.counts.size();
+
+  // Histograms: kIndicators x months cells of kHistogramBins bins, given sparsely as (index,
+  // count) pairs in increasing index; every cell counts each run once.
+  const std::size_t cells = static_cast<std::size_t>(sim::kIndicators) * months;
+  const std::size_t bins_size = cells * sim::kHistogramBins;
+  integer(j, "bins_size", bins_size, bins_size);
+  const nlohmann::json& bins = field(j, "bins");
+  if (!bins.is_array() || bins.size() % 2 != 0 || bins.size() > 2 * bins_size)
+    throw BadField{"bins", "expected (index, count) pairs"};
+  part.bins.assign(bins_size, 0);
+  std::vector<std::uint64_t> cell_runs(cells, 0);
+  std::uint64_t next = 0;
+  for (std::size_t i = 0; i < bins.size(); i += 2) {
+    const auto& at = bins[i];
+    const auto& n = bins[i + 1];
+    if (!at.is_number_unsigned() || at.get<std::uint64_t>() < next ||
+        at.get<std::uint64_t>() >= bins_size)
+      throw BadField{"bins", fmt::format("bin indices must increase and stay below {}", bins_size)};
+    if (!n.is_number_unsigned() || n.get<std::uint64_t>() < 1 || n.get<std::uint64_t>() > runs)
+      throw BadField{"bins", fmt::format("bin counts must be from 1 to {}", runs)};
+    const std::uint64_t index = at.get<std::uint64_t>();
+    part.bins[index] = n.get<std::uint64_t>();
+    cell_runs[index / sim::kHistogramBins] += part.bins[index];
+    next = index + 1;
+  }
+  for (std::size_t c = 0; c < cells; ++c)
+    if (cell_runs[c] != runs)
+      throw BadField{"bins", fmt::format("cell {} counts {} runs, the part's blocks hold {}", c,
+                                         cell_runs[c], runs)};
+
+  // Sums per block: one per cell, and one per (scenario, driver).
+  const nlohmann::json& sums = field(j, "sums");
+  const nlohmann::json& driver_sums = field(j, "driver_sums");
+  if (!sums.is_array() || sums.size() != blocks)
+    throw BadField{"sums", fmt::format("expected {} blocks", blocks)};
+  if (!driver_sums.is_array() || driver_sums.size() != blocks)
+    throw BadField{"driver_sums", fmt::format("expected {} blocks", blocks)};
+  for (const auto& b : sums) part.sums.push_back(numbers(b, "sums", cells));
+  for (const auto& b : driver_sums) {
+    const std::size_t size = part.driver_sums.empty() ? std::string::npos
+                                                      : part.driver_sums[0].size();
+    part.driver_sums.push_back(numbers(b, "driver_sums", size));  // checked against the model later
+  }
+
+  // Each run's scenario and final indicators, in run order; the scenarios tally with `counts`.
+  const nlohmann::json& scenario = field(j, "outcome_scenario");
+  const nlohmann::json& final = field(j, "outcome_final");
+  if (!scenario.is_array() || scenario.size() != runs)
+    throw BadField{"outcome_scenario", fmt::format("expected {} runs", runs)};
+  if (!final.is_array() || final.size() != runs)
+    throw BadField{"outcome_final", fmt::format("expected {} runs", runs)};
+  std::vector<std::uint64_t> tally(scenarios, 0);
+  p.outcomes.reserve(runs);
+  for (std::size_t i = 0; i < runs; ++i) {
+    const auto& s = scenario[i];
+    if (!s.is_number_unsigned() || s.get<std::uint64_t>() >= scenarios)
+      throw BadField{"outcome_scenario",
+                     fmt::format("run {}: expected a scenario index from 0 to {}", first_run + i,
+                                 scenarios - 1)};
+    const std::vector<double> x = numbers(final[i], "outcome_final", sim::kIndicators);
+    sim::RunOutcome o{static_cast<std::uint32_t>(first_run + i), s.get<int>(), {}};
+    std::copy(x.begin(), x.end(), o.final_indicators.begin());
+    ++tally[o.scenario];
+    p.outcomes.push_back(o);
+  }
+  if (tally != part.counts)
+    throw BadField{"outcome_scenario", "the runs' scenarios do not tally with 'counts'"};
   return p;
 }
 
@@ -115,26 +260,37 @@ nlohmann::json sensitivity_json(const SensitivityPartial& p) {
 
 SensitivityPartial sensitivity_from_json(const nlohmann::json& j) {
   SensitivityPartial p;
-  p.shard = j.at("shard").get<std::uint32_t>();
-  p.shards = j.at("shards").get<std::uint32_t>();
-  p.seed = j.at("seed").get<std::uint64_t>();
-  p.method = j.at("method").get<std::string>();
-  p.output = j.at("output").get<std::string>();
-  p.n = j.at("n").get<int>();
-  p.levels = j.at("levels").get<int>();
-  p.bootstrap = j.at("bootstrap").get<int>();
-  p.runs = j.at("runs").get<std::uint32_t>();
-  p.model = j.at("model").get<std::string>();
-  p.horizon = j.at("horizon").get<std::string>();
-  p.shocks = j.at("shocks").get<std::vector<std::string>>();
-  for (const auto& f : j.at("factors"))
-    p.factors.push_back({f.at(0).get<std::string>(), f.at(1).get<double>(), f.at(2).get<double>()});
-  p.digest = j.at("digest").get<std::string>();
-  p.points = j.at("points").get<std::uint64_t>();
-  p.first_point = j.at("first_point").get<std::uint64_t>();
-  p.outputs = j.at("outputs").get<std::vector<double>>();
-  if (p.first_point + p.outputs.size() > p.points)
-    throw std::out_of_range("outputs beyond the design's points");
+  p.shards = static_cast<std::uint32_t>(integer(j, "shards", 1, 100000));
+  p.shard = static_cast<std::uint32_t>(integer(j, "shard", 0, p.shards - 1));
+  p.seed = integer(j, "seed", 0, UINT64_MAX);
+  p.method = text(j, "method");
+  if (p.method != "morris" && p.method != "sobol") throw BadField{"method", "expected morris or sobol"};
+  p.output = text(j, "output");
+  // The ranges `sphere sensitivity` accepts.
+  p.n = static_cast<int>(integer(j, "n", 2, 1000000));
+  p.levels = static_cast<int>(integer(j, "levels", 2, 100));
+  p.bootstrap = static_cast<int>(integer(j, "bootstrap", 0, 100000));
+  p.runs = static_cast<std::uint32_t>(integer(j, "runs", 1, UINT32_MAX));
+  p.model = text(j, "model");
+  p.horizon = text(j, "horizon");
+  p.shocks = texts(j, "shocks");
+  const nlohmann::json& factors = field(j, "factors");
+  if (!factors.is_array() || factors.empty() || factors.size() > 1000)
+    throw BadField{"factors", "expected 1 to 1000 factors"};
+  for (const auto& f : factors) {
+    if (!f.is_array() || f.size() != 3 || !f[0].is_string() || !f[1].is_number() ||
+        !f[2].is_number())
+      throw BadField{"factors", "expected [name, low, high] for each factor"};
+    p.factors.push_back({f[0].get<std::string>(), f[1].get<double>(), f[2].get<double>()});
+  }
+  p.digest = text(j, "digest");
+  // The design fixes the number of points: n trajectories of k+1 (Morris) or n·(k+2) (Sobol).
+  const std::uint64_t per = p.factors.size() + (p.method == "morris" ? 1 : 2);
+  const std::uint64_t points = static_cast<std::uint64_t>(p.n) * per;
+  p.points = integer(j, "points", points, points);
+  const auto [first, end] = sim::shard_points(points, p.shard, p.shards);
+  p.first_point = integer(j, "first_point", first, first);
+  p.outputs = numbers(field(j, "outputs"), "outputs", end - first);
   return p;
 }
 
@@ -144,30 +300,6 @@ std::string envelope(const char* format, const nlohmann::json& data) {
   const nlohmann::json file = {
       {"format", format}, {"checksum", crc64(text)}, {"data", nlohmann::json::parse(text)}};
   return file.dump() + "\n";
-}
-
-// Writes `text` to a temporary file beside `path` and renames it into place, so that `path` is
-// either absent or complete.
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path temp =
-      target.parent_path() / fmt::format(".{}.tmp{}", target.filename().string(), getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      throw std::runtime_error(fmt::format("cannot write {}", temp.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, target, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ec);
-    throw std::runtime_error(fmt::format("cannot rename {} to {}", temp.string(), path));
-  }
 }
 
 }  // namespace
@@ -203,11 +335,11 @@ std::string partial_to_text(const SensitivityPartial& partial) {
 }
 
 void write_partial(const std::string& path, const Partial& partial) {
-  write_atomically(path, partial_to_text(partial));
+  write_file_atomically(path, partial_to_text(partial));
 }
 
 void write_partial(const std::string& path, const SensitivityPartial& partial) {
-  write_atomically(path, partial_to_text(partial));
+  write_file_atomically(path, partial_to_text(partial));
 }
 
 AnyPartial read_partial(const std::string& path) {
@@ -225,16 +357,23 @@ AnyPartial partial_from_text(const std::string& text, const std::string& path) {
   } catch (const nlohmann::json::exception&) {
     throw InputError(path, 0, "file", "not JSON: truncated or corrupt partial result");
   }
-  const std::string format = file.is_object() ? file.value("format", "") : "";
+  const auto string_at = [&](const char* key) {
+    return file.is_object() && file.contains(key) && file[key].is_string()
+               ? file[key].get<std::string>()
+               : std::string();
+  };
+  const std::string format = string_at("format");
   if (format != kFormat && format != kSensitivityFormat)
     throw InputError(path, 0, "format",
                      fmt::format("not a partial result ({} or {} expected)", kFormat,
                                  kSensitivityFormat));
-  if (!file.contains("data") || crc64(file["data"].dump()) != file.value("checksum", ""))
+  if (!file.contains("data") || crc64(file["data"].dump()) != string_at("checksum"))
     throw InputError(path, 0, "checksum", "checksum mismatch: the partial result is corrupt");
   try {
     if (format == kFormat) return partial_from_json(file["data"]);
     return sensitivity_from_json(file["data"]);
+  } catch (const BadField& e) {
+    throw InputError(path, 0, e.field, fmt::format("malformed partial result: {}", e.message));
   } catch (const std::exception& e) {
     throw InputError(path, 0, "data", fmt::format("malformed partial result: {}", e.what()));
   }

@@ -106,8 +106,12 @@ void ForecastWriter::exec(const std::string& sql) {
 
 void ForecastWriter::add_runs(std::span<const sim::RunOutcome> runs) {
   Statement s(db_, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)");
+  const auto& scenarios = engine_.scenarios();
   for (const auto& r : runs) {
-    s.bind(1, id_).bind(2, static_cast<std::int64_t>(r.run)).bind(3, engine_.scenarios()[r.scenario].id);
+    if (r.scenario < 0 || static_cast<std::size_t>(r.scenario) >= scenarios.size())
+      throw std::out_of_range(fmt::format("run {}: scenario index {} of {}", r.run, r.scenario,
+                                          scenarios.size()));
+    s.bind(1, id_).bind(2, static_cast<std::int64_t>(r.run)).bind(3, scenarios[r.scenario].id);
     for (int k = 0; k < sim::kIndicators; ++k) s.bind(4 + k, r.final_indicators[k]);
     s.step();
   }

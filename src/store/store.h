@@ -63,6 +63,10 @@ struct Partial {
   std::vector<sim::RunOutcome> outcomes;  // runs of the part's blocks, in run order
 };
 
+// Months a forecast part may span: a century of monthly steps. Longer is not a use of Sphere,
+// and the bound keeps a part's header from sizing its histograms at will.
+inline constexpr int kMaxPartMonths = 1200;
+
 // A CRC-64 of everything a trajectory depends on besides (seed, run): calibrated intensities,
 // initial state, parameters, event pools, shocks, months, scenarios and histogram ranges.
 std::string engine_digest(const sim::Engine& engine);

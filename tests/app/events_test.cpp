@@ -1,6 +1,7 @@
 // `sphere events series|import|fit` as a user runs them.
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -104,6 +105,14 @@ TEST(EventsCli, ImportedCsvGivesTheSameSeriesAsDirectImport) {
   EXPECT_LE(events, 7);
 }
 
+// Files whose names start with '.': the temporaries of atomic writes.
+int hidden_files(const std::filesystem::path& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    n += e.path().filename().string().starts_with(".");
+  return n;
+}
+
 TEST(EventsCli, StrictStopsAtTheFirstBadRowAndWritesNothing) {
   SPHERE_REQUIRE_SHARED(kSample);
   TempDir dir;
@@ -127,7 +136,7 @@ TEST(EventsCli, StrictStopsAtTheFirstBadRowAndWritesNothing) {
   EXPECT_EQ(strict.exit_code, 2);
   EXPECT_NE(strict.err.find(":6:"), std::string::npos) << strict.err;
   EXPECT_FALSE(std::filesystem::exists(kept));
-  EXPECT_FALSE(std::filesystem::exists(kept.string() + ".partial"));
+  EXPECT_EQ(hidden_files(dir.path()), 0);  // its temporary removed
 }
 
 // One GDELT 2.0 row (61 fields) with the columns the importer reads.
@@ -198,9 +207,47 @@ TEST(EventsCli, ImportIntoAModelAppendsCheckedEventsAtomically) {
   EXPECT_EQ(strict.exit_code, 2) << strict.err;
   EXPECT_EQ(sphere::testing::read_file(model / "events.csv"), after_first);
   EXPECT_EQ(sphere::testing::read_file(model / "sources.toml"), sources);
-  EXPECT_FALSE(std::filesystem::exists(model / "events.csv.partial"));
+  EXPECT_EQ(hidden_files(model), 0);  // no temporary left behind
   // A text source cannot stand for imported rows.
   EXPECT_EQ(run_sphere("events import '" + rows.string() + "'" + into + " --source-id S0").exit_code, 1);
+}
+
+TEST(EventsCli, ConcurrentImportsIntoOneModelBothLand) {
+  TempDir dir;
+  // Two inputs with different records; each import also adds the GDELT source when missing.
+  std::set<std::string> expected;
+  for (int k = 0; k < 2; ++k) {
+    std::ofstream rows(dir.path() / ("rows" + std::to_string(k) + ".tsv"));
+    for (int i = 0; i < 400; ++i) {
+      const std::string id = std::to_string(10000 * (k + 1) + i);
+      rows << gdelt_row(id, "20240105", k ? "AZE" : "RUS", k ? "RUS" : "AZE", "111", "3", "-2.0", "u");
+      expected.insert("gdelt-" + id);
+    }
+  }
+  for (int round = 0; round < 3; ++round) {  // a fresh copy of the model each round
+    const auto model = dir.path() / ("mini" + std::to_string(round));
+    std::filesystem::copy(sphere::testing::fixtures() / "mini", model);
+    const std::string into = " --into-model '" + model.string() + "' --json";
+    std::vector<std::future<sphere::testing::RunResult>> imports;
+    for (int k = 0; k < 2; ++k)
+      imports.push_back(std::async(std::launch::async, [&, k] {
+        return run_sphere("events import '" + (dir.path() / ("rows" + std::to_string(k) + ".tsv")).string() +
+                          "'" + into);
+      }));
+    for (auto& f : imports) {
+      const auto r = f.get();
+      ASSERT_EQ(r.exit_code, 0) << r.err;  // the second waits for the first's lock
+    }
+    // Every event of both imports is in the log once, the source once, and the model loads.
+    auto timeline = run_sphere("timeline --model '" + model.string() + "' --from 2024-01 --to 2024-01 --json");
+    ASSERT_EQ(timeline.exit_code, 0) << timeline.err;
+    std::set<std::string> ids;
+    for (const auto& e : nlohmann::json::parse(timeline.out)) ids.insert(e["id"].get<std::string>());
+    EXPECT_EQ(ids, expected) << "round " << round;
+    const std::string sources = sphere::testing::read_file(model / "sources.toml");
+    EXPECT_EQ(sources.find("id = \"GDELT\""), sources.rfind("id = \"GDELT\"")) << sources;
+    EXPECT_EQ(hidden_files(model), 0);
+  }
 }
 
 TEST(EventsCli, FitReportsWhatItCouldFit) {

@@ -3,8 +3,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 
+#include <boost/crc.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -179,6 +182,61 @@ TEST(Merge, CorruptShardFailsWithoutOutput) {
   r = run_sphere("merge" + parts(dir, 2));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+}
+
+// Rewrites a part's data with `edit` and a correct checksum: what a writer's bug, or a part
+// made by another build, looks like to merge.
+template <class F>
+void rewrite_part(const std::filesystem::path& path, F edit) {
+  nlohmann::json file = nlohmann::json::parse(read_file(path));
+  edit(file["data"]);
+  const std::string text = file["data"].dump();
+  boost::crc_optimal<64, 0x42F0E1EBA9EA3693ULL, ~0ULL, ~0ULL, true, true> crc;
+  crc.process_bytes(text.data(), text.size());
+  file["checksum"] = fmt::format("{:016x}", crc.checksum());
+  std::ofstream(path, std::ios::trunc) << file.dump() << "\n";
+}
+
+TEST(Merge, CraftedPartsFailNamingTheFileAndFieldWithNoDatabase) {
+  TempDir dir;
+  run_shards(dir, 2);
+  const std::string good = read_file(dir.path() / "p2.json");
+  const std::string db = (dir.path() / "m.sqlite").string();
+  struct Case {
+    const char* what;
+    const char* field;
+    std::function<void(nlohmann::json&)> edit;
+  };
+  const std::vector<Case> cases = {
+      {"scenario index 1000000", "outcome_scenario",
+       [](nlohmann::json& d) { d["outcome_scenario"][3] = 1000000; }},
+      {"scenario index -5", "outcome_scenario",
+       [](nlohmann::json& d) { d["outcome_scenario"][3] = -5; }},
+      {"bins_size 3e9", "bins_size", [](nlohmann::json& d) { d["bins_size"] = 3000000000ULL; }},
+      {"a scenario too many", "counts", [](nlohmann::json& d) { d["counts"].push_back(0); }},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(dir.path() / "p2.json", std::ios::trunc) << good;
+    rewrite_part(dir.path() / "p2.json", c.edit);
+    const RunResult r = run_sphere("merge" + parts(dir, 2) + " --db '" + db + "'");
+    EXPECT_EQ(r.exit_code, 2) << c.what << ": " << r.err;
+    EXPECT_TRUE(r.err.find("p2.json") != std::string::npos ||
+                r.err.find("shard 2/2") != std::string::npos)
+        << c.what << ": " << r.err;
+    EXPECT_NE(r.err.find(c.field), std::string::npos) << c.what << ": " << r.err;
+    EXPECT_EQ(r.out, "") << c.what;
+    EXPECT_FALSE(std::filesystem::exists(db)) << c.what;
+    EXPECT_FALSE(std::filesystem::exists(db + "-journal")) << c.what;
+  }
+}
+
+TEST(Merge, AShardBeyondACenturyIsRefusedBeforeTheWork) {
+  TempDir dir;
+  const RunResult r = run_sphere(words({"forecast --runs 10 --horizon 2200-01 --shard 1/2 --out",
+                                        part(dir, "p1.json")}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--horizon"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "p1.json"));
 }
 
 TEST(Merge, BadShardSpecIsAUsageError) {

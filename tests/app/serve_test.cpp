@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iterator>
@@ -113,6 +114,43 @@ class Server : public ::testing::Test {
     r.body = split == std::string::npos ? "" : all.substr(split + 4);
     std::smatch m;
     if (std::regex_search(r.head, m, std::regex(R"(^HTTP/1\.[01] (\d{3}))"))) r.status = std::stoi(m[1]);
+    return r;
+  }
+
+  // A connected socket to the server, or -1.
+  static int connect_to_server() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  // The server's resident memory in MB.
+  static long server_rss_mb() {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+    return -1;
+  }
+
+  // POSTs once no job holds the slot (--max-jobs 1): an earlier test's job may still be ending.
+  static Reply post_when_free(const std::string& target, const std::string& body) {
+    Reply r;
+    for (int i = 0; i < 100; ++i) {  // the bound only stops a hung server
+      r = post(target, body);
+      if (r.status != 429) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     return r;
   }
 
@@ -240,6 +278,160 @@ TEST_F(Server, ForecastJobsRunWithProgressAndAreBounded) {
   EXPECT_NEAR(total, 1.0, 1e-9);
   EXPECT_EQ(post("/api/forecasts", R"({"runs": 10})").status, 202) << "a slot is free again";
   EXPECT_EQ(get("/api/forecasts/f999").status, 404);
+}
+
+TEST_F(Server, AJobsCostIsBoundedBeforeAnythingIsBuilt) {
+  const long before = server_rss_mb();
+  // The horizon bomb: 36 bytes that once took 1.5 GB; now refused at once.
+  const Reply far = post("/api/forecasts", R"({"runs":20000,"horizon":"2999-12"})");
+  EXPECT_EQ(far.status, 400) << far.body;
+  EXPECT_NE(far.json().value("error", "").find("20 years"), std::string::npos) << far.body;
+  // Within the horizon bound, runs x months is bounded too: 413, saying what would fit.
+  const Reply large = post("/api/forecasts", R"({"runs":20000,"horizon":"2040-12"})");
+  EXPECT_EQ(large.status, 413) << large.body;
+  EXPECT_NE(large.json().value("error", "").find("runs x months"), std::string::npos) << large.body;
+  EXPECT_LT(server_rss_mb(), before + 100) << "refused jobs allocate nothing";
+  // A refused job holds no slot (--max-jobs 1): a small one still starts.
+  const Reply small = post_when_free("/api/forecasts", R"({"runs":10,"horizon":"2040-12"})");
+  EXPECT_EQ(small.status, 202) << small.body;
+}
+
+TEST_F(Server, JobsCanBeCancelledAndTheirSlotComesBack) {
+  const Reply first = post_when_free("/api/forecasts", R"({"runs": 20000, "seed": 3})");
+  ASSERT_EQ(first.status, 202) << first.body;
+  const std::string id = first.json()["id"];
+  // While it runs, its slot is taken: a second job is refused before any engine is built (an
+  // invalid shock would otherwise be a 400).
+  EXPECT_EQ(post("/api/forecasts", R"({"runs": 10, "shocks": ["nonsense"]})").status, 429);
+  const Reply cancel = raw("DELETE /api/forecasts/" + id + " HTTP/1.1\r\nHost: localhost\r\n"
+                           "Connection: close\r\n\r\n");
+  EXPECT_TRUE(cancel.status == 202 || cancel.status == 200) << cancel.body;
+  nlohmann::json job;
+  for (int i = 0; i < 300; ++i) {  // a batch of runs at most; the bound only stops a hung server
+    job = get("/api/forecasts/" + id).json();
+    if (job.value("status", "") != "running" && job.value("status", "") != "cancelling") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(job["status"] == "cancelled" || job["status"] == "done") << job.dump();
+  EXPECT_LT(job["done"].get<long>(), 20000) << "stopped before the end";
+  EXPECT_EQ(post("/api/forecasts", R"({"runs": 10})").status, 202) << "the slot came back";
+  EXPECT_EQ(raw("DELETE /api/forecasts/f999 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").status,
+            404);
+}
+
+TEST_F(Server, ManyRangesAreRefused) {
+  std::string ranges = "bytes=0-";
+  for (int i = 0; i < 2700; ++i) ranges += ",0-";
+  const Reply r = raw("GET /api/model HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nRange: " +
+                      ranges + "\r\n\r\n");
+  EXPECT_EQ(r.status, 416) << r.head;
+  EXPECT_LT(r.body.size(), 1000u);
+  const Reply one = raw("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nRange: bytes=0-4\r\n\r\n");
+  EXPECT_EQ(one.status, 206) << one.head;
+  EXPECT_EQ(one.body, "<!DOC");
+}
+
+TEST_F(Server, HugeOrManyHeadersAreCutOff) {
+  // 100 headers of 30 bytes: over the header count, answered 431.
+  std::string many = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n";
+  for (int i = 0; i < 100; ++i) many += "X-Header-" + std::to_string(i) + ": some value\r\n";
+  const Reply r = raw(many + "\r\n");
+  EXPECT_EQ(r.status, 431) << r.head;
+  // A million headers (110 MB): the server stops reading long before the end and keeps nothing.
+  const long before = server_rss_mb();
+  const int fd = connect_to_server();
+  ASSERT_GE(fd, 0);
+  const std::string head = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n";
+  send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  std::string chunk;
+  for (int i = 0; i < 1000; ++i) chunk += "X-Header-" + std::to_string(100000 + i) + ": value-of-a-header-line\r\n";
+  std::size_t sent = 0;
+  for (int i = 0; i < 1000; ++i) {  // 1000 x 1000 headers at most
+    const ssize_t n = send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  EXPECT_LT(sent, std::size_t{32} << 20) << "the server kept reading";
+  EXPECT_LT(server_rss_mb(), before + 50);
+  EXPECT_EQ(get("/api/health").status, 200);
+}
+
+TEST_F(Server, SlowClientsNeitherStarveHealthChecksNorHoldOn) {
+  // 100 connections sending a request one byte a second.
+  const std::string request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Pad: " +
+                              std::string(40, 'p') + "\r\n\r\n";
+  std::vector<int> slow;
+  for (int i = 0; i < 100; ++i) {
+    const int fd = connect_to_server();
+    ASSERT_GE(fd, 0);
+    slow.push_back(fd);
+  }
+  const auto begin = std::chrono::steady_clock::now();
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    for (std::size_t at = 0; at < request.size() && !stop; ++at) {
+      for (int fd : slow)  // the first connection stops after 5 bytes: it then only waits
+        if (fd != slow[0] || at < 5) send(fd, request.data() + at, 1, MSG_NOSIGNAL);
+      for (int i = 0; i < 10 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  for (int i = 0; i < 5; ++i) {  // health checks answer at once meanwhile
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(get("/api/health").status, 200) << "check " << i;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << "check " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  }
+  // A request left unfinished ends with a 408: after 5 s without a byte (the first connection),
+  // or 10 s after its first byte however slowly it trickles.
+  char buf[4096];
+  const ssize_t n = recv(slow[0], buf, sizeof buf, 0);  // blocks until the server answers
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(15));
+  stop = true;
+  trickle.join();
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).substr(0, 12), "HTTP/1.1 408");
+  for (int fd : slow) close(fd);
+}
+
+TEST_F(Server, CrossSiteRequestsAreRefused) {
+  // A page of another site posting a "simple" request (text/plain, no preflight).
+  const std::string body = R"({"runs": 10})";
+  const auto post_with = [&](const std::string& headers) {
+    return raw("POST /api/forecasts HTTP/1.1\r\n" + headers + "Connection: close\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  EXPECT_EQ(post_with("Host: evil.example\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\n").status, 403);
+  EXPECT_EQ(post_with("Host: localhost:8080\r\nOrigin: http://evil.example\r\nContent-Type: application/json\r\n").status, 403);
+  EXPECT_EQ(post_with("Host: localhost\r\nContent-Type: text/plain\r\n").status, 415);
+  EXPECT_EQ(post_with("Host: localhost\r\nSec-Fetch-Site: cross-site\r\nContent-Type: application/json\r\n").status, 403);
+  // DNS rebinding: a foreign name in Host cannot read the API either.
+  EXPECT_EQ(raw("GET /api/model HTTP/1.1\r\nHost: rebind.example:8080\r\nConnection: close\r\n\r\n").status, 403);
+  // The dashboard itself (same origin) is served.
+  const std::string self = "localhost:" + std::to_string(port_);
+  Reply same;
+  for (int i = 0; i < 100; ++i) {  // the slot may still be held by an earlier test's job
+    same = post_with("Host: " + self + "\r\nOrigin: http://" + self + "\r\nContent-Type: application/json\r\n");
+    if (same.status != 429) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(same.status, 202) << same.body;
+  EXPECT_EQ(raw("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\nConnection: close\r\n\r\n").status, 200);
+}
+
+TEST_F(Server, InvalidUtf8AndAmbiguousFramingAre400NotErrors) {
+  for (const char* target : {"/api/series?a=%FF%FE&b=RUS", "/api/timeline?actor=%C3%28",
+                             "/api/leverage?cut=%FF", "/api/network/whatif?cut=%FF",
+                             "/api/network/whatif?carrier=%FF"}) {
+    const Reply r = get(target);
+    EXPECT_EQ(r.status, 400) << target << ": " << r.body;
+    EXPECT_FALSE(r.json().is_discarded()) << target << ": " << r.body;
+  }
+  const std::string json = "Host: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n";
+  EXPECT_EQ(raw("POST /api/forecasts HTTP/1.1\r\n" + json + "Content-Length: 2\r\nContent-Length: 12\r\n\r\n{}").status, 400);
+  EXPECT_EQ(raw("POST /api/forecasts HTTP/1.1\r\n" + json +
+                "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n").status, 400);
+  EXPECT_EQ(get("/api/health").status, 200);
 }
 
 TEST_F(Server, StaticFilesStayInsideTheWebRoot) {

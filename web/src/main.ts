@@ -133,7 +133,11 @@ async function forecast() {
   const body = { runs: Number($<HTMLInputElement>("runs").value), shocks: shocks() };
   $("forecast-shocks").textContent = body.shocks.length ? `Shocks: ${body.shocks.join(", ")}` : "No shocks.";
   try {
-    const job = await api<{ id: string; href: string }>("/api/forecasts", { method: "POST", body: JSON.stringify(body) });
+    const job = await api<{ id: string; href: string }>("/api/forecasts", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
     for (;;) {
       const j = await api<any>(job.href);
       $<HTMLProgressElement>("progress").value = j.done / j.runs;
