@@ -50,6 +50,18 @@ void add_report_command(CLI::App& app, Action& action);
 void add_calibrate_command(CLI::App& app, Action& action);
 void add_backtest_command(CLI::App& app, Action& action);
 void add_scenarios_command(CLI::App& app, Action& action);
+// `sphere scenarios` with these options (also the estimated-model part of `sphere run`).
+struct ScenarioOptions {
+  ModelOptions model;
+  std::string horizon = "2030-12", calibration;
+  int runs = 4000, draws = 40, threads = 0;
+  std::uint64_t seed = 1;
+  std::string parameters = "sampled";
+  bool no_attribution = false;
+  std::string hindcast;
+  int lead = 12, step = 3;
+};
+int run_scenarios(const ScenarioOptions& options);
 
 // The observation panel a command reads: --panel FILE, or the one the model declares.
 struct PanelOptions {

@@ -1,5 +1,6 @@
 // `sphere run`: the main job on a model: load, validate, summarise, then forecast with defaults.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -108,6 +109,22 @@ void add_run_command(CLI::App& app, Action& action) {
         for (const auto& cl : c.claims)
           sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
         std::cout << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
+      }
+      // The scenario questions on the model estimated from its observation panel, when the model
+      // has one (questions.toml, observations.toml, calibration.json) and the panel is there.
+      const std::string dir = model_directory(*opts);
+      if (!dir.empty() && std::filesystem::exists(dir + "/questions.toml")) {
+        std::cout << "\n";
+        ScenarioOptions so;
+        so.model = *opts;
+        so.model.json = false;
+        try {
+          run_scenarios(so);
+        } catch (const InputError& e) {
+          std::cout << "Estimated-model scenarios skipped: " << e.diagnostics().to_string();
+        }
+        std::cout << "\nThe structural engine below runs on assumed parameters (docs/MODEL.md, "
+                     "\"Scenario engine\"); the scenarios above run on the model estimated from data.\n";
       }
       std::optional<ComputedForecast> forecast;
       if (model.simulation) {  // the main job: a forecast with the defaults

@@ -138,16 +138,7 @@ int run_hindcast(const Options& opts, const panel::Panel& p, const ResolvedPanel
 }  // namespace
 
 void add_scenarios_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    std::string horizon = "2030-12", calibration;
-    int runs = 4000, draws = 40, threads = 0;
-    std::uint64_t seed = 1;
-    std::string parameters = "sampled";
-    bool no_attribution = false;
-    std::string hindcast;
-    int lead = 12, step = 3;
-  };
+  using Options = ScenarioOptions;
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "scenarios", "Scenario questions (questions.toml) forecast by the estimated dyadic model, "
@@ -169,145 +160,148 @@ void add_scenarios_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", opts->seed, "Seed");
   cmd->add_option("--threads", opts->threads, "Threads (0: every core; same numbers for any count)");
   cmd->callback([opts, &action] {
-    action = [opts] {
-      const kb::Model model = load_model(opts->model);
-      const std::string dir = model_directory(opts->model);
-      const dyad::QuestionSet qs = dyad::read_questions(dir);
-      PanelOptions po;
-      const ResolvedPanel rp = resolve_panel(opts->model, po, 0);
-      const panel::Panel& p = rp.panel;
-      if (!opts->hindcast.empty()) return run_hindcast(*opts, p, rp, qs);
-      const std::string cal_path = opts->calibration.empty() ? dir + "/calibration.json" : opts->calibration;
-      std::ifstream in(cal_path);
-      if (!in) throw InputError(cal_path, 0, "", "no calibration: run `sphere calibrate` first");
-      std::stringstream text;
-      text << in.rdbuf();
-      const dyad::Calibration cal = dyad::calibration_from_json(text.str(), cal_path, p);
-      if (cal.target != rp.target)
-        throw InputError(cal_path, 0, "target", "calibrated on '" + cal.target + "', the model declares '" + rp.target + "'");
-      const long pair = p.find_pair(qs.pair_a, qs.pair_b);
-      if (pair < 0) throw InputError(qs.file, 0, "pair", "the panel has no pair " + qs.pair_a + ":" + qs.pair_b);
-      const int observed = cal.until - p.first;
-      const int horizon = parse_month_option(opts->horizon, "--horizon").month_index() - p.first;
-      if (horizon <= observed)
-        throw InputError("--horizon", 0, "--horizon", "the horizon must lie after the panel's last month " +
-                                                        p.period_name(observed - 1));
-      if (horizon - observed + 1 < qs.window)
-        throw InputError(qs.file, 0, "window", "the path window is longer than the simulated period");
-      // Curves from the first month after the documented period (2026-01 for the built-in model),
-      // or the first simulated month when the horizon is nearer.
-      const int today = std::max(observed, std::min(horizon, (2026 * 12) - p.first));
-      std::vector<std::string> skipped;
-      const auto evidence = evidence_of(model, p, qs.pair_a, qs.pair_b, observed, horizon, &skipped);
-
-      dyad::OutlookOptions oo;
-      oo.runs = opts->runs;
-      oo.parameter_draws = opts->draws;
-      oo.sample_parameters = opts->parameters == "sampled";
-      oo.horizon = horizon;
-      oo.first_reported = today;
-      oo.seed = opts->seed;
-      oo.threads = opts->threads > 0 ? opts->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const dyad::Outlook r = dyad::outlook(p, cal, pair, qs, evidence, oo);
-      dyad::OutlookOptions off = oo;
-      off.conditioning = false;
-      const dyad::Outlook unconditioned = dyad::outlook(p, cal, pair, qs, evidence, off);
-      dyad::Attribution attribution;
-      if (!opts->no_attribution) attribution = dyad::attribute(p, cal, pair, qs, evidence, oo);
-      // Leave-one-out robustness at the horizon.
-      const int K = static_cast<int>(r.ids.size());
-      std::vector<double> lo(K, 1.0), hi(K, 0.0);
-      for (int e = -1; e < static_cast<int>(evidence.size()); ++e) {
-        const auto q = dyad::reweighted_final(r, e);
-        for (int k = 0; k < K; ++k) lo[k] = std::min(lo[k], q[k]), hi[k] = std::max(hi[k], q[k]);
-      }
-      const int last = r.periods - 1;
-
-      if (opts->model.json) {
-        nlohmann::json curves = nlohmann::json::array();
-        for (int k = 0; k < K; ++k) {
-          nlohmann::json points = nlohmann::json::array();
-          for (int t = 0; t < r.periods; ++t)
-            points.push_back({{"month", p.period_name(r.first_reported + t)}, {"p", r.probability[k][t]},
-                              {"mc", {r.mc_low[k][t], r.mc_high[k][t]}},
-                              {"parameters", {r.param_low[k][t], r.param_high[k][t]}}});
-          curves.push_back({{"scenario", r.ids[k]}, {"name", qs.questions[k].name},
-                            {"resolution", qs.questions[k].resolution}, {"curve", points},
-                            {"unconditioned", unconditioned.probability[k][last]},
-                            {"leave_one_out", {lo[k], hi[k]}}});
-        }
-        nlohmann::json ev = nlohmann::json::array();
-        for (const auto& e : evidence)
-          ev.push_back({{"event", e.id}, {"from", p.period_name(e.period)}, {"to", p.period_name(e.last)},
-                        {"cooperative", e.cooperative}, {"reliability", e.reliability}});
-        nlohmann::json attr = nlohmann::json::array();
-        for (std::size_t m = 0; m < attribution.mechanisms.size(); ++m) {
-          nlohmann::json v = nlohmann::json::object();
-          for (int k = 0; k < K; ++k) v[r.ids[k]] = attribution.shapley[m][k];
-          attr.push_back({{"mechanism", attribution.mechanisms[m]}, {"shapley", v}});
-        }
-        print_json(std::cout, {{"pair", qs.pair_a + ":" + qs.pair_b}, {"calibration_until", p.period_name(observed - 1)},
-                               {"runs", r.runs}, {"parameter_draws", r.draws}, {"effective_runs", r.effective_runs},
-                               {"scenarios", curves}, {"evidence", ev}, {"attribution", attr}});
-        return kExitOk;
-      }
-      std::cout << fmt::format(
-          "Scenarios for {}–{} · estimated dyadic model (calibrated on {} to {}) · {} runs, {} parameter draws ({})\n",
-          qs.pair_a, qs.pair_b, std::filesystem::path(p.file).filename().string(), p.period_name(observed - 1),
-          r.runs, r.draws, opts->parameters);
-      std::cout << "Each scenario is a question on the panel's observable over 12-month windows:\n";
-      for (const auto& q : qs.questions) std::cout << "  " << q.id << ": " << q.resolution << "\n";
-      int last_event = observed;
-      for (const auto& e : evidence) last_event = std::max(last_event, e.last);
-      std::cout << fmt::format(
-          "\nConditioned on {} documented {}–{} events dated {} to {} (each: at least one hostile, or "
-          "friendly, day in its month or year, true with probability 0.9/0.7/0.5 for high/medium/low "
-          "confidence; importance weights, ESS {:.0f} of {} runs).\n",
-          evidence.size(), qs.pair_a, qs.pair_b, p.period_name(observed), p.period_name(last_event),
-          r.effective_runs, r.runs);
-      std::cout << "\nP(scenario at the month) · [Monte Carlo 95%] · {parameter uncertainty 95%}\n";
-      std::vector<std::string> header{"month"};
-      for (const auto& id : r.ids) header.push_back(id);
-      Table t(header);
-      for (int i = 0; i < r.periods; ++i) {
-        const int month = (p.first + r.first_reported + i) % 12;
-        if (month != 11 && i != r.periods - 1) continue;  // every December and the horizon
-        std::vector<std::string> row{p.period_name(r.first_reported + i)};
-        for (int k = 0; k < K; ++k)
-          row.push_back(fmt::format("{} [{}–{}] {{{}–{}}}", pct(r.probability[k][i]), pct(r.mc_low[k][i]),
-                                    pct(r.mc_high[k][i]), pct(r.param_low[k][i]), pct(r.param_high[k][i])));
-        t.add(row);
-      }
-      t.print(std::cout);
-      std::cout << "\nAt " << p.period_name(horizon) << ": without the conditioning, and the range when "
-                   "each documented event is left out in turn:\n";
-      Table c({"scenario", "conditioned", "unconditioned", "leave-one-out range"});
-      for (int k = 0; k < K; ++k)
-        c.add({r.ids[k], pct(r.probability[k][last]), pct(unconditioned.probability[k][last]),
-               fmt::format("{}–{}", pct(lo[k]), pct(hi[k]))});
-      c.print(std::cout);
-      if (!attribution.mechanisms.empty()) {
-        std::cout << "\nAttribution at " << p.period_name(horizon)
-                  << " (Shapley values: each mechanism switched off with the same random numbers; "
-                     "percentage points):\n";
-        Table a({"mechanism", r.ids[0], K > 1 ? r.ids[1] : "", K > 2 ? r.ids[2] : ""});
-        for (std::size_t m = 0; m < attribution.mechanisms.size(); ++m) {
-          std::vector<std::string> row{attribution.mechanisms[m]};
-          for (int k = 0; k < K && k < 3; ++k) row.push_back(fmt::format("{:+.1f}", 100 * attribution.shapley[m][k]));
-          a.add(row);
-        }
-        std::vector<std::string> row{"all off (baseline)"};
-        for (int k = 0; k < K && k < 3; ++k) row.push_back(pct(attribution.all_off[k]));
-        a.add(row);
-        a.print(std::cout);
-        std::cout << "Leverage tools, bargaining feedback and network shocks are not part of the "
-                     "estimated model: they move nothing here.\n";
-      }
-      if (!skipped.empty())
-        std::cout << skipped.size() << " documented event(s) dated after the horizon were not used.\n";
-      return kExitOk;
-    };
+    action = [opts] { return run_scenarios(*opts); };
   });
+}
+
+int run_scenarios(const ScenarioOptions& options) {
+  const ScenarioOptions* opts = &options;
+  const kb::Model model = load_model(opts->model);
+  const std::string dir = model_directory(opts->model);
+  const dyad::QuestionSet qs = dyad::read_questions(dir);
+  PanelOptions po;
+  const ResolvedPanel rp = resolve_panel(opts->model, po, 0);
+  const panel::Panel& p = rp.panel;
+  if (!opts->hindcast.empty()) return run_hindcast(*opts, p, rp, qs);
+  const std::string cal_path = opts->calibration.empty() ? dir + "/calibration.json" : opts->calibration;
+  std::ifstream in(cal_path);
+  if (!in) throw InputError(cal_path, 0, "", "no calibration: run `sphere calibrate` first");
+  std::stringstream text;
+  text << in.rdbuf();
+  const dyad::Calibration cal = dyad::calibration_from_json(text.str(), cal_path, p);
+  if (cal.target != rp.target)
+    throw InputError(cal_path, 0, "target", "calibrated on '" + cal.target + "', the model declares '" + rp.target + "'");
+  const long pair = p.find_pair(qs.pair_a, qs.pair_b);
+  if (pair < 0) throw InputError(qs.file, 0, "pair", "the panel has no pair " + qs.pair_a + ":" + qs.pair_b);
+  const int observed = cal.until - p.first;
+  const int horizon = parse_month_option(opts->horizon, "--horizon").month_index() - p.first;
+  if (horizon <= observed)
+    throw InputError("--horizon", 0, "--horizon", "the horizon must lie after the panel's last month " +
+                                                    p.period_name(observed - 1));
+  if (horizon - observed + 1 < qs.window)
+    throw InputError(qs.file, 0, "window", "the path window is longer than the simulated period");
+  // Curves from the first month after the documented period (2026-01 for the built-in model),
+  // or the first simulated month when the horizon is nearer.
+  const int today = std::max(observed, std::min(horizon, (2026 * 12) - p.first));
+  std::vector<std::string> skipped;
+  const auto evidence = evidence_of(model, p, qs.pair_a, qs.pair_b, observed, horizon, &skipped);
+
+  dyad::OutlookOptions oo;
+  oo.runs = opts->runs;
+  oo.parameter_draws = opts->draws;
+  oo.sample_parameters = opts->parameters == "sampled";
+  oo.horizon = horizon;
+  oo.first_reported = today;
+  oo.seed = opts->seed;
+  oo.threads = opts->threads > 0 ? opts->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const dyad::Outlook r = dyad::outlook(p, cal, pair, qs, evidence, oo);
+  dyad::OutlookOptions off = oo;
+  off.conditioning = false;
+  const dyad::Outlook unconditioned = dyad::outlook(p, cal, pair, qs, evidence, off);
+  dyad::Attribution attribution;
+  if (!opts->no_attribution) attribution = dyad::attribute(p, cal, pair, qs, evidence, oo);
+  // Leave-one-out robustness at the horizon.
+  const int K = static_cast<int>(r.ids.size());
+  std::vector<double> lo(K, 1.0), hi(K, 0.0);
+  for (int e = -1; e < static_cast<int>(evidence.size()); ++e) {
+    const auto q = dyad::reweighted_final(r, e);
+    for (int k = 0; k < K; ++k) lo[k] = std::min(lo[k], q[k]), hi[k] = std::max(hi[k], q[k]);
+  }
+  const int last = r.periods - 1;
+
+  if (opts->model.json) {
+    nlohmann::json curves = nlohmann::json::array();
+    for (int k = 0; k < K; ++k) {
+      nlohmann::json points = nlohmann::json::array();
+      for (int t = 0; t < r.periods; ++t)
+        points.push_back({{"month", p.period_name(r.first_reported + t)}, {"p", r.probability[k][t]},
+                          {"mc", {r.mc_low[k][t], r.mc_high[k][t]}},
+                          {"parameters", {r.param_low[k][t], r.param_high[k][t]}}});
+      curves.push_back({{"scenario", r.ids[k]}, {"name", qs.questions[k].name},
+                        {"resolution", qs.questions[k].resolution}, {"curve", points},
+                        {"unconditioned", unconditioned.probability[k][last]},
+                        {"leave_one_out", {lo[k], hi[k]}}});
+    }
+    nlohmann::json ev = nlohmann::json::array();
+    for (const auto& e : evidence)
+      ev.push_back({{"event", e.id}, {"from", p.period_name(e.period)}, {"to", p.period_name(e.last)},
+                    {"cooperative", e.cooperative}, {"reliability", e.reliability}});
+    nlohmann::json attr = nlohmann::json::array();
+    for (std::size_t m = 0; m < attribution.mechanisms.size(); ++m) {
+      nlohmann::json v = nlohmann::json::object();
+      for (int k = 0; k < K; ++k) v[r.ids[k]] = attribution.shapley[m][k];
+      attr.push_back({{"mechanism", attribution.mechanisms[m]}, {"shapley", v}});
+    }
+    print_json(std::cout, {{"pair", qs.pair_a + ":" + qs.pair_b}, {"calibration_until", p.period_name(observed - 1)},
+                           {"runs", r.runs}, {"parameter_draws", r.draws}, {"effective_runs", r.effective_runs},
+                           {"scenarios", curves}, {"evidence", ev}, {"attribution", attr}});
+    return kExitOk;
+  }
+  std::cout << fmt::format(
+      "Scenarios for {}–{} · estimated dyadic model (calibrated on {} to {}) · {} runs, {} parameter draws ({})\n",
+      qs.pair_a, qs.pair_b, std::filesystem::path(p.file).filename().string(), p.period_name(observed - 1),
+      r.runs, r.draws, opts->parameters);
+  std::cout << "Each scenario is a question on the panel's observable over 12-month windows:\n";
+  for (const auto& q : qs.questions) std::cout << "  " << q.id << ": " << q.resolution << "\n";
+  int last_event = observed;
+  for (const auto& e : evidence) last_event = std::max(last_event, e.last);
+  std::cout << fmt::format(
+      "\nConditioned on {} documented {}–{} events dated {} to {} (each: at least one hostile, or "
+      "friendly, day in its month or year, true with probability 0.9/0.7/0.5 for high/medium/low "
+      "confidence; importance weights, ESS {:.0f} of {} runs).\n",
+      evidence.size(), qs.pair_a, qs.pair_b, p.period_name(observed), p.period_name(last_event),
+      r.effective_runs, r.runs);
+  std::cout << "\nP(scenario at the month) · [Monte Carlo 95%] · {parameter uncertainty 95%}\n";
+  std::vector<std::string> header{"month"};
+  for (const auto& id : r.ids) header.push_back(id);
+  Table t(header);
+  for (int i = 0; i < r.periods; ++i) {
+    const int month = (p.first + r.first_reported + i) % 12;
+    if (month != 11 && i != r.periods - 1) continue;  // every December and the horizon
+    std::vector<std::string> row{p.period_name(r.first_reported + i)};
+    for (int k = 0; k < K; ++k)
+      row.push_back(fmt::format("{} [{}–{}] {{{}–{}}}", pct(r.probability[k][i]), pct(r.mc_low[k][i]),
+                                pct(r.mc_high[k][i]), pct(r.param_low[k][i]), pct(r.param_high[k][i])));
+    t.add(row);
+  }
+  t.print(std::cout);
+  std::cout << "\nAt " << p.period_name(horizon) << ": without the conditioning, and the range when "
+               "each documented event is left out in turn:\n";
+  Table c({"scenario", "conditioned", "unconditioned", "leave-one-out range"});
+  for (int k = 0; k < K; ++k)
+    c.add({r.ids[k], pct(r.probability[k][last]), pct(unconditioned.probability[k][last]),
+           fmt::format("{}–{}", pct(lo[k]), pct(hi[k]))});
+  c.print(std::cout);
+  if (!attribution.mechanisms.empty()) {
+    std::cout << "\nAttribution at " << p.period_name(horizon)
+              << " (Shapley values: each mechanism switched off with the same random numbers; "
+                 "percentage points):\n";
+    Table a({"mechanism", r.ids[0], K > 1 ? r.ids[1] : "", K > 2 ? r.ids[2] : ""});
+    for (std::size_t m = 0; m < attribution.mechanisms.size(); ++m) {
+      std::vector<std::string> row{attribution.mechanisms[m]};
+      for (int k = 0; k < K && k < 3; ++k) row.push_back(fmt::format("{:+.1f}", 100 * attribution.shapley[m][k]));
+      a.add(row);
+    }
+    std::vector<std::string> row{"all off (baseline)"};
+    for (int k = 0; k < K && k < 3; ++k) row.push_back(pct(attribution.all_off[k]));
+    a.add(row);
+    a.print(std::cout);
+    std::cout << "Leverage tools, bargaining feedback and network shocks are not part of the "
+                 "estimated model: they move nothing here.\n";
+  }
+  if (!skipped.empty())
+    std::cout << skipped.size() << " documented event(s) dated after the horizon were not used.\n";
+  return kExitOk;
 }
 
 }  // namespace sphere::app

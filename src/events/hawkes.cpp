@@ -123,11 +123,14 @@ HawkesFit fit_hawkes(const PointData& data) {
       throw std::invalid_argument("a Hawkes fit needs at least 3 events in every stream; one has " +
                                   std::to_string(s.size()));
   const std::size_t n = d + d * d + d;
-  // Bounds on the log scale: rates from 1e-8 to 1e4 per unit time, branching up to 10.
+  // Bounds on the log scale: rates from 1e-8 to 1e4 per unit time, branching up to 10. A decay
+  // rate below 1 / horizon would make a kernel longer than the data can show (on Poisson data
+  // the fit otherwise drifts to kernels of many millennia and reports non-stationary branching).
   std::vector<double> lower(n), upper(n);
   for (std::size_t i = 0; i < n; ++i) {
     const bool alpha = i >= d && i < d + d * d;
-    lower[i] = std::log(alpha ? 1e-6 : 1e-8);
+    const bool omega = i >= d + d * d;
+    lower[i] = std::log(alpha ? 1e-6 : (omega ? 1.0 / data.horizon : 1e-8));
     upper[i] = std::log(alpha ? 10.0 : 1e4);
   }
   HawkesFit best;
@@ -141,7 +144,7 @@ HawkesFit fit_hawkes(const PointData& data) {
       const double rate = static_cast<double>(data.times[k].size()) / data.horizon;
       start.mu.push_back(0.5 * rate);
       start.alpha.emplace_back(d, 0.5 / static_cast<double>(d));
-      start.omega.push_back(std::clamp(scale * rate * 10, 1e-3, 1e3));
+      start.omega.push_back(std::clamp(scale * rate * 10, std::max(1e-3, 1.01 / data.horizon), 1e3));
     }
     std::vector<double> x = flatten(start);
     for (double& v : x) v = std::log(v);
@@ -163,7 +166,10 @@ HawkesFit fit_hawkes(const PointData& data) {
     if (-value > best.log_likelihood) {
       best.log_likelihood = -value;
       best.iterations = opt.get_numevals();
-      best.converged = result > 0 || result == nlopt::ROUNDOFF_LIMITED;
+      // Stopping at the evaluation or time limit is not convergence.
+      best.converged = (result > 0 && result != nlopt::MAXEVAL_REACHED &&
+                        result != nlopt::MAXTIME_REACHED) ||
+                       result == nlopt::ROUNDOFF_LIMITED;
       best_x = x;
     }
   }

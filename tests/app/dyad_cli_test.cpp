@@ -12,10 +12,6 @@ namespace {
 using sphere::testing::run_sphere;
 using sphere::testing::TempDir;
 
-std::string gdelt_panel() {
-  return (sphere::testing::shared_dir() / "data/events/gdelt-country-networks/monthly_2018_2022.csv").string();
-}
-
 // A small panel in the GDELT monthly layout: three pairs over 24 months.
 std::string small_panel(const TempDir& dir) {
   const auto path = (dir.path() / "small.csv").string();
