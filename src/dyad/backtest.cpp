@@ -6,6 +6,7 @@
 #include <numeric>
 #include <thread>
 
+#include <Eigen/Dense>
 #include <nlopt.hpp>
 
 #include "dyad/internal.h"
@@ -75,6 +76,17 @@ NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
       return -total;
     };
     using Objective = decltype(objective);
+    // Start from least squares of log(1 + y) on the two regressors: on panels with counts in the
+    // thousands (ICEWS) a fixed start leaves BOBYQA far from the optimum.
+    Eigen::Matrix3d xtx = Eigen::Matrix3d::Zero();
+    Eigen::Vector3d xty = Eigen::Vector3d::Zero();
+    for (const Row& r : rows) {
+      const Eigen::Vector3d v(1.0, r.last, r.mean12);
+      xtx += v * v.transpose();
+      xty += v * std::log1p(static_cast<double>(r.y) / std::max(r.factor, 1e-9f));
+    }
+    Eigen::Vector3d beta = xtx.ldlt().solve(xty);
+    if (!beta.allFinite()) beta = Eigen::Vector3d(-3.0, 0.5, 0.5);
     nlopt::opt opt(nlopt::LN_BOBYQA, 4);
     opt.set_lower_bounds({-15, -3, -3, -4.6});
     opt.set_upper_bounds({10, 3, 3, 6.9});
@@ -85,7 +97,8 @@ NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
           return (*static_cast<Objective*>(data))(x);
         },
         &objective);
-    std::vector<double> x = {-3.0, 0.5, 0.5, 0.0};
+    std::vector<double> x = {std::clamp(beta(0), -14.0, 9.0), std::clamp(beta(1), -2.9, 2.9),
+                             std::clamp(beta(2), -2.9, 2.9), 0.0};
     double value = 0;
     try {
       opt.optimize(x, value);
@@ -97,7 +110,7 @@ NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
 }
 
 Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int measure,
-                     std::size_t pair, int origin, int h) {
+                     std::size_t pair, int origin, int h, int min_support) {
   const auto it = std::find_if(model.horizons.begin(), model.horizons.end(),
                                [&](const NbArBaseline::Horizon& x) { return x.h == h; });
   const float* y = panel.series(pair, measure);
@@ -112,7 +125,8 @@ Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int m
   if (bounded) {
     n = static_cast<int>(std::lround(e)) + 1;
   } else {
-    n = static_cast<int>(std::min(2e6, mean + 12.0 * std::sqrt(mean + mean * mean / r) + 12.0));
+    n = std::max(min_support,
+                 static_cast<int>(std::min(2e6, mean + 12.0 * std::sqrt(mean + mean * mean / r) + 12.0)));
   }
   Pmf pmf(n);
   nb_pmf(mean, r, n, true, pmf.data());
@@ -358,9 +372,13 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
         const float* y = panel.series(d, measure);
         const int thr = q90(y, origin, &scratch);
         double* out = buffer.data() + i * stride;
+        // The pmfs reach past every outcome scored, so that no outcome falls in the folded tail.
+        ForecastOptions fo = options.forecast;
+        for (int h : options.horizons)
+          if (origin + h - 1 < panel.periods)
+            fo.min_support = std::max(fo.min_support, static_cast<int>(y[origin + h - 1]) + 2);
         for (int m = 0; m < static_cast<int>(variants.size()); ++m) {
-          auto pmfs = forecast_pair(panel, fits[m], params[m], d, origin, options.horizons,
-                                    options.forecast);
+          auto pmfs = forecast_pair(panel, fits[m], params[m], d, origin, options.horizons, fo);
           for (int hi = 0; hi < nh; ++hi) {
             const int t = origin + options.horizons[hi] - 1;
             if (t >= panel.periods) continue;
@@ -384,7 +402,7 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
             } else if (b == 2) {
               pmf = empirical(panel, y, std::max(0, origin - 12), origin);
             } else {
-              pmf = nb_ar_predictive(nbar, panel, measure, d, origin, h);
+              pmf = nb_ar_predictive(nbar, panel, measure, d, origin, h, fo.min_support);
             }
             score(pmf, static_cast<int>(y[t]), thr, options.fixed_threshold,
                   out + (m * nh + hi) * kFields);

@@ -117,6 +117,7 @@ PairSeries pair_series(const panel::Panel& panel, const Calibration& calibration
 struct ForecastOptions {
   int paths = 64;
   std::uint64_t seed = 1;
+  int min_support = 0;  // unbounded counts: compute the pmf at least over 0..min_support-1
 };
 
 // Predictive pmfs of the target of `pair` for each horizon h (periods origin + h - 1), given
@@ -182,7 +183,7 @@ struct NbArBaseline {
 NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
                        const std::vector<int>& horizons, int threads);
 Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int measure,
-                     std::size_t pair, int origin, int h);
+                     std::size_t pair, int origin, int h, int min_support = 0);
 
 enum class Refit { kEvery, kYearly, kOnce };
 

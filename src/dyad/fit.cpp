@@ -177,6 +177,47 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   } catch (const nlopt::roundoff_limited&) {
     result = nlopt::ROUNDOFF_LIMITED;
   }
+  // An optimum outside the stationary region (bursty, sparse panels) is re-sought under the
+  // constraint beta + alpha + |gamma| <= 0.99 (augmented Lagrangian around BOBYQA), from the
+  // unconstrained optimum scaled into the region.
+  const auto full_of = [&](const std::vector<double>& v) {
+    auto f = start;
+    for (std::size_t i = 0; i < v.size(); ++i) f[index[i]] = v[i];
+    return Params::from_array(f);
+  };
+  if (!detail::stationary(full_of(x))) {
+    struct Feedback {
+      const std::vector<int>* index;
+      static double apply(unsigned n, const double* v, double*, void* raw) {
+        const auto& idx = *static_cast<Feedback*>(raw)->index;
+        double sum = 0;
+        for (unsigned i = 0; i < n; ++i)
+          if (idx[i] >= 1 && idx[i] <= 3) sum += std::fabs(v[i]);
+        return sum - 0.99;
+      }
+    } feedback{&index};
+    const Params at = full_of(x);
+    const double shrink = 0.9 / std::max(1.0, at.beta + at.alpha + std::fabs(at.gamma));
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (index[i] >= 1 && index[i] <= 3) x[i] *= shrink;
+    nlopt::opt constrained(nlopt::AUGLAG, static_cast<unsigned>(index.size()));
+    nlopt::opt local(nlopt::LN_BOBYQA, static_cast<unsigned>(index.size()));
+    local.set_xtol_rel(1e-8);
+    local.set_ftol_rel(1e-12);
+    local.set_maxeval(3000);
+    constrained.set_local_optimizer(local);
+    constrained.set_lower_bounds(lower);
+    constrained.set_upper_bounds(upper);
+    constrained.set_min_objective(objective, &context);
+    constrained.add_inequality_constraint(&Feedback::apply, &feedback, 1e-9);
+    constrained.set_xtol_rel(1e-8);
+    constrained.set_maxeval(20000);
+    try {
+      result = constrained.optimize(x, value);
+    } catch (const nlopt::roundoff_limited&) {
+      result = nlopt::ROUNDOFF_LIMITED;
+    }
+  }
   // Reaching the evaluation limit is not convergence.
   fit->converged = result == nlopt::SUCCESS || result == nlopt::FTOL_REACHED ||
                    result == nlopt::XTOL_REACHED || result == nlopt::ROUNDOFF_LIMITED;
@@ -184,13 +225,7 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
                 : fit->converged                 ? "converged"
                                                  : fmt::format("optimiser failed ({})", int(result));
   fit->evaluations = context.evaluations;
-  // Checked after the fit rather than imposed on the optimiser (a wall in the objective stalls
-  // BOBYQA's quadratic model); forecasts pull parameter draws back inside the region.
-  if (!detail::stationary(Params::from_array([&] {
-        auto f = start;
-        for (std::size_t i = 0; i < x.size(); ++i) f[index[i]] = x[i];
-        return f;
-      }())))
+  if (!detail::stationary(full_of(x)))
     fit->status += "; outside the stationary region (beta + alpha + |gamma| >= 0.995)";
   auto full = start;
   for (std::size_t i = 0; i < x.size(); ++i) full[index[i]] = x[i];

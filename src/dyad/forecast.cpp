@@ -126,7 +126,7 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
     const int h = horizons[i];
     const Exposure e = exposure_at(panel, cal, bounded, origin + h - 1);
     const auto& m = means[h];
-    const int n = support(m, ry, e.bound);
+    const int n = e.bound >= 0 ? e.bound + 1 : std::max(support(m, ry, e.bound), options.min_support);
     Pmf pmf(n, 0.0), part(n);
     for (double mean : m) {
       nb_pmf(mean, ry, n, true, part.data());
