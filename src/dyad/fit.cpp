@@ -14,8 +14,8 @@ namespace {
 
 // Bounds of the shared parameters: the relation state and excitation are non-negative and below
 // one (the log-linear recursion is then stable enough for the clamp to be a guard only).
-constexpr std::array<double, Params::kCount> kLower = {-5.0, 0.0, 0.0, -1.0, -4.6};
-constexpr std::array<double, Params::kCount> kUpper = {5.0, 0.99, 1.0, 1.0, 6.9};
+using detail::kLower;
+using detail::kUpper;
 
 double exposure_scale_of(const panel::Panel& panel, int until) {
   double sum = 0;

@@ -8,13 +8,6 @@
 namespace sphere::dyad {
 namespace {
 
-int days_in_month(int month_index) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int year = month_index / 12, month = month_index % 12;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return days[month] + (month == 1 && leap ? 1 : 0);
-}
-
 // Exposure factor and bound (-1: none) of panel period t; past the panel's end a month is
 // covered in full.
 struct Exposure {
@@ -27,29 +20,8 @@ Exposure exposure_at(const panel::Panel& panel, const Calibration& cal, bool bou
     return {e / cal.exposure_scale, bounded ? static_cast<int>(std::lround(e)) : -1};
   }
   if (panel.yearly || cal.exposure_scale == 1.0) return {1.0, -1};
-  const int days = days_in_month(panel.first + t);
+  const int days = detail::days_in_month(panel.first + t);
   return {days / cal.exposure_scale, bounded ? days : -1};
-}
-
-// One negative-binomial draw, censored at `bound` (-1: none): inversion for small means,
-// gamma-Poisson otherwise.
-int draw_nb(Rng& rng, double mean, double r, int bound) {
-  if (!(mean > 0)) return 0;
-  int y;
-  if (mean < 30.0) {
-    const double u = rng.uniform(), q = mean / (r + mean);
-    double p = std::exp(-r * std::log1p(mean / r)), cdf = p;
-    y = 0;
-    while (u > cdf && y < 100000 && (bound < 0 || y < bound)) {
-      p *= (y + r) / (y + 1.0) * q;
-      ++y;
-      cdf += p;
-    }
-  } else {
-    const double lambda = rng.gamma(r) * mean / r;
-    y = static_cast<int>(std::min<double>(rng.poisson(lambda), 1e9));
-  }
-  return bound >= 0 ? std::min(y, bound) : y;
 }
 
 // Support size for a mixture of NB components with the given means.
@@ -111,8 +83,8 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
       for (int step = 1; step < last; ++step) {
         const int t = origin + step - 1;
         const Exposure e = exposure_at(panel, cal, bounded, t);
-        const int y = draw_nb(rng, e.factor * std::exp(y_eta), ry, e.bound);
-        const int x = (s.x || two) ? draw_nb(rng, e.factor * std::exp(x_eta), rx, e.bound) : 0;
+        const int y = detail::draw_nb(rng, e.factor * std::exp(y_eta), ry, e.bound);
+        const int x = (s.x || two) ? detail::draw_nb(rng, e.factor * std::exp(x_eta), rx, e.bound) : 0;
         const double ly = std::log1p(static_cast<double>(y)), lx = std::log1p(static_cast<double>(x));
         const double ny = detail::next_eta(py, ay.m, y_eta, ly, ay.level, lx, ax.level);
         const double nx = detail::next_eta(px, ax.m, x_eta, lx, ax.level, ly, ay.level);
@@ -170,8 +142,8 @@ SimulatedPair simulate_pair(const panel::Panel& panel, const Calibration& cal,
   out.partner.resize(periods);
   for (int t = 0; t < periods; ++t) {
     const Exposure e = exposure_at(panel, cal, bounded, t);
-    const int y = draw_nb(rng, e.factor * std::exp(ey), ry, e.bound);
-    const int x = has_partner ? draw_nb(rng, e.factor * std::exp(ex), rx, e.bound) : 0;
+    const int y = detail::draw_nb(rng, e.factor * std::exp(ey), ry, e.bound);
+    const int x = has_partner ? detail::draw_nb(rng, e.factor * std::exp(ex), rx, e.bound) : 0;
     out.target[t] = y;
     out.partner[t] = x;
     double ly = ay.level, lx = ax.level;

@@ -1,6 +1,7 @@
 // Private pieces of the dyadic model shared by its sources. Not part of the public API.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -11,6 +12,39 @@ namespace sphere::dyad::detail {
 
 // Guard on the log rate: keeps exp() finite on a pathological parameter draw.
 inline double clamp_eta(double eta) { return eta < -30.0 ? -30.0 : (eta > 20.0 ? 20.0 : eta); }
+
+// Bounds of the shared parameters (delta, beta, alpha, gamma, log r): the relation state and
+// excitation are non-negative and below one.
+inline constexpr std::array<double, Params::kCount> kLower = {-5.0, 0.0, 0.0, -1.0, -4.6};
+inline constexpr std::array<double, Params::kCount> kUpper = {5.0, 0.99, 1.0, 1.0, 6.9};
+
+// Days in the month with this month index (year * 12 + month - 1).
+inline int days_in_month(int month_index) {
+  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int year = month_index / 12, month = month_index % 12;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return days[month] + (month == 1 && leap ? 1 : 0);
+}
+
+// One negative-binomial draw, censored at `bound` (-1: none): inversion for small means,
+// gamma-Poisson otherwise. Used by forecasts, predictive checks and the outlook alike.
+inline int draw_nb(Rng& rng, double mean, double r, int bound) {
+  if (!(mean > 0)) return 0;
+  int y;
+  if (mean < 30.0) {
+    const double u = rng.uniform(), q = mean / (r + mean);
+    double p = std::exp(-r * std::log1p(mean / r)), cdf = p;
+    y = 0;
+    while (u > cdf && y < 100000 && (bound < 0 || y < bound)) {
+      p *= (y + r) / (y + 1.0) * q;
+      ++y;
+      cdf += p;
+    }
+  } else {
+    y = static_cast<int>(std::min<double>(rng.poisson(rng.gamma(r) * mean / r), 1e9));
+  }
+  return bound >= 0 ? std::min(y, bound) : y;
+}
 
 // Purpose of the dyadic model's random streams (core Rng; the sim layer uses 1-5).
 inline constexpr std::uint32_t kPurposeDyad = 16;

@@ -14,9 +14,6 @@
 namespace sphere::dyad {
 namespace {
 
-constexpr std::array<double, Params::kCount> kLower = {-5.0, 0.0, 0.0, -1.0, -4.6};
-constexpr std::array<double, Params::kCount> kUpper = {5.0, 0.99, 1.0, 1.0, 6.9};
-
 bool parse_criterion(const std::string& text, bool* at_least, double* threshold) {
   std::string t = text;
   t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
@@ -62,36 +59,11 @@ Params draw_params(const MeasureFit& fit, std::uint64_t seed, int b, std::uint32
     std::array<double, Params::kCount> out = mean;
     for (int i = 0; i < Params::kCount; ++i) {
       if (!fit.free[i]) continue;
-      out[i] = std::clamp(mean[i] + scale * shift(i), kLower[i], kUpper[i]);
+      out[i] = std::clamp(mean[i] + scale * shift(i), detail::kLower[i], detail::kUpper[i]);
     }
     if (detail::stationary(Params::from_array(out))) return Params::from_array(out);
   }
   return fit.params;
-}
-
-int draw_count(Rng& rng, double mean, double r, int bound) {
-  if (!(mean > 0)) return 0;
-  int y;
-  if (mean < 30.0) {
-    const double u = rng.uniform(), q = mean / (r + mean);
-    double p = std::exp(-r * std::log1p(mean / r)), cdf = p;
-    y = 0;
-    while (u > cdf && y < 100000 && (bound < 0 || y < bound)) {
-      p *= (y + r) / (y + 1.0) * q;
-      ++y;
-      cdf += p;
-    }
-  } else {
-    y = static_cast<int>(std::min<double>(rng.poisson(rng.gamma(r) * mean / r), 1e9));
-  }
-  return bound >= 0 ? std::min(y, bound) : y;
-}
-
-int days_in_month(int month_index) {
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int year = month_index / 12, month = month_index % 12;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return days[month] + (month == 1 && leap ? 1 : 0);
 }
 
 }  // namespace
@@ -258,12 +230,12 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
       double factor = 1.0;
       int bound = -1;
       if (!panel.yearly && cal.exposure_scale != 1.0) {
-        const int days = days_in_month(panel.first + t);
+        const int days = detail::days_in_month(panel.first + t);
         factor = days / cal.exposure_scale;
         if (bounded) bound = days;
       }
-      y[t] = draw_count(rng, factor * std::exp(ey), ry, bound);
-      x[t] = (s.x || two) ? draw_count(rng, factor * std::exp(ex), rx, bound) : 0;
+      y[t] = detail::draw_nb(rng, factor * std::exp(ey), ry, bound);
+      x[t] = (s.x || two) ? detail::draw_nb(rng, factor * std::exp(ex), rx, bound) : 0;
       const double ly = std::log1p(y[t]), lx = std::log1p(x[t]);
       const double ny = detail::next_eta(py, ay.m, ey, ly, ay.level, lx, ax.level);
       const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);
