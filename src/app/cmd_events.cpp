@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -491,6 +492,15 @@ void add_import(CLI::App& parent, Action& action) {
         report = o->format == "icews"
                      ? events::import_icews(fd, label, codebook, countries, import_options, tee)
                      : events::import_gdelt(fd, label, codebook, countries, import_options, tee);
+        // A file in which no row parses is the wrong file, not an empty import: exit 2 with the
+        // reasons, and nothing written.
+        if (report.bad > 0 && report.kept == 0 && report.filtered_out == 0) {
+          const auto& [why, first] = *report.reasons.begin();
+          throw InputError(label, first.first_line, "",
+                           fmt::format("no row parses as {} ({} bad rows; first: {}, {})",
+                                       o->format == "icews" ? "ICEWS" : "GDELT", report.bad, why,
+                                       first.example));
+        }
         if (writer) writer->flush();
         if (into) into->commit();
       } catch (...) {
@@ -566,65 +576,110 @@ void add_import(CLI::App& parent, Action& action) {
 }
 
 // A 95% Wald interval on the log scale (the delta method: se(log x) = se / x), so that the
-// interval of a positive parameter stays positive.
+// interval of a positive parameter stays positive. Used for rates and decays; the excitation,
+// which is often near its bound of 0, gets the profile-likelihood interval of the fit.
 std::pair<double, double> interval95(double estimate, double se) {
   const double spread = std::exp(1.96 * se / estimate);
   return {estimate / spread, estimate * spread};
 }
 
+// The 95% interval of parameter (k, l) of kind `what` ("mu", "alpha", "omega"); NaN: none.
+std::pair<double, double> interval_of(const events::HawkesFit& f, const std::string& what,
+                                      std::size_t k, std::size_t l) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (what == "alpha") return {f.alpha_profile[k][l][0], f.alpha_profile[k][l][1]};
+  const double est = what == "mu" ? f.params.mu[k] : f.params.omega[k];
+  const double se = what == "mu" ? f.stderr_.mu[k] : f.stderr_.omega[k];
+  return std::isfinite(se) ? interval95(est, se) : std::pair{nan, nan};
+}
+
+// A number to the precision an interval of width `width` supports: two significant digits of
+// the width (two significant digits of the value when there is no interval).
+std::string supported(double value, double width) {
+  if (!std::isfinite(width) || !(width > 0)) return fmt::format("{:.2g}", value);
+  const int decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(width))), 0, 12);
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
+bool enough_events(const events::HawkesFit& f) {
+  return std::all_of(f.events.begin(), f.events.end(),
+                     [](int n) { return n >= events::InformationRule{}.min_events; });
+}
+
 nlohmann::json fit_json(const events::HawkesFit& f, const std::vector<std::string>& streams) {
   auto value = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  auto param = [&](double est, double se) {
-    const auto [low, high] = interval95(est, se);
-    return nlohmann::json{{"estimate", est}, {"stderr", value(se)}, {"low95", value(low)}, {"high95", value(high)}};
+  auto param = [&](const std::string& what, std::size_t k, std::size_t l, double est, double se) {
+    const auto [low, high] = interval_of(f, what, k, l);
+    return nlohmann::json{{"estimate", est}, {"stderr", value(se)}, {"low95", value(low)},
+                          {"high95", value(high)},
+                          {"interval", what == "alpha" ? "profile likelihood" : "Wald, log scale"}};
   };
+  const std::string shortfall = events::hawkes_shortfall(f);
   nlohmann::json j = {{"streams", streams},
                       {"log_likelihood", f.log_likelihood},
+                      {"poisson_log_likelihood", f.log_likelihood_poisson},
+                      {"lr_statistic", f.lr_statistic},
+                      {"lr_p_value", f.lr_p_value},
                       {"spectral_radius", f.spectral_radius},
                       {"converged", f.converged},
-                      {"evaluations", f.iterations}};
+                      {"evaluations", f.iterations},
+                      {"usable", shortfall.empty()},
+                      {"shortfall", shortfall}};
   for (std::size_t k = 0; k < f.params.dims(); ++k) {
-    j["mu"].push_back(param(f.params.mu[k], f.stderr_.mu[k]));
-    j["omega"].push_back(param(f.params.omega[k], f.stderr_.omega[k]));
+    j["mu"].push_back(param("mu", k, k, f.params.mu[k], f.stderr_.mu[k]));
+    j["omega"].push_back(param("omega", k, k, f.params.omega[k], f.stderr_.omega[k]));
     nlohmann::json row = nlohmann::json::array();
-    for (std::size_t l = 0; l < f.params.dims(); ++l) row.push_back(param(f.params.alpha[k][l], f.stderr_.alpha[k][l]));
+    for (std::size_t l = 0; l < f.params.dims(); ++l)
+      row.push_back(param("alpha", k, l, f.params.alpha[k][l], f.stderr_.alpha[k][l]));
     j["alpha"].push_back(row);
     j["events"].push_back(f.events[k]);
-    j["ks_statistic"].push_back(f.ks_statistic[k]);
-    j["ks_p_value"].push_back(f.ks_p_value[k]);
+    // With few events the time-rescaling test has no power: no p-value is given.
+    j["ks_statistic"].push_back(enough_events(f) ? value(f.ks_statistic[k]) : nlohmann::json(nullptr));
+    j["ks_p_value"].push_back(enough_events(f) ? value(f.ks_p_value[k]) : nlohmann::json(nullptr));
   }
   return j;
 }
 
 void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<std::string>& streams,
                double days) {
-  auto fmt_se = [](double se) { return std::isfinite(se) ? fmt::format("{:.4g}", se) : std::string("—"); };
-  auto interval = [](double est, double se) {
-    const auto [low, high] = interval95(est, se);
-    return std::isfinite(se) ? fmt::format("[{:.4g}, {:.4g}]", low, high) : std::string("(at a bound: none)");
-  };
   std::string title;
   for (std::size_t k = 0; k < streams.size(); ++k)
     title += (k ? ", " : "") + fmt::format("{} ({} events)", streams[k], f.events[k]);
   out << fmt::format("{} Hawkes fit: {} over {:.0f} days\n", streams.size() == 1 ? "Univariate" : "Bivariate",
                      title, days);
-  Table t({"parameter", "estimate", "std. error", "95% interval"});
+  Table t({"parameter", "estimate", "95% interval"});
+  auto add = [&](const std::string& name, const std::string& what, std::size_t k, std::size_t l,
+                 double est) {
+    const auto [low, high] = interval_of(f, what, k, l);
+    const double width = high - low;
+    t.add({name, supported(est, width),
+           std::isfinite(width) ? fmt::format("[{}, {}]", supported(low, width), supported(high, width))
+                                : std::string("none (at a bound or not identified)")});
+  };
   for (std::size_t k = 0; k < f.params.dims(); ++k) {
-    t.add({"mu " + streams[k] + " (per day)", fmt::format("{:.4g}", f.params.mu[k]), fmt_se(f.stderr_.mu[k]),
-           interval(f.params.mu[k], f.stderr_.mu[k])});
+    add("mu " + streams[k] + " (per day)", "mu", k, k, f.params.mu[k]);
     for (std::size_t l = 0; l < f.params.dims(); ++l)
-      t.add({fmt::format("alpha {} ← {}", streams[k], streams[l]), fmt::format("{:.4g}", f.params.alpha[k][l]),
-             fmt_se(f.stderr_.alpha[k][l]), interval(f.params.alpha[k][l], f.stderr_.alpha[k][l])});
+      add(fmt::format("alpha {} ← {}", streams[k], streams[l]), "alpha", k, l, f.params.alpha[k][l]);
   }
   for (std::size_t l = 0; l < f.params.dims(); ++l)
-    t.add({"omega " + streams[l] + " (per day)", fmt::format("{:.4g}", f.params.omega[l]),
-           fmt_se(f.stderr_.omega[l]), interval(f.params.omega[l], f.stderr_.omega[l])});
+    add("omega " + streams[l] + " (per day)", "omega", l, l, f.params.omega[l]);
   t.print(out);
-  out << fmt::format("log-likelihood {:.3f}; branching (spectral radius of alpha) {:.3f}{}\n",
-                     f.log_likelihood, f.spectral_radius, f.spectral_radius < 1 ? "" : " (not stationary)");
-  for (std::size_t k = 0; k < streams.size(); ++k)
-    out << fmt::format("time-rescaling check {}: KS distance {:.3f}, p = {:.3f}{}\n", streams[k],
-                       f.ks_statistic[k], f.ks_p_value[k], f.ks_p_value[k] < 0.05 ? " (model rejected at 5%)" : "");
+  out << "alpha: profile-likelihood interval; mu, omega: Wald interval on the log scale\n";
+  out << fmt::format("branching (spectral radius of alpha) {:.2f}{}; excitation against a Poisson "
+                     "process: likelihood ratio {:.1f}, p = {:.2g} (chi-bar-squared)\n",
+                     f.spectral_radius, f.spectral_radius < 1 ? "" : " (not stationary)",
+                     f.lr_statistic, f.lr_p_value);
+  if (enough_events(f)) {
+    for (std::size_t k = 0; k < streams.size(); ++k)
+      out << fmt::format("time-rescaling check {}: KS distance {:.2f}, p = {:.2g}{}\n", streams[k],
+                         f.ks_statistic[k], f.ks_p_value[k],
+                         f.ks_p_value[k] < 0.05 ? " (model rejected at 5%)" : "");
+  }
+  const std::string shortfall = events::hawkes_shortfall(f);
+  if (!shortfall.empty())
+    out << "Not usable by the engine (minimum-information rule, docs/MODEL.md): " << shortfall
+        << (enough_events(f) ? "" : "; estimates for inspection only, no goodness-of-fit test")
+        << "\n";
   out << "\n";
 }
 

@@ -3,7 +3,9 @@
 // with Monte Carlo and parameter intervals, interventional attribution and a leave-one-out range.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -67,6 +69,38 @@ std::vector<dyad::Evidence> evidence_of(const kb::Model& model, const panel::Pan
 }
 
 std::string pct(double p) { return fmt::format("{:.0f}%", 100 * p); }
+
+// A disputed reading of the documented record: the conflict (conflicts.toml) and the source
+// whose claim is taken; the conflict's other events, which that source does not report, are
+// left out of the evidence.
+struct Reading {
+  std::string conflict, source;
+  std::vector<bool> excluded;  // per evidence item
+};
+std::vector<Reading> readings_of(const kb::Model& model, const std::vector<dyad::Evidence>& evidence) {
+  std::vector<Reading> out;
+  for (const kb::Conflict& c : model.conflicts) {
+    std::vector<std::size_t> involved;
+    for (std::size_t e = 0; e < evidence.size(); ++e)
+      if (std::find(c.events.begin(), c.events.end(), evidence[e].id) != c.events.end())
+        involved.push_back(e);
+    if (involved.empty()) continue;
+    std::set<std::string> sources;
+    for (const kb::Claim& claim : c.claims) sources.insert(claim.quote.source);
+    for (const std::string& source : sources) {
+      Reading r{c.id, source, std::vector<bool>(evidence.size(), false)};
+      for (std::size_t e : involved) {
+        const kb::Event* event = model.find_event(evidence[e].id);
+        bool reported = false;
+        for (const kb::Quote& q : event ? event->quotes : std::vector<kb::Quote>{})
+          reported |= q.source == source;
+        r.excluded[e] = !reported;
+      }
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
 
 template <typename Options>
 int run_hindcast(const Options& opts, const panel::Panel& p, const ResolvedPanel& rp,
@@ -205,18 +239,21 @@ int run_scenarios(const ScenarioOptions& options) {
   oo.seed = opts->seed;
   oo.threads = opts->threads > 0 ? opts->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const dyad::Outlook r = dyad::outlook(p, cal, pair, qs, evidence, oo);
-  dyad::OutlookOptions off = oo;
-  off.conditioning = false;
-  const dyad::Outlook unconditioned = dyad::outlook(p, cal, pair, qs, evidence, off);
+  // The same trajectories unweighted: what the conditioning moved.
+  const std::vector<double> unconditioned =
+      dyad::reweighted_final(r, std::vector<bool>(evidence.size(), true));
   dyad::Attribution attribution;
-  if (!opts->no_attribution) attribution = dyad::attribute(p, cal, pair, qs, evidence, oo);
-  // Leave-one-out robustness at the horizon.
+  if (!opts->no_attribution) attribution = dyad::attribute(p, cal, pair, qs, evidence, oo, &r);
+  // Robustness at the horizon: each documented event left out in turn, and each disputed event
+  // (conflicts.toml) in each source's reading.
   const int K = static_cast<int>(r.ids.size());
   std::vector<double> lo(K, 1.0), hi(K, 0.0);
-  for (int e = -1; e < static_cast<int>(evidence.size()); ++e) {
-    const auto q = dyad::reweighted_final(r, e);
+  auto widen = [&](const std::vector<double>& q) {
     for (int k = 0; k < K; ++k) lo[k] = std::min(lo[k], q[k]), hi[k] = std::max(hi[k], q[k]);
-  }
+  };
+  for (int e = -1; e < static_cast<int>(evidence.size()); ++e) widen(dyad::reweighted_final(r, e));
+  const std::vector<Reading> readings = readings_of(model, evidence);
+  for (const Reading& reading : readings) widen(dyad::reweighted_final(r, reading.excluded));
   const int last = r.periods - 1;
 
   if (opts->model.json) {
@@ -228,9 +265,10 @@ int run_scenarios(const ScenarioOptions& options) {
                           {"mc", {r.mc_low[k][t], r.mc_high[k][t]}},
                           {"parameters", {r.param_low[k][t], r.param_high[k][t]}}});
       curves.push_back({{"scenario", r.ids[k]}, {"name", qs.questions[k].name},
-                        {"resolution", qs.questions[k].resolution}, {"curve", points},
-                        {"unconditioned", unconditioned.probability[k][last]},
-                        {"leave_one_out", {lo[k], hi[k]}}});
+                        {"resolution", qs.questions[k].resolution},
+                        {"not_modelled", qs.questions[k].not_modelled}, {"curve", points},
+                        {"unconditioned", unconditioned[k]},
+                        {"robustness", {lo[k], hi[k]}}});
     }
     nlohmann::json ev = nlohmann::json::array();
     for (const auto& e : evidence)
@@ -242,9 +280,19 @@ int run_scenarios(const ScenarioOptions& options) {
       for (int k = 0; k < K; ++k) v[r.ids[k]] = attribution.shapley[m][k];
       attr.push_back({{"mechanism", attribution.mechanisms[m]}, {"shapley", v}});
     }
+    nlohmann::json all_off = nlohmann::json::object();
+    for (std::size_t k = 0; k < attribution.all_off.size(); ++k) all_off[r.ids[k]] = attribution.all_off[k];
+    nlohmann::json disputed = nlohmann::json::array();
+    for (const Reading& reading : readings) {
+      nlohmann::json left_out = nlohmann::json::array();
+      for (std::size_t e = 0; e < evidence.size(); ++e)
+        if (reading.excluded[e]) left_out.push_back(evidence[e].id);
+      disputed.push_back({{"conflict", reading.conflict}, {"source", reading.source}, {"left_out", left_out}});
+    }
     print_json(std::cout, {{"pair", qs.pair_a + ":" + qs.pair_b}, {"calibration_until", p.period_name(observed - 1)},
                            {"runs", r.runs}, {"parameter_draws", r.draws}, {"effective_runs", r.effective_runs},
-                           {"scenarios", curves}, {"evidence", ev}, {"attribution", attr}});
+                           {"scenarios", curves}, {"evidence", ev}, {"disputed_readings", disputed},
+                           {"attribution", attr}, {"attribution_all_off", all_off}});
     return kExitOk;
   }
   std::cout << fmt::format(
@@ -252,7 +300,10 @@ int run_scenarios(const ScenarioOptions& options) {
       qs.pair_a, qs.pair_b, std::filesystem::path(p.file).filename().string(), p.period_name(observed - 1),
       r.runs, r.draws, opts->parameters);
   std::cout << "Each scenario is a question on the panel's observable over 12-month windows:\n";
-  for (const auto& q : qs.questions) std::cout << "  " << q.id << ": " << q.resolution << "\n";
+  for (const auto& q : qs.questions) {
+    std::cout << "  " << q.id << ": " << q.resolution << "\n";
+    if (!q.not_modelled.empty()) std::cout << "    Not modelled: " << q.not_modelled << "\n";
+  }
   int last_event = observed;
   for (const auto& e : evidence) last_event = std::max(last_event, e.last);
   std::cout << fmt::format(
@@ -275,11 +326,19 @@ int run_scenarios(const ScenarioOptions& options) {
     t.add(row);
   }
   t.print(std::cout);
-  std::cout << "\nAt " << p.period_name(horizon) << ": without the conditioning, and the range when "
-               "each documented event is left out in turn:\n";
-  Table c({"scenario", "conditioned", "unconditioned", "leave-one-out range"});
+  std::cout << fmt::format(
+      "\nAt {}: without the conditioning, and the robustness range over {} readings of the "
+      "record (each documented event left out in turn; each of {} disputed points, "
+      "conflicts.toml, in each source's reading):\n",
+      p.period_name(horizon), evidence.size() + readings.size(),
+      [&] {
+        std::set<std::string> ids;
+        for (const Reading& reading : readings) ids.insert(reading.conflict);
+        return ids.size();
+      }());
+  Table c({"scenario", "conditioned", "unconditioned", "robustness range"});
   for (int k = 0; k < K; ++k)
-    c.add({r.ids[k], pct(r.probability[k][last]), pct(unconditioned.probability[k][last]),
+    c.add({r.ids[k], pct(r.probability[k][last]), pct(unconditioned[k]),
            fmt::format("{}–{}", pct(lo[k]), pct(hi[k]))});
   c.print(std::cout);
   if (!attribution.mechanisms.empty()) {

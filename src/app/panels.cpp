@@ -16,7 +16,7 @@ void add_panel_options(CLI::App& command, PanelOptions& options) {
   command.add_option("--panel", options.file,
                      "Observation panel file (default: the model's observations.toml)");
   command.add_option("--format", options.format,
-                     "Panel format: gdelt-monthly, icews-year, mid-incidents, dyad-csv "
+                     "Panel format: gdelt-monthly, icews-year, mid-incidents, dyad-csv, iea-flows "
                      "(default: gdelt-monthly, or the model's declaration)");
   command.add_flag("--directed", options.directed, "dyad-csv: actor1 -> actor2 is a direction");
   command.add_flag("--strict", options.strict, "Stop at the first bad row");

@@ -260,6 +260,9 @@ struct Question {
   bool any = false;        // path predicate: first passage (true) or state at t (false)
   std::string resolution, source, quote;
   int line = 0;
+  // What the scenario's text claims that the estimated model does not represent (printed with
+  // the forecast, so that no one reads the probability as covering it).
+  std::string not_modelled;
 };
 struct QuestionSet {
   std::string file;
@@ -326,9 +329,12 @@ struct Attribution {
   std::vector<std::vector<double>> shapley;  // [mechanism][k]
   std::vector<double> all_off;               // P(k) with every mechanism off
 };
+// Runs with both excitations on are those of `full` when given (the forecast already made with
+// `options`), so attribution costs three more simulations; conditioning on and off come from the
+// same trajectories (it only weights them).
 Attribution attribute(const panel::Panel& panel, const Calibration& calibration, std::size_t pair,
                       const QuestionSet& questions, const std::vector<Evidence>& evidence,
-                      const OutlookOptions& options);
+                      const OutlookOptions& options, const Outlook* full = nullptr);
 // Hindcast of the scenario questions on the panel itself: from each as-of period, using only
 // data before it (refitted once a year), the class of the window ending lead - 1 periods later
 // is forecast for every pair asked, and scored with the ranked probability score (classes in
@@ -362,5 +368,10 @@ HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& questions,
 // Re-weights an outlook without evidence item `skip` (-1: with all) and returns P(class k at
 // the last period) for each k.
 std::vector<double> reweighted_final(const Outlook& outlook, int skip);
+// The same without every evidence item marked in `excluded` (one flag per item).
+std::vector<double> reweighted_final(const Outlook& outlook, const std::vector<bool>& excluded);
+// Recomputes the outlook's weights, probabilities and intervals with the evidence items marked
+// in `excluded` left out (all marked: the unconditioned forecast of the same trajectories).
+void summarise(Outlook& outlook, const std::vector<bool>& excluded);
 
 }  // namespace sphere::dyad

@@ -105,6 +105,7 @@ QuestionSet read_questions(const std::string& model_dir) {
     q.resolution = (*t)["resolution"].value_or(std::string());
     q.source = (*t)["source"].value_or(std::string());
     q.quote = (*t)["quote"].value_or(std::string());
+    q.not_modelled = (*t)["not_modelled"].value_or(std::string());
     if (q.id.empty()) problems.add(out.file, line, "id", "missing");
     if (q.resolution.empty())
       problems.add(out.file, line, "resolution", "a question needs a resolution source and criterion");
@@ -183,7 +184,6 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
   out.periods = total - o.first_reported;
   out.runs = o.runs;
   out.draws = o.sample_parameters ? std::max(1, o.parameter_draws) : 1;
-  const int K = static_cast<int>(qs.questions.size());
   out.classes.assign(static_cast<std::size_t>(o.runs) * out.periods, 0);
   out.log_weight.assign(o.runs, 0.0);
   out.evidence_log_lik.assign(evidence.size(), std::vector<double>(o.runs, 0.0));
@@ -241,7 +241,6 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
       const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);
       ey = ny, ex = nx;
     }
-    double lw = 0;
     for (std::size_t e = 0; e < evidence.size(); ++e) {
       const Evidence& ev = evidence[e];
       bool seen = false;
@@ -250,9 +249,7 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
       // the event's months keeps the probability that the report is wrong, 1 - reliability.
       const double ll = seen ? 0.0 : std::log(std::max(1e-12, 1.0 - ev.reliability));
       out.evidence_log_lik[e][i] = ll;
-      lw += ll;
     }
-    out.log_weight[i] = o.conditioning ? lw : 0.0;
     const auto classes = classify(qs, y, x, observed);
     for (int t = 0; t < out.periods; ++t)
       out.classes[static_cast<std::size_t>(i) * out.periods + t] =
@@ -268,13 +265,25 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
   work(0);
   for (auto& t : pool) t.join();
 
+  summarise(out, std::vector<bool>(evidence.size(), !o.conditioning));
+  return out;
+}
+
+void summarise(Outlook& out, const std::vector<bool>& excluded) {
+  const int K = static_cast<int>(out.ids.size());
+  for (int i = 0; i < out.runs; ++i) {
+    double lw = 0;
+    for (std::size_t e = 0; e < out.evidence_log_lik.size(); ++e)
+      if (!excluded[e]) lw += out.evidence_log_lik[e][i];
+    out.log_weight[i] = lw;
+  }
   // Weighted probabilities, the Monte Carlo interval from the effective sample size, and the
   // spread of the per-draw probabilities.
   double top = -1e300;
   for (double lw : out.log_weight) top = std::max(top, lw);
-  std::vector<double> w(o.runs);
+  std::vector<double> w(out.runs);
   double sw = 0, sw2 = 0;
-  for (int i = 0; i < o.runs; ++i) {
+  for (int i = 0; i < out.runs; ++i) {
     w[i] = std::exp(out.log_weight[i] - top);
     sw += w[i];
     sw2 += w[i] * w[i];
@@ -289,8 +298,8 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
   std::vector<std::vector<std::vector<double>>> per_draw(
       out.draws, std::vector<std::vector<double>>(K, std::vector<double>(out.periods, 0.0)));
   std::vector<double> draw_weight(out.draws, 0.0);
-  for (int i = 0; i < o.runs; ++i) {
-    const int b = static_cast<int>(static_cast<long>(i) * out.draws / o.runs);
+  for (int i = 0; i < out.runs; ++i) {
+    const int b = static_cast<int>(static_cast<long>(i) * out.draws / out.runs);
     draw_weight[b] += w[i];
     const std::uint8_t* c = out.classes.data() + static_cast<std::size_t>(i) * out.periods;
     for (int t = 0; t < out.periods; ++t) {
@@ -315,24 +324,28 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
         out.param_low[k][t] = out.param_high[k][t] = p;
       }
     }
-  return out;
 }
 
 Attribution attribute(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
                       const QuestionSet& qs, const std::vector<Evidence>& evidence,
-                      const OutlookOptions& options) {
+                      const OutlookOptions& options, const Outlook* full) {
   Attribution out;
   out.mechanisms = {"self-excitation", "cross-excitation", "conditioning on documented events"};
   const int m = 3, K = static_cast<int>(qs.questions.size());
   std::vector<std::vector<double>> value(1 << m);
-  for (int mask = 0; mask < (1 << m); ++mask) {
+  const std::vector<bool> none(evidence.size(), true);
+  // The simulated mechanisms need a run each (the one with both on may be given); conditioning
+  // only weights the trajectories, so both of its settings come from the same runs.
+  for (int simulated = 0; simulated < 4; ++simulated) {
     OutlookOptions o = options;
-    o.excitation = mask & 1;
-    o.cross = mask & 2;
-    o.conditioning = mask & 4;
-    const Outlook r = outlook(panel, cal, pair, qs, evidence, o);
-    value[mask].resize(K);
-    for (int k = 0; k < K; ++k) value[mask][k] = r.probability[k][r.periods - 1];
+    o.excitation = simulated & 1;
+    o.cross = simulated & 2;
+    o.conditioning = true;
+    const bool reuse = simulated == 3 && full && options.excitation && options.cross;
+    const Outlook computed = reuse ? Outlook{} : outlook(panel, cal, pair, qs, evidence, o);
+    const Outlook& r = reuse ? *full : computed;
+    value[simulated | 4] = reweighted_final(r, std::vector<bool>(evidence.size(), false));
+    value[simulated] = reweighted_final(r, none);
   }
   out.all_off = value[0];
   out.shapley.assign(m, std::vector<double>(K, 0.0));
@@ -348,11 +361,11 @@ Attribution attribute(const panel::Panel& panel, const Calibration& cal, std::si
   return out;
 }
 
-std::vector<double> reweighted_final(const Outlook& out, int skip) {
+std::vector<double> reweighted_final(const Outlook& out, const std::vector<bool>& excluded) {
   const int K = static_cast<int>(out.ids.size());
   std::vector<double> lw(out.runs, 0.0);
   for (std::size_t e = 0; e < out.evidence_log_lik.size(); ++e)
-    if (static_cast<int>(e) != skip)
+    if (!excluded[e])
       for (int i = 0; i < out.runs; ++i) lw[i] += out.evidence_log_lik[e][i];
   double top = -1e300;
   for (double v : lw) top = std::max(top, v);
@@ -365,6 +378,12 @@ std::vector<double> reweighted_final(const Outlook& out, int skip) {
   }
   for (double& v : p) v /= sw;
   return p;
+}
+
+std::vector<double> reweighted_final(const Outlook& out, int skip) {
+  std::vector<bool> excluded(out.evidence_log_lik.size(), false);
+  if (skip >= 0) excluded[static_cast<std::size_t>(skip)] = true;
+  return reweighted_final(out, excluded);
 }
 
 }  // namespace sphere::dyad

@@ -319,6 +319,14 @@ struct HawkesParams {
 struct HawkesFit {
   HawkesParams params, stderr_;  // stderr_ has the same shape; NaN where not identified
   double log_likelihood = 0.0;
+  // Against the Poisson null (every alpha 0, mu_k = n_k / T): the likelihood-ratio statistic
+  // 2 (l - l0) and its p-value from the chi-bar-squared mixture sum_j C(m, j) 2^-m chi2(j) of the
+  // m = D*D excitation parameters on their bound (Self and Liang 1987).
+  double log_likelihood_poisson = 0.0, lr_statistic = 0.0, lr_p_value = 1.0;
+  // 95% profile-likelihood interval of each alpha[k][l]: {low, high}, where twice the drop of the
+  // log-likelihood maximised over the other parameters reaches chi2(1) 0.95 = 3.841; low is 0
+  // when the bound is inside, high the optimiser's bound (10) when the drop never reaches it.
+  std::vector<std::vector<std::array<double, 2>>> alpha_profile;
   double spectral_radius = 0.0;  // of [alpha]; < 1 for a stationary process
   // Time-rescaling goodness of fit, per stream: KS distance of the rescaled inter-event times
   // from Exp(1), and its asymptotic p-value.
@@ -331,9 +339,22 @@ struct HawkesFit {
 // log L = sum_k [ sum_i log lambda_k(t^k_i) - integral_0^T lambda_k ], by the O(n) recursion.
 double hawkes_log_likelihood(const HawkesParams& params, const PointData& data);
 
-// Maximum-likelihood fit with NLopt (bounded, derivative-free BOBYQA on log-parameters).
+// Maximum-likelihood fit with NLopt (bounded, derivative-free BOBYQA on log-parameters), with
+// the likelihood-ratio test against Poisson and profile intervals of the excitation.
 // Throws std::invalid_argument when a stream has fewer than 3 events.
 HawkesFit fit_hawkes(const PointData& data);
+
+// When a fit says enough to be used (docs/MODEL.md, "minimum-information rule"): at least
+// `min_events` events in every stream, the optimiser converged, excitation detected against the
+// Poisson null at `level`, and a stationary process. Below `min_events` a Hawkes fit's decay and
+// excitation cannot be told from a change of rate, and its standard errors and goodness-of-fit
+// p-values mean little.
+struct InformationRule {
+  int min_events = 20;
+  double level = 0.05;
+};
+// Empty when `fit` passes the rule; otherwise why it does not, in words.
+std::string hawkes_shortfall(const HawkesFit& fit, const InformationRule& rule = {});
 
 // Simulates the process on [0, horizon] by Ogata thinning, with draws from Random123 Philox
 // keyed by `seed` (same seed, same times on every machine).

@@ -4,6 +4,10 @@
 #include <stdexcept>
 
 #include <Eigen/Dense>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/special_functions/binomial.hpp>
+#include <boost/math/tools/roots.hpp>
+#include <fmt/format.h>
 #include <nlopt.hpp>
 
 #include "events/events.h"
@@ -45,14 +49,91 @@ HawkesParams unflatten(const std::vector<double>& x, std::size_t d) {
   return p;
 }
 
-// -log L as NLopt sees it: x holds the logarithms of the parameters.
+// The optimisation problem: the data, and optionally one parameter held at a fixed log value
+// (a profile), the optimiser seeing the others only.
+struct Problem {
+  const PointData* data;
+  long fixed = -1;
+  double fixed_log = 0.0;
+  // Full log-parameter vector of the optimiser's reduced one.
+  std::vector<double> full(const double* x, unsigned n) const {
+    std::vector<double> v(x, x + n);
+    if (fixed >= 0) v.insert(v.begin() + fixed, fixed_log);
+    return v;
+  }
+};
+
+// -log L as NLopt sees it: x holds the logarithms of the free parameters.
 double objective(unsigned n, const double* x, double* grad, void* data) {
   (void)grad;  // derivative-free algorithm
-  const auto* points = static_cast<const PointData*>(data);
-  std::vector<double> natural(x, x + n);
+  const auto* problem = static_cast<const Problem*>(data);
+  std::vector<double> natural = problem->full(x, n);
   for (double& v : natural) v = std::exp(v);
-  const double ll = hawkes_log_likelihood(unflatten(natural, points->times.size()), *points);
+  const double ll =
+      hawkes_log_likelihood(unflatten(natural, problem->data->times.size()), *problem->data);
   return std::isfinite(ll) ? -ll : 1e300;
+}
+
+struct Optimum {
+  std::vector<double> x;  // full log-parameter vector
+  double value = 0.0;     // -log L
+  nlopt::result result = nlopt::FAILURE;
+  int evaluations = 0;
+};
+
+// How closely an optimisation is run: the fit itself tightly; each point of a profile, which
+// starts next to its optimum and needs the log-likelihood to about 1e-4, more loosely.
+struct Tolerance {
+  double x_rel = 1e-9, f_abs = 1e-10;
+  int evaluations = 20000;
+};
+constexpr Tolerance kProfileTolerance{1e-6, 1e-6, 4000};
+
+// Minimises -log L by BOBYQA from the log-parameters `start` within [lower, upper] (the fixed
+// parameter, if any, left out of all three).
+Optimum minimise(const Problem& problem, std::vector<double> start, std::vector<double> lower,
+                 std::vector<double> upper, const Tolerance& tolerance = {}) {
+  if (problem.fixed >= 0)
+    for (auto* v : {&start, &lower, &upper}) v->erase(v->begin() + problem.fixed);
+  const auto n = static_cast<unsigned>(start.size());
+  nlopt::opt opt(nlopt::LN_BOBYQA, n);
+  opt.set_lower_bounds(lower);
+  opt.set_upper_bounds(upper);
+  opt.set_min_objective(objective, const_cast<Problem*>(&problem));
+  opt.set_xtol_rel(tolerance.x_rel);
+  opt.set_ftol_abs(tolerance.f_abs);
+  opt.set_maxeval(tolerance.evaluations);
+  for (std::size_t i = 0; i < start.size(); ++i) start[i] = std::clamp(start[i], lower[i], upper[i]);
+  Optimum out;
+  try {
+    out.result = opt.optimize(start, out.value);
+  } catch (const nlopt::roundoff_limited&) {
+    out.result = nlopt::ROUNDOFF_LIMITED;  // `start` holds the best point found
+    out.value = objective(n, start.data(), nullptr, const_cast<Problem*>(&problem));
+  }
+  out.evaluations = opt.get_numevals();
+  out.x = problem.full(start.data(), n);
+  return out;
+}
+
+// Log-likelihood of the Poisson process with each stream at its maximum-likelihood rate.
+double poisson_log_likelihood(const PointData& data) {
+  double ll = 0.0;
+  for (const auto& stream : data.times) {
+    const double n = static_cast<double>(stream.size());
+    if (n > 0) ll += n * std::log(n / data.horizon) - n;
+  }
+  return ll;
+}
+
+// P(X >= lr) for X ~ sum_j C(m, j) 2^-m chi2(j), chi2(0) a point mass at 0.
+double chi_bar_squared_survival(double lr, int m) {
+  if (!(lr > 0)) return 1.0;
+  double p = 0.0;
+  for (int j = 1; j <= m; ++j)
+    p += boost::math::binomial_coefficient<double>(static_cast<unsigned>(m), static_cast<unsigned>(j)) *
+         std::ldexp(1.0, -m) * boost::math::cdf(boost::math::complement(boost::math::chi_squared(j), lr));
+  return std::clamp(p, 0.0, 1.0);
 }
 
 // Observed information: the Hessian of -log L in natural parameters, by central differences.
@@ -136,6 +217,7 @@ HawkesFit fit_hawkes(const PointData& data) {
   HawkesFit best;
   best.log_likelihood = -std::numeric_limits<double>::infinity();
   std::vector<double> best_x;
+  const Problem problem{&data};
   // A few starting decay rates (relative to the mean event rate): the likelihood in omega can
   // have several local optima, and each start costs only O(n) per evaluation.
   for (double scale : {0.1, 1.0, 10.0}) {
@@ -148,31 +230,53 @@ HawkesFit fit_hawkes(const PointData& data) {
     }
     std::vector<double> x = flatten(start);
     for (double& v : x) v = std::log(v);
-    nlopt::opt opt(nlopt::LN_BOBYQA, static_cast<unsigned>(n));
-    opt.set_lower_bounds(lower);
-    opt.set_upper_bounds(upper);
-    opt.set_min_objective(objective, const_cast<PointData*>(&data));
-    opt.set_xtol_rel(1e-9);
-    opt.set_ftol_abs(1e-10);
-    opt.set_maxeval(20000);
-    double value = 0.0;
-    nlopt::result result;
-    try {
-      result = opt.optimize(x, value);
-    } catch (const nlopt::roundoff_limited&) {
-      result = nlopt::ROUNDOFF_LIMITED;  // x holds the best point found
-      value = objective(static_cast<unsigned>(n), x.data(), nullptr, const_cast<PointData*>(&data));
-    }
-    if (-value > best.log_likelihood) {
-      best.log_likelihood = -value;
-      best.iterations = opt.get_numevals();
+    const Optimum o = minimise(problem, x, lower, upper);
+    if (-o.value > best.log_likelihood) {
+      best.log_likelihood = -o.value;
+      best.iterations = o.evaluations;
       // Stopping at the evaluation or time limit is not convergence.
-      best.converged = (result > 0 && result != nlopt::MAXEVAL_REACHED &&
-                        result != nlopt::MAXTIME_REACHED) ||
-                       result == nlopt::ROUNDOFF_LIMITED;
-      best_x = x;
+      best.converged = (o.result > 0 && o.result != nlopt::MAXEVAL_REACHED &&
+                        o.result != nlopt::MAXTIME_REACHED) ||
+                       o.result == nlopt::ROUNDOFF_LIMITED;
+      best_x = o.x;
     }
   }
+  const std::vector<double> best_log = best_x;
+
+  // Excitation against none: every alpha on its bound under the null.
+  best.log_likelihood_poisson = poisson_log_likelihood(data);
+  best.lr_statistic = std::max(0.0, 2 * (best.log_likelihood - best.log_likelihood_poisson));
+  best.lr_p_value = chi_bar_squared_survival(best.lr_statistic, static_cast<int>(d * d));
+
+  // Profile-likelihood intervals of the excitation, from the optimum outwards: the root of
+  // 2 (l_max - l_profile(alpha)) = 3.841 on each side, in log alpha, by TOMS 748.
+  const double cut = boost::math::quantile(boost::math::chi_squared(1), 0.95);
+  best.alpha_profile.assign(d, std::vector<std::array<double, 2>>(d));
+  for (std::size_t k = 0; k < d; ++k)
+    for (std::size_t l = 0; l < d; ++l) {
+      const std::size_t i = d + k * d + l;
+      auto excess = [&](double log_alpha) {
+        const Problem fixed{&data, static_cast<long>(i), log_alpha};
+        return 2 * (best.log_likelihood + minimise(fixed, best_log, lower, upper, kProfileTolerance).value) -
+               cut;
+      };
+      auto root = [&](double inside, double outside) {
+        // Ends to about three significant digits: more than an interval can be printed with.
+        boost::math::tools::eps_tolerance<double> tolerance(12);
+        std::uintmax_t iterations = 30;
+        try {
+          const auto [a, b] = boost::math::tools::toms748_solve(
+              excess, std::min(inside, outside), std::max(inside, outside), tolerance, iterations);
+          return std::exp(0.5 * (a + b));
+        } catch (const std::exception&) {  // no sign change: the optimum was not the maximum
+          return std::numeric_limits<double>::quiet_NaN();
+        }
+      };
+      const double at = std::clamp(best_log[i], lower[i] + 1e-9, upper[i] - 1e-9);
+      const double down = excess(lower[i]), up = excess(upper[i]);
+      best.alpha_profile[k][l] = {down <= 0 ? 0.0 : root(at, lower[i]),
+                                  up <= 0 ? std::exp(upper[i]) : root(at, upper[i])};
+    }
   for (double& v : best_x) v = std::exp(v);
   best.params = unflatten(best_x, d);
   best.spectral_radius = spectral_radius(best.params);
@@ -198,6 +302,18 @@ HawkesFit fit_hawkes(const PointData& data) {
     best.events.push_back(static_cast<int>(data.times[k].size()));
   }
   return best;
+}
+
+std::string hawkes_shortfall(const HawkesFit& fit, const InformationRule& rule) {
+  for (int n : fit.events)
+    if (n < rule.min_events)
+      return fmt::format("{} events in a stream, fewer than the {} the rule asks for", n, rule.min_events);
+  if (!fit.converged) return "the optimiser did not converge";
+  if (!(fit.lr_p_value < rule.level))
+    return fmt::format("no excitation detected against a Poisson process (likelihood ratio {:.1f}, "
+                       "p = {:.2f})", fit.lr_statistic, fit.lr_p_value);
+  if (!(fit.spectral_radius < 1.0)) return "branching ratio not below 1 (not stationary)";
+  return "";
 }
 
 std::vector<double> rescaled_times(const HawkesParams& p, const PointData& data, std::size_t k) {

@@ -104,6 +104,47 @@ void check_quote_text(const std::string& text, const std::string& file, int line
             fmt::format("quote has {} words; at most {} allowed", words, kMaxQuoteWords));
 }
 
+// A file that does not parse defines none of its ids, so every reference to them from the other
+// files would be reported as unknown and bury the one real error under hundreds. Those follow-on
+// reports are dropped; the unreadable file gets one line saying how many were not checked.
+Diagnostics without_cascade(const Diagnostics& all) {
+  // File name -> the start of the messages that report a reference to one of its ids.
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kDefines = {
+      {"actors.toml", {"unknown actor '"}},
+      {"sources.toml", {"unknown source '"}},
+      {"facts.toml", {"unknown fact '"}},
+      {"issues.toml", {"unknown issue '"}},
+      {"infrastructure.toml", {"unknown link '", "unknown node '"}}};
+  auto ends_with = [](const std::string& text, const std::string& tail) {
+    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  std::vector<std::pair<std::string, const std::vector<std::string>*>> unreadable;  // label, prefixes
+  for (const Diagnostic& d : all.items())
+    if (d.message.starts_with("TOML syntax"))
+      for (const auto& [name, prefixes] : kDefines)
+        if (ends_with(d.file, name)) unreadable.emplace_back(d.file, &prefixes);
+  if (unreadable.empty()) return all;
+  Diagnostics kept;
+  std::vector<int> dropped(unreadable.size(), 0);
+  for (const Diagnostic& d : all.items()) {
+    bool follow_on = false;
+    for (std::size_t u = 0; u < unreadable.size() && !follow_on; ++u)
+      for (const std::string& prefix : *unreadable[u].second)
+        if (d.file != unreadable[u].first && d.message.starts_with(prefix)) {
+          follow_on = true;
+          ++dropped[u];
+          break;
+        }
+    if (!follow_on) kept.add(d.file, d.line, d.field, d.message);
+  }
+  for (std::size_t u = 0; u < unreadable.size(); ++u)
+    if (dropped[u] > 0)
+      kept.add(unreadable[u].first, 0, "",
+               fmt::format("{} reference(s) to its ids from other files not checked until it parses",
+                           dropped[u]));
+  return kept;
+}
+
 class Loader {
  public:
   Loader(const ModelFiles& files, const Codebook& codebook) : files_(files) {
@@ -123,7 +164,7 @@ class Loader {
     load_infrastructure(files_, model_, out_);  // infrastructure.toml (kb/infrastructure.cpp)
     load_ties(files_, model_, out_);            // ties.toml (kb/infrastructure.cpp)
     load_places(files_, model_, out_);          // places.toml (kb/places.cpp)
-    if (!out_.empty()) throw InputError(out_);
+    if (!out_.empty()) throw InputError(without_cascade(out_));
     std::stable_sort(model_.events.begin(), model_.events.end(),
                      [](const Event& a, const Event& b) { return a.date < b.date; });
     return std::move(model_);

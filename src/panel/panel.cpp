@@ -91,7 +91,7 @@ std::vector<Observation> read_observations(const std::string& model_dir,
       } catch (const InputError&) {
         problems.add(file, line, "format",
                      "unknown panel format '" + o.format +
-                         "' (gdelt-monthly, icews-year, mid-incidents, dyad-csv)");
+                         "' (gdelt-monthly, icews-year, mid-incidents, dyad-csv, iea-flows)");
       }
     }
     if (const toml::table* actors = (*t)["actors"].as_table()) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,8 +22,10 @@ enum class Format {
   kIcewsYear,     // "i","j","i_iso3c","j_iso3c",year,verbCoop,matlCoop,verbConf,matlConf
   kMidIncidents,  // COW MID 5 MIDIP: incident participants -> directed side-A -> side-B incidents a month
   kDyadCsv,       // period,actor1,actor2,<measure>... with a header; YYYY-MM or YYYY periods
+  kIeaFlows,      // IEA Gas Trade Flows gtf_long.csv: borderpoint,exit,entry,maxflow_mcm_per_h,month,flow
 };
-// "gdelt-monthly", "icews-year", "mid-incidents", "dyad-csv"; throws InputError otherwise.
+// "gdelt-monthly", "icews-year", "mid-incidents", "dyad-csv", "iea-flows"; throws InputError
+// otherwise.
 Format parse_format(const std::string& text, const std::string& where);
 std::string format_name(Format format);
 
@@ -99,6 +102,9 @@ Panel read_panel(const std::string& path, Format format, const ReadOptions& opti
 
 // ISO3 code of a COW country code (the states the shared data set names; "" when unknown).
 std::string iso3_of_cow(int ccode);
+// ISO3 code of an IEA Gas Trade Flows country name (LNG and NES for its two pseudo-countries;
+// "" when unknown).
+std::string iso3_of_iea(std::string_view name);
 
 // ---------------------------------------------------------------------------------------------
 // Panels a model declares (observations.toml in the model directory)

@@ -464,7 +464,73 @@ void read_dyad_csv(Panel* panel, const ReadOptions& options) {
   collect->finish();
 }
 
+// IEA Gas Trade Flows (gtf_long.csv): one row per border point and month; flows of the border
+// points between the same exit and entry country summed into one directed pair.
+void read_iea_flows(Panel* panel, const ReadOptions& options) {
+  panel->directed = true;
+  panel->yearly = false;
+  panel->measures = {{"flow", false, false, "million m3 per month"}};
+  Collector collect(panel, options);
+  RowErrors errors{panel, options.strict};
+  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+    if (line == 0) {
+      expect_header(panel, f, {"borderpoint", "exit", "entry", "maxflow_mcm_per_h", "month", "flow"});
+      return true;
+    }
+    if (f.size() != 6) {
+      errors.bad(line, "", fmt::format("expected 6 columns, found {}", f.size()));
+      return true;
+    }
+    int month = 0;
+    if (!parse_period(f[4], false, &month)) {
+      errors.bad(line, "month", "not a YYYY-MM month");
+      return true;
+    }
+    if (options.until > 0 && month >= options.until) return true;
+    // An empty or N/A flow is a month the IEA did not report for this border point: not a zero.
+    if (f[5].empty() || f[5] == "N/A") {
+      errors.bad(line, "flow", "not reported (empty or N/A)");
+      return true;
+    }
+    double flow = 0;
+    if (!parse_double(f[5], &flow)) {
+      errors.bad(line, "flow", "not a number");
+      return true;
+    }
+    const std::string exit = iso3_of_iea(f[1]), entry = iso3_of_iea(f[2]);
+    if (exit.empty() || entry.empty()) {
+      errors.bad(line, exit.empty() ? "exit" : "entry", "a country name the IEA table does not use");
+      return true;
+    }
+    if (exit == entry) return true;  // a domestic point: no trade between two codes
+    if (!collect.wanted(exit) || !collect.wanted(entry)) return true;
+    collect.add(collect.intern(exit), collect.intern(entry), month, &flow, /*accumulate=*/true);
+    return true;
+  });
+  collect.finish();
+}
+
 }  // namespace
+
+std::string iso3_of_iea(std::string_view name) {
+  // Every exit and entry name of the IEA Gas Trade Flows (September 2022 edition); LNG and
+  // "Not Elsewhere Specified" are pseudo-countries with codes of their own.
+  static const std::unordered_map<std::string_view, std::string_view> table = {
+      {"Albania", "ALB"}, {"Algeria", "DZA"}, {"Austria", "AUT"}, {"Belarus", "BLR"},
+      {"Belgium", "BEL"}, {"Bulgaria", "BGR"}, {"Croatia", "HRV"}, {"Czech Republic", "CZE"},
+      {"Denmark", "DNK"}, {"Estonia", "EST"}, {"Finland", "FIN"}, {"France", "FRA"},
+      {"Georgia", "GEO"}, {"Germany", "DEU"}, {"Greece", "GRC"}, {"Hungary", "HUN"},
+      {"Iran", "IRN"}, {"Ireland", "IRL"}, {"Isle of Man", "IMN"}, {"Italy", "ITA"},
+      {"Latvia", "LVA"}, {"Libya", "LBY"}, {"Liquefied Natural Gas", "LNG"},
+      {"Lithuania", "LTU"}, {"Luxembourg", "LUX"}, {"Moldova", "MDA"}, {"Morocco", "MAR"},
+      {"Netherlands", "NLD"}, {"North Macedonia", "MKD"}, {"Norway", "NOR"},
+      {"Not Elsewhere Specified", "NES"}, {"Poland", "POL"}, {"Portugal", "PRT"},
+      {"Republic of Türkiye", "TUR"}, {"Romania", "ROU"}, {"Russia", "RUS"}, {"Serbia", "SRB"},
+      {"Slovak Republic", "SVK"}, {"Slovenia", "SVN"}, {"Spain", "ESP"}, {"Sweden", "SWE"},
+      {"Switzerland", "CHE"}, {"Tunisia", "TUN"}, {"Ukraine", "UKR"}, {"United Kingdom", "GBR"}};
+  const auto it = table.find(name);
+  return it == table.end() ? "" : std::string(it->second);
+}
 
 std::size_t BadRows::total() const {
   std::size_t n = 0;
@@ -488,9 +554,10 @@ Format parse_format(const std::string& text, const std::string& where) {
   if (text == "icews-year") return Format::kIcewsYear;
   if (text == "mid-incidents") return Format::kMidIncidents;
   if (text == "dyad-csv") return Format::kDyadCsv;
+  if (text == "iea-flows") return Format::kIeaFlows;
   throw InputError(where, 0, "format",
                    "unknown panel format '" + text +
-                       "' (gdelt-monthly, icews-year, mid-incidents, dyad-csv)");
+                       "' (gdelt-monthly, icews-year, mid-incidents, dyad-csv, iea-flows)");
 }
 
 std::string format_name(Format format) {
@@ -499,6 +566,7 @@ std::string format_name(Format format) {
     case Format::kIcewsYear: return "icews-year";
     case Format::kMidIncidents: return "mid-incidents";
     case Format::kDyadCsv: return "dyad-csv";
+    case Format::kIeaFlows: return "iea-flows";
   }
   return "";
 }
@@ -512,6 +580,7 @@ Panel read_panel(const std::string& path, Format format, const ReadOptions& opti
     case Format::kIcewsYear: read_icews_year(&panel, options); break;
     case Format::kMidIncidents: read_mid_incidents(&panel, options); break;
     case Format::kDyadCsv: read_dyad_csv(&panel, options); break;
+    case Format::kIeaFlows: read_iea_flows(&panel, options); break;
   }
   return panel;
 }

@@ -37,16 +37,6 @@ double mean_omega(const events::HawkesFit& fit) {
   return den > 0 ? num / den : fit.params.omega[0];
 }
 
-// Every parameter has a finite standard error: none sits at a bound of the optimiser and the
-// information matrix can be inverted. With a handful of events this is what fails.
-bool identified(const events::HawkesFit& fit) {
-  auto finite = [](const std::vector<double>& v) {
-    return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
-  };
-  if (!finite(fit.stderr_.mu) || !finite(fit.stderr_.omega)) return false;
-  return std::all_of(fit.stderr_.alpha.begin(), fit.stderr_.alpha.end(), finite);
-}
-
 }  // namespace
 
 Intensities HawkesIntensities::estimate(const CalibrationData& data, double beta,
@@ -70,20 +60,21 @@ Intensities HawkesIntensities::estimate(const CalibrationData& data, double beta
   } else {
     const events::HawkesFit fit = events::fit_hawkes(points);
     const double rate = mean_omega(fit) * kDaysPerMonth;
-    if (!fit.converged || !identified(fit) || !(fit.spectral_radius < 1.0) || !(rate > 0.0)) {
+    std::string shortfall = events::hawkes_shortfall(fit);
+    if (shortfall.empty() && !(rate > 0.0)) shortfall = "no decay rate";
+    if (!shortfall.empty()) {
       note = fmt::format("{} Hawkes fit of {} + {} focal-pair events not usable ({}); branching "
                          "and omega from the parameters",
-                         what, data.focal_days[0].size(), data.focal_days[1].size(),
-                         !fit.converged      ? "the optimiser did not converge"
-                         : !identified(fit)  ? "a parameter is not identified: too few events"
-                                             : "branching ratio not below 1");
+                         what, data.focal_days[0].size(), data.focal_days[1].size(), shortfall);
     } else {
       out = LogRateIntensities().estimate(data, beta, fit.spectral_radius, rate);
       out.method = "hawkes";
       out.note = fmt::format("{} fit of {} + {} focal-pair events over {:.0f} days: branching "
-                             "{:.3f}, omega {:.4f} per day ({:.2f} per month)",
+                             "{:.2f}, omega {:.2g} per day ({:.2g} per month); excitation against "
+                             "Poisson: likelihood ratio {:.1f}, p = {:.2g}",
                              what, data.focal_days[0].size(), data.focal_days[1].size(),
-                             data.window_days, fit.spectral_radius, mean_omega(fit), rate);
+                             data.window_days, fit.spectral_radius, mean_omega(fit), rate,
+                             fit.lr_statistic, fit.lr_p_value);
       return out;
     }
   }

@@ -121,6 +121,26 @@ TEST(Scenarios, HorizonCurvesWithBothIntervalsAttributionAndRobustness) {
   EXPECT_NEAR(total, 1.0, 1e-9);  // the scenarios are exhaustive and exclusive
   EXPECT_FALSE(j["evidence"].empty());
   EXPECT_EQ(j["attribution"].size(), 3u);
+  // Shapley values add up to the forecast less the forecast with every mechanism off.
+  for (const auto& s : j["scenarios"]) {
+    const std::string id = s["scenario"];
+    double sum = 0;
+    for (const auto& m : j["attribution"]) sum += m["shapley"][id].get<double>();
+    EXPECT_NEAR(sum, s["curve"].back()["p"].get<double>() - j["attribution_all_off"][id].get<double>(), 1e-9);
+    // The robustness range holds the forecast itself.
+    EXPECT_LE(s["robustness"][0].get<double>(), s["curve"].back()["p"].get<double>() + 1e-12);
+    EXPECT_GE(s["robustness"][1].get<double>(), s["curve"].back()["p"].get<double>() - 1e-12);
+  }
+  // The disputed custody deaths enter in each source's reading: S2's (June 2025, in
+  // Yekaterinburg) leaves out S0's 2024 event (the S2/S4 event itself is between Russia and the
+  // diaspora, which the model does not count as Azerbaijan).
+  bool s2_reading = false;
+  for (const auto& d : j["disputed_readings"])
+    if (d["conflict"] == "custody-deaths-date" && d["source"] == "S2") {
+      s2_reading = true;
+      EXPECT_EQ(d["left_out"], nlohmann::json::array({"custody-deaths-s0"})) << d;
+    }
+  EXPECT_TRUE(s2_reading) << j["disputed_readings"];
   // Same seed, same numbers, whatever the thread count.
   const auto one = run_sphere("scenarios --runs 600 --draws 10 --horizon 2027-12 --json --threads 1");
   EXPECT_EQ(one.out, r.out);

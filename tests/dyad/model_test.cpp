@@ -4,52 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "dyad/dyad.h"
+#include "dyad/synthetic.h"
 #include "testing.h"
 
 namespace sphere::dyad {
 namespace {
 
-// A synthetic undirected panel with two count measures (target, partner), unbounded, exposure 1.
-panel::Panel empty_panel(int pairs, int periods) {
-  panel::Panel p;
-  p.file = "synthetic.csv";
-  p.format = panel::Format::kDyadCsv;
-  p.first = 2000 * 12;
-  p.periods = periods;
-  p.measures = {{"conflict", true, false, "events"}, {"coop", true, false, "events"}};
-  const int codes = static_cast<int>(std::ceil(std::sqrt(2.0 * pairs))) + 2;
-  for (int i = 0; i < codes; ++i) p.codes.push_back("C" + std::to_string(100 + i));
-  for (int a = 0; a < codes && static_cast<int>(p.pairs.size()) < pairs; ++a)
-    for (int b = a + 1; b < codes && static_cast<int>(p.pairs.size()) < pairs; ++b) p.pairs.push_back({a, b});
-  p.exposure.assign(periods, 1.0);
-  p.values.assign(p.pairs.size() * 2 * periods, 0.0f);
-  return p;
-}
-
-// Fills the panel from the model itself with the given parameters and dyad levels.
-void simulate_into(panel::Panel* p, const Params& target, const Params& partner,
-                   std::uint64_t seed) {
-  Calibration c;
-  c.target = "conflict";
-  c.partner = "coop";
-  c.first = p->first;
-  c.until = p->first + p->periods;
-  c.fits.resize(2);
-  c.anchors.assign(2, std::vector<Anchor>(p->pairs.size()));
-  Rng rng(seed, 0, 0, 99, 0);
-  for (std::size_t d = 0; d < p->pairs.size(); ++d) {
-    const double m = -1.0 + 1.2 * rng.normal();
-    c.anchors[0][d] = {static_cast<float>(m), static_cast<float>(std::log1p(std::exp(m)) * 0.8)};
-    c.anchors[1][d] = {static_cast<float>(m + 0.5), static_cast<float>(std::log1p(std::exp(m + 0.5)) * 0.8)};
-  }
-  for (std::size_t d = 0; d < p->pairs.size(); ++d) {
-    const auto sim = simulate_pair(*p, c, {target, partner}, d, p->periods, seed, 0);
-    for (int t = 0; t < p->periods; ++t) {
-      p->values[(d * 2 + 0) * p->periods + t] = static_cast<float>(sim.target[t]);
-      p->values[(d * 2 + 1) * p->periods + t] = static_cast<float>(sim.partner[t]);
-    }
-  }
-}
+using testing::empty_panel;
+using testing::simulate_into;
 
 TEST(NegativeBinomial, PmfMatchesTheClosedFormAndSumsToOne) {
   const double mean = 3.7, r = 1.6;

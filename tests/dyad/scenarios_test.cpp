@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "dyad/dyad.h"
+#include "dyad/synthetic.h"
+#include "dyad/synthetic.h"
 #include "testing.h"
 
 namespace sphere::dyad {
@@ -85,6 +87,70 @@ TEST(Questions, ClassesFollowTheOrderAndFirstPassageHolds) {
   EXPECT_EQ(c[3], 0);  // 11: reached
   EXPECT_EQ(c[5], 0);  // and it stays reached (first passage)
   EXPECT_EQ(classify(qs, y, x, 8)[5], 1);  // without first passage, the state is read
+}
+
+TEST(Outlook, ConditioningOnlyWeightsAndAttributionReusesTheForecast) {
+  panel::Panel p = testing::empty_panel(30, 48);
+  testing::simulate_into(&p, {0.0, 0.5, 0.3, 0.15, std::log(3.0)}, {0.0, 0.4, 0.3, 0.1, std::log(2.0)}, 5);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration c = fit(p, spec, {0, 1});
+  QuestionSet qs;
+  qs.file = "questions.toml";
+  qs.window = 6;
+  auto question = [](const char* id, const char* observable, bool at_least, double threshold, bool any) {
+    Question q;
+    q.id = id;
+    q.observable = observable;
+    q.at_least = at_least;
+    q.threshold = threshold;
+    q.any = any;
+    q.resolution = "a resolution";
+    return q;
+  };
+  qs.questions = {question("high", "target_sum", true, 12, true),
+                  question("low", "target_sum", false, 2, false), question("other", "", true, 0, false)};
+  qs.order = {1, 2, 0};
+  // Documented events in the simulated months: a hostile one and a friendly one.
+  std::vector<Evidence> evidence(2);
+  evidence[0].id = "hostile";
+  evidence[0].period = evidence[0].last = p.periods + 1;
+  evidence[0].reliability = 0.9;
+  evidence[1].id = "friendly";
+  evidence[1].period = p.periods + 3;
+  evidence[1].last = p.periods + 5;
+  evidence[1].cooperative = true;
+  OutlookOptions o;
+  o.runs = 400;
+  o.parameter_draws = 4;
+  o.horizon = p.periods + 17;
+  o.first_reported = p.periods;
+  o.seed = 3;
+  o.threads = 2;
+  const Outlook on = outlook(p, c, 0, qs, evidence, o);
+  OutlookOptions plain = o;
+  plain.conditioning = false;
+  const Outlook off = outlook(p, c, 0, qs, evidence, plain);
+  // The conditioning weights the same trajectories; it does not change them.
+  EXPECT_EQ(on.classes, off.classes);
+  Outlook reweighted = on;
+  summarise(reweighted, {true, true});
+  EXPECT_EQ(reweighted.probability, off.probability);
+  const std::vector<double> unweighted = reweighted_final(on, std::vector<bool>{true, true});
+  for (std::size_t k = 0; k < unweighted.size(); ++k)
+    EXPECT_NEAR(unweighted[k], off.probability[k][off.periods - 1], 1e-12);
+  // Attribution from the forecast already made is the attribution computed from scratch.
+  const Attribution given = attribute(p, c, 0, qs, evidence, o, &on);
+  const Attribution fresh = attribute(p, c, 0, qs, evidence, o);
+  EXPECT_EQ(given.shapley, fresh.shapley);
+  EXPECT_EQ(given.all_off, fresh.all_off);
+  // Shapley values add up to the difference between every mechanism on and every one off.
+  const int last = on.periods - 1;
+  for (std::size_t k = 0; k < qs.questions.size(); ++k) {
+    double sum = 0;
+    for (const auto& m : given.shapley) sum += m[k];
+    EXPECT_NEAR(sum, on.probability[k][last] - given.all_off[k], 1e-12) << k;
+  }
 }
 
 }  // namespace

@@ -123,5 +123,39 @@ TEST(Quotes, FoundAfterNormalisingAndMissingOnesAreReported) {
   EXPECT_EQ(d.field, "quote");
 }
 
+TEST(Load, ASyntaxErrorDoesNotCascadeIntoEveryReferenceToTheFile) {
+  // The built-in model with one broken line in actors.toml: one syntax error and one line saying
+  // how many references were left unchecked, not hundreds of "unknown actor" reports.
+  TempDir dir;
+  const auto model_dir = dir.path() / "model";
+  std::filesystem::copy(sphere::testing::source_dir() / "data/caucasus", model_dir);
+  std::string text = sphere::testing::read_file(model_dir / "actors.toml");
+  text.insert(text.find("[[actor]]"), "this is = = broken\n");
+  std::ofstream(model_dir / "actors.toml") << text;
+  try {
+    load_model(ModelFiles::directory(model_dir), builtin_codebook());
+    FAIL() << "loaded without error";
+  } catch (const InputError& e) {
+    const auto& items = e.diagnostics().items();
+    ASSERT_EQ(items.size(), 2u) << e.diagnostics().to_string();
+    EXPECT_NE(items[0].message.find("TOML syntax"), std::string::npos);
+    EXPECT_EQ(items[1].file, (model_dir / "actors.toml").string());
+    EXPECT_NE(items[1].message.find("not checked until it parses"), std::string::npos);
+  }
+  // A genuine unknown actor elsewhere is still reported when actors.toml parses.
+  std::ofstream(model_dir / "actors.toml") << sphere::testing::read_file(
+      sphere::testing::source_dir() / "data/caucasus/actors.toml");
+  std::string events = sphere::testing::read_file(model_dir / "events.csv");
+  events.replace(events.find(",SUN,AZE,"), 9, ",XXX,AZE,");
+  std::ofstream(model_dir / "events.csv") << events;
+  try {
+    load_model(ModelFiles::directory(model_dir), builtin_codebook());
+    FAIL() << "loaded without error";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.diagnostics().to_string().find("unknown actor 'XXX'"), std::string::npos)
+        << e.diagnostics().to_string();
+  }
+}
+
 }  // namespace
 }  // namespace sphere::kb

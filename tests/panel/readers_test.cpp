@@ -1,5 +1,6 @@
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "panel/panel.h"
@@ -136,6 +137,34 @@ TEST(MidIncidents, SideAToSideBIncidentsByStartMonth) {
   EXPECT_EQ(p.value(az, 0, 1), 0.0f);
 }
 
+TEST(IeaFlows, BorderPointsOfOnePairAreSummedAndUnreportedMonthsCounted) {
+  TempDir dir;
+  const auto path = write(dir, "gtf.csv",
+                          "borderpoint,exit,entry,maxflow_mcm_per_h,month,flow\n"
+                          "Kipi,Republic of Türkiye,Greece,1.1,2021-01,500.5\n"
+                          "Kipi,Republic of Türkiye,Greece,1.1,2021-02,N/A\n"
+                          "Kipoi 2,Republic of Türkiye,Greece,,2021-01,10.0\n"
+                          "Türkgözü,Georgia,Republic of Türkiye,,2021-02,-1.3\n"
+                          "Nowhere,Atlantis,Greece,,2021-02,4\n");
+  const Panel p = read_panel(path, Format::kIeaFlows, {});
+  EXPECT_TRUE(p.directed);
+  EXPECT_FALSE(p.measures[0].count);  // a level: million m3, and small negative flows occur
+  const long tg = p.find_pair("TUR", "GRC"), gt = p.find_pair("GEO", "TUR");
+  ASSERT_GE(tg, 0);
+  ASSERT_GE(gt, 0);
+  EXPECT_LT(p.find_pair("GRC", "TUR"), 0);  // directed: no flow the other way
+  EXPECT_FLOAT_EQ(p.value(tg, 0, 0), 510.5f);  // two border points summed
+  EXPECT_FLOAT_EQ(p.value(gt, 0, 1), -1.3f);
+  ASSERT_EQ(p.bad.total(), 2u);
+  EXPECT_EQ(p.bad.reasons[0].what, "flow: not reported (empty or N/A)");
+  EXPECT_EQ(p.bad.reasons[0].first_lines[0], 3);
+  EXPECT_EQ(p.bad.reasons[1].what, "exit: a country name the IEA table does not use");
+  ReadOptions strict;
+  strict.strict = true;
+  EXPECT_THROW(read_panel(path, Format::kIeaFlows, strict), InputError);
+  EXPECT_EQ(parse_format("iea-flows", "x"), Format::kIeaFlows);
+}
+
 TEST(DyadCsv, CountsAndLevelsWithTheirChecks) {
   TempDir dir;
   const auto path = write(dir, "d.csv",
@@ -191,6 +220,25 @@ TEST(SharedPanels, GdeltMonthlyReproducesTheReadmeChecks) {
   EXPECT_NEAR(p.value(d, score, p.period_of("2020-07", "test")), -15305.7, 0.1);
   EXPECT_NEAR(p.value(d, score, p.period_of("2020-09", "test")), -16772.4, 0.1);
   EXPECT_NEAR(p.value(d, score, p.period_of("2020-10", "test")), -35501.6, 0.1);
+}
+
+TEST(SharedPanels, IeaFlowsReproduceTheReadmeFigures) {
+  SPHERE_REQUIRE_SHARED("data/infrastructure/iea-gas-trade-flows/gtf_long.csv");
+  const Panel p = read_panel(
+      (sphere::testing::shared_dir() / "data/infrastructure/iea-gas-trade-flows/gtf_long.csv").string(),
+      Format::kIeaFlows, {});
+  // README: every name is a country or LNG/NES; yearly Türkgözü (Georgia -> Türkiye, the only
+  // GEO -> TUR point) 2019 9,546 and 2020 11,548 mcm.
+  for (const auto& r : p.bad.reasons) EXPECT_EQ(r.what, "flow: not reported (empty or N/A)");
+  const long gt = p.find_pair("GEO", "TUR");
+  ASSERT_GE(gt, 0);
+  auto year = [&](int y) {
+    double sum = 0;
+    for (int m = 0; m < 12; ++m) sum += p.value(gt, 0, p.period_of(fmt::format("{}-{:02}", y, m + 1), "t"));
+    return sum;
+  };
+  EXPECT_NEAR(year(2019), 9546, 1);
+  EXPECT_NEAR(year(2020), 11548, 1);
 }
 
 TEST(SharedPanels, IcewsAndMidRead) {

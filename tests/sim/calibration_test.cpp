@@ -55,6 +55,21 @@ TEST(HawkesIntensities, FallBackToTheParametersWithTooFewEvents) {
   EXPECT_NE(in.note.find("not possible"), std::string::npos) << in.note;
 }
 
+TEST(HawkesIntensities, PoissonEventsLeaveTheParametersInPlaceAndSayWhy) {
+  // Hundreds of events with no excitation: the fit is identified but detects nothing, so the
+  // engine keeps its stated parameters rather than a spurious branching ratio.
+  events::HawkesParams poisson;
+  poisson.mu = {0.03, 0.02};
+  poisson.alpha = {{1e-6, 1e-6}, {1e-6, 1e-6}};
+  poisson.omega = {0.2, 0.2};
+  const events::PointData points = events::simulate_hawkes(poisson, 20000.0, 3);
+  ASSERT_GT(points.times[1].size(), 300u);
+  const Intensities in = HawkesIntensities().estimate(with_times(points), 1.0, 0.3, 0.5);
+  EXPECT_EQ(in.method, "log-rate") << in.note;
+  EXPECT_NE(in.note.find("no excitation detected"), std::string::npos) << in.note;
+  EXPECT_EQ(in.branching, 0.3);
+}
+
 // The leverage layer's cells of i over j, latest tie per channel up to `year`, summed by hand.
 double layer_total(const std::string& i, const std::string& j, int year) {
   const auto cells = leverage::matrix(model(), {});
