@@ -114,6 +114,8 @@ class Model:
         self.settlements = []  # (month, issue, outcome), as `sphere replay --json` lists them
         if c["settle"] and c["bargaining"] != "compromise":
             raise NotImplementedError("the NumPy twin settles issues with the compromise model only")
+        if c["settle"] and c.get("settle_inputs", "stated") != "stated":
+            raise NotImplementedError("the NumPy twin settles issues at their stated inputs only")
         cells = np.arange(D * 4)
         for t in range(c["months"]):
             m = c["start"] + t

@@ -412,13 +412,9 @@ std::vector<report::Heatmap> leverage_of(const kb::Model& model) {
     h.rows.assign(rows.begin(), rows.end());
     h.cols.assign(cols.begin(), cols.end());
     h.values.assign(h.rows.size(), std::vector<double>(h.cols.size(), std::nan("")));
-    double most = 1;
-    for (const auto& t : pairs) {
-      h.values[index(h.rows, t.from)][index(h.cols, t.to)] = t.leverage;
-      most = std::max(most, std::abs(t.leverage));
-    }
-    h.low = -most;
-    h.high = most;
+    for (const auto& t : pairs) h.values[index(h.rows, t.from)][index(h.cols, t.to)] = t.leverage;
+    h.percent = true;  // shares of GDP
+    report::fit_symmetric_scale(h);
     return h;
   };
   std::vector<report::Heatmap> maps = {heatmap(

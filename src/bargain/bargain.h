@@ -175,6 +175,15 @@ struct IssueDistribution {
 // 1/size in the percentiles, and its mean in the rank correlations.
 IssueDistribution sample_issue(const kb::Issue& issue, const SampleOptions& options);
 
+// One draw of an issue's inputs, exactly as sample_issue makes its draw `draw` under `seed`: the
+// players (issues.toml order) with position, salience and influence drawn from their triangular
+// distributions, and the status quo (its stated value when it has no range).
+struct IssueDraw {
+  std::vector<Player> players;
+  double status_quo = 0.0;
+};
+IssueDraw draw_issue(const kb::Issue& issue, std::uint64_t seed, std::uint32_t draw);
+
 // The q-quantile (0..1) of weighted values (linear in the cumulative weight's midpoints).
 double weighted_quantile(std::vector<std::pair<double, double>> value_weight, double q);
 

@@ -111,6 +111,28 @@ double rank_correlation(std::span<const double> a, std::span<const double> b) {
   return saa > 0.0 && sbb > 0.0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 
+IssueDraw draw_issue(const kb::Issue& issue, std::uint64_t seed, std::uint32_t draw) {
+  // Input i of sample_issue: 3a + (0 position, 1 salience, 2 influence) for player a, then the
+  // status quo when it has a range.
+  const std::uint32_t id = hash32(issue.id);
+  auto drawn = [&](const kb::IssueValue& v, std::size_t input) {
+    return triangular(v.low(), v.value, v.high(),
+                      uniform(seed, id, draw, static_cast<std::uint32_t>(input)));
+  };
+  IssueDraw out;
+  out.players = bargain::players(issue);
+  for (std::size_t a = 0; a < issue.positions.size(); ++a) {
+    const kb::IssuePosition& p = issue.positions[a];
+    out.players[a].position = drawn(p.position, 3 * a);
+    out.players[a].salience = drawn(p.salience, 3 * a + 1);
+    out.players[a].capability = drawn(p.influence, 3 * a + 2);
+  }
+  out.status_quo = issue.status_quo.high() > issue.status_quo.low()
+                       ? drawn(issue.status_quo, 3 * issue.positions.size())
+                       : issue.status_quo.value;
+  return out;
+}
+
 IssueDistribution sample_issue(const kb::Issue& issue, const SampleOptions& options) {
   if (options.draws < 1) throw std::invalid_argument("sample_issue: draws must be at least 1");
   std::vector<Input> inputs;

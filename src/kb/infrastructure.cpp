@@ -19,7 +19,7 @@ namespace {
 
 constexpr int kMaxQuoteWords = 25;
 const std::set<std::string, std::less<>> kNodeKinds = {
-    "field", "terminal", "border", "port", "hub", "consumer", "market", "station"};
+    "field", "terminal", "border", "port", "hub", "consumer", "market", "station", "alternative"};
 const std::set<std::string, std::less<>> kLinkKinds = {"pipeline", "rail", "road", "ferry",
                                                         "port", "sea"};
 const std::set<std::string, std::less<>> kStatuses = {"operating", "idle", "halted", "planned"};
@@ -121,6 +121,11 @@ std::vector<const toml::table*> records(const TomlRecords& file, std::string_vie
   return result;
 }
 
+// A number with its provenance, as ties.toml writes it: a share (0..1), or with `money` any value
+// of at least 0.
+TieValue tie_value(const Fields& parent, std::string_view key, const Model& model,
+                   Diagnostics& out, bool required = true, bool money = false);
+
 class InfraLoader {
  public:
   InfraLoader(const TomlRecords& file, Model& model, Diagnostics& out)
@@ -181,7 +186,7 @@ class InfraLoader {
 
   void link(const toml::table& t) {
     auto keys = with_provenance({"id", "name", "kind", "carrier", "from", "to", "capacity", "unit",
-                                 "direction", "countries", "operator", "status"});
+                                 "direction", "countries", "operator", "status", "cost"});
     Fields f(t, file_.label, out_, keys);
     InfraLink l;
     l.id = f.string("id");
@@ -218,6 +223,10 @@ class InfraLoader {
                                          end->id, end->country, fmt::join(l.countries, ", ")));
     l.operator_name = f.string("operator", false);
     l.provenance = read_provenance(f, model_, static_cast<double>(l.capacity));
+    if (f.has("cost")) {
+      l.cost = tie_value(f, "cost", model_, out_, true, true);
+      if (l.cost->low() <= 0.0) f.error("cost", "a routing weight must be above 0");
+    }
     for (const toml::table* st : f.tables("status")) l.statuses.push_back(status(*st, l));
     if (l.statuses.empty())
       f.error("status", "missing; expected at least one [[link.status]] with its date");
@@ -284,7 +293,7 @@ class InfraLoader {
 // A share (0..1) or, with `money`, an amount (>= 0, million US$). A quoted or cited number may
 // state a range too (the uncertainty of reading it); without one its range is [value, value].
 TieValue tie_value(const Fields& parent, std::string_view key, const Model& model,
-                   Diagnostics& out, bool required = true, bool money = false) {
+                   Diagnostics& out, bool required, bool money) {
   TieValue v;
   const toml::table* t = parent.subtable(key, required);
   if (!t) return v;
@@ -292,7 +301,7 @@ TieValue tie_value(const Fields& parent, std::string_view key, const Model& mode
   Fields f(*t, parent.file(), out, keys);
   v.value = f.number("value").value_or(0.0);
   if (money ? v.value < 0.0 : (v.value < 0.0 || v.value > 1.0))
-    f.error("value", money ? fmt::format("{} in {} is negative; expected million US$", v.value, key)
+    f.error("value", money ? fmt::format("{} in {} is negative; expected 0 or more", v.value, key)
                            : fmt::format("{} in {} is not a share; expected 0 to 1", v.value, key));
   v.provenance = read_provenance(f, model, v.value);
   if (v.provenance.source != "assumption") {

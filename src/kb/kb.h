@@ -134,6 +134,15 @@ struct LinkStatus {
 };
 
 // A pipeline, rail line, road, ferry or port stage between two nodes.
+// One sourced number of a tie. Its plausible range is provenance.range_low..range_high: the
+// stated range of an assumption, or [value, value] for a quoted or cited number given without one.
+struct TieValue {
+  double value = 0.0;
+  Provenance provenance;
+  double low() const { return provenance.range_low; }
+  double high() const { return provenance.range_high; }
+};
+
 struct InfraLink {
   std::string id, name, kind;  // pipeline | rail | road | ferry | port
   std::string carrier;         // gas | oil | freight
@@ -145,6 +154,10 @@ struct InfraLink {
   std::string operator_name;
   std::vector<LinkStatus> statuses;  // in date order
   Provenance provenance;             // of the capacity
+  // Routing weight of a unit over the link, in ordinary links (hops): 1 unless the file gives
+  // `cost` (a dearer route weighs more; only the order of the routes' sums matters).
+  std::optional<TieValue> cost;
+  double weight() const { return cost ? cost->value : 1.0; }
   Origin origin;
 };
 
@@ -167,14 +180,6 @@ struct Infrastructure {
   const InfraLink* find_link(std::string_view id) const;
 };
 
-// One sourced number of a tie. Its plausible range is provenance.range_low..range_high: the
-// stated range of an assumption, or [value, value] for a quoted or cited number given without one.
-struct TieValue {
-  double value = 0.0;
-  Provenance provenance;
-  double low() const { return provenance.range_low; }
-  double high() const { return provenance.range_high; }
-};
 
 // A dyadic channel of interdependence: `to` depends on a flow that `from` can cut.
 struct Tie {
@@ -267,6 +272,9 @@ struct SimulationSpec {
   std::vector<std::string> settle;
   std::string bargaining = "eu";
   int settle_every = 12;
+  // The issues' inputs in a run: "stated" (issues.toml's values) or "sampled" (each run draws
+  // every position, salience, influence and status quo over its range, as `sphere bargain`).
+  std::string settle_inputs = "stated";
   Origin origin;
 };
 

@@ -81,7 +81,8 @@ class SimulationLoader {
   void load_spec(const toml::table& t) {
     Fields f(t, file_, out_,
              {"actors", "focal", "gas", "start", "horizon", "calibration_months", "count_as",
-              "intensities", "leverage", "settle", "bargaining", "settle_every"});
+              "intensities", "leverage", "settle", "bargaining", "settle_every",
+              "settle_inputs"});
     SimulationSpec s;
     s.origin = f.origin();
     s.actors = f.strings("actors");
@@ -136,6 +137,7 @@ class SimulationLoader {
     choice("intensities", s.intensities, {"log-rate", "hawkes"});
     choice("leverage", s.leverage, {"parameters", "network"});
     choice("bargaining", s.bargaining, {"compromise", "nbs", "eu"});
+    choice("settle_inputs", s.settle_inputs, {"stated", "sampled"});
     if (f.has("settle")) s.settle = f.strings("settle");
     for (const auto& id : s.settle)
       if (std::none_of(model_.issues.begin(), model_.issues.end(),

@@ -21,11 +21,30 @@ std::set<std::string> network_countries(const kb::Infrastructure& infra) {
   return out;
 }
 
+// The alternative supplies an outcome drew on, with their volumes, or "none used".
+std::string alternative_names(const network::Outcome& o, const kb::Infrastructure& infra) {
+  std::string out;
+  for (const auto& s : o.supplies) {
+    const kb::InfraNode* n = infra.find_node(s.node);
+    if (!n || n->kind != "alternative" || s.volume <= 0) continue;
+    out += fmt::format("{}{} {} of {}", out.empty() ? "" : ", ", s.node, s.volume, s.target);
+  }
+  return out.empty() ? "none used" : out;
+}
+
 std::int64_t delivered(const network::Outcome& o, const std::vector<std::string>& nodes) {
   std::int64_t sum = 0;
   for (const auto& d : o.destinations)
     if (std::find(nodes.begin(), nodes.end(), d.node) != nodes.end()) sum += d.volume;
   return sum;
+}
+
+bool buyer(const kb::Infrastructure& infra, const kb::Tie& tie) {
+  for (const auto& d : tie.destinations) {
+    const kb::InfraNode* n = infra.find_node(d);
+    if (!n || n->country != tie.to) return false;
+  }
+  return !tie.destinations.empty();
 }
 
 // What j keeps on the network of the flow i controls: delivery to the destinations with i
@@ -38,6 +57,9 @@ std::optional<double> kept_on_network(const kb::Model& model, const kb::Tie& tie
   base.carrier = tie.carrier;
   base.cut = filter.cut;
   base.opened = filter.opened;
+  // j's other supplies (nodes of kind "alternative") replace what j buys, not what j sells: they
+  // count when every destination is j's own.
+  base.alternatives = buyer(model.infrastructure, tie);
   const network::Outcome before = network::solve(model.infrastructure, base);
   const std::int64_t b = delivered(before, tie.destinations);
   std::string nodes;
@@ -61,8 +83,13 @@ std::optional<double> kept_on_network(const kb::Model& model, const kb::Tie& tie
   cell.evidence.push_back(
       {"network", kept, {},
        fmt::format("{} {}: {} {} delivered to {}; {} with {} blocked (every link crossing it "
-                   "closed, the rest rerouted: maximum delivery at least total link cost)",
-                   tie.carrier, tie.year, b, before.unit, nodes, a, tie.from)});
+                   "closed, the rest rerouted: maximum delivery at least total link cost){}",
+                   tie.carrier, tie.year, b, before.unit, nodes, a, tie.from,
+                   base.alternatives
+                       ? fmt::format("; alternative supplies fill in last (mcm/d drawn of the "
+                                     "spare capacity: {})",
+                                     alternative_names(after, model.infrastructure))
+                       : "")});
   return kept;
 }
 

@@ -1,6 +1,7 @@
 // The model's infrastructure as flow graphs: what-if scenarios, their outcome, and the EU N-1
 // indicator.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -17,6 +18,9 @@ const std::map<std::string, std::string, std::less<>> kUnits = {
 
 // The cost of one link in the routing; far above the number of links, so hops come first.
 constexpr std::int64_t kHopCost = 1'000'000;
+// The cost of a unit from an alternative supply: above any route of the network's own supplies
+// (far fewer than 1000 links), so alternatives carry only what those cannot deliver.
+constexpr std::int64_t kAlternativeCost = 1000 * kHopCost;
 
 // Scenario dates: a link's state at the end of the scenario's year.
 Date year_end(int year) { return Date{year, 12, 0}; }
@@ -103,9 +107,11 @@ FlowNetwork build(const kb::Infrastructure& infra, const Scenario& scenario) {
     if (capacity <= 0) continue;
     const int from = node_index(infra, link.from), to = node_index(infra, link.to);
     Element element{link.id, {}};
-    // Each link costs one hop, so min-cost routing takes the fewest links; the link's place in
-    // the file breaks ties, so that a route a change does not touch keeps its flow.
-    const std::int64_t cost = kHopCost + static_cast<std::int64_t>(i);
+    // Each link costs one hop times its weight (1 unless the file says a route is dearer), so
+    // min-cost routing takes the cheapest route, then the fewest links; the link's place in the
+    // file breaks ties, so that a route a change does not touch keeps its flow.
+    const std::int64_t cost =
+        std::llround(link.weight() * static_cast<double>(kHopCost)) + static_cast<std::int64_t>(i);
     element.arcs.push_back(net.graph.add_arc(from, to, capacity, cost));
     net.arc_link.push_back(static_cast<int>(i));
     if (link.both_ways) {
@@ -120,8 +126,10 @@ FlowNetwork build(const kb::Infrastructure& infra, const Scenario& scenario) {
   net.supply_arc.assign(n, -1);
   net.demand_arc.assign(n, -1);
   for (int v = 0; v < n; ++v) {
-    if (supply[v] > 0) {
-      net.supply_arc[v] = net.graph.add_arc(net.source, v, supply[v]);
+    const bool alternative = infra.nodes[v].kind == "alternative";
+    if (supply[v] > 0 && (!alternative || scenario.alternatives)) {
+      net.supply_arc[v] =
+          net.graph.add_arc(net.source, v, supply[v], alternative ? kAlternativeCost : 0);
       net.arc_link.push_back(-1);
     }
     if (demand[v] > 0) {
@@ -163,7 +171,7 @@ Outcome solve(const kb::Infrastructure& infra, const Scenario& scenario) {
       out.destinations.push_back({node.id, node.country, demand[v], got});
       country(node.country).delivered += got;
     }
-    if (supplied[v] > 0) {
+    if (supplied[v] > 0 && net.supply_arc[v] >= 0) {
       const std::int64_t sent = flow[net.supply_arc[v]];
       out.supplies.push_back({node.id, node.country, supplied[v], sent});
       country(node.country).supplied += sent;
@@ -199,7 +207,10 @@ N1 n_minus_1(const kb::Infrastructure& infra, const std::string& area, int year)
   N1 r;
   r.area = area;
   const auto peak = node_flows(infra, "gas", "peak", year);
-  const auto production = node_flows(infra, "gas", "supply", year);
+  auto production = node_flows(infra, "gas", "supply", year);
+  // An alternative's supply is another area's spare capacity, not production of this one.
+  for (std::size_t v = 0; v < infra.nodes.size(); ++v)
+    if (infra.nodes[v].kind == "alternative") production[v] = 0;
   std::vector<int> area_nodes;
   for (std::size_t v = 0; v < infra.nodes.size(); ++v)
     if (infra.nodes[v].country == area) {

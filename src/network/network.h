@@ -106,6 +106,10 @@ struct Scenario {
   std::vector<std::string> cut;                       // link ids
   std::vector<std::string> blocked;                   // country codes: links crossing them close
   std::vector<std::pair<std::string, Date>> opened;   // link id, month it starts operating
+  // Supplies at nodes of kind "alternative" (the spare capacity of a consumer's other sources:
+  // Norwegian pipelines, LNG terminals, ...) feed the network only when this is set, and then
+  // only for what the network's own supplies cannot deliver: they are routed last.
+  bool alternatives = false;
 };
 
 // Checks that every link and country a scenario names exists. Throws InputError naming the
@@ -192,9 +196,10 @@ struct ObservedPoint {
   std::string link, destination;   // one of the two
   std::string what;
 };
-// Türkgözü (the link scp-west: SGC gas into Türkiye) and Kipi (deliveries to the node eu: SGC gas
-// to Europe). TAP's own points (Kastoria, Melendugno) lie past its Greek offtakes, which the
-// network does not have, so they are not compared.
+// Türkgözü (deliveries to the node turkey-gas: Azerbaijani gas for Türkiye; the IEA's flow there
+// is below Kipi's in 2021-2022, so TANAP's transit to Europe is not in it) and Kipi (deliveries
+// to the node eu: SGC gas to Europe). TAP's own points (Kastoria, Melendugno) lie past its Greek
+// offtakes, which the network does not have, so they are not compared.
 std::vector<ObservedPoint> southern_gas_corridor_points();
 
 // One point's observed flow in one year: the months it reports, averaged per day.

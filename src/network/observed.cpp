@@ -25,8 +25,9 @@ int days_in(int year, int month) {
 
 std::vector<ObservedPoint> southern_gas_corridor_points() {
   return {
-      {"Turkgozu", "Georgia", "Republic of Türkiye", "scp-west", "",
-       "SGC gas into Türkiye: SCP, and TANAP from 2018"},
+      {"Turkgozu", "Georgia", "Republic of Türkiye", "", "turkey-gas",
+       "Azerbaijani gas for Türkiye (SCP to BOTAŞ, TANAP's Turkish offtake); TANAP's gas for "
+       "Europe is not in it"},
       {"Kipi", "Republic of Türkiye", "Greece", "", "eu",
        "SGC gas to Europe: TANAP into TAP (and the older Turkish-Greek interconnector)"},
   };

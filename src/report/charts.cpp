@@ -198,6 +198,29 @@ std::string svg_line_chart(const LineChart& chart) {
   return svg.finish();
 }
 
+void fit_symmetric_scale(Heatmap& h) {
+  double most = 0.0;
+  for (const auto& row : h.values)
+    for (double v : row)
+      if (std::isfinite(v)) most = std::max(most, std::abs(v));
+  if (!(most > 0.0)) most = 1.0;
+  h.low = -most;
+  h.high = most;
+}
+
+namespace {
+
+// A cell's text: the value, or in per cent with two significant digits ("4.2%", "0.015%").
+std::string cell_text(double v, bool percent) {
+  if (!percent) return label_number(v, 2);
+  const double p = v * 100.0;
+  if (p == 0.0) return "0%";
+  const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(std::abs(p)))));
+  return label_number(p, digits) + "%";
+}
+
+}  // namespace
+
 std::string svg_heatmap(const Heatmap& h) {
   const double cell = 46, left = 120, top = 92;
   const double width = left + cell * h.cols.size() + 24, height = top + cell * h.rows.size() + 40;
@@ -220,14 +243,15 @@ std::string svg_heatmap(const Heatmap& h) {
       }
       const double u = t(v);
       svg.rect(x + 1, y + 1, cell - 2, cell - 2, heat_colour(u, diverging),
-               fmt::format("{} over {}: {}", h.rows[r], h.cols[c], label_number(v, 3)));
-      svg.text(x + cell / 2, y + cell / 2 + 4, label_number(v, 2), "middle", 10,
+               fmt::format("{} over {}: {}", h.rows[r], h.cols[c],
+                           h.percent ? cell_text(v, true) : label_number(v, 3)));
+      svg.text(x + cell / 2, y + cell / 2 + 4, cell_text(v, h.percent), "middle", 10,
                std::abs(u - (diverging ? 0.5 : 0.0)) > 0.35 ? "#fff" : "#222");
     }
   }
   svg.text(8, height - 12,
-           fmt::format("rows act on columns · colour from {} to {}", label_number(h.low),
-                       label_number(h.high)),
+           fmt::format("rows act on columns · colour from {} to {}", cell_text(h.low, h.percent),
+                       cell_text(h.high, h.percent)),
            "start", 10, "#555");
   return svg.finish();
 }

@@ -90,7 +90,12 @@ struct Heatmap {
   std::vector<std::string> rows, cols;
   std::vector<std::vector<double>> values;  // [row][col]
   double low = 0.0, high = 1.0;             // colour scale ends
+  bool percent = false;                     // shares: cells read in per cent, 2 significant digits
 };
+
+// Sets the colour scale symmetric around 0 and reaching the largest finite |value|, so that small
+// values (leverage as shares of GDP) still show; a matrix of zeros gets [-1, 1].
+void fit_symmetric_scale(Heatmap& heatmap);
 
 // A place on the map.
 struct MapNode {

@@ -466,6 +466,7 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   }
   // Issues settled by bargaining during a run, with their players as issues.toml gives them.
   e.bargaining_ = spec.bargaining;
+  e.sample_issue_inputs_ = spec.settle_inputs == "sampled";
   e.settle_every_ = spec.settle_every;
   if (!spec.settle.empty()) e.leverage_weight_ = table.get("bargain.leverage_weight");
   for (const auto& id : spec.settle) {
@@ -473,7 +474,7 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
     if (!issue)
       throw InputError(spec.origin.file, spec.origin.line, "settle",
                        fmt::format("unknown issue '{}'; expected an id from issues.toml", id));
-    SettledIssue settled{bargain::players(model, *issue), -1, -1, issue->status_quo.value};
+    SettledIssue settled{*issue, bargain::players(model, *issue), -1, -1, issue->status_quo.value};
     for (std::size_t k = 0; k < settled.players.size(); ++k) {
       if (settled.players[k].id == spec.focal_a) settled.a = static_cast<int>(k);
       if (settled.players[k].id == spec.focal_b) settled.b = static_cast<int>(k);
@@ -554,11 +555,12 @@ std::vector<double> Engine::state_vector(const std::vector<double>& R,
   return s;
 }
 
-void Engine::settle(double lev_ab, double lev_ba, std::vector<double>& status_quo,
-                    std::vector<double>& outcomes) const {
+void Engine::settle(double lev_ab, double lev_ba,
+                    const std::vector<std::vector<bargain::Player>>& run_players,
+                    std::vector<double>& status_quo, std::vector<double>& outcomes) const {
   for (std::size_t k = 0; k < settle_.size(); ++k) {
     const SettledIssue& issue = settle_[k];
-    std::vector<bargain::Player> players = issue.players;
+    std::vector<bargain::Player> players = run_players[k];
     if (issue.a >= 0) players[issue.a].capability *= 1.0 + leverage_weight_ * lev_ab;
     if (issue.b >= 0) players[issue.b].capability *= 1.0 + leverage_weight_ * lev_ba;
     double outcome;
@@ -583,8 +585,20 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
   double trade = trade0_, gas = gas_path(start_ - 1);
   double lev_ab = lev0_ab_, lev_ba = lev0_ba_;
   const int ab = dyad(a_, b_), ba = dyad(b_, a_);
+  // The issues' inputs for this run: as stated, or one draw over their ranges that depends on
+  // (seed, issue, run) alone, so a run gives the same settlements on any thread.
   std::vector<double> status_quo, issues;
-  for (const auto& issue : settle_) status_quo.push_back(issue.status_quo);
+  std::vector<std::vector<bargain::Player>> players;
+  for (const auto& issue : settle_) {
+    if (sample_issue_inputs_) {
+      bargain::IssueDraw d = bargain::draw_issue(issue.issue, seed, run);
+      players.push_back(std::move(d.players));
+      status_quo.push_back(d.status_quo);
+    } else {
+      players.push_back(issue.players);
+      status_quo.push_back(issue.status_quo);
+    }
+  }
   issues = status_quo;
   auto add_event = [&](int m, int from, int to, const std::string& cameo, double g, bool f,
                        const char* cause) {
@@ -680,7 +694,7 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
     rel_ring[slot] = rel;
     // 6. Issues due this month settle by bargaining, with this month's leverage.
     if (settles_at(t)) {
-      settle(lev_ab, lev_ba, status_quo, issues);
+      settle(lev_ab, lev_ba, players, status_quo, issues);
       if (record_events)
         for (std::size_t k = 0; k < issues.size(); ++k)
           out.settlements.push_back({m, static_cast<int>(k), issues[k]});

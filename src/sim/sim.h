@@ -227,6 +227,8 @@ class Engine {
   // Issues settled by bargaining during a run (model.toml [simulation] settle), and the model.
   const std::vector<std::string>& settled_issues() const { return settled_ids_; }
   const std::string& bargaining_model() const { return bargaining_; }
+  // Whether each run draws the issues' inputs over their ranges ([simulation] settle_inputs).
+  bool samples_issue_inputs() const { return sample_issue_inputs_; }
 
  private:
   struct Tool {
@@ -244,8 +246,8 @@ class Engine {
                                    const std::vector<double>& issues) const;
   double gas_path(int month) const;
   // Settles every issue of `settle_` with the focal pair's current leverage; outcomes in order.
-  void settle(double lev_ab, double lev_ba, std::vector<double>& status_quo,
-              std::vector<double>& outcomes) const;
+  void settle(double lev_ab, double lev_ba, const std::vector<std::vector<bargain::Player>>& players,
+              std::vector<double>& status_quo, std::vector<double>& outcomes) const;
   bool settles_at(int t) const {
     return !settle_.empty() && ((t + 1) % settle_every_ == 0 || t == months() - 1);
   }
@@ -274,6 +276,7 @@ class Engine {
   std::array<std::string, 2> leverage_notes_;  // a over b, b over a
   // Bargaining: each settled issue's players, and which of them are the focal pair (-1: absent).
   struct SettledIssue {
+    kb::Issue issue;  // its inputs with their ranges, for runs that draw them
     std::vector<bargain::Player> players;
     int a = -1, b = -1;
     double status_quo = 0.0;
@@ -281,6 +284,7 @@ class Engine {
   std::vector<SettledIssue> settle_;
   std::vector<std::string> settled_ids_;
   std::string bargaining_;
+  bool sample_issue_inputs_ = false;
   int settle_every_ = 12;
   double leverage_weight_ = 0.0;
   std::vector<Shock> shocks_;

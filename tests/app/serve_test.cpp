@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iterator>
 #include <fstream>
@@ -529,9 +531,11 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
   EXPECT_EQ(lev_api["cells"], lev_cli["cells"]);
   ASSERT_FALSE(lev_cli["pairs"].empty());
   for (const auto& p : lev_cli["pairs"]) {
-    const std::string cell = fmt::format("{} over {}: {}", p["from"].get<std::string>(),
-                                         p["to"].get<std::string>(),
-                                         as_label(p["leverage"].get<double>(), 3));
+    // The heatmap reads in per cent of GDP, two significant digits.
+    const double pc = p["leverage"].get<double>() * 100.0;
+    const int digits = pc == 0.0 ? 0 : std::max(0, 1 - static_cast<int>(std::floor(std::log10(std::abs(pc)))));
+    const std::string cell = fmt::format("{} over {}: {}%", p["from"].get<std::string>(),
+                                         p["to"].get<std::string>(), as_label(pc, digits));
     EXPECT_NE(html.find(cell), std::string::npos) << cell;
   }
 

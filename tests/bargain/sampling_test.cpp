@@ -63,6 +63,25 @@ TEST(Sampling, PercentilesBracketTheStatedOutcomeAndNameTheInputThatMovesIt) {
   EXPECT_DOUBLE_EQ(d.nash.median, 50.0);
 }
 
+// draw_issue(k) is sample_issue's draw k: the compromise over 201 single draws has the
+// sampler's median, to the bit. The scenario engine settles on these draws.
+TEST(Sampling, SingleDrawsAreTheSamplersDraws) {
+  kb::Issue issue = straddled();
+  issue.status_quo = ranged(50, 40, 60);
+  issue.positions[0].influence = ranged(0.5, 0.3, 0.9);
+  std::vector<std::pair<double, double>> outcomes;
+  for (std::uint32_t k = 0; k < 201; ++k) {
+    const IssueDraw d = draw_issue(issue, 11, k);
+    ASSERT_EQ(d.players.size(), 3u);
+    EXPECT_GE(d.status_quo, 40.0);
+    EXPECT_LE(d.status_quo, 60.0);
+    EXPECT_EQ(d.players[2].position, 70.0);  // a point range stays at its value
+    outcomes.push_back({compromise(d.players), 1.0});
+  }
+  EXPECT_EQ(weighted_quantile(outcomes, 0.5), sample_issue(issue, {201, 11, {}}).compromise.median);
+  EXPECT_NE(draw_issue(issue, 11, 0).players[1].position, draw_issue(issue, 11, 1).players[1].position);
+}
+
 TEST(Sampling, RejectsNoDraws) { EXPECT_THROW(sample_issue(straddled(), {0, 1, {}}), std::invalid_argument); }
 
 TEST(Quantile, InterpolatesBetweenWeightedValues) {

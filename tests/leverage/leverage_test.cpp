@@ -79,7 +79,7 @@ TEST(Leverage, PhysicalChannelsRerouteOnTheNetworkThenUseAlternatives) {
   const Cell& russia = find(cells, "rus-aze-oil-transit-2019");
   EXPECT_DOUBLE_EQ(russia.kept, 1.0);  // BTC had room for Novorossiysk's volume
   EXPECT_DOUBLE_EQ(russia.loss_long.value, 0.0);
-  // The EU keeps most of a 7 per cent import share from Norway, LNG and storage.
+  // The EU keeps a 7 per cent import share from its LNG terminals' and Norway's spare capacity.
   const Cell& eu = find(cells, "aze-eu-gas-2024");
   EXPECT_GE(eu.kept, 0.8);
   EXPECT_LT(eu.leverage, 0.0);  // cutting costs Azerbaijan far more of its GDP than the EU
@@ -107,6 +107,37 @@ TEST(Leverage, NorthSouthRouteAndGeorgianTransitOnTheCommonScale) {
   EXPECT_DOUBLE_EQ(georgia.cost.high, tie("geo-aze-oil-transit-2024").own_loss->high() / gdp("GEO"));
   EXPECT_LT(georgia.leverage_long.low, georgia.leverage_long.value);
   EXPECT_LT(georgia.leverage, 1.0);
+}
+
+// The EU's and Turkiye's other supplies are nodes of the network: cutting Azerbaijani gas, the
+// buyer draws on their spare capacity, and closing them leaves only the ties' `alternatives`.
+// A seller's tie (Azerbaijan's exports crossing Georgia) gains nothing from the buyers' options.
+TEST(Leverage, BuyersReplaceACutFromTheirAlternativeNodes) {
+  auto cells = matrix(builtin(), {});
+  for (const char* id : {"aze-eu-gas-2024", "aze-tur-gas-2024"}) {
+    SCOPED_TRACE(id);
+    const Cell& c = find(cells, id);
+    EXPECT_DOUBLE_EQ(c.kept, 1.0);  // 2022's spare LNG send-out alone exceeds the SGC's volume
+    bool named = false;
+    for (const Evidence& e : c.evidence)
+      named |= e.label == "network" && e.note.find("spare") != std::string::npos;
+    EXPECT_TRUE(named) << "the network evidence names the alternatives drawn on";
+    // All of it is rerouted, so j's loss is the dearer gas: at stake x rerouting cost.
+    EXPECT_DOUBLE_EQ(c.loss_long.value,
+                     tie(id).at_stake->value * tie(id).reroute_cost->value / gdp(c.to));
+  }
+  Filter closed;
+  closed.cut = {"norway-eu-entry", "eu-lng-sendout", "blue-stream-link", "turkstream-link",
+                "tabriz-ankara", "turkey-lng-sendout"};
+  auto without = matrix(builtin(), closed);
+  for (const char* id : {"aze-eu-gas-2024", "aze-tur-gas-2024"}) {
+    SCOPED_TRACE(id);
+    EXPECT_DOUBLE_EQ(find(without, id).kept, tie(id).alternatives->value);
+    EXPECT_GT(find(without, id).loss_long.value, find(cells, id).loss_long.value);
+  }
+  const Cell& transit = find(cells, "geo-aze-gas-transit-2024");
+  EXPECT_DOUBLE_EQ(transit.kept, find(without, "geo-aze-gas-transit-2024").kept);
+  EXPECT_LT(transit.kept, 0.5);
 }
 
 TEST(Leverage, FiltersAndTotals) {

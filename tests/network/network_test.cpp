@@ -335,6 +335,67 @@ TEST(Infrastructure, BlockingGeorgiaStopsOilExportsWhenTheBlackSeaRoutesAreShut)
   EXPECT_GT(solve(builtin().infrastructure, s).delivered, 0);
 }
 
+// Alternative supplies (the buyers' other sources) are off unless asked for, and then carry only
+// what the network's own supplies cannot deliver.
+TEST(Infrastructure, AlternativesFillOnlyWhatTheCorridorCannot) {
+  const auto& infra = builtin().infrastructure;
+  Scenario off;
+  off.year = 2024;
+  Scenario on = off;
+  on.alternatives = true;
+  const Outcome a = solve(infra, off), b = solve(infra, on);
+  ASSERT_EQ(a.destinations.size(), b.destinations.size());
+  for (std::size_t i = 0; i < a.destinations.size(); ++i)
+    EXPECT_EQ(a.destinations[i].volume, b.destinations[i].volume) << a.destinations[i].node;
+  auto link_flow = [](const Outcome& o, const std::string& id) {
+    for (const auto& l : o.links)
+      if (l.link == id) return l.flow;
+    return std::int64_t{-1};
+  };
+  for (const char* id : {"eu-lng-sendout", "norway-eu-entry", "turkey-lng-sendout"})
+    EXPECT_EQ(link_flow(b, id), 0) << id << " carries gas the corridor could deliver";
+  // Azerbaijan blocked: without alternatives Europe and Turkiye get nothing; with them, their
+  // spare capacity fills the whole demand.
+  off.blocked = on.blocked = {"AZE"};
+  const Outcome c = solve(infra, off), d = solve(infra, on);
+  auto got = [](const Outcome& o, const std::string& node) {
+    for (const auto& x : o.destinations)
+      if (x.node == node) return std::pair{x.volume, x.target};
+    return std::pair<std::int64_t, std::int64_t>{-1, -1};
+  };
+  EXPECT_EQ(got(c, "eu").first, 0);
+  EXPECT_EQ(got(c, "turkey-gas").first, 0);
+  EXPECT_EQ(got(d, "eu").first, got(d, "eu").second);
+  EXPECT_EQ(got(d, "turkey-gas").first, got(d, "turkey-gas").second);
+  EXPECT_GT(link_flow(d, "eu-lng-sendout") + link_flow(d, "norway-eu-entry"), 0);
+}
+
+// Link weights order the North-South routes as S4 does (the western branch through Azerbaijan the
+// most profitable, Central Asia "much more complex and expensive"), so the western branch, with
+// lorries across the Rasht-Astara gap, carries cargo, and blocking Azerbaijan reroutes it.
+TEST(Infrastructure, NorthSouthFreightTakesTheWesternBranchFirst) {
+  const auto& infra = builtin().infrastructure;
+  ASSERT_NE(infra.find_link("astara-rasht-road"), nullptr);
+  EXPECT_GT(infra.find_link("instc-east")->weight(), infra.find_link("instc-caspian")->weight());
+  Scenario s;
+  s.year = 2025;
+  s.carrier = "freight";
+  const Outcome base = solve(infra, s);
+  auto flow = [](const Outcome& o, const std::string& id) {
+    for (const auto& l : o.links)
+      if (l.link == id) return l.flow;
+    return std::int64_t{-1};
+  };
+  EXPECT_EQ(flow(base, "astara-rasht-road"), infra.find_link("astara-rasht-road")->capacity);
+  EXPECT_EQ(flow(base, "instc-baku-astara"), flow(base, "astara-rasht-road"));
+  // The eastern branch, the dearest, takes only what the others cannot.
+  EXPECT_LT(flow(base, "instc-east"), infra.find_link("instc-east")->capacity);
+  s.blocked = {"AZE"};
+  const Outcome blocked = solve(infra, s);
+  EXPECT_EQ(flow(blocked, "astara-rasht-road"), 0);
+  EXPECT_GT(flow(blocked, "instc-east"), flow(base, "instc-east"));
+}
+
 TEST(Infrastructure, WhatIfNamingNothingIsAnError) {
   Scenario s;
   s.cut = {"no-such-pipeline"};

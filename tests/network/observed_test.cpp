@@ -52,9 +52,10 @@ TEST(Observed, BadCellNamesFileLineAndField) {
 }
 
 // The years where both the IEA data (to 2022-09) and the network's supplies and demands (from
-// 2021) exist. SGC gas to Europe (Kipi) matches in both years and gas into Türkiye (Türkgözü) in
-// 2021. In 2022 the IEA's own points disagree: less gas entered Türkiye at Türkgözü than left it
-// at Kipi, which no network fed only through Türkgözü can reproduce; the network follows Kipi.
+// 2019) exist. Türkgözü is Azerbaijani gas for Türkiye (below Kipi in 2021-2022, so TANAP's
+// transit to Europe is not in it) and matches the Turkish offtake in all four years; Kipi matches
+// SGC gas to Europe from 2021. Before TAP (2020-11) Kipi carried the older Turkish-Greek
+// interconnector's gas, which the network does not have: the model's 0 there is a known miss.
 TEST(Observed, BuiltInNetworkReproducesTheIeaFlows) {
   SPHERE_REQUIRE_SHARED("data/infrastructure/iea-gas-trade-flows/gtf_long.csv");
   const kb::Model model = kb::load_builtin_model();
@@ -63,21 +64,28 @@ TEST(Observed, BuiltInNetworkReproducesTheIeaFlows) {
   std::map<std::pair<std::string, int>, const FlowCheck*> by;
   for (const auto& c : checks) {
     by[{c.observed.point, c.observed.year}] = &c;
-    if (c.observed.year < 2021) {
+    if (c.observed.year < 2019) {
       EXPECT_FALSE(c.network_has_flows) << c.observed.year;
     }
   }
-  for (auto [point, year] : {std::pair{"Kipi", 2021}, {"Kipi", 2022}, {"Turkgozu", 2021}}) {
+  for (auto [point, year] : {std::pair{"Turkgozu", 2019}, {"Turkgozu", 2020}, {"Turkgozu", 2021},
+                             {"Turkgozu", 2022}, {"Kipi", 2021}, {"Kipi", 2022}}) {
     SCOPED_TRACE(std::string(point) + " " + std::to_string(year));
     const FlowCheck* c = by.at({point, year});
     EXPECT_TRUE(c->network_has_flows);
     EXPECT_TRUE(c->agrees) << "observed " << c->observed.mean_mcm_per_day << " mcm/d, modelled "
                            << c->modelled;
   }
-  const FlowCheck& turkgozu = *by.at({"Turkgozu", 2022});
-  const FlowCheck& kipi = *by.at({"Kipi", 2022});
-  EXPECT_FALSE(turkgozu.agrees);
-  EXPECT_LT(turkgozu.observed.mean_mcm_per_day, kipi.observed.mean_mcm_per_day);
+  for (int year : {2019, 2020}) {
+    const FlowCheck& kipi = *by.at({"Kipi", year});
+    EXPECT_TRUE(kipi.network_has_flows);
+    EXPECT_EQ(kipi.modelled, 0.0);
+    EXPECT_FALSE(kipi.agrees);
+    EXPECT_LT(kipi.observed.mean_mcm_per_day, 3.0);  // a small interconnector flow, not the SGC
+  }
+  // The IEA's Türkgözü is below Kipi once TAP runs: it cannot hold the gas in transit to Europe.
+  for (int year : {2021, 2022})
+    EXPECT_LT(by.at({"Turkgozu", year})->observed.total_mcm, by.at({"Kipi", year})->observed.total_mcm);
 }
 
 }  // namespace

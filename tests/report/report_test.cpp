@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "report/internal.h"
 #include "report/report.h"
 
 namespace sphere::report {
@@ -47,6 +48,24 @@ TEST(Charts, HeatmapColoursEveryFiniteCell) {
   EXPECT_EQ(count(svg, "<title>RUS over AZE: 0.4</title>"), 1);
   EXPECT_EQ(count(svg, "<title>AZE over RUS: 0.1</title>"), 1);
   EXPECT_EQ(count(svg, "<rect"), 4);
+}
+
+TEST(Charts, HeatmapScaleReachesSmallShares) {
+  // Leverage as shares of GDP: a few hundredths at most. The scale must reach the largest cell,
+  // not stop at 1, or every cell is drawn near white.
+  Heatmap h{"all", "", {"RUS", "AZE"}, {"RUS", "AZE"}, {{NAN, 0.042}, {-0.0012, NAN}}, 0, 1};
+  h.percent = true;
+  fit_symmetric_scale(h);
+  EXPECT_DOUBLE_EQ(h.high, 0.042);
+  EXPECT_DOUBLE_EQ(h.low, -0.042);
+  const std::string svg = svg_heatmap(h);
+  EXPECT_EQ(count(svg, "<title>RUS over AZE: 4.2%</title>"), 1);
+  EXPECT_EQ(count(svg, "<title>AZE over RUS: -0.12%</title>"), 1);
+  // The strongest cell takes the scale's end colour, which a fixed [-1, 1] scale never reached.
+  EXPECT_NE(svg.find(heat_colour(1.0, true)), std::string::npos);
+  Heatmap zeros{"none", "", {"A"}, {"B"}, {{0.0}}, 0, 1};
+  fit_symmetric_scale(zeros);
+  EXPECT_DOUBLE_EQ(zeros.high, 1.0);
 }
 
 TEST(Charts, FanAndProbabilitiesAndTornado) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "events/events.h"
@@ -114,9 +116,9 @@ TEST(Engine, UsesTheModelsLeverageUnlessAParameterIsGiven) {
   EXPECT_DOUBLE_EQ(initial(e, "leverage_AZE_RUS"), layer.leverage("AZE", "RUS"));
   EXPECT_NE(e.leverage_notes()[0].find("leverage layer"), std::string::npos);
   EngineOptions o;
-  o.overrides["leverage.RUS.AZE"] = 0.7;
+  o.overrides["leverage.RUS.AZE"] = 0.07;
   const Engine given = Engine::build(model(), o);
-  EXPECT_DOUBLE_EQ(initial(given, "leverage_RUS_AZE"), 0.7);
+  EXPECT_DOUBLE_EQ(initial(given, "leverage_RUS_AZE"), 0.07);
   EXPECT_DOUBLE_EQ(initial(given, "leverage_AZE_RUS"), layer.leverage("AZE", "RUS"));
   EXPECT_NE(given.leverage_notes()[0].find("command line"), std::string::npos);
 }
@@ -199,6 +201,42 @@ TEST_P(Settling, IssuesSettleByBargainingWithCurrentLeverage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, Settling, ::testing::Values("compromise", "eu"));
+
+// With settle_inputs = "sampled" each run settles on one draw of the issues' inputs, the same
+// draw `sphere bargain` makes for that (seed, run): runs differ, a run repeats exactly, and the
+// first settlement (the compromise at the starting leverage, trade not yet moved) is the drawn
+// players' compromise.
+TEST(Engine, SampledIssueInputsDifferByRunAndRepeatByRun) {
+  kb::Model m = model();
+  m.simulation->bargaining = "compromise";
+  m.simulation->settle_inputs = "sampled";
+  const auto& spec = *m.simulation;
+  const Engine e = Engine::build(m);
+  ASSERT_TRUE(e.samples_issue_inputs());
+  double weight = NAN;
+  for (const auto& [name, value] : e.parameters())
+    if (name == "bargain.leverage_weight") weight = value;
+  std::set<double> firsts;
+  for (std::uint32_t run = 0; run < 4; ++run) {
+    const Trajectory tr = e.simulate(17, run, true);  // settlements are listed with the events
+    const Trajectory again = e.simulate(17, run, true);
+    ASSERT_FALSE(tr.settlements.empty());
+    EXPECT_EQ(tr.settlements.front().outcome, again.settlements.front().outcome);
+    const Settlement& s = tr.settlements.front();
+    const int t = s.month - e.start().month_index();
+    const double lev_ab = tr.indicators[(t - 1) * kIndicators + kLeverage];
+    const double lev0_ab = initial(e, "leverage_RUS_AZE"), lev0_ba = initial(e, "leverage_AZE_RUS");
+    const double lev_ba = lev0_ab > 0 ? lev_ab * lev0_ba / lev0_ab : 0.0;
+    auto d = bargain::draw_issue(*bargain::find_issue(m, spec.settle[s.issue]), 17, run);
+    for (auto& p : d.players) {
+      if (p.id == spec.focal_a) p.capability *= 1 + weight * lev_ab;
+      if (p.id == spec.focal_b) p.capability *= 1 + weight * lev_ba;
+    }
+    EXPECT_NEAR(s.outcome, bargain::compromise(d.players), 1e-9) << "run " << run;
+    firsts.insert(s.outcome);
+  }
+  EXPECT_GT(firsts.size(), 1u) << "every run settled the same way: the inputs were not drawn";
+}
 
 TEST(Engine, ScenarioPredicatesMaySeeSettledIssues) {
   const Engine e = Engine::build(model());
