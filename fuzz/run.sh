@@ -1,32 +1,54 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer harness built in BUILD for SECONDS each, starting from the committed seed
-# corpus (fuzz/corpus/NAME) and the inputs kept by earlier runs (BUILD/corpus/NAME). Prints each
-# harness's executions and crashes; exits 1 when any harness crashed (its input is kept in
-# BUILD/crashes/).
-# usage: fuzz/run.sh BUILD SECONDS
+# Runs every libFuzzer harness built in BUILD for SECONDS each, JOBS at a time, starting from the
+# committed seed corpus (fuzz/corpus/NAME) and the inputs kept by earlier runs (BUILD/corpus/NAME).
+# Prints each harness's executions, rate and crashes; exits 1 when any harness crashed or did not
+# run (its input is kept in BUILD/crashes/, its log in BUILD/NAME.log).
+# usage: fuzz/run.sh BUILD SECONDS [JOBS]
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-build="${1:?usage: fuzz/run.sh BUILD SECONDS}"
+build="${1:?usage: fuzz/run.sh BUILD SECONDS [JOBS]}"
 seconds="${2:-60}"
+jobs="${3:-1}"
+harnesses=(fuzz_date fuzz_partial fuzz_events fuzz_model fuzz_shock fuzz_panel fuzz_http)
 mkdir -p "$build/crashes"
-failed=0
-printf '%-14s %10s %10s %8s\n' harness seconds execs crashes
-for name in fuzz_date fuzz_partial fuzz_events fuzz_model fuzz_shock; do
+
+run_one() {
+  local name="$1"
   mkdir -p "$build/corpus/$name"
-  log="$build/$name.log"
   # -rss_limit_mb: an input that makes a harness allocate beyond this is a finding too.
   "$build/$name" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
     -timeout=10 -artifact_prefix="$build/crashes/$name-" \
-    "$build/corpus/$name" "$here/corpus/$name" >"$log" 2>&1
-  code=$?
+    "$build/corpus/$name" "$here/corpus/$name" >"$build/$name.log" 2>&1
+  echo $? >"$build/$name.code"
+}
+
+running=0
+for name in "${harnesses[@]}"; do
+  rm -f "$build/$name.code"
+  run_one "$name" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+
+failed=0
+printf '%-14s %8s %12s %10s %8s\n' harness seconds execs 'execs/s' crashes
+for name in "${harnesses[@]}"; do
+  log="$build/$name.log"
+  code="$(cat "$build/$name.code" 2>/dev/null || echo 1)"
   execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)"
+  rate="?"
+  [ -n "$execs" ] && rate=$((execs / seconds))
   crashes=0
-  if [ "$code" -ne 0 ]; then
+  if [ "$code" -ne 0 ] || [ -z "$execs" ]; then
     crashes=1
     failed=1
     echo "$name: exit $code; see $log" >&2
-    grep -m3 -E 'ERROR|runtime error|deadly signal' "$log" >&2 || true
+    grep -m3 -E 'ERROR|runtime error|deadly signal|out-of-memory' "$log" >&2 || true
   fi
-  printf '%-14s %10s %10s %8s\n' "$name" "$seconds" "${execs:-?}" "$crashes"
+  printf '%-14s %8s %12s %10s %8s\n' "$name" "$seconds" "${execs:-?}" "$rate" "$crashes"
 done
 exit "$failed"

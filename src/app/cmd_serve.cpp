@@ -1,8 +1,8 @@
 // `sphere serve`: a JSON HTTP API over a loaded model (cpp-httplib) and the dashboard's static
 // files. Hardened for a loopback service: binds 127.0.0.1 unless told otherwise; bounds every
-// request (head size and header count, a deadline for reading it, body and query size, at most
-// one range, connections per client); rejects ambiguous framing, a foreign Host (DNS rebinding)
-// or Origin (cross-site requests) and JSON bodies without their content type; bounds the cost of
+// request and screens it before routing (src/http: head size and header count, a deadline for
+// reading it, query size, at most one range, connections per client, ambiguous framing, a
+// foreign Host or Origin, JSON bodies without their content type); bounds its body and the cost of
 // a forecast job (runs x months) before anything is built and runs jobs on a fixed pool of
 // workers (429 when all are busy; DELETE cancels); never serves a file outside the web root;
 // and answers malformed HTTP, and invalid UTF-8, without dying. docs/openapi.yaml describes every
@@ -31,7 +31,6 @@
 #include <httplib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +39,7 @@
 #include "app/results.h"
 #include "bargain/bargain.h"
 #include "events/events.h"
+#include "http/http.h"
 #include "leverage/leverage.h"
 #include "network/network.h"
 #include "sim/sim.h"
@@ -48,14 +48,6 @@ namespace sphere::app {
 namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;   // bytes of a request body
-constexpr std::size_t kMaxTarget = 4096;       // bytes of path + query
-constexpr std::size_t kMaxParams = 32;
-constexpr std::size_t kMaxParamValue = 1024;
-constexpr std::size_t kMaxHead = 16 * 1024;    // bytes of the request line and headers
-constexpr std::size_t kMaxHeaderLines = 64;    // header lines of one request
-// A whole request (head and body) must arrive within this time of its first byte, so that a
-// client sending a byte now and then cannot hold a connection thread.
-constexpr auto kRequestDeadline = std::chrono::seconds(10);
 constexpr std::uint32_t kMaxRuns = 20000;      // trajectories of one forecast job
 // The cost of one forecast job: runs x simulated months (time and memory grow with both), at
 // most 20,000 runs over the built-in model's five years; and a horizon at most 20 years ahead.
@@ -64,17 +56,12 @@ constexpr int kMaxHorizonMonths = 20 * 12;
 constexpr std::size_t kKeptJobs = 64;          // finished jobs remembered
 // Connection threads: a keep-alive connection holds one, so fewer than the clients would queue
 // whole connections behind each other (long tail latencies under load). Connections from one
-// address are capped below that, so that one client cannot take every thread.
+// address are capped below that (http::kMaxClientConnections), so that one client cannot take
+// every thread.
 constexpr std::size_t kConnectionThreads = 256;
-constexpr int kMaxClientConnections = 128;
-// Marks a request that the screening before routing rejected ("STATUS message").
-constexpr const char* kRejected = "X-Sphere-Rejected";
 
 // A client error: answered with its status and a JSON {"error": message}.
-struct HttpError {
-  int status;
-  std::string message;
-};
+using HttpError = http::Refusal;
 
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
   res.status = status;
@@ -150,10 +137,7 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  void install(httplib::Server& server);
-  // Why a request must not be routed (foreign Host or Origin, a JSON body without its type,
-  // a malformed Content-Length, an oversized query), or nullopt.
-  std::optional<HttpError> screen(const httplib::Request& req) const;
+  void install(http::GuardedServer& server);
 
  private:
   nlohmann::json model_summary() const;
@@ -609,7 +593,7 @@ httplib::Server::Handler guarded(F handler) {
   };
 }
 
-void Service::install(httplib::Server& server) {
+void Service::install(http::GuardedServer& server) {
   server.new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
   server.set_payload_max_length(kMaxBody);  // longer bodies: 413
   server.set_read_timeout(5, 0);
@@ -617,14 +601,9 @@ void Service::install(httplib::Server& server) {
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(2);
   server.set_tcp_nodelay(true);  // else small answers wait for delayed ACKs (about 40 ms)
-  // Requests rejected while their head was read (GuardedServer::screen_request) are answered
-  // here, before any route or body is read; the connection is closed after the answer.
-  server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header(kRejected)) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string why = req.get_header_value(kRejected);
-    send_error(res, std::stoi(why.substr(0, 3)), why.substr(4));
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  server.screen = [this](const httplib::Request& req) {
+    return http::screen_request(req, options_.host);
+  };
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
@@ -695,294 +674,6 @@ void Service::install(httplib::Server& server) {
   });
 }
 
-// The host name of a Host header value ("localhost:8080", "[::1]:8080"), lower-cased.
-std::string host_name(const std::string& host) {
-  std::string name = host.starts_with("[") ? host.substr(0, host.find(']') + 1)
-                                           : host.substr(0, host.find(':'));
-  return ascii_lower(name);
-}
-
-std::optional<HttpError> Service::screen(const httplib::Request& req) const {
-  // DNS rebinding: a page of another site, its name pointed at 127.0.0.1, reaches this server
-  // with its own name in Host. Loopback names and the bound address only (any, when bound to
-  // every interface, which the user chose).
-  const std::string host = req.get_header_value("Host");
-  const bool any_host = options_.host == "0.0.0.0" || options_.host == "::";
-  if (!any_host && req.has_header("Host")) {
-    const std::string name = host_name(host);
-    if (name != "localhost" && name != "127.0.0.1" && name != "[::1]" &&
-        name != ascii_lower(options_.host) && name != "[" + ascii_lower(options_.host) + "]")
-      return HttpError{403, fmt::format("Host '{}' is not this server's (use localhost or {})",
-                                        host, options_.host)};
-  }
-  // Cross-site requests: a browser names the page's origin; only this server's own is accepted.
-  if (req.has_header("Origin") && req.get_header_value("Origin") != "http://" + host)
-    return HttpError{403, fmt::format("cross-origin request from '{}' refused",
-                                      req.get_header_value("Origin"))};
-  if (req.get_header_value("Sec-Fetch-Site") == "cross-site")
-    return HttpError{403, "cross-site request refused"};
-  // A JSON body only with its content type: a page can send text/plain to another site
-  // without asking, but not application/json.
-  if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
-    const std::string type = ascii_lower(req.get_header_value("Content-Type"));
-    if (type != "application/json" && !type.starts_with("application/json;"))
-      return HttpError{415, "the body must be JSON with Content-Type: application/json"};
-  }
-  // A Content-Length that is not a plain number is malformed even where no body is read.
-  const std::string length = req.get_header_value("Content-Length");
-  if (req.has_header("Content-Length") &&
-      (length.empty() || length.find_first_not_of("0123456789") != std::string::npos))
-    return HttpError{400, "malformed Content-Length"};
-  bool too_large = req.target.size() > kMaxTarget || req.params.size() > kMaxParams;
-  for (const auto& [k, v] : req.params) too_large = too_large || v.size() > kMaxParamValue;
-  if (too_large)
-    return HttpError{413, fmt::format("query too large: at most {} bytes, {} parameters of {} bytes",
-                                      kMaxTarget, kMaxParams, kMaxParamValue)};
-  return std::nullopt;
-}
-
-// A connection's socket read through a buffer that bounds each request: its head (request line
-// and headers) to kMaxHead bytes and kMaxHeaderLines lines, and the whole request to
-// kRequestDeadline from its first byte, with at most the read timeout between two reads. A
-// request over a bound gets its answer (431, 408) here,
-// and the connection is closed after it: whatever the library writes next is dropped.
-class GuardedStream final : public httplib::Stream {
- public:
-  GuardedStream(int sock, int read_timeout_ms, int write_timeout_ms)
-      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
-
-  // Waits up to `timeout_ms` for the next request's first byte (or buffered bytes).
-  bool wait_for_request(int timeout_ms) const {
-    return pos_ < len_ || poll_for(POLLIN, timeout_ms) > 0;
-  }
-  // The next request starts: its head is counted and its deadline starts at its first byte.
-  void begin_request() {
-    in_head_ = true;
-    head_bytes_ = head_lines_ = 0;
-    tail_ = 0;
-    deadline_.reset();
-  }
-  // Closes the connection after the current answer.
-  void close_after() { close_after_ = true; }
-  bool must_close() const { return close_after_ || refused_; }
-
-  bool is_readable() const override { return pos_ < len_ || poll_for(POLLIN, wait_ms()) > 0; }
-  bool is_writable() const override { return poll_for(POLLOUT, write_timeout_ms_) > 0; }
-
-  ssize_t read(char* ptr, size_t size) override {
-    if (refused_) return -1;
-    if (pos_ == len_ && !fill()) return -1;
-    const std::size_t n = std::min(size, len_ - pos_);
-    for (std::size_t i = 0; in_head_ && i < n; ++i) {
-      const unsigned char c = static_cast<unsigned char>(buffer_[pos_ + i]);
-      tail_ = (tail_ << 8) | c;
-      ++head_bytes_;
-      if (c == '\n') ++head_lines_;
-      if ((tail_ & 0xffffffffu) == 0x0d0a0d0au || (tail_ & 0xffffu) == 0x0a0au) in_head_ = false;
-      if (head_bytes_ > kMaxHead || head_lines_ > kMaxHeaderLines + 1) {
-        refuse(431, "Request Header Fields Too Large",
-               fmt::format("request head too large: at most {} bytes and {} headers", kMaxHead,
-                           kMaxHeaderLines));
-        return -1;
-      }
-    }
-    std::memcpy(ptr, buffer_ + pos_, n);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    if (refused_) return static_cast<ssize_t>(size);  // the answer was sent already
-    std::size_t sent = 0;
-    while (sent < size) {
-      if (poll_for(POLLOUT, write_timeout_ms_) <= 0) return -1;
-      const ssize_t n = ::send(sock_, ptr + sent, size - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return -1;
-      sent += static_cast<std::size_t>(n);
-    }
-    return static_cast<ssize_t>(size);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    address(::getpeername, ip, port);
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    address(::getsockname, ip, port);
-  }
-  socket_t socket() const override { return sock_; }
-
- private:
-  int wait_ms() const {
-    if (!deadline_) return read_timeout_ms_;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        *deadline_ - std::chrono::steady_clock::now());
-    return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, read_timeout_ms_));
-  }
-
-  int poll_for(short events, int timeout_ms) const {
-    pollfd p{sock_, events, 0};
-    int r;
-    while ((r = ::poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
-    }
-    return r;
-  }
-
-  bool fill() {
-    if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) return timed_out();
-    // Nothing within the read timeout or the deadline: a request begun and left unfinished
-    // gets its 408; an idle connection is just closed.
-    if (poll_for(POLLIN, wait_ms()) <= 0) return deadline_ ? timed_out() : false;
-    ssize_t n;
-    while ((n = ::recv(sock_, buffer_, sizeof buffer_, 0)) < 0 && errno == EINTR) {
-    }
-    if (n <= 0) return false;
-    if (!deadline_) deadline_ = std::chrono::steady_clock::now() + kRequestDeadline;
-    pos_ = 0;
-    len_ = static_cast<std::size_t>(n);
-    return true;
-  }
-
-  bool timed_out() {
-    refuse(408, "Request Timeout",
-           fmt::format("the request did not arrive in time: within {} s of its first byte, with "
-                    "at most {} s between reads",
-                    kRequestDeadline.count(), read_timeout_ms_ / 1000));
-    return false;
-  }
-
-  // Answers `status` with a JSON error and closes the connection after it.
-  void refuse(int status, const char* reason, const std::string& message) {
-    const std::string body = nlohmann::json{{"error", message}, {"status", status}}.dump();
-    const std::string answer = fmt::format(
-        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
-        "Connection: close\r\n\r\n{}",
-        status, reason, body.size(), body);
-    write(answer.data(), answer.size());
-    refused_ = true;
-  }
-
-  template <class F>
-  void address(F get, std::string& ip, int& port) const {
-    sockaddr_storage addr{};
-    socklen_t length = sizeof addr;
-    ip.clear();
-    port = 0;
-    if (get(sock_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) return;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (addr.ss_family == AF_INET) {
-      const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
-      ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-      port = ntohs(a->sin_port);
-    } else if (addr.ss_family == AF_INET6) {
-      const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
-      ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-      port = ntohs(a->sin6_port);
-    }
-    ip = text;
-  }
-
-  int sock_;
-  int read_timeout_ms_, write_timeout_ms_;
-  char buffer_[4096];
-  std::size_t pos_ = 0, len_ = 0;
-  bool in_head_ = true, refused_ = false, close_after_ = false;
-  std::size_t head_bytes_ = 0, head_lines_ = 0;
-  std::uint32_t tail_ = 0;
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
-};
-
-// cpp-httplib's server with each connection read through a GuardedStream, a cap on connections
-// per client address, and every request screened once its head is read: ambiguous framing
-// (repeated Content-Length, Transfer-Encoding with Content-Length or other than chunked), more
-// than one range, and the service's own checks. A rejected request is marked (kRejected) for the
-// pre-routing handler to answer, and its connection is closed after the answer, so that an
-// unread body is never taken for the next request.
-class GuardedServer final : public httplib::Server {
- public:
-  std::function<std::optional<HttpError>(const httplib::Request&)> screen;
-
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    GuardedStream stream(sock, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
-                         static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
-    std::string client;
-    int port = 0;
-    stream.get_remote_ip_and_port(client, port);
-    bool ok = false;
-    if (admit(client)) {
-      for (std::size_t count = keep_alive_max_count_; count > 0 && svr_sock_ != INVALID_SOCKET;
-           --count) {
-        if (!wait_for_request(stream)) break;
-        stream.begin_request();
-        bool closed = false;
-        ok = process_request(stream, count == 1, closed,
-                             [&](httplib::Request& req) { screen_request(req, stream); });
-        if (!ok || closed || stream.must_close()) break;
-      }
-      leave(client);
-    } else {
-      const std::string body = nlohmann::json{
-          {"error", fmt::format("too many connections from {}: at most {}", client,
-                                kMaxClientConnections)},
-          {"status", 503}}.dump();
-      const std::string answer =
-          fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json"
-                      "\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                      body.size(), body);
-      stream.write(answer.data(), answer.size());
-    }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return ok;
-  }
-
-  // The keep-alive wait, in short steps so that a stopping server is noticed.
-  bool wait_for_request(const GuardedStream& stream) const {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
-    while (svr_sock_ != INVALID_SOCKET) {
-      if (stream.wait_for_request(100)) return true;
-      if (std::chrono::steady_clock::now() >= end) return false;
-    }
-    return false;
-  }
-
-  void screen_request(httplib::Request& req, GuardedStream& stream) const {
-    req.headers.erase(kRejected);  // a client cannot mark its own request
-    std::optional<HttpError> why;
-    const bool chunked = req.has_header("Transfer-Encoding");
-    if (req.get_header_value_count("Content-Length") > 1)
-      why = HttpError{400, "ambiguous framing: Content-Length given more than once"};
-    else if (chunked && req.has_header("Content-Length"))
-      why = HttpError{400, "ambiguous framing: both Transfer-Encoding and Content-Length"};
-    else if (chunked && (req.get_header_value_count("Transfer-Encoding") > 1 ||
-                         ascii_lower(req.get_header_value("Transfer-Encoding")) != "chunked"))
-      why = HttpError{400, "unsupported Transfer-Encoding (chunked only)"};
-    else if (req.ranges.size() > 1)
-      why = HttpError{416, "at most one range per request"};
-    else if (screen)
-      why = screen(req);
-    if (!why) return;
-    req.ranges.clear();
-    req.set_header(kRejected, fmt::format("{} {}", why->status, why->message));
-    stream.close_after();
-  }
-
-  bool admit(const std::string& client) {
-    std::lock_guard lock(clients_mutex_);
-    if (clients_[client] >= kMaxClientConnections) return false;
-    ++clients_[client];
-    return true;
-  }
-  void leave(const std::string& client) {
-    std::lock_guard lock(clients_mutex_);
-    if (--clients_[client] == 0) clients_.erase(client);
-  }
-
-  std::mutex clients_mutex_;
-  std::map<std::string, int> clients_;  // open connections per client address
-};
-
 // Debian's cpp-httplib is built with a listen backlog of 5, so a burst of connections overflows
 // it and clients wait a whole SYN retry (1 s). Linux lets listen() be called again on the
 // listening socket to raise it; the library does not expose the socket, so find it by its port.
@@ -1028,9 +719,8 @@ void add_serve_command(CLI::App& app, Action& action) {
     action = [opts] {
       if (opts->web.empty() && std::filesystem::exists(SPHERE_WEB_DIST)) opts->web = SPHERE_WEB_DIST;
       auto service = std::make_unique<Service>(load_model(opts->model), *opts);
-      GuardedServer server;
+      http::GuardedServer server;
       service->install(server);
-      server.screen = [&service](const httplib::Request& req) { return service->screen(req); };
       const int port = opts->port == 0 ? server.bind_to_any_port(opts->host.c_str())
                                        : (server.bind_to_port(opts->host.c_str(), opts->port)
                                               ? opts->port

@@ -83,10 +83,13 @@ bool parse_period(std::string_view text, bool yearly, int* out) {
   if (text.size() != 7 || text[4] != '-') return false;
   int year = 0, month = 0;
   if (!parse_int(text.substr(0, 4), &year) || !parse_int(text.substr(5, 2), &month)) return false;
-  if (month < 1 || month > 12) return false;
+  if (year < 1 || month < 1 || month > 12) return false;
   *out = year * 12 + month - 1;
   return true;
 }
+
+// Cells of the dense table at most (1 GiB of floats).
+constexpr std::size_t kMaxCells = std::size_t{1} << 28;
 
 // Rows as read, before the dense layout.
 class Collector {
@@ -163,6 +166,14 @@ class Collector {
     p.first = min_period_;
     p.periods = max_period_ - min_period_ + 1;
     const std::size_t k = p.measures.size();
+    // The table is dense: a few rows far apart in time over many pairs would otherwise ask for
+    // gigabytes before anything is checked.
+    const double cells = static_cast<double>(p.pairs.size()) * static_cast<double>(k) * p.periods;
+    if (cells > static_cast<double>(kMaxCells))
+      throw InputError(p.file, 0, "", fmt::format("the panel would have {:.0f} cells ({} pairs x {} "
+                                                  "measures x {} periods), more than {}; keep "
+                                                  "fewer codes or periods",
+                                                  cells, p.pairs.size(), k, p.periods, kMaxCells));
     p.values.assign(p.pairs.size() * k * p.periods, 0.0f);
     for (std::size_t r = 0; r < rows_.size(); ++r) {
       const std::size_t pair = new_index[rows_[r].pair];
@@ -378,7 +389,8 @@ void read_mid_incidents(Panel* panel, const ReadOptions& options) {
     int incident = 0, ccode = 0, month = 0, year = 0, sidea = 0;
     if (!parse_int(f[1], &incident)) return errors.bad(line, "incidnum", "not a number"), true;
     if (!parse_int(f[3], &ccode)) return errors.bad(line, "ccode", "not a number"), true;
-    if (!parse_int(f[6], &year) || year < 1816) return errors.bad(line, "styear", "not a year"), true;
+    if (!parse_int(f[6], &year) || year < 1816 || year > 9999)
+      return errors.bad(line, "styear", "not a year"), true;
     if (!parse_int(f[5], &month) || month == 0 || month > 12)
       return errors.bad(line, "stmon", "not a month 1-12"), true;
     if (!parse_int(f[11], &sidea) || (sidea != 0 && sidea != 1))

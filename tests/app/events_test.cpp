@@ -1,4 +1,6 @@
 // `sphere events series|import|fit` as a user runs them.
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <future>
@@ -260,6 +262,79 @@ TEST(EventsCli, AFileInWhichNoRowParsesIsAnErrorAndWritesNothing) {
   EXPECT_NE(r.err.find("no row parses as GDELT (3 bad rows"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);  // only the input
+}
+
+// Runs a shell command line (`sphere` stands for the binary) and returns its exit status.
+int shell(const std::string& line) {
+  const std::string command =
+      "sphere() { exec '" + std::string(SPHERE_BINARY) + "' \"$@\"; }; { " + line + "; } >/dev/null 2>&1";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The events of a model (by id) as `timeline` lists them; empty when the model does not load.
+std::set<std::string> event_ids(const std::filesystem::path& model) {
+  auto r = run_sphere("timeline --model '" + model.string() + "' --json");
+  std::set<std::string> ids;
+  if (r.exit_code != 0) return ids;
+  for (const auto& e : nlohmann::json::parse(r.out)) ids.insert(e["id"].get<std::string>());
+  return ids;
+}
+
+TEST(EventsCli, AFullDiskLeavesEveryTargetWholeAndNoTemporary) {
+  // A full disk, as the writer meets it: a file-size limit (SIGXFSZ ignored, so that writes fail
+  // with an error instead of killing the process) below what the import writes.
+  TempDir dir;
+  const auto rows = dir.path() / "rows.tsv";
+  {
+    std::ofstream out(rows);
+    for (int i = 0; i < 400; ++i)
+      out << gdelt_row(std::to_string(50000 + i), "20240105", "RUS", "AZE", "111", "3", "-2.0", "u");
+  }
+  const auto model = dir.path() / "mini";
+  std::filesystem::copy(sphere::testing::fixtures() / "mini", model);
+  const std::string events = sphere::testing::read_file(model / "events.csv");
+  const std::string sources = sphere::testing::read_file(model / "sources.toml");
+  const std::string full = "trap '' XFSZ; ulimit -f 1; ";  // 512 bytes a file
+  EXPECT_NE(shell(full + "sphere events import '" + rows.string() + "' --into-model '" + model.string() + "'"), 0);
+  EXPECT_EQ(sphere::testing::read_file(model / "events.csv"), events);
+  EXPECT_EQ(sphere::testing::read_file(model / "sources.toml"), sources);
+  EXPECT_EQ(hidden_files(model), 0);
+  // The CSV of an import and the HTML report: absent after the failure, no temporary beside them.
+  const auto out = dir.path() / "out";
+  std::filesystem::create_directory(out);
+  EXPECT_NE(shell(full + "sphere events import '" + rows.string() + "' --out '" + (out / "e.csv").string() + "'"), 0);
+  EXPECT_NE(shell(full + "sphere report --runs 10 --sensitivity-runs 0 --out '" + (out / "r.html").string() + "'"), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(out)) << "a target or temporary was left";
+  // With room again, the same import lands whole.
+  EXPECT_EQ(shell("sphere events import '" + rows.string() + "' --into-model '" + model.string() + "'"), 0);
+  EXPECT_EQ(event_ids(model).count("gdelt-50399"), 1u);
+}
+
+TEST(EventsCli, AKilledImportLeavesTheModelAsItWasOrWhole) {
+  // SIGKILL at several moments of an import of 20,000 events: the model is either untouched or
+  // has every event, it loads, and the next import is not blocked by the dead one's lock.
+  TempDir dir;
+  const auto rows = dir.path() / "rows.tsv";
+  {
+    std::ofstream out(rows);
+    for (int i = 0; i < 20000; ++i)
+      out << gdelt_row(std::to_string(100000 + i), "20240105", "RUS", "AZE", "111", "3", "-2.0", "u");
+  }
+  const auto original = event_ids(sphere::testing::fixtures() / "mini");
+  ASSERT_FALSE(original.empty());
+  for (const char* delay : {"0.05", "0.2", "0.5"}) {
+    const auto model = dir.path() / (std::string("mini-") + delay);
+    std::filesystem::copy(sphere::testing::fixtures() / "mini", model);
+    shell("sphere events import '" + rows.string() + "' --into-model '" + model.string() +
+          "' & sleep " + delay + "; kill -9 $!; wait");
+    const auto after = event_ids(model);
+    EXPECT_TRUE(after == original || after.size() == original.size() + 20000)
+        << "killed after " << delay << " s: " << after.size() << " events";
+    EXPECT_EQ(shell("sphere events import '" + rows.string() + "' --into-model '" + model.string() + "'"), 0)
+        << "killed after " << delay << " s";
+    EXPECT_EQ(event_ids(model).size(), original.size() + 20000) << "killed after " << delay << " s";
+  }
 }
 
 TEST(EventsCli, FitReportsWhatItCouldFit) {

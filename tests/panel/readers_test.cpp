@@ -183,6 +183,49 @@ TEST(DyadCsv, CountsAndLevelsWithTheirChecks) {
   EXPECT_NE(p.find_pair("ARM", "AZE"), p.find_pair("AZE", "ARM"));
 }
 
+TEST(MidIncidents, AnImpossibleYearIsABadRowNotAnOverflow) {
+  TempDir dir;
+  const std::string header =
+      "dispnum,incidnum,stabb,ccode,stday,stmon,styear,endday,endmon,endyear,insidea,sidea,fatality,fatalpre,action,hostlev,revtype1,revtype2,version\n";
+  const auto path = write(dir, "midip.csv",
+                          header +
+                              "1,101,\"ARM\",371,1,3,2008,1,3,2008,1,1,0,0,7,3,1,0,5\n"
+                              "1,101,\"AZE\",373,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n"
+                              "1,102,\"AZE\",373,1,3,2000000000,1,3,2008,1,1,0,0,7,3,1,0,5\n");
+  const Panel p = read_panel(path, Format::kMidIncidents, {});
+  EXPECT_EQ(p.periods, 1);
+  ASSERT_EQ(p.bad.total(), 1u);
+  EXPECT_NE(p.bad.reasons[0].what.find("styear"), std::string::npos) << p.bad.reasons[0].what;
+  EXPECT_EQ(p.bad.reasons[0].first_lines[0], 4);
+}
+
+TEST(DyadCsv, ATableTooLargeToHoldIsRefusedBeforeItIsAllocated) {
+  // 50 pairs x 50 measures over years 1..9999 of months: 3 x 10^8 cells (1.2 GB) from 100 rows.
+  TempDir dir;
+  std::string text = "period,actor1,actor2";
+  std::string zeros;
+  for (int m = 0; m < 50; ++m) {
+    text += ",m" + std::to_string(m);
+    zeros += ",0";
+  }
+  text += "\n";
+  for (int i = 0; i < 50; ++i) {
+    const std::string pair = ",A" + std::to_string(i) + ",B" + std::to_string(i);
+    text += "0001-01" + pair + zeros + "\n" + "9999-12" + pair + zeros + "\n";
+  }
+  const auto path = write(dir, "wide.csv", text);
+  try {
+    read_panel(path, Format::kDyadCsv, {});
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("wide.csv"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cells"), std::string::npos) << e.what();
+  }
+  // Year 0000 is not a month of the calendar.
+  const auto zero = write(dir, "zero.csv", "period,actor1,actor2,n\n0000-01,A,B,1\n2000-01,A,B,1\n");
+  EXPECT_EQ(read_panel(zero, Format::kDyadCsv, {}).bad.total(), 1u);
+}
+
 TEST(Observations, ValidatesFormatAndActors) {
   TempDir dir;
   write(dir, "observations.toml",
