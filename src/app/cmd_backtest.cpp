@@ -166,6 +166,7 @@ void add_backtest_command(CLI::App& app, Action& action) {
       arg("--panel", opts->panel.file);
       arg("--format", opts->panel.format);
       arg("--target", opts->panel.target);
+      if (opts->panel.directed) command += " --directed";
       if (opts->score_only) {
         if (opts->db.empty()) throw InputError("--score-only", 0, "--db", "--score-only needs --db FILE");
         command += " --score-only";

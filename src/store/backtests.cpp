@@ -52,12 +52,18 @@ void exec(sqlite3* db, const char* sql) {
 
 std::string join(const std::vector<int>& v) {
   std::string out;
-  for (int x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
+  for (int x : v) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(x);
+  }
   return out;
 }
 std::string join(const std::vector<std::string>& v) {
   std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  for (const auto& x : v) {
+    if (!out.empty()) out += ',';
+    out += x;
+  }
   return out;
 }
 
