@@ -171,7 +171,10 @@ void add_backtest_command(CLI::App& app, Action& action) {
         if (opts->db.empty()) throw InputError("--score-only", 0, "--db", "--score-only needs --db FILE");
         command += " --score-only";
         arg("--db", opts->db);
-        return score_only(opts->db, resolve_panel(opts->model, opts->panel, 0), command, opts->model.json);
+        // The target is the stored backtests' unless one is given.
+        PanelOptions po = opts->panel;
+        if (po.target.empty()) po.target = store::stored_backtests(opts->db).front().target;
+        return score_only(opts->db, resolve_panel(opts->model, po, 0), command, opts->model.json);
       }
       if (opts->origins.empty()) throw InputError("--origins", 0, "--origins", "give --origins FROM..TO");
       arg("--origins", opts->origins);

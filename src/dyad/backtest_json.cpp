@@ -1,6 +1,7 @@
 // The JSON form of a backtest's results: printed by `sphere backtest --json`, shipped by a model
 // directory as backtest.json (the report shows it), and stored with each scoring in the result
 // store.
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -86,7 +87,8 @@ std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
     f.erase("anchors");
     fits.push_back(f);
   }
-  json out = {{"panel", p.file}, {"target", r.target}, {"origins", r.origins},
+  // The panel's file name, as the calibration file names it: where it lies is the user's.
+  json out = {{"panel", std::filesystem::path(p.file).filename().string()}, {"target", r.target}, {"origins", r.origins},
               {"forecasts_per_model", r.forecasts}, {"models", models},
               {"skill", skills}, {"fits", fits}};
   out["provenance"] = {{"command", provenance.command},

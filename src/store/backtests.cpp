@@ -288,6 +288,24 @@ void BacktestWriter::commit(const dyad::BacktestResult& result, const panel::Pan
   s.committed = true;
 }
 
+std::vector<BacktestVintage> stored_backtests(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError(path, 0, "", "no such database");
+  sqlite3* db = open_database(path, true);
+  std::vector<BacktestVintage> out;
+  try {
+    if (has_table(db, "backtests")) {
+      Statement list(db, fmt::format("SELECT {} FROM backtests ORDER BY id", kVintageColumns).c_str());
+      while (list.row()) out.push_back(read_vintage(list, 0));
+    }
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
+  }
+  sqlite3_close(db);
+  if (out.empty()) throw InputError(path, 0, "", "the database holds no backtest (written by sphere backtest --db)");
+  return out;
+}
+
 std::vector<Rescoring> rescore_backtests(const std::string& path, const panel::Panel& panel,
                                          const std::string& panel_digest,
                                          std::uintmax_t panel_bytes, const std::string& command,

@@ -154,6 +154,10 @@ class BacktestWriter {
   std::int64_t id_ = 0;
 };
 
+// The backtests a database holds, in order; throws InputError naming it when it is not a
+// database or holds none.
+std::vector<BacktestVintage> stored_backtests(const std::string& path);
+
 // One backtest of a database scored again.
 struct Rescoring {
   std::int64_t backtest_id = 0;

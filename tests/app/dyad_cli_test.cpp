@@ -136,7 +136,7 @@ TEST(Backtest, StoresForecastsAndScoresThemAgainstNewerData) {
   EXPECT_NE(other.err.find("target 'conflict', not 'coop'"), std::string::npos) << other.err;
   const auto kind = run_sphere("backtest --score-only --db " + db + " --panel " + small_panel(dir));
   EXPECT_EQ(kind.exit_code, 2);
-  EXPECT_NE(kind.err.find("gdelt-monthly"), std::string::npos) << kind.err;
+  EXPECT_NE(kind.err.find("'conflict'"), std::string::npos) << kind.err;
   EXPECT_EQ(std::filesystem::file_size(db), before);
   const auto fresh = (dir.path() / "fresh.sqlite").string();
   EXPECT_EQ(run_sphere("backtest --panel " + old_panel + " --format dyad-csv --target conflict "

@@ -50,12 +50,14 @@ TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSumm
   const panel::Panel p = small_panel(24);
   BacktestOptions o = options();
   std::vector<ForecastRecord> records;
-  std::vector<double> masses;
+  std::vector<double> masses, rescored;
+  // The pmf lives as long as the call.
   o.on_record = [&](const ForecastRecord& r) {
     records.push_back(r);
     double total = 0;
     for (double v : *r.pmf) total += v;
     masses.push_back(total);
+    rescored.push_back(r.scored ? crps(*r.pmf, r.outcome) : 0.0);
   };
   const BacktestResult result = backtest(p, o);
   const auto names = backtest_model_names(o);
@@ -66,7 +68,8 @@ TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSumm
   for (double total : masses) EXPECT_NEAR(total, 1.0, 1e-9);
   std::map<std::pair<int, int>, double> sums;  // (model, horizon) -> summed CRPS
   std::size_t unscored = 0;
-  for (const auto& r : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const ForecastRecord& r = records[i];
     EXPECT_EQ(r.fitted_until, 20);
     if (!r.scored) {
       ++unscored;
@@ -74,7 +77,7 @@ TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSumm
       continue;
     }
     EXPECT_EQ(r.outcome, static_cast<int>(p.value(r.pair, 0, r.origin + r.horizon - 1)));
-    EXPECT_DOUBLE_EQ(r.score.crps, crps(*r.pmf, r.outcome));
+    EXPECT_DOUBLE_EQ(r.score.crps, rescored[i]);
     sums[{r.model, r.horizon}] += r.score.crps;
   }
   // Origin 2019-12 (period 23) at h = 2 and origin 2020-01 (24) at both horizons are unscored.
