@@ -50,39 +50,45 @@ def main():
     width = int(bound.max()) + 1
     params = [[m["params"][k]["value"] for k in ["delta", "beta", "alpha", "gamma", "log_r"]]
               for m in fit["fits"]]
-    anchors = []
-    for series, m in ((Y, fit["fits"][0]), (X, fit["fits"][1])):
-        a, b = m["prior"]["a"], m["prior"]["b"]
-        covered = f[:until] > 0
-        totals = series[:, :until][:, covered].sum(axis=1)
-        m_d = np.log((totals + a) / (f[:until][covered].sum() + b))
-        level = np.log1p(series[:, :until][:, covered]).mean(axis=1)
-        anchors.append((m_d, level))
-    (mY, LY), (mX, LX) = anchors
+    priors = [(m["prior"]["a"], m["prior"]["b"]) for m in fit["fits"]]
     (dy, by, ay, gy, lry), (dx, bx, ax, gx, lrx) = params
     ry = np.exp(lry)
+    f32 = lambda v: v.astype(np.float32).astype(float)  # sphere keeps anchors in single precision
+
+    def anchors(series, prior, t):
+        # As sphere at each origin: pooled log rate and mean log(1 + y) over [0, t), the prior
+        # and the exposure scale of the fit.
+        a, b = prior
+        covered = f[:t] > 0
+        totals = series[:, :t][:, covered].sum(axis=1)
+        m_d = np.log((totals + a) / (f[:t][covered].sum() + b))
+        level = np.log1p(series[:, :t][:, covered]).mean(axis=1)
+        return f32(m_d), f32(level)
+
     sums = {"sphere": 0.0, "persistence": 0.0, "climatology": 0.0, "recent": 0.0}
     n = 0
-    ey, ex = np.clip(mY + dy, -30, 20), np.clip(mX + dx, -30, 20)
-    for t in range(o1 + 1):
-        if t >= o0:
-            active = (Y[:, :t].sum(axis=1) + X[:, :t].sum(axis=1)) > 0
-            # A pair "has a row" when any measure is non-zero before the origin.
-            y = Y[active, t]
-            mean = f[t] * np.exp(ey[active])
-            k = np.arange(bound[t] + 1)
-            pmf = nbinom.pmf(k[None, :], ry, (ry / (ry + mean))[:, None])
-            pmf[:, -1] += np.maximum(0, 1 - pmf.sum(axis=1))
-            sums["sphere"] += crps_pmf(pmf, y).sum()
-            last_value = Y[active, t - 1].astype(int)
-            sums["persistence"] += np.abs(y - last_value).sum()
-            sums["climatology"] += crps_pmf(empirical(Y[active], 0, t, width), y).sum()
-            sums["recent"] += crps_pmf(empirical(Y[active], max(0, t - 12), t, width), y).sum()
-            n += active.sum()
-        ly, lx = np.log1p(Y[:, t]), np.log1p(X[:, t])
-        ny = np.clip(mY + dy + by * (ey - mY - dy) + ay * (ly - LY) + gy * (lx - LX), -30, 20)
-        nx = np.clip(mX + dx + bx * (ex - mX - dx) + ax * (lx - LX) + gx * (ly - LY), -30, 20)
-        ey, ex = ny, nx
+    for t in range(o0, o1 + 1):
+        active = (Y[:, :t].sum(axis=1) + X[:, :t].sum(axis=1)) > 0
+        # A pair "has a row" when any measure is non-zero before the origin.
+        mY, LY = anchors(Y, priors[0], t)
+        mX, LX = anchors(X, priors[1], t)
+        ey, ex = np.clip(mY + dy, -30, 20), np.clip(mX + dx, -30, 20)
+        for s_ in range(t):  # the state filtered up to the origin
+            ly, lx = np.log1p(Y[:, s_]), np.log1p(X[:, s_])
+            ny = np.clip(mY + dy + by * (ey - mY - dy) + ay * (ly - LY) + gy * (lx - LX), -30, 20)
+            nx = np.clip(mX + dx + bx * (ex - mX - dx) + ax * (lx - LX) + gx * (ly - LY), -30, 20)
+            ey, ex = ny, nx
+        y = Y[active, t]
+        mean = f[t] * np.exp(ey[active])
+        k = np.arange(bound[t] + 1)
+        pmf = nbinom.pmf(k[None, :], ry, (ry / (ry + mean))[:, None])
+        pmf[:, -1] += np.maximum(0, 1 - pmf.sum(axis=1))
+        sums["sphere"] += crps_pmf(pmf, y).sum()
+        last_value = Y[active, t - 1].astype(int)
+        sums["persistence"] += np.abs(y - last_value).sum()
+        sums["climatology"] += crps_pmf(empirical(Y[active], 0, t, width), y).sum()
+        sums["recent"] += crps_pmf(empirical(Y[active], max(0, t - 12), t, width), y).sum()
+        n += active.sum()
     out = {k: v / n for k, v in sums.items()}
     out["forecasts"] = int(n)
     out["cpu_seconds"] = time.process_time() - start

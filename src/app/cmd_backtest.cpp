@@ -3,16 +3,20 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "app/app.h"
 #include "app/forecast.h"
 #include "dyad/dyad.h"
+#include "store/store.h"
 
 namespace sphere::app {
 namespace {
@@ -34,36 +38,79 @@ std::vector<int> parse_horizons(const std::string& text) {
   return out;
 }
 
-nlohmann::json scores_json(const dyad::ModelScores& m) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& h : m.horizons) {
-    nlohmann::json pit = nlohmann::json::array(), rel = nlohmann::json::array();
-    double prev = 0;
-    for (int i = 0; i < 10; ++i) {
-      const double F = h.n ? h.pit[i] / h.n : 0;
-      pit.push_back(F - prev);
-      prev = F;
-      if (h.rel_n[i])
-        rel.push_back({{"p", h.rel_p[i] / h.rel_n[i]}, {"observed", h.rel_y[i] / h.rel_n[i]},
-                       {"n", h.rel_n[i]}});
-    }
-    nlohmann::json activity = nlohmann::json::array();
-    static const char* bins[] = {"0", "(0,1]", "(1,5]", ">5"};
-    for (int a = 0; a < 4; ++a)
-      activity.push_back({{"mean_before_origin", bins[a]}, {"n", h.n_by_activity[a]},
-                          {"crps", h.n_by_activity[a] ? h.crps_by_activity[a] / h.n_by_activity[a] : 0.0}});
-    out.push_back({{"horizon", h.h},
-                   {"n", h.n},
-                   {"crps", h.n ? h.crps / h.n : 0.0},
-                   {"log_score", h.log_infinite ? nlohmann::json(nullptr) : nlohmann::json(h.log / h.n)},
-                   {"zero_probability_outcomes", h.log_infinite},
-                   {"brier_q90", h.n ? h.brier_q90 / h.n : 0.0},
-                   {"brier_fixed", h.n ? h.brier_fixed / h.n : 0.0},
-                   {"pit_histogram", pit},
-                   {"reliability", rel},
-                   {"by_activity", activity}});
+// The tables people read: mean scores by model and horizon, skills, the PIT histogram at h=1.
+void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::vector<int>& horizons,
+                  int threshold) {
+  std::vector<std::string> header{"model"};
+  for (int h : horizons) header.push_back(fmt::format("CRPS h={}", h));
+  header.push_back("log score h=1");
+  header.push_back(fmt::format("Brier(>{}) h=1", threshold));
+  Table t(header);
+  for (const auto& m : r.models) {
+    std::vector<std::string> row{m.name};
+    for (const auto& h : m.horizons) row.push_back(h.n ? fmt::format("{:.4f}", h.crps / h.n) : "–");
+    const auto& h1 = m.horizons.front();
+    row.push_back(!h1.n ? "–"
+                  : h1.log_infinite ? fmt::format("∞ ({} outcomes at p=0)", h1.log_infinite)
+                                    : fmt::format("{:.4f}", h1.log / h1.n));
+    row.push_back(h1.n ? fmt::format("{:.4f}", h1.brier_fixed / h1.n) : "–");
+    t.add(row);
   }
-  return out;
+  t.print(out);
+  out << "\nSkill of sphere's CRPS against each model (1 − CRPS_sphere / CRPS_other; "
+         "95% block-bootstrap interval by target period; Diebold–Mariano p):\n";
+  Table s({"against", "horizon", "skill [95% interval]", "DM p"});
+  for (const auto& k : r.skills)
+    s.add({k.baseline, std::to_string(k.h), fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", k.skill, k.low, k.high),
+           k.p_value < 0.001 ? "< 0.001" : fmt::format("{:.3f}", k.p_value)});
+  s.print(out);
+  const auto& h1 = r.models.front().horizons.front();
+  if (!h1.n) return;
+  out << "\nPIT histogram of sphere at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
+  double prev = 0;
+  for (int i = 0; i < 10; ++i) {
+    const double F = h1.pit[i] / h1.n;
+    out << fmt::format(" {:.3f}", F - prev);
+    prev = F;
+  }
+  out << "\n";
+}
+
+std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
+
+// `--score-only`: every backtest of the database scored against the (newer) panel.
+int score_only(const std::string& db, const ResolvedPanel& rp, const std::string& command, bool json) {
+  const panel::Panel& p = rp.panel;
+  const auto scorings = store::rescore_backtests(db, p, dyad::file_digest(rp.path),
+                                                 std::filesystem::file_size(rp.path), command, utc_now());
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : scorings) {
+      dyad::BacktestProvenance prov;
+      prov.command = command;
+      prov.data_through = p.period_name(p.periods - 1);
+      prov.refit = r.vintage.refit;
+      prov.fixed_threshold = r.vintage.fixed_threshold;
+      out.push_back({{"backtest", r.backtest_id}, {"made", r.created},
+                     {"made_on", {{"panel", r.vintage.panel_file}, {"data_through", r.vintage.data_through},
+                                  {"panel_digest", r.vintage.panel_digest}}},
+                     {"forecasts", r.forecasts}, {"scored", r.scored}, {"pending", r.pending},
+                     {"results", nlohmann::json::parse(dyad::backtest_to_json(r.result, p, prov))}});
+    }
+    print_json(std::cout, out);
+    return kExitOk;
+  }
+  for (const auto& r : scorings) {
+    std::cout << fmt::format(
+        "Backtest {} of {} ({} on {}, data through {}, made {}) scored against {} (data through {}):\n"
+        "{} of {} forecasts per model scored; {} await later data.\n\n",
+        r.backtest_id, db, r.vintage.target, r.vintage.panel_file, r.vintage.data_through, r.created,
+        p.file, p.period_name(p.periods - 1), r.scored, r.forecasts, r.pending);
+    if (r.scored) print_scores(std::cout, r.result, r.vintage.horizons, r.vintage.fixed_threshold);
+    std::cout << "\n";
+  }
+  std::cout << "Recorded the scoring in " << db << "\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -73,7 +120,8 @@ void add_backtest_command(CLI::App& app, Action& action) {
     ModelOptions model;
     PanelOptions panel;
     std::string origins, horizons = "1,3,6,12", pairs = "all", refit = "yearly", forecasts_out,
-                                      partner;
+                                      partner, db;
+    bool score_only = false;
     int threads = 0, paths = 64, threshold = 0, bootstrap = 500;
     std::uint64_t seed = 1;
     bool no_ablations = false;
@@ -84,8 +132,9 @@ void add_backtest_command(CLI::App& app, Action& action) {
                   "climatology, recent and NB-autoregression baselines (CRPS, log, Brier, PIT)");
   add_model_options(*cmd, opts->model);
   add_panel_options(*cmd, opts->panel);
-  cmd->add_option("--origins", opts->origins, "First..last origin, YYYY-MM..YYYY-MM (years for yearly panels)")
-      ->required();
+  cmd->add_option("--origins", opts->origins,
+                  "First..last origin, YYYY-MM..YYYY-MM (years for yearly panels); the last may be "
+                  "the period after the panel's end");
   cmd->add_option("--horizons", opts->horizons, "Horizons in periods, comma-separated");
   cmd->add_option("--pairs", opts->pairs,
                   "all (every pair with a row before the origin), active (non-zero target in the "
@@ -95,6 +144,10 @@ void add_backtest_command(CLI::App& app, Action& action) {
   cmd->add_option("--partner", opts->partner, "Cross-excitation partner (default: as calibrate)");
   cmd->add_option("--forecasts-out", opts->forecasts_out,
                   "CSV of every forecast of the model: origin,month,horizon,country1,country2,mean,q05..q95");
+  cmd->add_option("--db", opts->db,
+                  "SQLite file: every forecast of every model with its vintage, and every score");
+  cmd->add_flag("--score-only", opts->score_only,
+                "Score the forecasts stored in --db against --panel (newer data) instead of running");
   cmd->add_option("--paths", opts->paths, "Simulated paths per forecast beyond one period")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--threshold", opts->threshold, "Brier score of P(count > threshold)");
@@ -104,6 +157,34 @@ void add_backtest_command(CLI::App& app, Action& action) {
   cmd->add_option("--threads", opts->threads, "Threads (0: every core; same numbers for any count)");
   cmd->callback([opts, &action] {
     action = [opts] {
+      // The command line as given, for the vintage of what is stored.
+      std::string command = "sphere backtest";
+      const auto arg = [&](const char* flag, const std::string& value) {
+        if (!value.empty()) command += std::string(" ") + flag + " " + value;
+      };
+      arg("--model", opts->model.model_dir);
+      arg("--panel", opts->panel.file);
+      arg("--format", opts->panel.format);
+      arg("--target", opts->panel.target);
+      if (opts->panel.directed) command += " --directed";
+      if (opts->score_only) {
+        if (opts->db.empty()) throw InputError("--score-only", 0, "--db", "--score-only needs --db FILE");
+        command += " --score-only";
+        arg("--db", opts->db);
+        // The target is the stored backtests' unless one is given.
+        PanelOptions po = opts->panel;
+        if (po.target.empty()) po.target = store::stored_backtests(opts->db).front().target;
+        return score_only(opts->db, resolve_panel(opts->model, po, 0), command, opts->model.json);
+      }
+      if (opts->origins.empty()) throw InputError("--origins", 0, "--origins", "give --origins FROM..TO");
+      arg("--origins", opts->origins);
+      arg("--horizons", opts->horizons);
+      arg("--pairs", opts->pairs);
+      arg("--refit", opts->refit);
+      arg("--partner", opts->partner);
+      if (opts->no_ablations) command += " --no-ablations";
+      command += fmt::format(" --paths {} --threshold {} --bootstrap {} --seed {}", opts->paths,
+                             opts->threshold, opts->bootstrap, opts->seed);
       const auto dots = opts->origins.find("..");
       if (dots == std::string::npos)
         throw InputError("--origins", 0, "--origins", "expected FROM..TO, e.g. 2020-01..2022-12");
@@ -117,11 +198,11 @@ void add_backtest_command(CLI::App& app, Action& action) {
       const std::string from = opts->origins.substr(0, dots), to = opts->origins.substr(dots + 2);
       bo.origin_from = p.period_of(from, "--origins");
       bo.origin_to = p.period_of(to, "--origins");
-      if (bo.origin_from < 3 || bo.origin_to >= p.periods || bo.origin_from > bo.origin_to)
+      if (bo.origin_from < 3 || bo.origin_to > p.periods || bo.origin_from > bo.origin_to)
         throw InputError("--origins", 0, "--origins",
                          fmt::format("origins {} must lie inside the panel, from its 4th period ({}) "
-                                     "to its last ({})",
-                                     opts->origins, p.period_name(3), p.period_name(p.periods - 1)));
+                                     "to the period after its last ({})",
+                                     opts->origins, p.period_name(3), p.period_name(p.periods)));
       bo.horizons = horizons;
       bo.refit = opts->refit == "every" ? dyad::Refit::kEvery
                  : opts->refit == "once" ? dyad::Refit::kOnce
@@ -144,6 +225,39 @@ void add_backtest_command(CLI::App& app, Action& action) {
       bo.forecast.seed = opts->seed;
       bo.threads = opts->threads > 0 ? opts->threads
                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      dyad::BacktestProvenance prov;
+      prov.command = command;
+      prov.created = utc_now();
+      prov.panel_digest = dyad::file_digest(rp.path);
+      prov.panel_bytes = std::filesystem::file_size(rp.path);
+      prov.data_through = p.period_name(p.periods - 1);
+      prov.refit = opts->refit;
+      prov.horizons = opts->horizons;
+      prov.fixed_threshold = opts->threshold;
+      // The store is opened (and checked against what it holds) before the long computation.
+      std::unique_ptr<store::BacktestWriter> db;
+      if (!opts->db.empty()) {
+        store::BacktestVintage v;
+        v.command = command;
+        v.model = opts->panel.file.empty() ? model_directory(opts->model) : "";
+        v.panel_file = p.file;
+        v.panel_format = panel::format_name(p.format);
+        v.panel_digest = prov.panel_digest;
+        v.panel_bytes = prov.panel_bytes;
+        v.data_from = p.period_name(0);
+        v.data_through = prov.data_through;
+        v.target = rp.target;
+        v.partner = opts->partner.empty() ? dyad::default_partner(p, rp.target) : opts->partner;
+        v.refit = opts->refit;
+        v.horizons = horizons;
+        v.models = dyad::backtest_model_names(bo);
+        v.seed = opts->seed;
+        v.paths = opts->paths;
+        v.fixed_threshold = opts->threshold;
+        v.bootstrap = opts->bootstrap;
+        db = std::make_unique<store::BacktestWriter>(opts->db, v);
+        bo.on_record = [&db, &p](const dyad::ForecastRecord& r) { db->add(r, p); };
+      }
       const bool tty = isatty(STDERR_FILENO) != 0;
       bo.progress = [tty](const std::string& what, int done, int total) {
         if (!tty) return;
@@ -173,6 +287,7 @@ void add_backtest_command(CLI::App& app, Action& action) {
       dyad::BacktestResult r;
       try {
         r = dyad::backtest(p, bo);
+        if (db) db->commit(r, p, dyad::backtest_to_json(r, p, prov));
         if (out) {
           out->close();
           if (!*out || std::rename(tmp.c_str(), opts->forecasts_out.c_str()) != 0)
@@ -185,58 +300,15 @@ void add_backtest_command(CLI::App& app, Action& action) {
       if (tty) std::cerr << "\r\033[K";
 
       if (opts->model.json) {
-        nlohmann::json models = nlohmann::json::array(), skills = nlohmann::json::array(),
-                       fits = nlohmann::json::array();
-        for (const auto& m : r.models) models.push_back({{"model", m.name}, {"horizons", scores_json(m)}});
-        for (const auto& s : r.skills)
-          skills.push_back({{"model", s.model}, {"baseline", s.baseline}, {"horizon", s.h},
-                            {"skill", s.skill}, {"low", s.low}, {"high", s.high},
-                            {"dm", s.dm}, {"p_value", s.p_value}});
-        for (const auto& c : r.fits) {
-          nlohmann::json f = nlohmann::json::parse(dyad::calibration_to_json(c, p, ""));
-          f.erase("anchors");
-          fits.push_back(f);
-        }
-        print_json(std::cout, {{"panel", p.file}, {"target", r.target}, {"origins", r.origins},
-                               {"forecasts_per_model", r.forecasts}, {"models", models},
-                               {"skill", skills}, {"fits", fits}});
+        std::cout << dyad::backtest_to_json(r, p, prov);
         return kExitOk;
       }
       std::cout << fmt::format(
           "Backtest · {} on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
           "Every forecast uses only data before its origin. Lower scores are better.\n\n",
           r.target, p.file, opts->origins, r.origins, opts->horizons, r.forecasts, opts->refit);
-      std::vector<std::string> header{"model"};
-      for (int h : horizons) header.push_back(fmt::format("CRPS h={}", h));
-      header.push_back("log score h=1");
-      header.push_back(fmt::format("Brier(>{}) h=1", opts->threshold));
-      Table t(header);
-      for (const auto& m : r.models) {
-        std::vector<std::string> row{m.name};
-        for (const auto& h : m.horizons) row.push_back(fmt::format("{:.4f}", h.n ? h.crps / h.n : 0.0));
-        const auto& h1 = m.horizons.front();
-        row.push_back(h1.log_infinite ? fmt::format("∞ ({} outcomes at p=0)", h1.log_infinite)
-                                      : fmt::format("{:.4f}", h1.log / h1.n));
-        row.push_back(fmt::format("{:.4f}", h1.n ? h1.brier_fixed / h1.n : 0.0));
-        t.add(row);
-      }
-      t.print(std::cout);
-      std::cout << "\nSkill of sphere's CRPS against each model (1 − CRPS_sphere / CRPS_other; "
-                   "95% block-bootstrap interval by target period; Diebold–Mariano p):\n";
-      Table s({"against", "horizon", "skill [95% interval]", "DM p"});
-      for (const auto& k : r.skills)
-        s.add({k.baseline, std::to_string(k.h), fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", k.skill, k.low, k.high),
-               k.p_value < 0.001 ? "< 0.001" : fmt::format("{:.3f}", k.p_value)});
-      s.print(std::cout);
-      const auto& h1 = r.models.front().horizons.front();
-      std::cout << "\nPIT histogram of sphere at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
-      double prev = 0;
-      for (int i = 0; i < 10; ++i) {
-        const double F = h1.pit[i] / h1.n;
-        std::cout << fmt::format(" {:.3f}", F - prev);
-        prev = F;
-      }
-      std::cout << "\n";
+      print_scores(std::cout, r, horizons, opts->threshold);
+      if (db) std::cout << "Stored every forecast and score in " << opts->db << "\n";
       if (!opts->forecasts_out.empty()) std::cout << "Wrote " << opts->forecasts_out << "\n";
       return kExitOk;
     };

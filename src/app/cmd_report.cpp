@@ -19,6 +19,7 @@
 #include "app/forecast.h"
 #include "app/results.h"
 #include "bargain/bargain.h"
+#include "dyad/dyad.h"
 #include "events/events.h"
 #include "leverage/leverage.h"
 #include "network/network.h"
@@ -445,6 +446,55 @@ report::Part<T> attempt(F make) {
   return part;
 }
 
+// The backtest the model directory ships (backtest.json, `sphere backtest --json` output): the
+// GDELT backtest takes minutes, too long to run for a report.
+report::Part<report::Backtest> backtest_of(const kb::Model& model) {
+  report::Part<report::Backtest> part;
+  const std::string dir = model.location.rfind("builtin:", 0) == 0 ? model_directory(ModelOptions{})
+                                                                   : model.location;
+  const std::string path = dir + "/backtest.json";
+  if (dir.empty() || !std::filesystem::exists(path)) {
+    part.missing = "the model directory has no backtest.json (write one with `sphere backtest "
+                   "--origins FROM..TO --json > DIR/backtest.json`).";
+    return part;
+  }
+  return attempt<report::Backtest>([&] {
+    const dyad::BacktestSummary s = dyad::read_backtest_summary(path);
+    report::Backtest b;
+    b.caption = fmt::format("{} on {}: {} origins, {} forecasts per model, from backtest.json.",
+                            s.target, std::filesystem::path(s.panel).filename().string(), s.origins,
+                            s.forecasts);
+    if (s.command.empty()) {
+      b.provenance.push_back("The file does not record the command, date or panel digest that made it.");
+    } else {
+      b.provenance.push_back(fmt::format("Made by `{}` on {}, refits {}; panel {} ({} bytes, "
+                                         "CRC-64 {}), data through {}.",
+                                         s.command, s.created, s.refit, s.panel, s.panel_bytes,
+                                         s.panel_digest, s.data_through));
+    }
+    for (const auto& h : s.models.front().horizons) b.horizons.push_back(h.h);
+    for (const auto& m : s.models) {
+      report::BacktestModel row{m.name, {}};
+      for (int h : b.horizons) {
+        const auto it = std::find_if(m.horizons.begin(), m.horizons.end(),
+                                     [&](const auto& x) { return x.h == h; });
+        row.crps.push_back(it == m.horizons.end() || !it->n ? std::nan("") : it->crps);
+      }
+      b.models.push_back(std::move(row));
+    }
+    for (const auto& k : s.skills)
+      b.skills.push_back({k.baseline, k.h, k.skill, k.low, k.high, k.p_value});
+    const auto& h1 = s.models.front().horizons.front();
+    b.diagram_horizon = h1.h;
+    b.pit = h1.pit;
+    for (const auto& bin : h1.reliability) b.reliability.push_back({bin.p, bin.observed, bin.n});
+    b.event = s.fixed_threshold >= 0
+                  ? fmt::format("P({} > {})", s.target, s.fixed_threshold)
+                  : fmt::format("P({} > the fixed threshold)", s.target);
+    return b;
+  });
+}
+
 }  // namespace
 
 static report::Report build_report(const kb::Model& model, const ReportOptions& o) {
@@ -519,6 +569,7 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
   }
   if (model.issues.empty()) r.bargaining.missing = "the model has no issues.toml.";
   else r.bargaining = attempt<report::Bargaining>([&] { return bargaining_of(model); });
+  r.backtest = backtest_of(model);
   // Where the forecast's runs settled each issue, on the same axis as the one-shot models.
   if (r.forecast.data && r.bargaining.data)
     for (auto& issue : r.bargaining.data->issues)

@@ -23,6 +23,46 @@ double mean_log12(const float* y, int t_end) {
 
 }  // namespace
 
+int activity_class(const float* y, int origin) {
+  double s = 0;
+  int n = 0;
+  for (int t = std::max(0, origin - 12); t < origin; ++t) s += y[t], ++n;
+  const double m = n ? s / n : 0.0;
+  return m == 0 ? 0 : (m <= 1 ? 1 : (m <= 5 ? 2 : 3));
+}
+
+ForecastScore score_forecast(const Pmf& pmf, int y, int threshold_q90, int fixed_threshold) {
+  ForecastScore out;
+  out.crps = crps(pmf, y);
+  out.log = log_score(pmf, y);
+  const double p90 = exceedance(pmf, threshold_q90);
+  const double o90 = y > threshold_q90 ? 1.0 : 0.0;
+  out.brier_q90 = (p90 - o90) * (p90 - o90);
+  out.p_fixed = exceedance(pmf, fixed_threshold);
+  out.outcome_fixed = y > fixed_threshold ? 1.0 : 0.0;
+  out.brier_fixed = (out.p_fixed - out.outcome_fixed) * (out.p_fixed - out.outcome_fixed);
+  add_pit(pmf, y, &out.pit);
+  return out;
+}
+
+void ModelScores::ByHorizon::add(const ForecastScore& f, int period, int activity) {
+  ++n;
+  crps += f.crps;
+  if (std::isfinite(f.log)) log += f.log;
+  else ++log_infinite;
+  brier_q90 += f.brier_q90;
+  brier_fixed += f.brier_fixed;
+  const int bin = std::clamp(static_cast<int>(f.p_fixed * 10), 0, 9);
+  rel_p[bin] += f.p_fixed;
+  rel_y[bin] += f.outcome_fixed;
+  ++rel_n[bin];
+  for (int i = 0; i < 10; ++i) pit[i] += f.pit[i];
+  crps_by_period[period] += f.crps;
+  ++n_by_period[period];
+  crps_by_activity[activity] += f.crps;
+  ++n_by_activity[activity];
+}
+
 NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
                        const std::vector<int>& horizons, int threads) {
   NbArBaseline model;
@@ -150,14 +190,6 @@ Pmf empirical(const panel::Panel& panel, const float* y, int from, int to) {
   return pmf;
 }
 
-int activity_bin(const float* y, int origin) {
-  double s = 0;
-  int n = 0;
-  for (int t = std::max(0, origin - 12); t < origin; ++t) s += y[t], ++n;
-  const double m = n ? s / n : 0.0;
-  return m == 0 ? 0 : (m <= 1 ? 1 : (m <= 5 ? 2 : 3));
-}
-
 // The pair's 90th percentile of its history before the origin.
 int q90(const float* y, int origin, std::vector<float>* scratch) {
   scratch->assign(y, y + origin);
@@ -165,43 +197,6 @@ int q90(const float* y, int origin, std::vector<float>* scratch) {
   const std::size_t k = static_cast<std::size_t>(std::ceil(0.9 * scratch->size())) - 1;
   std::nth_element(scratch->begin(), scratch->begin() + k, scratch->end());
   return static_cast<int>((*scratch)[k]);
-}
-
-// Per forecast: crps, log, brier_q90, brier_fixed, p_fixed, outcome_fixed, pit[10].
-constexpr int kFields = 16;
-
-void score(const Pmf& pmf, int y, int threshold_q90, int fixed, double* out) {
-  out[0] = crps(pmf, y);
-  out[1] = log_score(pmf, y);
-  const double p90 = exceedance(pmf, threshold_q90);
-  const double o90 = y > threshold_q90 ? 1.0 : 0.0;
-  out[2] = (p90 - o90) * (p90 - o90);
-  const double pf = exceedance(pmf, fixed);
-  const double of = y > fixed ? 1.0 : 0.0;
-  out[3] = (pf - of) * (pf - of);
-  out[4] = pf;
-  out[5] = of;
-  std::array<double, 10> pit{};
-  add_pit(pmf, y, &pit);
-  for (int i = 0; i < 10; ++i) out[6 + i] = pit[i];
-}
-
-void accumulate(ModelScores::ByHorizon* s, const double* f, int target_period, int activity) {
-  ++s->n;
-  s->crps += f[0];
-  if (std::isfinite(f[1])) s->log += f[1];
-  else ++s->log_infinite;
-  s->brier_q90 += f[2];
-  s->brier_fixed += f[3];
-  const int bin = std::min(9, static_cast<int>(f[4] * 10));
-  s->rel_p[bin] += f[4];
-  s->rel_y[bin] += f[5];
-  ++s->rel_n[bin];
-  for (int i = 0; i < 10; ++i) s->pit[i] += f[6 + i];
-  s->crps_by_period[target_period] += f[0];
-  ++s->n_by_period[target_period];
-  s->crps_by_activity[activity] += f[0];
-  ++s->n_by_activity[activity];
 }
 
 // Skill of model a against b at one horizon: ratio of summed CRPS over the same forecasts,
@@ -257,22 +252,7 @@ Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h
   return out;
 }
 
-}  // namespace
-
-BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options) {
-  BacktestResult result;
-  result.target = options.spec.target;
-  const int measure = panel.measure_index(options.spec.target);
-  if (measure < 0) throw InputError(panel.file, 0, "target", "the panel has no measure '" + options.spec.target + "'");
-  if (options.origin_from < 3 || options.origin_to >= panel.periods + 0 ||
-      options.origin_from > options.origin_to)
-    throw InputError(panel.file, 0, "origins",
-                     "origins must lie inside the panel (" + panel.period_name(3) + ".." +
-                         panel.period_name(panel.periods - 1) + ")");
-  for (int h : options.horizons)
-    if (h < 1) throw InputError(panel.file, 0, "horizons", "a horizon must be at least 1");
-
-  // The models: Sphere's full model, its ablations, then the baselines.
+std::vector<Switches> model_variants(const BacktestOptions& options) {
   std::vector<Switches> variants = {Switches{}};
   if (options.ablations) {
     Switches s;
@@ -288,9 +268,37 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     s.state = false;
     variants.push_back(s);
   }
+  return variants;
+}
+
+}  // namespace
+
+std::vector<std::string> backtest_model_names(const BacktestOptions& options) {
   std::vector<std::string> names;
-  for (const auto& v : variants) names.push_back(v.name() == "full" ? "sphere" : "sphere:" + v.name());
+  for (const auto& v : model_variants(options))
+    names.push_back(v.name() == "full" ? "sphere" : "sphere:" + v.name());
   for (const char* b : {"persistence", "climatology", "recent", "nb-ar"}) names.push_back(b);
+  return names;
+}
+
+BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options) {
+  BacktestResult result;
+  result.target = options.spec.target;
+  const int measure = panel.measure_index(options.spec.target);
+  if (measure < 0) throw InputError(panel.file, 0, "target", "the panel has no measure '" + options.spec.target + "'");
+  // The last origin may be the period after the panel's end: forecasts of the true future,
+  // scored when newer data arrive.
+  if (options.origin_from < 3 || options.origin_to > panel.periods ||
+      options.origin_from > options.origin_to)
+    throw InputError(panel.file, 0, "origins",
+                     "origins must lie inside the panel (" + panel.period_name(3) + ".." +
+                         panel.period_name(panel.periods) + ", the last the period after its end)");
+  for (int h : options.horizons)
+    if (h < 1) throw InputError(panel.file, 0, "horizons", "a horizon must be at least 1");
+
+  // The models: Sphere's full model, its ablations, then the baselines.
+  const std::vector<Switches> variants = model_variants(options);
+  const std::vector<std::string> names = backtest_model_names(options);
   const int models = static_cast<int>(names.size());
   const int nh = static_cast<int>(options.horizons.size());
   result.models.resize(models);
@@ -362,16 +370,21 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     }
     // Score every pair in parallel into a buffer, then reduce in pair order (same bits for any
     // thread count).
-    const std::size_t stride = static_cast<std::size_t>(models) * nh * kFields;
-    buffer.assign(pairs.size() * stride, std::numeric_limits<double>::quiet_NaN());
-    std::vector<std::vector<Pmf>> full_pmfs(options.on_forecast ? pairs.size() : 0);
+    const std::size_t stride = static_cast<std::size_t>(models) * nh;
+    std::vector<ForecastScore> scores(pairs.size() * stride);
+    std::vector<int> thresholds(pairs.size());
+    // Every model's pmfs when they are recorded; the full model's for --forecasts-out.
+    const bool keep_all = static_cast<bool>(options.on_record);
+    std::vector<std::vector<Pmf>> kept(keep_all || options.on_forecast ? pairs.size() : 0);
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<float> scratch;
       for (std::size_t i = from; i < pairs.size(); i += step) {
         const std::size_t d = pairs[i];
         const float* y = panel.series(d, measure);
         const int thr = q90(y, origin, &scratch);
-        double* out = buffer.data() + i * stride;
+        thresholds[i] = thr;
+        ForecastScore* out = scores.data() + i * stride;
+        if (keep_all) kept[i].resize(stride);
         // The pmfs reach past every outcome scored, so that no outcome falls in the folded tail.
         ForecastOptions fo = options.forecast;
         for (int h : options.horizons)
@@ -382,17 +395,20 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
           for (int hi = 0; hi < nh; ++hi) {
             const int t = origin + options.horizons[hi] - 1;
             if (t >= panel.periods) continue;
-            score(pmfs[hi], static_cast<int>(y[t]), thr, options.fixed_threshold,
-                  out + (m * nh + hi) * kFields);
+            out[m * nh + hi] = score_forecast(pmfs[hi], static_cast<int>(y[t]), thr, options.fixed_threshold);
           }
-          if (m == 0 && options.on_forecast) full_pmfs[i] = std::move(pmfs);
+          if (keep_all) {
+            for (int hi = 0; hi < nh; ++hi) kept[i][m * nh + hi] = std::move(pmfs[hi]);
+          } else if (m == 0 && options.on_forecast) {
+            kept[i] = std::move(pmfs);
+          }
         }
         for (int b = 0; b < 4; ++b) {
           const int m = static_cast<int>(variants.size()) + b;
           for (int hi = 0; hi < nh; ++hi) {
             const int h = options.horizons[hi];
             const int t = origin + h - 1;
-            if (t >= panel.periods) continue;
+            if (t >= panel.periods && !keep_all) continue;
             Pmf pmf;
             if (b == 0) {
               pmf.assign(static_cast<std::size_t>(y[origin - 1]) + 1, 0.0);
@@ -404,8 +420,9 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
             } else {
               pmf = nb_ar_predictive(nbar, panel, measure, d, origin, h, fo.min_support);
             }
-            score(pmf, static_cast<int>(y[t]), thr, options.fixed_threshold,
-                  out + (m * nh + hi) * kFields);
+            if (t < panel.periods)
+              out[m * nh + hi] = score_forecast(pmf, static_cast<int>(y[t]), thr, options.fixed_threshold);
+            if (keep_all) kept[i][m * nh + hi] = std::move(pmf);
           }
         }
       }
@@ -416,28 +433,52 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     work(0, n);
     for (auto& t : pool) t.join();
 
+    const int fitted_until = result.fits.back().until - panel.first;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       const float* y = panel.series(pairs[i], measure);
-      const int activity = activity_bin(y, origin);
+      const int activity = activity_class(y, origin);
       for (int m = 0; m < models; ++m)
         for (int hi = 0; hi < nh; ++hi) {
           const int t = origin + options.horizons[hi] - 1;
-          if (t >= panel.periods) continue;
-          accumulate(&result.models[m].horizons[hi], buffer.data() + i * stride + (m * nh + hi) * kFields, t, activity);
+          const bool scored = t < panel.periods;
+          if (scored) result.models[m].horizons[hi].add(scores[i * stride + m * nh + hi], t, activity);
+          if (keep_all) {
+            ForecastRecord r;
+            r.model = m;
+            r.origin = origin;
+            r.horizon = options.horizons[hi];
+            r.pair = pairs[i];
+            r.fitted_until = fitted_until;
+            r.threshold_q90 = thresholds[i];
+            r.activity = activity;
+            r.pmf = &kept[i][m * nh + hi];
+            r.scored = scored;
+            if (scored) {
+              r.outcome = static_cast<int>(y[t]);
+              r.score = scores[i * stride + m * nh + hi];
+            }
+            options.on_record(r);
+          }
         }
       if (options.on_forecast)
         for (int hi = 0; hi < nh; ++hi)
-          options.on_forecast(origin, options.horizons[hi], pairs[i], full_pmfs[i][hi]);
+          options.on_forecast(origin, options.horizons[hi], pairs[i], kept[i][hi]);  // model 0
     }
     for (int hi = 0; hi < nh; ++hi)
       if (origin + options.horizons[hi] - 1 < panel.periods) result.forecasts += pairs.size();
     ++result.origins;
   }
-  for (int m = 1; m < models; ++m)
-    for (int hi = 0; hi < nh; ++hi)
-      result.skills.push_back(skill_of(result.models[0], result.models[m], hi,
-                                       options.horizons[hi], options.bootstrap, options.forecast.seed));
+  result.skills = skills_of(result.models, options.bootstrap, options.forecast.seed);
   return result;
+}
+
+std::vector<Skill> skills_of(const std::vector<ModelScores>& models, int resamples,
+                             std::uint64_t seed) {
+  std::vector<Skill> out;
+  for (std::size_t m = 1; m < models.size(); ++m)
+    for (std::size_t hi = 0; hi < models[0].horizons.size(); ++hi)
+      out.push_back(skill_of(models[0], models[m], hi, models[0].horizons[hi].h, resamples, seed));
+  return out;
 }
 
 }  // namespace sphere::dyad

@@ -187,6 +187,29 @@ Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int m
 
 enum class Refit { kEvery, kYearly, kOnce };
 
+// The proper scores of one forecast against its outcome.
+struct ForecastScore {
+  double crps = 0, log = 0, brier_q90 = 0, brier_fixed = 0;
+  double p_fixed = 0, outcome_fixed = 0;  // P(Y > fixed threshold) and whether it happened
+  std::array<double, 10> pit{};            // the PIT distribution function at 0.1, ..., 1
+};
+ForecastScore score_forecast(const Pmf& pmf, int y, int threshold_q90, int fixed_threshold);
+
+// One forecast as the backtest makes it, with what it needs to be scored again later: the
+// threshold of its exceedance score and the activity class of its pair (both from data before
+// the origin), and its score when the panel holds the outcome.
+struct ForecastRecord {
+  int model = 0;  // index into BacktestResult::models
+  int origin = 0, horizon = 0;  // panel period index of the origin; the target is origin + horizon - 1
+  std::size_t pair = 0;
+  int fitted_until = 0;  // panel period index that ended the fit window of its parameters
+  int threshold_q90 = 0, activity = 0;
+  const Pmf* pmf = nullptr;
+  bool scored = false;  // false: the target period is beyond the panel
+  int outcome = 0;
+  ForecastScore score;
+};
+
 struct BacktestOptions {
   Spec spec;                       // target and partner; switches are set per model
   int origin_from = 0, origin_to = 0;  // panel period indices, inclusive
@@ -201,6 +224,10 @@ struct BacktestOptions {
   int threads = 1;
   // Called with each forecast of the full model (for --forecasts-out), in a fixed order.
   std::function<void(int origin, int horizon, std::size_t pair, const Pmf& pmf)> on_forecast;
+  // Called with every forecast of every model, scored or not (for the result store), in a fixed
+  // order: origin, pair, model, horizon. Forecasts beyond the panel's end are made for every
+  // model (true-future forecasts to be scored when newer data arrive).
+  std::function<void(const ForecastRecord& record)> on_record;
   std::function<void(const std::string& what, int done, int total)> progress;
 };
 
@@ -218,9 +245,13 @@ struct ModelScores {
     std::vector<std::size_t> n_by_period;
     std::array<double, 4> crps_by_activity{};  // pair's mean before the origin: 0, <=1, <=5, >5
     std::array<std::size_t, 4> n_by_activity{};
+    // Adds one scored forecast whose target is panel period `period`.
+    void add(const ForecastScore& score, int period, int activity);
   };
   std::vector<ByHorizon> horizons;
 };
+// Activity class of a pair from its series before the origin: mean 0, <= 1, <= 5, > 5.
+int activity_class(const float* y, int origin);
 
 // A skill score of one model against another with its block-bootstrap interval and the
 // Diebold–Mariano test (HAC variance, lag h - 1) on the per-period mean loss differences.
@@ -241,6 +272,62 @@ struct BacktestResult {
 };
 
 BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options);
+// The names of the models a backtest with these options scores, in BacktestResult order.
+std::vector<std::string> backtest_model_names(const BacktestOptions& options);
+
+// Skills of models[0] against every other model at each horizon (as BacktestResult::skills).
+std::vector<Skill> skills_of(const std::vector<ModelScores>& models, int resamples,
+                             std::uint64_t seed);
+
+// Where a backtest's results come from, for their JSON form.
+struct BacktestProvenance {
+  std::string command;         // the command line
+  std::string created;         // UTC time, ISO 8601
+  std::string panel_digest;    // CRC-64 of the panel file's bytes (file_digest)
+  std::uintmax_t panel_bytes = 0;
+  std::string data_through;    // the panel's last period
+  std::string refit, horizons; // as given
+  int fixed_threshold = 0;
+};
+// CRC-64 (ECMA-182) of a file's bytes, as 16 hex digits; throws InputError when unreadable.
+std::string file_digest(const std::string& path);
+
+// The JSON form of a backtest (what `sphere backtest --json` prints and a model directory may
+// ship as backtest.json): every model's scores by horizon with the PIT histogram and reliability
+// bins, the skills and the full model's fits.
+std::string backtest_to_json(const BacktestResult& result, const panel::Panel& panel,
+                             const BacktestProvenance& provenance);
+
+// What a report shows of a backtest, read back from its JSON form.
+struct BacktestSummary {
+  std::string panel, target, command, created, panel_digest, data_through, refit;
+  std::uintmax_t panel_bytes = 0;
+  int origins = 0;
+  std::size_t forecasts = 0;
+  int fixed_threshold = -1;  // -1: not recorded
+  struct Horizon {
+    int h = 0;
+    std::size_t n = 0;
+    double crps = 0, brier_q90 = 0, brier_fixed = 0;
+    std::array<double, 10> pit{};  // histogram: share of PIT mass in each tenth
+    struct Bin {
+      double p = 0, observed = 0;
+      std::size_t n = 0;
+    };
+    std::vector<Bin> reliability;  // P(Y > fixed threshold) by tenth of p
+  };
+  struct Model {
+    std::string name;
+    std::vector<Horizon> horizons;
+  };
+  std::vector<Model> models;  // [0] Sphere's full model
+  std::vector<Skill> skills;
+};
+// Reads backtest_to_json's output; throws InputError naming `where` and the field when a part
+// the report needs is missing or malformed.
+BacktestSummary backtest_summary_from_json(const std::string& text, const std::string& where);
+// The same from a file (a model directory's backtest.json).
+BacktestSummary read_backtest_summary(const std::string& path);
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios as forecasting questions on the estimated model's observables

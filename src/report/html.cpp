@@ -1,5 +1,8 @@
 // The report as one HTML document: inline CSS, inline SVG, no scripts, no external references,
 // so that it opens offline and can be mailed as a single file.
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -215,6 +218,59 @@ std::string bargaining_section(const Bargaining& b) {
   return html;
 }
 
+std::string percent_cell(const BacktestSkill& s) {
+  return fmt::format("<td class=\"num\" title=\"Diebold–Mariano p = {:.2g}\">{:+.1f}% [{:+.1f}, {:+.1f}]</td>",
+                     s.p_value, s.skill * 100, s.low * 100, s.high * 100);
+}
+
+std::string backtest_section(const Backtest& b) {
+  std::string html = fmt::format("<p>{}</p>", escape(b.caption));
+  html += "<p class=\"note\">Every forecast uses only data before its origin. Skill is 1 − the "
+          "ratio of the model's mean CRPS to the other model's on the same forecasts: above 0 the "
+          "model is better. In brackets, the 95% block-bootstrap interval (resampling target "
+          "months); an interval that includes 0 is no evidence either way.</p>";
+  html += "<table><tr><th>model's skill against</th>";
+  for (int h : b.horizons) html += fmt::format("<th>h = {}</th>", h);
+  html += "</tr>";
+  std::vector<std::string> against;
+  for (const auto& s : b.skills)
+    if (std::find(against.begin(), against.end(), s.baseline) == against.end()) against.push_back(s.baseline);
+  for (const auto& name : against) {
+    html += fmt::format("<tr><td>{}</td>", escape(name));
+    for (int h : b.horizons) {
+      const auto it = std::find_if(b.skills.begin(), b.skills.end(),
+                                   [&](const BacktestSkill& s) { return s.baseline == name && s.h == h; });
+      html += it == b.skills.end() ? "<td>—</td>" : percent_cell(*it);
+    }
+    html += "</tr>";
+  }
+  html += "</table><details><summary>Mean CRPS of every model (lower is better)</summary><table><tr><th>model</th>";
+  for (int h : b.horizons) html += fmt::format("<th>h = {}</th>", h);
+  html += "</tr>";
+  for (const auto& m : b.models) {
+    html += fmt::format("<tr><td>{}</td>", escape(m.name));
+    for (double v : m.crps)
+      html += std::isfinite(v) ? fmt::format("<td class=\"num\">{:.4f}</td>", v) : "<td>—</td>";
+    html += "</tr>";
+  }
+  html += "</table></details><div class=\"row\">";
+  html += figure(svg_skill_by_horizon(b.skills),
+                 "Skill by horizon against each baseline: dot, the skill; bar, its 95% interval.");
+  html += figure(svg_reliability(b.reliability, b.event),
+                 fmt::format("Reliability at h = {} of {}: forecasts grouped by tenth of their "
+                             "probability; each dot's area grows with the forecasts in it. On the "
+                             "dashed diagonal the probabilities mean what they say.",
+                             b.diagram_horizon, b.event));
+  html += figure(svg_pit(b.pit, b.diagram_horizon),
+                 fmt::format("PIT histogram at h = {} (randomisation-free, for counts): flat at "
+                             "the dashed line is calibrated; a hump means forecasts too wide, a "
+                             "U too narrow, a slope a bias.",
+                             b.diagram_horizon));
+  html += "</div>";
+  for (const auto& line : b.provenance) html += fmt::format("<p class=\"note\">{}</p>", escape(line));
+  return html;
+}
+
 template <class T, class F>
 std::string section(std::string_view id, std::string_view title, const Part<T>& part, F body) {
   return fmt::format("<section id=\"{}\"><h2>{}</h2>{}</section>\n", id, escape(title),
@@ -234,7 +290,7 @@ std::string render_html(const Report& r, const Basemap& basemap) {
           "Disagreements</a><a href=\"#timeline\">Timeline</a><a href=\"#dyads\">Dyadic series</a>"
           "<a href=\"#leverage\">Leverage</a><a href=\"#map\">Map</a><a href=\"#forecast\">"
           "Forecast</a><a href=\"#sensitivity\">Sensitivity</a><a href=\"#bargaining\">"
-          "Bargaining</a><a href=\"#quotes\">Quotes</a></nav>\n<main>\n";
+          "Bargaining</a><a href=\"#backtest\">Backtest</a><a href=\"#quotes\">Quotes</a></nav>\n<main>\n";
   html += section("sources", "Sources and their standpoints", r.sources, sources_section);
   html += section("disagreements", "Where the sources disagree", r.disagreements,
                   disagreements_section);
@@ -253,6 +309,7 @@ std::string render_html(const Report& r, const Basemap& basemap) {
                                   "bars mark the assumptions the forecast depends on most.");
                   });
   html += section("bargaining", "Bargaining outcomes", r.bargaining, bargaining_section);
+  html += section("backtest", "Backtest of the estimated dyadic model", r.backtest, backtest_section);
   html += section("quotes", "Appendix: the sources' words for each event", r.timeline,
                   quotes_appendix);
   html += "</main>\n<footer>Made by Sphere. Every chart is drawn from the model's sourced data; "

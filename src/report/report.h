@@ -183,6 +183,34 @@ struct Bargaining {
   std::vector<IssueOutcome> issues;
 };
 
+// A stored backtest of the estimated dyadic model against baselines: rolling-origin forecasts
+// scored out of sample (sphere backtest).
+struct BacktestSkill {
+  std::string baseline;
+  int h = 0;
+  double skill = 0, low = 0, high = 0;  // 1 − CRPS ratio, 95% block-bootstrap interval
+  double p_value = 1;                   // Diebold–Mariano
+};
+struct BacktestModel {
+  std::string name;
+  std::vector<double> crps;  // mean CRPS at each of Backtest::horizons (NaN: none)
+};
+struct ReliabilityBin {
+  double p = 0, observed = 0;  // mean forecast probability and observed frequency of a bin
+  std::size_t n = 0;
+};
+struct Backtest {
+  std::string caption;                  // panel, target, origins, forecasts
+  std::vector<std::string> provenance;  // command, when, panel digest, data through
+  std::vector<int> horizons;
+  std::vector<BacktestModel> models;    // [0] the model; then ablations and baselines
+  std::vector<BacktestSkill> skills;    // the model against each other model, by horizon
+  std::string event;                    // what the reliability diagram's probability is of
+  std::vector<ReliabilityBin> reliability;  // the model's, at `diagram_horizon`
+  std::array<double, 10> pit{};             // the model's PIT histogram at `diagram_horizon`
+  int diagram_horizon = 1;
+};
+
 // Everything the report shows.
 struct Report {
   std::string title, subtitle;        // model name; location and date span
@@ -196,6 +224,7 @@ struct Report {
   Part<Forecast> forecast;
   Part<Tornado> tornado;
   Part<Bargaining> bargaining;
+  Part<Backtest> backtest;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -231,6 +260,12 @@ std::string svg_probabilities(const std::vector<ScenarioProbability>& scenarios)
 std::string svg_fan(const Fan& fan);
 std::string svg_tornado(const Tornado& tornado);
 std::string svg_issue(const IssueOutcome& issue);
+// The backtest's charts: forecast probability against observed frequency (the diagonal is
+// calibrated), the PIT histogram (flat is calibrated), and each baseline's skill by horizon with
+// its interval.
+std::string svg_reliability(const std::vector<ReliabilityBin>& bins, std::string_view event);
+std::string svg_pit(const std::array<double, 10>& pit, int horizon);
+std::string svg_skill_by_horizon(const std::vector<BacktestSkill>& skills);
 
 // The whole report as one HTML document.
 std::string render_html(const Report& report, const Basemap& basemap);

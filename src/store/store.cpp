@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "store/internal.h"
 #include "store/store.h"
 
 namespace sphere::store {
@@ -25,33 +26,6 @@ CREATE TABLE IF NOT EXISTS quantiles (
   q75 REAL, q975 REAL);
 CREATE TABLE IF NOT EXISTS drivers (forecast_id INTEGER, scenario TEXT, driver TEXT, mean REAL);
 )";
-
-// A prepared statement, finalised on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(fmt::format("SQLite: {}", sqlite3_errmsg(db)));
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement& bind(int i, double v) { sqlite3_bind_double(stmt_, i, v); return *this; }
-  Statement& bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
-  Statement& bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // Runs the statement and resets it for the next row.
-  void step() {
-    if (sqlite3_step(stmt_) != SQLITE_DONE)
-      throw std::runtime_error(fmt::format("SQLite: {}", sqlite3_errmsg(db_)));
-    sqlite3_reset(stmt_);
-  }
-  sqlite3_stmt* get() { return stmt_; }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "dyad/dyad.h"
 #include "sim/sim.h"
 
 struct sqlite3;
@@ -108,6 +109,75 @@ void write_partial(const std::string& path, const SensitivityPartial& partial);
 // Reads a partial written by write_partial. Throws InputError naming the file when it cannot be
 // read, is truncated or corrupt (checksum), or is not a partial.
 AnyPartial read_partial(const std::string& path);
+
+// Backtests in the result store (tables backtests, backtest_fits, backtest_forecasts,
+// backtest_scorings, backtest_scores, backtest_summary, backtest_skill): every forecast of every
+// model with its vintage, and every scoring of them, the first by the backtest itself and each
+// later one against a newer vintage of the panel (true-future logging).
+
+// What a backtest is: the model and panel it belongs to, and how it was run.
+struct BacktestVintage {
+  std::string command;     // the command line
+  std::string model;       // the model directory (empty: a panel given alone)
+  std::string panel_file, panel_format, panel_digest;  // digest: dyad::file_digest
+  std::uintmax_t panel_bytes = 0;
+  std::string data_from, data_through;  // the panel's first and last periods
+  std::string target, partner, refit;
+  std::vector<int> horizons;
+  std::vector<std::string> models;  // BacktestResult::models names, in order
+  std::uint64_t seed = 0;
+  int paths = 0, fixed_threshold = 0, bootstrap = 0;
+};
+
+// Writes one backtest into a SQLite database (created when missing) in a single transaction:
+// commit() makes it visible; destroying the writer before, or the process dying, leaves the
+// database as it was (and removes one the writer created). A database that holds backtests of
+// another model, panel format, target or partner is refused with an InputError naming it, as is
+// a file that is not a SQLite database. Not thread-safe.
+class BacktestWriter {
+ public:
+  BacktestWriter(const std::string& path, const BacktestVintage& vintage);
+  ~BacktestWriter();
+  BacktestWriter(const BacktestWriter&) = delete;
+  BacktestWriter& operator=(const BacktestWriter&) = delete;
+
+  // Adds a forecast (BacktestOptions::on_record) and its score when the panel holds its outcome.
+  void add(const dyad::ForecastRecord& record, const panel::Panel& panel);
+  // Writes the fits, the scores' summary and skills and the results' JSON form, and commits.
+  void commit(const dyad::BacktestResult& result, const panel::Panel& panel,
+              const std::string& results_json);
+  std::int64_t backtest_id() const { return id_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::int64_t id_ = 0;
+};
+
+// The backtests a database holds, in order; throws InputError naming it when it is not a
+// database or holds none.
+std::vector<BacktestVintage> stored_backtests(const std::string& path);
+
+// One backtest of a database scored again.
+struct Rescoring {
+  std::int64_t backtest_id = 0;
+  BacktestVintage vintage;          // as stored
+  std::string created;              // when the backtest was made
+  std::size_t forecasts = 0;        // stored forecasts of each model
+  std::size_t scored = 0, pending = 0;  // of each model: scored now; targets beyond the panel
+  dyad::BacktestResult result;      // the scores (no fits)
+};
+
+// Scores every backtest stored in `path` against `panel` (a newer vintage of the one it was made
+// on): each forecast whose target period the panel holds (a pair the panel does not name had 0);
+// records the scoring of each backtest, all in one transaction. Scoring against the panel the
+// backtest was made on reproduces its scores exactly. Throws InputError naming the database when
+// it holds no backtest, and naming the panel when it is of another format or lacks the target;
+// nothing is written then.
+std::vector<Rescoring> rescore_backtests(const std::string& path, const panel::Panel& panel,
+                                         const std::string& panel_digest,
+                                         std::uintmax_t panel_bytes, const std::string& command,
+                                         const std::string& created);
 
 // The scenario id stored for run `run` of forecast `forecast_id`, or "" when absent.
 std::string stored_run_scenario(const std::string& path, std::int64_t forecast_id,

@@ -1,6 +1,7 @@
 // sphere calibrate, backtest and scenarios as a user runs them.
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -81,6 +82,67 @@ TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
   const auto pair = run_sphere("backtest --panel " + panel + " --origins 2021-01..2021-06 --pairs GEO:RUS");
   EXPECT_EQ(pair.exit_code, 2);
   EXPECT_NE(pair.err.find("never names the pair 'GEO:RUS'"), std::string::npos) << pair.err;
+}
+
+// The same three pairs in the dyad-csv layout, `months` long from 2020-01 (a longer file is a
+// newer vintage: the months they share are equal).
+std::string dyad_csv(const TempDir& dir, const std::string& name, int months) {
+  const auto path = (dir.path() / name).string();
+  std::ofstream out(path);
+  out << "period,actor1,actor2,conflict,coop\n";
+  for (int m = 0; m < months; ++m) {
+    const std::string month = fmt::format("{}-{:02}", 2020 + m / 12, m % 12 + 1);
+    out << month << ",ARM,AZE," << 3 + (m * 7) % 5 << "," << 2 + m % 3 << "\n";
+    out << month << ",AZE,RUS," << (m * 3) % 4 << ",4\n";
+    out << month << ",ARM,RUS," << (m % 3 == 0) << ",1\n";
+  }
+  return path;
+}
+
+TEST(Backtest, StoresForecastsAndScoresThemAgainstNewerData) {
+  TempDir dir;
+  const auto old_panel = dyad_csv(dir, "old.csv", 24), new_panel = dyad_csv(dir, "new.csv", 27);
+  const auto db = (dir.path() / "bt.sqlite").string();
+  const std::string common = " --format dyad-csv --target conflict --horizons 1,3 --paths 8 --bootstrap 50 --db " + db;
+  // The last origin, 2022-01, is the month after the old panel's end: a true forecast.
+  const auto made = run_sphere("backtest --panel " + old_panel + " --origins 2021-10..2022-01" + common);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.out.find("Stored every forecast and score in"), std::string::npos);
+
+  const auto scored = run_sphere("backtest --score-only --db " + db + " --panel " + new_panel +
+                                 " --format dyad-csv --json");
+  ASSERT_EQ(scored.exit_code, 0) << scored.err;
+  const auto j = nlohmann::json::parse(scored.out);
+  ASSERT_EQ(j.size(), 1u);
+  // 4 origins x 2 horizons x 3 pairs; with data to 2022-03 every target month is known.
+  EXPECT_EQ(j[0]["forecasts"], 24);
+  EXPECT_EQ(j[0]["scored"], 24);
+  EXPECT_EQ(j[0]["pending"], 0);
+  EXPECT_EQ(j[0]["made_on"]["data_through"], "2021-12");
+  EXPECT_EQ(j[0]["results"]["models"][0]["model"], "sphere");
+  // Against the old panel, the forecasts past its end wait.
+  const auto old = run_sphere("backtest --score-only --db " + db + " --panel " + old_panel +
+                              " --format dyad-csv --json");
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  const auto k = nlohmann::json::parse(old.out);
+  EXPECT_EQ(k[0]["scored"], 3 * 3 + 1 * 3);  // h=1: origins to 2021-12; h=3: 2021-10 alone
+  EXPECT_EQ(k[0]["pending"], 24 - k[0]["scored"].get<int>());
+
+  // Another target, or a panel of another kind, is refused with nothing written.
+  const auto before = std::filesystem::file_size(db);
+  const auto other = run_sphere("backtest --panel " + old_panel + " --format dyad-csv --target coop "
+                                "--origins 2021-10..2021-12 --horizons 1 --paths 8 --bootstrap 50 --db " + db);
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("target 'conflict', not 'coop'"), std::string::npos) << other.err;
+  const auto kind = run_sphere("backtest --score-only --db " + db + " --panel " + small_panel(dir));
+  EXPECT_EQ(kind.exit_code, 2);
+  EXPECT_NE(kind.err.find("'conflict'"), std::string::npos) << kind.err;
+  EXPECT_EQ(std::filesystem::file_size(db), before);
+  const auto fresh = (dir.path() / "fresh.sqlite").string();
+  EXPECT_EQ(run_sphere("backtest --panel " + old_panel + " --format dyad-csv --target conflict "
+                       "--origins 2019-01..2021-12 --db " + fresh).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  EXPECT_EQ(run_sphere("backtest --score-only --panel " + new_panel + " --format dyad-csv").exit_code, 2);
 }
 
 TEST(Calibrate, TheBuiltinCalibrationIsReproducedFromTheSharedPanel) {

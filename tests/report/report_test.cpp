@@ -155,11 +155,47 @@ TEST(Html, IsSelfContainedAndSaysWhichSectionsAreMissing) {
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  // Sources, disagreements, the seven chart sections and the quote appendix.
-  EXPECT_EQ(count(html, "<section"), 10);
+  // Sources, disagreements, the eight chart sections and the quote appendix.
+  EXPECT_EQ(count(html, "<section"), 11);
   r.sources.data = std::vector<SourceEntry>{{"S0", "A title", "An author", "", "2025", "", "partisan"}};
   const std::string with_source = render_html(r, Basemap::builtin());
   EXPECT_NE(with_source.find("<b>Standpoint:</b> partisan"), std::string::npos);
+}
+
+TEST(Backtest, ChartsDrawEveryBinAndSkillAndTheSectionShowsTheTable) {
+  std::vector<ReliabilityBin> bins = {{0.05, 0.04, 900}, {0.35, 0.30, 50}, {0.85, 0.9, 10}, {0.5, 0.5, 0}};
+  const std::string rel = svg_reliability(bins, "P(days > 0) <&>");
+  EXPECT_EQ(count(rel, "<circle"), 3) << "a bin without forecasts is not drawn";
+  EXPECT_NE(rel.find("P(days &gt; 0) &lt;&amp;&gt;"), std::string::npos);
+  std::array<double, 10> pit{0.12, 0.11, 0.1, 0.1, 0.1, 0.1, 0.1, 0.09, 0.09, 0.09};
+  EXPECT_EQ(count(svg_pit(pit, 1), "<rect"), 10);
+  std::vector<BacktestSkill> skills = {{"climatology", 1, 0.047, 0.036, 0.06, 0.001},
+                                       {"climatology", 3, 0.019, 0.008, 0.033, 0.01},
+                                       {"recent", 1, 0.026, 0.018, 0.035, 0.001},
+                                       {"recent", 3, 0.01, -0.001, 0.023, 0.11}};
+  const std::string sk = svg_skill_by_horizon(skills);
+  EXPECT_EQ(count(sk, "<circle"), 4);
+  EXPECT_NE(sk.find("against recent at h = 3: +1.0% [-0.1, +2.3]"), std::string::npos) << sk;
+
+  Report r;
+  Backtest b;
+  b.caption = "days_negative on a panel";
+  b.horizons = {1, 3};
+  b.models = {{"sphere", {0.2812, 0.2921}}, {"climatology", {0.2952, std::nan("")}}};
+  b.skills = skills;
+  b.reliability = bins;
+  b.pit = pit;
+  b.event = "P(days_negative > 0)";
+  b.provenance = {"Made by `sphere backtest` on a day."};
+  r.backtest.data = b;
+  const std::string html = render_html(r, Basemap::builtin());
+  EXPECT_NE(html.find("+4.7% [+3.6, +6.0]"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\">0.2812</td>"), std::string::npos);
+  EXPECT_NE(html.find("Made by `sphere backtest` on a day."), std::string::npos);
+  Report none;
+  none.backtest.missing = "no backtest.json.";
+  EXPECT_NE(render_html(none, Basemap::builtin()).find("Not in this report: no backtest.json."),
+            std::string::npos);
 }
 
 }  // namespace

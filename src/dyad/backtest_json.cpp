@@ -1,0 +1,184 @@
+// The JSON form of a backtest's results: printed by `sphere backtest --json`, shipped by a model
+// directory as backtest.json (the report shows it), and stored with each scoring in the result
+// store.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <boost/crc.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "dyad/dyad.h"
+
+namespace sphere::dyad {
+namespace {
+
+using nlohmann::json;
+
+json scores_json(const ModelScores& m) {
+  json out = json::array();
+  for (const auto& h : m.horizons) {
+    json pit = json::array(), rel = json::array();
+    double prev = 0;
+    for (int i = 0; i < 10; ++i) {
+      const double F = h.n ? h.pit[i] / h.n : 0;
+      pit.push_back(F - prev);
+      prev = F;
+      if (h.rel_n[i])
+        rel.push_back({{"p", h.rel_p[i] / h.rel_n[i]}, {"observed", h.rel_y[i] / h.rel_n[i]},
+                       {"n", h.rel_n[i]}});
+    }
+    json activity = json::array();
+    static const char* bins[] = {"0", "(0,1]", "(1,5]", ">5"};
+    for (int a = 0; a < 4; ++a)
+      activity.push_back({{"mean_before_origin", bins[a]}, {"n", h.n_by_activity[a]},
+                          {"crps", h.n_by_activity[a] ? h.crps_by_activity[a] / h.n_by_activity[a] : 0.0}});
+    out.push_back({{"horizon", h.h},
+                   {"n", h.n},
+                   {"crps", h.n ? h.crps / h.n : 0.0},
+                   {"log_score", h.log_infinite || !h.n ? json(nullptr) : json(h.log / h.n)},
+                   {"zero_probability_outcomes", h.log_infinite},
+                   {"brier_q90", h.n ? h.brier_q90 / h.n : 0.0},
+                   {"brier_fixed", h.n ? h.brier_fixed / h.n : 0.0},
+                   {"pit_histogram", pit},
+                   {"reliability", rel},
+                   {"by_activity", activity}});
+  }
+  return out;
+}
+
+// The value at `key` of `j` as T, or an InputError naming the field.
+template <class T>
+T field(const json& j, const char* key, const std::string& where, const std::string& path) {
+  if (!j.is_object() || !j.contains(key))
+    throw InputError(where, 0, path + key, "missing");
+  try {
+    return j.at(key).get<T>();
+  } catch (const json::exception&) {
+    throw InputError(where, 0, path + key, "has the wrong type");
+  }
+}
+
+}  // namespace
+
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot read the file");
+  boost::crc_optimal<64, 0x42F0E1EBA9EA3693ULL, ~0ULL, ~0ULL, true, true> crc;
+  std::vector<char> buffer(1 << 16);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    crc.process_bytes(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  return fmt::format("{:016x}", crc.checksum());
+}
+
+std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
+                             const BacktestProvenance& provenance) {
+  json models = json::array(), skills = json::array(), fits = json::array();
+  for (const auto& m : r.models) models.push_back({{"model", m.name}, {"horizons", scores_json(m)}});
+  for (const auto& s : r.skills)
+    skills.push_back({{"model", s.model}, {"baseline", s.baseline}, {"horizon", s.h},
+                      {"skill", s.skill}, {"low", s.low}, {"high", s.high},
+                      {"dm", s.dm}, {"p_value", s.p_value}});
+  for (const auto& c : r.fits) {
+    json f = json::parse(calibration_to_json(c, p, ""));
+    f.erase("anchors");
+    fits.push_back(f);
+  }
+  // The panel's file name, as the calibration file names it: where it lies is the user's.
+  json out = {{"panel", std::filesystem::path(p.file).filename().string()}, {"target", r.target}, {"origins", r.origins},
+              {"forecasts_per_model", r.forecasts}, {"models", models},
+              {"skill", skills}, {"fits", fits}};
+  out["provenance"] = {{"command", provenance.command},
+                       {"created", provenance.created},
+                       {"panel_digest", provenance.panel_digest},
+                       {"panel_bytes", provenance.panel_bytes},
+                       {"data_through", provenance.data_through},
+                       {"refit", provenance.refit},
+                       {"horizons", provenance.horizons},
+                       {"fixed_threshold", provenance.fixed_threshold}};
+  return out.dump(2) + "\n";
+}
+
+BacktestSummary backtest_summary_from_json(const std::string& text, const std::string& where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InputError(where, 0, "", std::string("not JSON: ") + e.what());
+  }
+  BacktestSummary s;
+  s.panel = field<std::string>(j, "panel", where, "");
+  s.target = field<std::string>(j, "target", where, "");
+  s.origins = field<int>(j, "origins", where, "");
+  s.forecasts = field<std::size_t>(j, "forecasts_per_model", where, "");
+  // Files written before the provenance block existed still read; the report says it is absent.
+  s.fixed_threshold = -1;
+  if (j.contains("provenance")) {
+    const json& p = j["provenance"];
+    s.command = field<std::string>(p, "command", where, "provenance.");
+    s.created = field<std::string>(p, "created", where, "provenance.");
+    s.panel_digest = field<std::string>(p, "panel_digest", where, "provenance.");
+    s.panel_bytes = field<std::uintmax_t>(p, "panel_bytes", where, "provenance.");
+    s.data_through = field<std::string>(p, "data_through", where, "provenance.");
+    s.refit = field<std::string>(p, "refit", where, "provenance.");
+    s.fixed_threshold = field<int>(p, "fixed_threshold", where, "provenance.");
+  }
+  const auto models = field<json>(j, "models", where, "");
+  if (!models.is_array() || models.empty()) throw InputError(where, 0, "models", "expected a non-empty list");
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    const std::string at = fmt::format("models[{}].", m);
+    BacktestSummary::Model model;
+    model.name = field<std::string>(models[m], "model", where, at);
+    const auto horizons = field<json>(models[m], "horizons", where, at);
+    if (!horizons.is_array()) throw InputError(where, 0, at + "horizons", "expected a list");
+    for (std::size_t k = 0; k < horizons.size(); ++k) {
+      const std::string hat = fmt::format("{}horizons[{}].", at, k);
+      const json& h = horizons[k];
+      BacktestSummary::Horizon out;
+      out.h = field<int>(h, "horizon", where, hat);
+      out.n = field<std::size_t>(h, "n", where, hat);
+      out.crps = field<double>(h, "crps", where, hat);
+      out.brier_q90 = field<double>(h, "brier_q90", where, hat);
+      out.brier_fixed = field<double>(h, "brier_fixed", where, hat);
+      const auto pit = field<std::vector<double>>(h, "pit_histogram", where, hat);
+      if (pit.size() != 10) throw InputError(where, 0, hat + "pit_histogram", "expected 10 bins");
+      std::copy(pit.begin(), pit.end(), out.pit.begin());
+      const auto rel = field<json>(h, "reliability", where, hat);
+      if (!rel.is_array()) throw InputError(where, 0, hat + "reliability", "expected a list");
+      for (const auto& b : rel)
+        out.reliability.push_back({field<double>(b, "p", where, hat + "reliability."),
+                                   field<double>(b, "observed", where, hat + "reliability."),
+                                   field<std::size_t>(b, "n", where, hat + "reliability.")});
+      model.horizons.push_back(std::move(out));
+    }
+    s.models.push_back(std::move(model));
+  }
+  const auto skills = field<json>(j, "skill", where, "");
+  if (!skills.is_array()) throw InputError(where, 0, "skill", "expected a list");
+  for (std::size_t k = 0; k < skills.size(); ++k) {
+    const std::string at = fmt::format("skill[{}].", k);
+    Skill sk;
+    sk.model = field<std::string>(skills[k], "model", where, at);
+    sk.baseline = field<std::string>(skills[k], "baseline", where, at);
+    sk.h = field<int>(skills[k], "horizon", where, at);
+    sk.skill = field<double>(skills[k], "skill", where, at);
+    sk.low = field<double>(skills[k], "low", where, at);
+    sk.high = field<double>(skills[k], "high", where, at);
+    sk.dm = field<double>(skills[k], "dm", where, at);
+    sk.p_value = field<double>(skills[k], "p_value", where, at);
+    s.skills.push_back(sk);
+  }
+  return s;
+}
+
+BacktestSummary read_backtest_summary(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot read the file");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return backtest_summary_from_json(text, path);
+}
+
+}  // namespace sphere::dyad
