@@ -10,6 +10,7 @@ packages=(
   liblemon-dev librandom123-dev libnlopt-cxx-dev libsqlite3-dev libeigen3-dev libmuparser-dev
   libboost-dev
   python3 python3-numpy python3-pandas python3-networkx python3-scipy
+  python3-yaml  # tests/service/openapi_check.py: docs/openapi.yaml against the encoders
   libcpp-httplib-dev wrk chromium
   clang libclang-rt-dev  # `make fuzz`: libFuzzer harnesses (fuzz/)
   libopenmpi-dev openmpi-bin  # optional -DSPHERE_WITH_MPI=ON build and its mpirun test

@@ -1,6 +1,6 @@
 // The `sphere` command line: one function per command registers it on the CLI11 app.
-// Commands load models through kb, print tables for people and JSON/CSV for programs, and
-// return the exit code (kExitOk, kExitUsage, kExitInvalidInput from core.h).
+// Commands load models through kb, run their use cases through service, print tables for people
+// and JSON/CSV for programs, and return the exit code (kExitOk ... kExitCorruption from core.h).
 #pragma once
 
 #include <functional>
@@ -14,6 +14,7 @@
 
 #include "kb/kb.h"
 #include "panel/panel.h"
+#include "service/service.h"
 
 namespace sphere::app {
 
@@ -135,22 +136,23 @@ std::string csv_field(const std::string& text);
 void print_json(std::ostream& out, const nlohmann::json& value);
 // A number without trailing zeros (2, 2.5, 0.25).
 std::string format_number(double value);
-// The actor with this id, name or alias (case-insensitive), or nullptr.
-const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name);
-// The actor and every actor the model counts as it: affiliated to it, directly or through others
-// (actors.toml `affiliation`), or counted as it by the simulation (model.toml `count_as`).
-std::set<std::string> actor_family(const kb::Model& model, const std::string& actor_id);
-// Timeline order: by year, then month, then day, with an event dated only to a year (or a month)
-// after the events dated more precisely within it, since it cannot be placed among them.
-bool timeline_before(const Date& a, const Date& b);
-// The model's events in timeline order.
-std::vector<const kb::Event*> timeline_events(const kb::Model& model);
-// The ids of the conflicts that name each event.
-std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model);
+// The model's records and the results both front ends share (service/service.h).
+using service::actor_family;
+using service::conflicts_by_event;
+using service::idle_changes;
+using service::rerouted;
+using service::resolve_actor;
+using service::timeline_before;
+using service::timeline_events;
+using service::to_json;
 
-// JSON forms of the model's records, shared by the commands that print them.
-nlohmann::json to_json(const kb::Event& event);
-nlohmann::json to_json(const kb::Fact& fact);
-nlohmann::json to_json(const kb::Conflict& conflict);
+// After a failed parse: for each word the command line reached but did not expect, the closest
+// subcommand or option of the command it reached ("'forcast': did you mean 'forecast'?").
+void suggest_names(CLI::App& app, std::ostream& out);
+// A request field's name on the command line ("cut" -> "--cut", "blocked" -> "--block-country").
+std::string flag_of(std::string_view field);
+// Prints `error` to stderr as the CLI reports it (request fields as flags) and returns its exit
+// code (one per kind of error: service::exit_code).
+int report_error(const std::exception& error);
 
 }  // namespace sphere::app

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/app.h"
 #include "bargain/bargain.h"
@@ -609,11 +610,12 @@ void add_bargain_command(CLI::App& app, Action& action) {
       if (!opts->issue.empty()) {
         const kb::Issue* issue = bargain::find_issue(model, opts->issue);
         if (!issue) {
-          std::string ids;
-          for (const auto& i : model.issues) ids += (ids.empty() ? "" : ", ") + i.id;
-          std::cerr << fmt::format("sphere bargain: --issue: no issue '{}' in {} (issues: {})\n",
-                                   opts->issue, model.location, ids.empty() ? "none" : ids);
-          return kExitUsage;
+          std::vector<std::string> ids;
+          for (const auto& i : model.issues) ids.push_back(i.id);
+          throw InputError(kRequest, 0, "issue",
+                           fmt::format("no issue '{}' in {} (issues: {}){}", opts->issue,
+                                       model.location, ids.empty() ? "none" : fmt::format("{}", fmt::join(ids, ", ")),
+                                       did_you_mean(opts->issue, ids)));
         }
         chosen.push_back(issue);
       } else {

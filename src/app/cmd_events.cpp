@@ -95,9 +95,9 @@ std::string feed(const SourceOptions& o, events::EventSink& sink, Dyad* dyad) {
   kb::Model model = load_model(o.model);
   if (dyad) {  // names and aliases resolve to ids, rolled up like the events
     for (std::string* side : {&dyad->a, &dyad->b}) {
-      const kb::Actor* actor = resolve_actor(model, *side);
-      if (!actor) throw CLI::ValidationError("--dyad", fmt::format("no actor '{}' in {}", *side, model.location));
-      *side = o.no_rollup ? actor->id : events::top_affiliation(model, actor->id);
+      // A name the model does not have is invalid input (exit 2), with the closest id.
+      const kb::Actor& actor = service::require_actor(model, *side, "dyad");
+      *side = o.no_rollup ? actor.id : events::top_affiliation(model, actor.id);
     }
   }
   events::feed_model_events(model, scheme, !o.no_rollup, sink);

@@ -64,13 +64,7 @@ void add_facts_command(CLI::App& app, Action& action) {
       const std::string needle = ascii_lower(opts->text);
       std::string actor_id;
       if (!opts->actor.empty()) {
-        const kb::Actor* a = resolve_actor(model, opts->actor);
-        if (!a) {
-          std::cerr << fmt::format("sphere facts: --actor: no actor '{}' in {}\n", opts->actor,
-                                   model.location);
-          return kExitUsage;
-        }
-        actor_id = a->id;
+        actor_id = service::require_actor(model, opts->actor, "actor").id;
       }
       if (opts->conflicts) {
         std::vector<const kb::Conflict*> shown;

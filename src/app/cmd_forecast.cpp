@@ -40,54 +40,6 @@ class ProgressBar {
 
 }  // namespace
 
-nlohmann::json forecast_json(const sim::Engine& engine, const sim::ForecastSummary& f) {
-  nlohmann::json scenarios = nlohmann::json::array();
-  for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
-    const auto& s = engine.scenarios()[k];
-    const auto& p = f.scenarios[k];
-    scenarios.push_back({{"id", s.id}, {"name", s.name}, {"when", s.when}, {"runs", p.count},
-                         {"probability", p.p}, {"low95", p.low}, {"high95", p.high}});
-  }
-  nlohmann::json indicators = nlohmann::json::object();
-  for (std::size_t k = 0; k < f.indicators.size(); ++k) {
-    nlohmann::json series = nlohmann::json::array();
-    for (const auto& m : f.indicators[k])
-      series.push_back({{"month", m.month.to_string()}, {"mean", m.mean}, {"q025", m.q[0]},
-                        {"q25", m.q[1]}, {"q50", m.q[2]}, {"q75", m.q[3]}, {"q975", m.q[4]}});
-    indicators[engine.indicator_names()[k]] = series;
-  }
-  // The tool and force counts, then the settled issues' outcomes ("issue:ID"), by scenario.
-  nlohmann::json drivers = nlohmann::json::object(), issues = nlohmann::json::object();
-  for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
-    nlohmann::json by = {{"all", f.driver_overall[i]}};
-    for (std::size_t k = 0; k < f.scenarios.size(); ++k)
-      by[engine.scenarios()[k].id] = f.driver_means[k][i];
-    if (i < static_cast<std::size_t>(sim::kDrivers)) drivers[engine.driver_names()[i]] = by;
-    else issues[engine.settled_issues()[i - sim::kDrivers]] = by;
-  }
-  const sim::Intensities& in = engine.intensities();
-  const nlohmann::json calibration = {
-      {"intensities", {{"method", in.method}, {"branching", in.branching},
-                       {"omega_per_month", in.omega}, {"note", in.note}}},
-      {"leverage", {{"ab", engine.leverage_notes()[0]}, {"ba", engine.leverage_notes()[1]}}},
-      {"bargaining", engine.bargaining_model()}};
-  nlohmann::json shocks = nlohmann::json::array();
-  for (const auto& s : engine.shocks()) shocks.push_back(s.text);
-  nlohmann::json params = nlohmann::json::object();
-  for (const auto& [name, value] : engine.parameters()) params[name] = value;
-  return {{"seed", f.seed},
-          {"runs", f.runs},
-          {"start", engine.start().to_string()},
-          {"horizon", engine.horizon().to_string()},
-          {"shocks", shocks},
-          {"scenarios", scenarios},
-          {"indicators", indicators},
-          {"drivers_mean_per_run", drivers},
-          {"issues_mean_outcome", issues},
-          {"calibration", calibration},
-          {"parameters", params}};
-}
-
 namespace {
 
 void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
@@ -175,16 +127,20 @@ void add_engine_options(CLI::App& command, EngineCliOptions& o, bool with_runs) 
                      "network links` lists them)");
 }
 
-int thread_count(const EngineCliOptions& o) {
-  if (o.threads > 0) return o.threads;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+service::ForecastRequest forecast_request(const EngineCliOptions& o) {
+  service::ForecastRequest r;
+  r.seed = o.seed;
+  r.runs = o.runs;
+  r.threads = o.threads;
+  if (!o.horizon.empty()) r.horizon = service::parse_month(o.horizon, "horizon");
+  r.shocks = o.shocks;
+  return r;
 }
 
+int thread_count(const EngineCliOptions& o) { return service::thread_count(o.threads); }
+
 sim::Engine build_engine(const kb::Model& model, const EngineCliOptions& o) {
-  sim::EngineOptions eo;
-  if (!o.horizon.empty()) eo.horizon = parse_month_option(o.horizon, "--horizon");
-  eo.shocks = o.shocks;
-  return sim::Engine::build(model, eo);
+  return service::forecast_engine(model, forecast_request(o));
 }
 
 // The monthly quantiles as CSV, one row per indicator and month.
@@ -209,8 +165,8 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
     writer = std::make_unique<store::ForecastWriter>(
         db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
   ProgressBar bar(o.runs);
-  const sim::ForecastSummary f = sim::run_ensemble(
-      engine, {o.seed, o.runs, thread_count(o), 512},
+  const sim::ForecastSummary f = service::forecast(
+      engine, forecast_request(o),
       [&](std::span<const sim::RunOutcome> runs) {
         if (writer) writer->add_runs(runs);
       },
@@ -225,8 +181,7 @@ int present_forecast(const kb::Model& model, const sim::Engine& engine,
   if (csv) {
     print_csv(engine, f);
   } else if (json) {
-    nlohmann::json j = forecast_json(engine, f);
-    j["model"] = model.location;
+    nlohmann::json j = service::to_json(model, engine, f);
     if (writer) j["db"] = {{"file", db}, {"forecast_id", writer->forecast_id()}};
     print_json(std::cout, j);
   } else {
@@ -241,7 +196,7 @@ ComputedForecast default_forecast(const kb::Model& model, bool print) {
   const EngineCliOptions o;
   ComputedForecast c{build_engine(model, o), {}};
   ProgressBar bar(o.runs);
-  c.summary = sim::run_ensemble(c.engine, {o.seed, o.runs, thread_count(o), 512}, {},
+  c.summary = service::forecast(c.engine, forecast_request(o), {},
                                 [&](std::uint32_t done) { bar.update(done); });
   if (print) print_summary(c.engine, c.summary);
   return c;

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
-#include "app/results.h"
 #include "leverage/leverage.h"
 
 namespace sphere::app {
@@ -54,26 +53,15 @@ void add_leverage_command(CLI::App& app, Action& action) {
   cmd->callback([o, &action] {
     action = [o] {
       kb::Model model = load_model(o->model);
-      leverage::Filter filter;
-      filter.channel = o->channel;
-      filter.year = o->year;
-      if (!o->actor.empty()) {
-        const kb::Actor* a = resolve_actor(model, o->actor);
-        if (!a) throw InputError("--actor", 0, "", fmt::format("no actor '{}' in {}", o->actor, model.location));
-        filter.actor = a->id;
-      }
-      static const std::set<std::string> channels = {"trade", "energy", "transit", "arms", "security", "diaspora"};
-      if (!o->channel.empty() && !channels.contains(o->channel))
-        throw InputError("--channel", 0, "", fmt::format("'{}' is not a channel; expected trade, energy, "
-                                                         "transit, arms, security or diaspora", o->channel));
-      auto cells = leverage::matrix(model, filter);
-      if (!o->cell.empty()) {
-        std::erase_if(cells, [&](const leverage::Cell& c) { return c.tie != o->cell; });
-        if (cells.empty())
-          throw InputError("--cell", 0, "", fmt::format("no tie '{}' (after the filters) in ties.toml", o->cell));
-      }
-      if (o->model.json) {  // the JSON of the API's /api/leverage
-        print_json(std::cout, leverage_json(cells, true));
+      service::LeverageRequest request;
+      request.channel = o->channel;
+      request.actor = o->actor;
+      request.year = o->year;
+      request.cell = o->cell;
+      const service::LeverageResult result = service::leverage_matrix(model, request);
+      const auto& cells = result.cells;
+      if (o->model.json) {  // the same bytes as the API's /api/leverage
+        std::cout << service::encode(service::to_json(result));
         return kExitOk;
       }
       if (!o->cell.empty()) {

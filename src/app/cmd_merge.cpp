@@ -90,10 +90,12 @@ std::string missing(const store::SensitivityPartial& first, std::uint32_t k) {
 // Checks that the readable `parts` (with the file each came from) are exactly shards 1..N of
 // one computation and returns them ordered by shard. Throws InputError naming every file that
 // could not be read (`problems`) and every missing, repeated or incompatible shard, so that a
-// lost or corrupt shard's message says how to compute it again.
+// lost or corrupt shard's message says how to compute it again. `kind`: that of the files that
+// could not be read (an I/O error, a damaged file), which the whole error takes.
 template <typename P>
-std::vector<P> check_shards(std::vector<std::pair<std::string, P>> parts, Diagnostics problems) {
-  if (parts.empty()) throw InputError(problems);
+std::vector<P> check_shards(std::vector<std::pair<std::string, P>> parts, Diagnostics problems,
+                            ErrorKind kind = ErrorKind::kInvalidInput) {
+  if (parts.empty()) throw InputError(problems, kind);
   const P& first = parts[0].second;
   std::map<std::uint32_t, std::string> seen;  // shard -> file
   bool compatible = true;
@@ -111,7 +113,7 @@ std::vector<P> check_shards(std::vector<std::pair<std::string, P>> parts, Diagno
   if (compatible)
     for (std::uint32_t k = 0; k < first.shards; ++k)
       if (!seen.count(k)) problems.add("merge", 0, "shard", missing(first, k));
-  if (!problems.empty()) throw InputError(problems);
+  if (!problems.empty()) throw InputError(problems, kind);
   std::vector<P> ordered;
   for (auto& named : parts) ordered.push_back(std::move(named.second));
   std::sort(ordered.begin(), ordered.end(),
@@ -186,6 +188,7 @@ int run_merge(const std::vector<std::string>& files, const ModelOptions& model_o
   std::vector<std::pair<std::string, store::Partial>> forecasts;
   std::vector<std::pair<std::string, store::SensitivityPartial>> analyses;
   Diagnostics problems;
+  ErrorKind kind = ErrorKind::kInvalidInput;
   for (const auto& file : files) {
     try {
       store::AnyPartial p = store::read_partial(file);
@@ -195,6 +198,7 @@ int run_merge(const std::vector<std::string>& files, const ModelOptions& model_o
         analyses.emplace_back(file, std::move(std::get<store::SensitivityPartial>(p)));
     } catch (const InputError& e) {
       problems.append(e.diagnostics());
+      if (e.kind() != ErrorKind::kInvalidInput) kind = e.kind();
     }
   }
   if (!forecasts.empty() && !analyses.empty())
@@ -205,10 +209,10 @@ int run_merge(const std::vector<std::string>& files, const ModelOptions& model_o
     if (csv || !db.empty())
       throw InputError("command line", 0, csv ? "--csv" : "--db",
                        "applies to a forecast's shards, not a sensitivity analysis's");
-    const auto parts = check_shards(std::move(analyses), std::move(problems));
+    const auto parts = check_shards(std::move(analyses), std::move(problems), kind);
     return merge_sensitivity(load_model(model_options), parts, model_options.json);
   }
-  const auto parts = check_shards(std::move(forecasts), std::move(problems));
+  const auto parts = check_shards(std::move(forecasts), std::move(problems), kind);
   return merge_forecast(parts, files, model_options, db, csv);
 }
 

@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "app/app.h"
-#include "app/results.h"
 #include "network/network.h"
 
 namespace sphere::app {
@@ -24,24 +23,33 @@ struct WhatIfOptions {
   std::vector<std::string> cut, block, open;
 };
 
-// "LINK@YYYY-MM" → (link, date).
+// "LINK@YYYY-MM" → (link, date); a malformed one is a usage error naming --open.
 std::pair<std::string, Date> parse_open(const std::string& text) {
-  const auto at = text.rfind('@');
-  if (at == std::string::npos || at == 0)
-    throw CLI::ValidationError("--open", fmt::format("'{}': expected LINK@YYYY-MM", text));
-  std::string why;
-  auto date = Date::parse(text.substr(at + 1), &why);
-  if (!date) throw CLI::ValidationError("--open", fmt::format("'{}': {}", text, why));
-  return {text.substr(0, at), *date};
+  try {
+    return service::parse_opened(text, std::nullopt);
+  } catch (const InputError& e) {
+    throw CLI::ValidationError("--open", e.diagnostics().items().at(0).message);
+  }
+}
+
+service::WhatIfRequest request_of(const WhatIfOptions& o) {
+  service::WhatIfRequest r;
+  r.year = o.year;
+  r.carrier = o.carrier;
+  r.cut = o.cut;
+  r.blocked = o.block;
+  for (const auto& text : o.open) r.opened.push_back(parse_open(text));
+  return r;
 }
 
 network::Scenario scenario_of(const WhatIfOptions& o) {
+  const service::WhatIfRequest r = request_of(o);
   network::Scenario s;
-  s.year = o.year;
-  s.carrier = o.carrier;
-  s.cut = o.cut;
-  s.blocked = o.block;
-  for (const auto& text : o.open) s.opened.push_back(parse_open(text));
+  s.year = r.year;
+  s.carrier = r.carrier;
+  s.cut = r.cut;
+  s.blocked = r.blocked;
+  s.opened = r.opened;
   return s;
 }
 
@@ -53,8 +61,10 @@ void add_scenario_options(CLI::App& cmd, WhatIfOptions& o) {
 
 std::string signed_number(std::int64_t v) { return v > 0 ? fmt::format("+{}", v) : std::to_string(v); }
 
-void print_what_if(const kb::Infrastructure& infra, const network::Scenario& s,
-                   const network::Outcome& before, const network::Outcome& after, bool changed) {
+void print_what_if(const kb::Infrastructure& infra, const service::WhatIfResult& result) {
+  const network::Scenario& s = result.scenario;
+  const network::Outcome &before = result.before, &after = result.after;
+  const bool changed = result.changed();
   std::cout << fmt::format("{} network, {} (links as at the end of the year; {})\n", s.carrier,
                            s.year, before.unit);
   std::vector<std::string> header = {"destination", "country", "demand", "before"};
@@ -83,7 +93,7 @@ void print_what_if(const kb::Infrastructure& infra, const network::Scenario& s,
             << (cut.empty() ? "supply or demand, not a link" : cut) << "\n";
   if (!changed) return;
   Table countries({"country", "delivered to it", "sent from it", "carried into it"});
-  const nlohmann::json changes = what_if_json(infra, s, before, after)["changes_by_country"];
+  const nlohmann::json changes = service::to_json(infra, result)["changes_by_country"];
   bool any = false;
   for (const auto& c : changes) {
     if (c["delivered"] == 0 && c["supplied"] == 0 && c["transit"] == 0) continue;
@@ -136,21 +146,15 @@ void add_what_if(CLI::App& cmd, Action& action) {
                  "Operate this link from this month, e.g. rasht-astara@2028-01 (repeatable)");
   cmd.callback([o, &cmd, &action] {
     if (cmd.get_subcommands().size() > 0) return;  // a sub-command sets the action
-    auto scenario = scenario_of(*o);
-    action = [o, scenario] {
+    auto request = request_of(*o);
+    action = [o, request] {
       kb::Model model = load_model(o->model);
-      network::Scenario base;
-      base.year = scenario.year;
-      base.carrier = scenario.carrier;
-      check_what_if(model.infrastructure, scenario);
-      const auto before = network::solve(model.infrastructure, base);
-      const auto after = network::solve(model.infrastructure, scenario);
-      const bool changed = !scenario.cut.empty() || !scenario.blocked.empty() || !scenario.opened.empty();
+      const auto result = service::what_if(model.infrastructure, request);
       if (o->model.json) {
-        print_json(std::cout, what_if_json(model.infrastructure, scenario, before, after));
+        std::cout << service::encode(service::to_json(model.infrastructure, result));
         return kExitOk;
       }
-      print_what_if(model.infrastructure, scenario, before, after, changed);
+      print_what_if(model.infrastructure, result);
       return kExitOk;
     };
   });

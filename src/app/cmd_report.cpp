@@ -17,7 +17,6 @@
 
 #include "app/app.h"
 #include "app/forecast.h"
-#include "app/results.h"
 #include "bargain/bargain.h"
 #include "dyad/dyad.h"
 #include "events/events.h"

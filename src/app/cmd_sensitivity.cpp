@@ -21,52 +21,7 @@ struct Options {
   std::string shard, out;  // K/N and the partial result's file
 };
 
-// The factors: the model's parameters whose range has width.
-std::vector<sim::Factor> model_factors(const kb::Model& model) {
-  std::vector<sim::Factor> factors;
-  for (const auto& p : model.parameters)
-    if (p.high > p.low) factors.push_back({p.name, p.low, p.high});
-  if (factors.empty())
-    throw InputError(model.location + "/model.toml", 0, "parameter",
-                     "no parameter has a range to vary");
-  return factors;
-}
-
-// The output a model evaluation returns: a scenario's probability or an indicator's mean at
-// the horizon, over `runs` trajectories with the same seeds at every point (common random
-// numbers). `base` is the engine without overrides (it names the outputs).
-sim::Function model_output(const kb::Model& model, const EngineCliOptions& o,
-                           const sim::Engine& base, const std::vector<sim::Factor>& factors,
-                           const std::string& output) {
-  int scenario = -1, indicator = -1;
-  for (std::size_t k = 0; k < base.scenarios().size(); ++k)
-    if (base.scenarios()[k].id == output) scenario = static_cast<int>(k);
-  for (std::size_t k = 0; k < base.indicator_names().size(); ++k)
-    if (base.indicator_names()[k] == output) indicator = static_cast<int>(k);
-  if (scenario < 0 && indicator < 0) {
-    std::string names;
-    for (const auto& s : base.scenarios()) names += " " + s.id;
-    for (const auto& n : base.indicator_names()) names += " " + n;
-    throw InputError("command line", 0, "--output",
-                     fmt::format("unknown output '{}'; expected one of:{}", output, names));
-  }
-  return [&model, o, factors, scenario, indicator](const std::vector<double>& x) {
-    sim::EngineOptions eo;
-    if (!o.horizon.empty()) eo.horizon = parse_month_option(o.horizon, "--horizon");
-    eo.shocks = o.shocks;
-    for (std::size_t i = 0; i < factors.size(); ++i) eo.overrides[factors[i].name] = x[i];
-    const sim::Engine engine = sim::Engine::build(model, eo);
-    sim::Classifier classifier(engine.scenarios(), engine.state_names());
-    const int last = engine.months() - 1;
-    double sum = 0;
-    for (std::uint32_t r = 0; r < o.runs; ++r) {
-      const sim::Trajectory tr = engine.simulate(o.seed, r);
-      sum += scenario >= 0 ? (classifier.classify(tr.state) == scenario ? 1.0 : 0.0)
-                           : tr.indicators[last * sim::kIndicators + indicator];
-    }
-    return sum / o.runs;
-  };
-}
+using service::model_factors;
 
 // The design's points in evaluation order.
 std::vector<std::vector<double>> design_points(const store::SensitivityPartial& d) {
@@ -98,7 +53,8 @@ store::SensitivityPartial make_design(const kb::Model& model, const sim::Engine&
 store::SensitivityPartial compute_shard(const kb::Model& model, const EngineCliOptions& o,
                                         const sim::Engine& engine, store::SensitivityPartial d,
                                         std::uint32_t shard, std::uint32_t shards) {
-  const sim::Function f = model_output(model, o, engine, d.factors, d.output);
+  const sim::Function f =
+      service::sensitivity_output(model, forecast_request(o), engine, d.factors, d.output);
   const std::vector<std::vector<double>> points = design_points(d);
   const auto [first, end] = sim::shard_points(points.size(), shard, shards);
   d.shard = shard;

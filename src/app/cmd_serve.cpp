@@ -36,7 +36,6 @@
 
 #include "app/app.h"
 #include "app/forecast.h"
-#include "app/results.h"
 #include "bargain/bargain.h"
 #include "events/events.h"
 #include "http/http.h"
@@ -65,9 +64,9 @@ using HttpError = http::Refusal;
 
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200) {
   res.status = status;
-  // Text echoed from a request may be invalid UTF-8: replaced (U+FFFD), never an exception.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
+  // The bytes `--json` prints for the same result (text echoed from a request may be invalid
+  // UTF-8: replaced, U+FFFD, never an exception).
+  res.set_content(service::encode(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -96,20 +95,23 @@ std::vector<std::string> list_param(const httplib::Request& req, const std::stri
   return values;
 }
 
-// Diagnostics of an InputError as one line for a 400 answer.
+// A request field's name in the API: its query parameter or body key.
+std::string parameter_of(std::string_view field) {
+  if (field == "blocked") return "'block'";
+  if (field == "opened") return "'open'";
+  if (field == "shock") return "'shocks'";
+  return "'" + std::string(field) + "'";
+}
+
+// Diagnostics of an InputError as one line for an error answer.
 std::string message_of(const InputError& e) {
-  std::string out;
-  for (const auto& d : e.diagnostics().items())
-    out += (out.empty() ? "" : "; ") + (d.field.empty() ? d.file : d.file + " " + d.field) +
-           (d.file.empty() && d.field.empty() ? "" : ": ") + d.message;
-  return out;
+  return service::describe_line(e.diagnostics(), parameter_of);
 }
 
 // A forecast job, queued or running on a worker, or finished.
 struct Job {
   std::string id;
-  std::uint32_t runs = 0;
-  std::uint64_t seed = 1;
+  service::ForecastRequest forecast;  // the request, parsed
   std::shared_ptr<const sim::Engine> engine;  // released when the job finishes
   std::atomic<std::uint32_t> done{0};
   std::atomic<bool> cancel{false};
@@ -143,7 +145,7 @@ class Service {
   nlohmann::json model_summary() const;
   nlohmann::json timeline(const httplib::Request& req) const;
   nlohmann::json series(const httplib::Request& req) const;
-  nlohmann::json links() const;
+  nlohmann::json links(const httplib::Request& req) const;
   nlohmann::json what_if(const httplib::Request& req) const;
   std::string map_svg(const httplib::Request& req) const;
   nlohmann::json leverage(const httplib::Request& req) const;
@@ -154,7 +156,6 @@ class Service {
   void work();                // a worker: runs queued jobs until the service stops
   void run(Job& job) const;   // never throws: the outcome goes into `job` (but not `finished`)
   void serve_static(const httplib::Request& req, httplib::Response& res) const;
-  const kb::Actor& actor(const httplib::Request& req, const std::string& key) const;
 
   const kb::Model model_;
   const ServeOptions options_;
@@ -184,14 +185,6 @@ Service::~Service() {
   for (auto& t : workers_) t.join();
 }
 
-const kb::Actor& Service::actor(const httplib::Request& req, const std::string& key) const {
-  const std::string name = param(req, key);
-  if (name.empty()) throw HttpError{400, fmt::format("'{}': an actor id is required", key)};
-  const kb::Actor* a = resolve_actor(model_, name);
-  if (!a) throw HttpError{400, fmt::format("'{}': no actor '{}' in the model", key, name)};
-  return *a;
-}
-
 nlohmann::json Service::model_summary() const {
   nlohmann::json scenarios = nlohmann::json::array();
   for (const auto& s : model_.scenarios) scenarios.push_back({{"id", s.id}, {"name", s.name}});
@@ -217,53 +210,25 @@ nlohmann::json Service::model_summary() const {
 }
 
 nlohmann::json Service::timeline(const httplib::Request& req) const {
-  // The same selection as `sphere timeline`: an actor with its affiliates unless only=1, events
-  // in timeline order (an event dated to a year only after those dated within that year).
-  std::set<std::string> actors;
-  if (req.has_param("actor"))
-    actors = int_param(req, "only", 0, 0, 1) ? std::set<std::string>{actor(req, "actor").id}
-                                              : actor_family(model_, actor(req, "actor").id);
-  const int from = int_param(req, "from", 0, 0, 9999), to = int_param(req, "to", 9999, 0, 9999);
-  if (from > to) throw HttpError{400, "'to' is before 'from'"};
-  const std::string needle = ascii_lower(param(req, "text"));
-  auto disputed = conflicts_by_event(model_);
-  nlohmann::json out = nlohmann::json::array();
-  for (const kb::Event* e : timeline_events(model_)) {
-    if (e->date.year < from || e->date.year > to) continue;
-    if (!actors.empty() && !actors.contains(e->actor1) && !actors.contains(e->actor2)) continue;
-    if (!needle.empty() && ascii_lower(e->summary).find(needle) == std::string::npos &&
-        ascii_lower(e->id).find(needle) == std::string::npos)
-      continue;
-    nlohmann::json j = to_json(*e);
-    j["conflicts"] = disputed.contains(e->id) ? disputed[e->id] : std::vector<std::string>{};
-    out.push_back(j);
-  }
-  return out;
+  // The selection of `sphere timeline`: an actor with those it stands for unless only=1, events
+  // whose date may fall within the years from..to, in timeline order.
+  service::TimelineRequest r;
+  r.text = param(req, "text");
+  r.actor = param(req, "actor");
+  if (req.has_param("actor") && r.actor.empty())
+    throw HttpError{400, "'actor': an actor id, name or alias is required"};
+  r.only = int_param(req, "only", 0, 0, 1) == 1;
+  if (req.has_param("from")) r.from = Date{int_param(req, "from", 0, 0, 9999), 0, 0};
+  if (req.has_param("to")) r.to = Date{int_param(req, "to", 9999, 0, 9999), 0, 0};
+  return service::to_json(model_, service::timeline(model_, r));
 }
 
 nlohmann::json Service::series(const httplib::Request& req) const {
-  const std::string a = events::top_affiliation(model_, actor(req, "a").id);
-  const std::string b = events::top_affiliation(model_, actor(req, "b").id);
-  if (a == b) throw HttpError{400, "'a' and 'b' must be different actors"};
-  events::SeriesBuilder builder;
-  events::feed_model_events(model_, events::QuadScheme::gdelt(), true, builder);
-  nlohmann::json out = {{"a", a}, {"b", b}, {"months", nlohmann::json::array()}};
-  const auto span = builder.span(a, b);
-  if (!span) return out;
-  const auto ab = builder.series(a, b, span->first, span->second);
-  const auto ba = builder.series(b, a, span->first, span->second);
-  for (std::size_t i = 0; i < ab.months.size(); ++i) {
-    const int m = ab.months[i].month;
-    out["months"].push_back({{"month", fmt::format("{}-{:02d}", m / 12, m % 12 + 1)},
-                             {"ab_events", ab.months[i].events},
-                             {"ab_goldstein", ab.months[i].goldstein},
-                             {"ba_events", ba.months[i].events},
-                             {"ba_goldstein", ba.months[i].goldstein}});
-  }
-  return out;
+  return service::to_json(service::series(model_, {param(req, "a"), param(req, "b")}));
 }
 
-nlohmann::json Service::links() const {
+nlohmann::json Service::links(const httplib::Request& req) const {
+  const int year = int_param(req, "year", 2025, 1900, 2100);
   nlohmann::json nodes = nlohmann::json::array(), links = nlohmann::json::array();
   for (const auto& n : model_.infrastructure.nodes) {
     nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"kind", n.kind}, {"country", n.country}};
@@ -271,42 +236,29 @@ nlohmann::json Service::links() const {
     nodes.push_back(j);
   }
   for (const auto& l : model_.infrastructure.links) {
-    std::string status = "operating";
-    for (const auto& s : l.statuses) status = s.status;
+    const service::LinkState state = service::link_state(l, year);
     links.push_back({{"id", l.id}, {"name", l.name}, {"kind", l.kind}, {"carrier", l.carrier},
                      {"from", l.from}, {"to", l.to}, {"capacity", l.capacity}, {"unit", l.unit},
-                     {"status", status}});
+                     {"status", state.status}, {"capacity_now", state.capacity}});
   }
-  return {{"nodes", nodes}, {"links", links}};
+  return {{"year", year}, {"nodes", nodes}, {"links", links}};
 }
 
-// "LINK" or "LINK@YYYY-MM" (from the start of the year when no month is given).
+// The API's "open" parameter: LINK or LINK@YYYY-MM (from January of `year` when no month).
 std::pair<std::string, Date> opened_link(const std::string& text, int year) {
-  const auto at = text.rfind('@');
-  if (at == std::string::npos) return {text, Date{year, 1, 0}};
-  auto d = Date::parse(text.substr(at + 1));
-  if (!d || d->precision() != Date::Precision::kMonth)
-    throw HttpError{400, fmt::format("'open': '{}': expected LINK or LINK@YYYY-MM", text)};
-  return {text.substr(0, at), *d};
+  return service::parse_opened(text, year);
 }
 
 nlohmann::json Service::what_if(const httplib::Request& req) const {
-  network::Scenario base;
-  base.year = int_param(req, "year", 2025, 1900, 2100);
-  base.carrier = param(req, "carrier", "gas");
-  network::Scenario s = base;
-  s.cut = list_param(req, "cut");
-  s.blocked = list_param(req, "block");
-  for (const auto& text : list_param(req, "open")) s.opened.push_back(opened_link(text, s.year));
-  if (s.cut.size() > 64 || s.blocked.size() > 16 || s.opened.size() > 64)
+  service::WhatIfRequest r;
+  r.year = int_param(req, "year", 2025, 1900, 2100);
+  r.carrier = param(req, "carrier", "gas");
+  r.cut = list_param(req, "cut");
+  r.blocked = list_param(req, "block");
+  for (const auto& text : list_param(req, "open")) r.opened.push_back(opened_link(text, r.year));
+  if (r.cut.size() > 64 || r.blocked.size() > 16 || r.opened.size() > 64)
     throw HttpError{400, "too many links or countries"};
-  try {
-    check_what_if(model_.infrastructure, s);  // the checks of `sphere network`
-  } catch (const InputError& e) {
-    throw HttpError{400, message_of(e)};
-  }
-  return what_if_json(model_.infrastructure, s, network::solve(model_.infrastructure, base),
-                      network::solve(model_.infrastructure, s));
+  return service::to_json(model_.infrastructure, service::what_if(model_.infrastructure, r));
 }
 
 // The map of the report (same geometry, labels and legend) for the dashboard, as SVG.
@@ -319,46 +271,22 @@ std::string Service::map_svg(const httplib::Request& req) const {
   check.year = o.year;
   check.cut = o.cut;
   check.opened = o.opened;
-  try {
-    network::validate(model_.infrastructure, check);
-  } catch (const InputError& e) {
-    throw HttpError{400, message_of(e)};
-  }
+  network::validate(model_.infrastructure, check);
   return render_map(model_, o);
 }
 
 nlohmann::json Service::leverage(const httplib::Request& req) const {
   // The computation of `sphere leverage`, with the dashboard's cuts and openings applied to the
   // network that physical ties are routed on.
-  leverage::Filter filter;
-  filter.channel = param(req, "channel");
-  filter.cut = list_param(req, "cut");
-  for (const auto& text : list_param(req, "open")) filter.opened.push_back(opened_link(text, 0));
-  for (const auto& id : filter.cut)
-    if (!model_.infrastructure.find_link(id))
-      throw HttpError{400, fmt::format("'cut': unknown link '{}'", id)};
-  for (const auto& [id, from] : filter.opened)
-    if (!model_.infrastructure.find_link(id))
-      throw HttpError{400, fmt::format("'open': unknown link '{}'", id)};
-  nlohmann::json out = leverage_json(leverage::matrix(model_, filter), true);
-  out["cut"] = filter.cut;
-  return out;
+  service::LeverageRequest r;
+  r.channel = param(req, "channel");
+  r.cut = list_param(req, "cut");
+  for (const auto& text : list_param(req, "open")) r.opened.push_back(opened_link(text, 0));
+  return service::to_json(service::leverage_matrix(model_, r));
 }
 
 nlohmann::json Service::bargaining() const {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& issue : model_.issues) {
-    const auto players = bargain::players(model_, issue);
-    const auto nash = bargain::nash_bargaining(players, issue.status_quo.value);
-    out.push_back({{"id", issue.id},
-                   {"title", issue.title},
-                   {"status_quo", issue.status_quo.value},
-                   {"compromise", bargain::compromise(players)},
-                   {"nash", nash.outcome},
-                   {"nash_agreement", nash.agreement},
-                   {"expected_utility", bargain::expected_utility(players, {}).forecast()}});
-  }
-  return out;
+  return service::to_json(service::bargain_outlook(model_));
 }
 
 nlohmann::json Service::start_job(const httplib::Request& req) {
@@ -379,17 +307,16 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
       throw HttpError{400, fmt::format("'{}': expected an integer from 1 to {}", key, high)};
     return v.get<std::uint64_t>();
   };
-  const auto runs = static_cast<std::uint32_t>(get_uint("runs", 1000, kMaxRuns));
-  const std::uint64_t seed = get_uint("seed", 1, std::uint64_t{1} << 53);
+  service::ForecastRequest request;
+  request.runs = static_cast<std::uint32_t>(get_uint("runs", 1000, kMaxRuns));
+  request.seed = get_uint("seed", 1, std::uint64_t{1} << 53);
+  request.threads = options_.threads;
+  const std::uint32_t runs = request.runs;
   if (!model_.simulation) throw HttpError{400, "the model has no [simulation]"};
-  sim::EngineOptions eo;
   Date horizon = model_.simulation->horizon;
   if (body.contains("horizon")) {
     if (!body["horizon"].is_string()) throw HttpError{400, "'horizon': expected YYYY-MM"};
-    auto d = Date::parse(body["horizon"].get<std::string>());
-    if (!d || d->precision() != Date::Precision::kMonth)
-      throw HttpError{400, "'horizon': expected YYYY-MM"};
-    eo.horizon = horizon = *d;
+    request.horizon = horizon = service::parse_month(body["horizon"].get<std::string>(), "horizon");
   }
   // The cost bound, before anything is built: the horizon, then runs x months.
   const Date start = model_.simulation->start;
@@ -412,7 +339,7 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
     for (const auto& s : shocks) {
       if (!s.is_string() || s.get<std::string>().size() > 200)
         throw HttpError{400, "'shocks': each shock is a string of at most 200 characters"};
-      eo.shocks.push_back(s.get<std::string>());
+      request.shocks.push_back(s.get<std::string>());
     }
   }
   // Claim a slot before building the engine (a refused job costs nothing); the claim goes back
@@ -435,14 +362,9 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
     }
   } release{*this, queued};
   auto job = std::make_shared<Job>();
-  job->runs = runs;
-  job->seed = seed;
+  job->forecast = request;
   job->request = body;
-  try {
-    job->engine = std::make_shared<const sim::Engine>(sim::Engine::build(model_, eo));
-  } catch (const InputError& e) {
-    throw HttpError{400, message_of(e)};
-  }
+  job->engine = std::make_shared<const sim::Engine>(service::forecast_engine(model_, request));
   {
     std::lock_guard lock(mutex_);
     job->id = fmt::format("f{}", next_id_++);
@@ -486,18 +408,12 @@ void Service::run(Job& job) const {
   try {
     if (job.cancel.load()) throw Cancelled{};  // cancelled while queued
     const sim::Engine& engine = *job.engine;
-    sim::EnsembleOptions o;
-    o.runs = job.runs;
-    o.seed = job.seed;
-    o.threads = options_.threads > 0
-                    ? options_.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const auto summary = sim::run_ensemble(engine, o, {}, [&](std::uint32_t done) {
+    const auto summary = service::forecast(engine, job.forecast, {}, [&](std::uint32_t done) {
       job.done.store(done);
       if (job.cancel.load()) throw Cancelled{};
     });
-    job.result = forecast_json(engine, summary);  // as `sphere forecast --json`
-    job.done.store(job.runs);
+    job.result = service::to_json(model_, engine, summary);  // as `sphere forecast --json`
+    job.done.store(job.forecast.runs);
     job.status = "done";
   } catch (const Cancelled&) {
     job.status = "cancelled";
@@ -520,7 +436,7 @@ nlohmann::json Service::job(const std::string& id) const {
   }
   const bool finished = job->finished.load();
   nlohmann::json out = {{"id", job->id},
-                        {"runs", job->runs},
+                        {"runs", job->forecast.runs},
                         {"done", job->done.load()},
                         {"request", job->request},
                         {"status", !finished ? job->cancel.load() ? "cancelling" : "running"
@@ -588,7 +504,7 @@ httplib::Server::Handler guarded(F handler) {
     } catch (const HttpError& e) {
       send_error(res, e.status, e.message);
     } catch (const InputError& e) {
-      send_error(res, 400, message_of(e));
+      send_error(res, service::http_status(e.kind()), message_of(e));
     }
   };
 }
@@ -631,7 +547,7 @@ void Service::install(http::GuardedServer& server) {
     return out;
   }));
   server.Get("/api/series", json([this](const httplib::Request& r) { return series(r); }));
-  server.Get("/api/network/links", json([this](const httplib::Request&) { return links(); }));
+  server.Get("/api/network/links", json([this](const httplib::Request& r) { return links(r); }));
   server.Get("/api/network/whatif", json([this](const httplib::Request& r) { return what_if(r); }));
   server.Get("/api/network/map", guarded([this](const httplib::Request& req, httplib::Response& res) {
     res.set_content(map_svg(req), "image/svg+xml");

@@ -8,12 +8,6 @@
 namespace sphere::app {
 namespace {
 
-// The first and last month an event's date may stand for ("2024" spans 2024-01..2024-12).
-std::pair<int, int> month_span(const Date& d) {
-  if (d.precision() == Date::Precision::kYear) return {d.year * 12, d.year * 12 + 11};
-  return {d.month_index(), d.month_index()};
-}
-
 Date parse_bound(const std::string& text, const char* option) {
   std::string why;
   auto d = Date::parse(text, &why);
@@ -25,15 +19,6 @@ std::string sources_of(const kb::Event& e) {
   std::string out;
   for (const auto& q : e.quotes) out += (out.empty() ? "" : ",") + q.source;
   return out;
-}
-
-bool mentions(const kb::Event& e, const std::string& needle) {
-  if (needle.empty()) return true;
-  if (ascii_lower(e.id).find(needle) != std::string::npos) return true;
-  if (ascii_lower(e.summary).find(needle) != std::string::npos) return true;
-  for (const auto& q : e.quotes)
-    if (ascii_lower(q.text).find(needle) != std::string::npos) return true;
-  return false;
 }
 
 }  // namespace
@@ -60,41 +45,20 @@ void add_timeline_command(CLI::App& app, Action& action) {
   cmd->callback([opts, &action] {
     if (opts->csv && opts->model.json)
       throw CLI::ValidationError("--csv", "choose one of --csv and --json");
-    // An event is shown when the months its date may stand for overlap [from, to].
-    const int from = opts->from.empty() ? INT32_MIN : month_span(parse_bound(opts->from, "--from")).first;
-    const int to = opts->to.empty() ? INT32_MAX : month_span(parse_bound(opts->to, "--to")).second;
-    if (from > to) throw CLI::ValidationError("--to", "is before --from");
-    action = [opts, from, to] {
+    service::TimelineRequest request;
+    request.text = opts->text;
+    request.actor = opts->actor;
+    request.only = opts->only;
+    if (!opts->from.empty()) request.from = parse_bound(opts->from, "--from");
+    if (!opts->to.empty()) request.to = parse_bound(opts->to, "--to");
+    action = [opts, request] {
       kb::Model model = load_model(opts->model);
-      std::set<std::string> actors;
-      if (!opts->actor.empty()) {
-        const kb::Actor* a = resolve_actor(model, opts->actor);
-        if (!a) {
-          std::cerr << fmt::format("sphere timeline: --actor: no actor '{}' in {}\n",
-                                   opts->actor, model.location);
-          return kExitUsage;
-        }
-        actors = opts->only ? std::set<std::string>{a->id} : actor_family(model, a->id);
-      }
-      const std::string needle = ascii_lower(opts->text);
-      auto disputed = conflicts_by_event(model);
-      std::vector<const kb::Event*> shown;
-      for (const kb::Event* e : timeline_events(model)) {
-        auto [first, last] = month_span(e->date);
-        if (last < from || first > to) continue;
-        if (!actors.empty() && !actors.contains(e->actor1) && !actors.contains(e->actor2)) continue;
-        if (!mentions(*e, needle)) continue;
-        shown.push_back(e);
-      }
-      if (opts->model.json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto* e : shown) {
-          nlohmann::json j = to_json(*e);
-          j["cameo_description"] = model.codebook.find(e->cameo)->description;
-          j["conflicts"] = disputed.contains(e->id) ? disputed[e->id] : std::vector<std::string>{};
-          out.push_back(j);
-        }
-        print_json(std::cout, out);
+      const service::TimelineResult result = service::timeline(model, request);
+      const auto& shown = result.events;
+      const auto& actors = result.actors;
+      auto disputed = result.conflicts;
+      if (opts->model.json) {  // the same bytes as the API's /api/timeline
+        std::cout << service::encode(service::to_json(model, result));
       } else if (opts->csv) {
         std::cout << "id,date,actor1,actor2,cameo,goldstein,summary,sources,conflicts\n";
         for (const auto* e : shown) {

@@ -30,6 +30,8 @@ struct EngineCliOptions {
 
 // Adds --horizon, --seed, --threads, --shock (and --runs when `with_runs`) to `command`.
 void add_engine_options(CLI::App& command, EngineCliOptions& options, bool with_runs = true);
+// The typed request the options describe (the horizon parsed); throws InputError naming it.
+service::ForecastRequest forecast_request(const EngineCliOptions& options);
 // Builds the engine the options describe; throws InputError on a bad horizon or shock.
 sim::Engine build_engine(const kb::Model& model, const EngineCliOptions& options);
 // Threads to use: the option, or every core.
@@ -86,11 +88,10 @@ std::vector<std::string> mpi_gather(const MpiRank& me, const std::string& mine);
 void mpi_finish();
 #endif
 
-// A forecast as Sphere states it everywhere (CLI --json, the API's finished job, the report):
-// scenarios with `probability`, `low95`, `high95` (Wilson) and `runs`; each indicator's months
-// with `mean` and quantiles `q025`, `q25`, `q50`, `q75`, `q975`; drivers, settled issues,
-// calibration choices and parameters. docs/openapi.yaml, schema Forecast.
-nlohmann::json forecast_json(const sim::Engine& engine, const sim::ForecastSummary& summary);
+// A forecast as Sphere states it everywhere: service::to_json (service/service.h).
+inline nlohmann::json forecast_json(const sim::Engine& engine, const sim::ForecastSummary& summary) {
+  return service::to_json(engine, summary);
+}
 
 // A computed forecast with the engine that made it.
 struct ComputedForecast {

@@ -32,17 +32,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    const int code = app.exit(e);
+    app::suggest_names(app, std::cerr);
+    return code == 0 ? kExitOk : kExitUsage;
   }
   try {
     return action ? action() : kExitUsage;
-  } catch (const InputError& e) {
-    std::cerr << "sphere: invalid input (" << e.diagnostics().size() << " problem"
-              << (e.diagnostics().size() == 1 ? "" : "s") << "):\n"
-              << e.diagnostics().to_string();
-    return kExitInvalidInput;
   } catch (const std::exception& e) {
-    std::cerr << "sphere: " << e.what() << "\n";
-    return kExitInvalidInput;
+    return app::report_error(e);
   }
 }

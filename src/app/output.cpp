@@ -70,86 +70,46 @@ std::string format_number(double value) {
   return fmt::format("{}", value);
 }
 
-const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name) {
-  if (const kb::Actor* a = model.find_actor(name)) return a;
-  const std::string wanted = ascii_lower(name);
-  for (const kb::Actor& a : model.actors) {
-    if (ascii_lower(a.id) == wanted || ascii_lower(a.name) == wanted) return &a;
-    for (const auto& alias : a.aliases)
-      if (ascii_lower(alias) == wanted) return &a;
+void suggest_names(CLI::App& app, std::ostream& out) {
+  CLI::App* reached = &app;
+  for (auto subs = reached->get_subcommands(); !subs.empty(); subs = reached->get_subcommands())
+    reached = subs.front();
+  std::vector<std::string> names;
+  for (const CLI::Option* o : reached->get_options())
+    for (const auto& name : o->get_lnames()) names.push_back("--" + name);
+  for (const CLI::App* sub : reached->get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  for (const auto& word : reached->remaining()) {
+    const std::string hint = did_you_mean(word, names);
+    if (!hint.empty()) out << "'" << word << "': " << hint.substr(2) << "\n";
   }
-  return nullptr;
 }
 
-std::set<std::string> actor_family(const kb::Model& model, const std::string& actor_id) {
-  std::set<std::string> family = {actor_id};
-  // Grow to a fixed point: an actor joins when its affiliation or count_as target is already in.
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (const kb::Actor& a : model.actors) {
-      if (family.contains(a.id)) continue;
-      bool joins = !a.affiliation.empty() && family.contains(a.affiliation);
-      if (model.simulation)
-        if (auto it = model.simulation->count_as.find(a.id);
-            it != model.simulation->count_as.end() && family.contains(it->second))
-          joins = true;
-      if (joins) grew = family.insert(a.id).second;
-    }
+std::string flag_of(std::string_view field) {
+  // Where the flag is not the field's name with dashes.
+  if (field == "blocked") return "--block-country";
+  if (field == "opened") return "--open";
+  if (field == "overrides") return "a parameter override";
+  std::string flag = "--" + std::string(field);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+int report_error(const std::exception& error) {
+  const ErrorKind kind = service::error_kind(error);
+  const auto* input = dynamic_cast<const InputError*>(&error);
+  if (!input) {
+    std::cerr << "sphere: " << error.what() << "\n";
+    return sphere::exit_code(kind);
   }
-  return family;
-}
-
-bool timeline_before(const Date& a, const Date& b) {
-  auto key = [](const Date& d) {
-    return std::tuple(d.year, d.month == 0 ? 13 : d.month, d.day == 0 ? 32 : d.day);
-  };
-  return key(a) < key(b);
-}
-
-std::vector<const kb::Event*> timeline_events(const kb::Model& model) {
-  std::vector<const kb::Event*> events;
-  for (const kb::Event& e : model.events) events.push_back(&e);
-  std::stable_sort(events.begin(), events.end(), [](const kb::Event* a, const kb::Event* b) {
-    return timeline_before(a->date, b->date);
-  });
-  return events;
-}
-
-std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model) {
-  std::map<std::string, std::vector<std::string>> result;
-  for (const kb::Conflict& c : model.conflicts)
-    for (const auto& e : c.events) result[e].push_back(c.id);
-  return result;
-}
-
-nlohmann::json to_json(const kb::Event& e) {
-  nlohmann::json quotes = nlohmann::json::array();
-  for (const auto& q : e.quotes) quotes.push_back({{"source", q.source}, {"quote", q.text}});
-  return {{"id", e.id},           {"date", e.date.to_string()}, {"actor1", e.actor1},
-          {"actor2", e.actor2},   {"cameo", e.cameo},           {"goldstein", e.goldstein},
-          {"summary", e.summary}, {"sources", quotes},          {"confidence", e.confidence}};
-}
-
-nlohmann::json to_json(const kb::Fact& f) {
-  return {{"id", f.id},
-          {"what", f.what},
-          {"value", f.value},
-          {"value_high", f.value_high},
-          {"qualifier", f.qualifier},
-          {"unit", f.unit},
-          {"year", f.year},
-          {"year_basis", f.year_basis},
-          {"actors", f.actors},
-          {"source", f.quote.source},
-          {"quote", f.quote.text}};
-}
-
-nlohmann::json to_json(const kb::Conflict& c) {
-  nlohmann::json claims = nlohmann::json::array();
-  for (const auto& cl : c.claims)
-    claims.push_back({{"source", cl.quote.source}, {"claim", cl.claim}, {"quote", cl.quote.text}});
-  return {{"id", c.id},         {"topic", c.topic},   {"events", c.events},
-          {"facts", c.facts},   {"claims", claims}};
+  const auto& problems = input->diagnostics();
+  const char* what = kind == ErrorKind::kIo           ? "cannot read or write"
+                     : kind == ErrorKind::kCorruption ? "damaged file"
+                                                      : "invalid input";
+  std::cerr << fmt::format("sphere: {} ({} problem{}):\n", what, problems.size(),
+                           problems.size() == 1 ? "" : "s")
+            << service::describe(problems, flag_of);
+  return sphere::exit_code(kind);
 }
 
 }  // namespace sphere::app

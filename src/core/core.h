@@ -14,10 +14,17 @@
 
 namespace sphere {
 
-// Exit codes shared by every command.
+// Exit codes shared by every command: one per kind of error (ErrorKind).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;
-inline constexpr int kExitInvalidInput = 2;
+inline constexpr int kExitUsage = 1;         // a malformed command line or request
+inline constexpr int kExitInvalidInput = 2;  // an invalid model, input file or request value
+inline constexpr int kExitIo = 3;            // a file that cannot be read or written
+inline constexpr int kExitCorruption = 4;    // a file of Sphere's own that is damaged (checksum)
+
+// What went wrong, as a front end reports it: each kind has one exit code (above) and one HTTP
+// status.
+enum class ErrorKind { kUsage, kInvalidInput, kIo, kCorruption };
+int exit_code(ErrorKind kind);
 
 // A calendar date known to a year, a month or a day ("2024", "2024-12", "2024-12-25").
 // Ordering puts a coarser date before the finer dates it contains (2024 < 2024-01 < 2024-01-01),
@@ -38,6 +45,11 @@ struct Date {
   // impossible date (month 13, 30 February).
   static std::optional<Date> parse(std::string_view text, std::string* why = nullptr);
 };
+
+// The `file` of a Diagnostic about a request (a command line, an API call): its `field` is then
+// the request field's neutral name ("cut", "as_of"), which each front end shows as it knows it
+// (the CLI as its flag, the server as its parameter or JSON path).
+inline constexpr const char* kRequest = "request";
 
 // One problem in an input, located as precisely as the input allows.
 struct Diagnostic {
@@ -65,16 +77,30 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
-// Thrown when an input is invalid; carries every problem found. Commands map it to exit code 2.
+// Thrown when an input is invalid (kInvalidInput, exit code 2) or one of Sphere's own files is
+// damaged (kCorruption, exit code 4); carries every problem found.
 class InputError : public std::runtime_error {
  public:
-  explicit InputError(Diagnostics diagnostics);
-  InputError(std::string file, int line, std::string field, std::string message);
+  explicit InputError(Diagnostics diagnostics, ErrorKind kind = ErrorKind::kInvalidInput);
+  InputError(std::string file, int line, std::string field, std::string message,
+             ErrorKind kind = ErrorKind::kInvalidInput);
   const Diagnostics& diagnostics() const { return diagnostics_; }
+  ErrorKind kind() const { return kind_; }
 
  private:
   Diagnostics diagnostics_;
+  ErrorKind kind_;
 };
+
+// Thrown when a file cannot be read or written (exit code 3); the message names the file.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A request naming `name` where `candidates` are allowed: "; did you mean 'x'?" with the closest
+// candidate (case-insensitive edit distance at most a third of its length, at least 1), else "".
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
 // Text as compared when looking for a quote in its source: curly quotes and apostrophes become
 // straight ones, every run of whitespace (non-breaking spaces included) one space, trimmed.
@@ -122,7 +148,7 @@ class Rng {
 // A file written under a unique temporary name (mkstemp) beside `path` and renamed over it by
 // commit(), so that `path` is always either the old file or the complete new one, and two writers
 // never share a temporary. Destroyed uncommitted (an error, an exception), it removes its
-// temporary. Throws std::runtime_error naming the file when it cannot be written.
+// temporary. Throws IoError naming the file when it cannot be written.
 class AtomicFile {
  public:
   explicit AtomicFile(std::filesystem::path path);
@@ -147,7 +173,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view t
 
 // An exclusive advisory lock (flock) on a directory, held for the object's lifetime, so that
 // writers of the files in it take turns. When another process holds it, prints `waiting` to
-// stderr (unless empty) and waits. Throws std::runtime_error when the directory cannot be opened.
+// stderr (unless empty) and waits. Throws IoError when the directory cannot be opened.
 class DirectoryLock {
  public:
   DirectoryLock(const std::filesystem::path& dir, std::string_view waiting);

@@ -27,14 +27,27 @@ std::string Diagnostics::to_string() const {
   return out;
 }
 
-InputError::InputError(Diagnostics diagnostics)
-    : std::runtime_error(diagnostics.to_string()), diagnostics_(std::move(diagnostics)) {}
+InputError::InputError(Diagnostics diagnostics, ErrorKind kind)
+    : std::runtime_error(diagnostics.to_string()), diagnostics_(std::move(diagnostics)), kind_(kind) {}
 
-InputError::InputError(std::string file, int line, std::string field, std::string message)
-    : InputError([&] {
-        Diagnostics d;
-        d.add(std::move(file), line, std::move(field), std::move(message));
-        return d;
-      }()) {}
+InputError::InputError(std::string file, int line, std::string field, std::string message,
+                       ErrorKind kind)
+    : InputError(
+          [&] {
+            Diagnostics d;
+            d.add(std::move(file), line, std::move(field), std::move(message));
+            return d;
+          }(),
+          kind) {}
+
+int exit_code(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kUsage: return kExitUsage;
+    case ErrorKind::kInvalidInput: return kExitInvalidInput;
+    case ErrorKind::kIo: return kExitIo;
+    case ErrorKind::kCorruption: return kExitCorruption;
+  }
+  return kExitInvalidInput;
+}
 
 }  // namespace sphere

@@ -19,8 +19,8 @@
 namespace sphere {
 namespace {
 
-std::runtime_error failure(const std::string& what, const std::filesystem::path& path) {
-  return std::runtime_error(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
+IoError failure(const std::string& what, const std::filesystem::path& path) {
+  return IoError(fmt::format("cannot {} {}: {}", what, path.string(), std::strerror(errno)));
 }
 
 // The permissions a new file gets from open(2): 0666 less the process's umask (read from

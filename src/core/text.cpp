@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "core/core.h"
 
 namespace sphere {
@@ -82,6 +84,37 @@ std::string ascii_lower(std::string_view text) {
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
+}
+
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  // Edit distance over lower-cased bytes (names here are short ASCII ids and codes), counting a
+  // swap of two neighbours as one edit ("gsa" for "gas"): optimal string alignment.
+  const std::string a = ascii_lower(name);
+  auto distance = [&](const std::string& b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                            d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    return d[a.size()][b.size()];
+  };
+  const std::string* best = nullptr;
+  std::size_t best_distance = 0;
+  for (const auto& c : candidates) {
+    const std::size_t d = distance(ascii_lower(c));
+    // Close enough to be a slip: a third of the candidate's length (at least one edit).
+    if (d > std::max<std::size_t>(1, c.size() / 3)) continue;
+    if (!best || d < best_distance) {
+      best = &c;
+      best_distance = d;
+    }
+  }
+  return best ? "; did you mean '" + *best + "'?" : "";
 }
 
 }  // namespace sphere

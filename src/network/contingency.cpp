@@ -128,11 +128,11 @@ ContingencyResult contingency(const Graph& graph, int source, int sink,
                               const std::vector<Element>& elements,
                               const ContingencyOptions& options) {
   if (options.k < 1 || options.k > 3)
-    throw InputError("--k", 0, "", fmt::format("{} is not 1, 2 or 3", options.k));
+    throw InputError(kRequest, 0, "k", fmt::format("{} is not 1, 2 or 3", options.k));
   const int m = static_cast<int>(elements.size());
   const int threads = std::max(1, options.threads);
   if (options.k == 3 && m > 2000)
-    throw InputError("--k", 0, "",
+    throw InputError(kRequest, 0, "k",
                      fmt::format("k = 3 keeps every pair's flow; {} elements is over the 2,000 "
                                  "this sweep allows", m));
 

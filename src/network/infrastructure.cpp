@@ -43,24 +43,28 @@ int node_index(const kb::Infrastructure& infra, std::string_view id) {
 void validate(const kb::Infrastructure& infra, const Scenario& scenario) {
   Diagnostics problems;
   if (!kUnits.contains(scenario.carrier))
-    problems.add("--carrier", 0, "",
-                 fmt::format("'{}' is not a carrier; expected gas, oil or freight", scenario.carrier));
+    problems.add(kRequest, 0, "carrier",
+                 fmt::format("'{}' is not a carrier; expected gas, oil or freight{}",
+                             scenario.carrier,
+                             did_you_mean(scenario.carrier, {"gas", "oil", "freight"})));
   if (scenario.year < 1900 || scenario.year > 2100)
-    problems.add("--year", 0, "", fmt::format("{} is not a plausible year", scenario.year));
+    problems.add(kRequest, 0, "year", fmt::format("{} is not a plausible year", scenario.year));
   std::set<std::string> countries;
   for (const auto& n : infra.nodes) countries.insert(n.country);
   for (const auto& l : infra.links) countries.insert(l.countries.begin(), l.countries.end());
+  std::vector<std::string> link_ids;
+  for (const auto& l : infra.links) link_ids.push_back(l.id);
   for (const auto& id : scenario.cut)
     if (!infra.find_link(id))
-      problems.add("--cut", 0, "", fmt::format("unknown link '{}'; `sphere network links` lists them", id));
+      problems.add(kRequest, 0, "cut", fmt::format("unknown link '{}'{}", id, did_you_mean(id, link_ids)));
   for (const auto& c : scenario.blocked)
     if (!countries.contains(c))
-      problems.add("--block-country", 0, "",
+      problems.add(kRequest, 0, "blocked",
                    fmt::format("no node or link lies in '{}'; countries in the network: {}", c,
                                fmt::join(countries, ", ")));
   for (const auto& [id, date] : scenario.opened)
     if (!infra.find_link(id))
-      problems.add("--open", 0, "", fmt::format("unknown link '{}'; `sphere network links` lists them", id));
+      problems.add(kRequest, 0, "opened", fmt::format("unknown link '{}'{}", id, did_you_mean(id, link_ids)));
   if (!problems.empty()) throw InputError(problems);
 }
 
@@ -219,7 +223,7 @@ N1 n_minus_1(const kb::Infrastructure& infra, const std::string& area, int year)
       r.pm += production[v];
     }
   if (r.dmax <= 0)
-    throw InputError("--area", 0, "",
+    throw InputError(kRequest, 0, "area",
                      fmt::format("no gas peak demand (Dmax) for '{}' in or before {}; add a "
                                  "[[flow]] with kind = \"peak\" at a node in it", area, year));
   Scenario scenario;

@@ -134,7 +134,7 @@ class Collector {
     Panel& p = *panel_;
     if (rows_.empty()) {
       throw InputError(p.file, 0, "", "no usable row" + std::string(options_.until > 0
-                                                                         ? " before --until"
+                                                                         ? " before the month to read until"
                                                                          : ""));
     }
     std::vector<int> order(names_.size());

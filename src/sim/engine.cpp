@@ -44,7 +44,7 @@ class ParameterTable {
     for (const auto& [name, value] : overrides) {
       const kb::Parameter* p = model.find_parameter(name);
       if (!p) {
-        problems.add("command line", 0, name, "no such parameter in model.toml");
+        problems.add(kRequest, 0, "overrides", fmt::format("no parameter '{}' in model.toml", name));
         continue;
       }
       if (value < p->low || value > p->high)
@@ -117,12 +117,15 @@ int simulated_index(const kb::Model& model, const kb::SimulationSpec& spec, std:
 double network_gas_factor(const kb::Model& model, const Shock& shock, const std::string& buyer,
                           bool leverage_follows) {
   auto fail = [&](const std::string& why) {
-    return InputError("command line", 0, "--shock", fmt::format("'{}': {}", shock.text, why));
+    return InputError(kRequest, 0, "shock", fmt::format("'{}': {}", shock.text, why));
   };
   const kb::InfraLink* link = model.infrastructure.find_link(shock.link);
-  if (!link)
-    throw fail(fmt::format("unknown shock target '{}': no such link in infrastructure.toml",
-                           shock.link));
+  if (!link) {
+    std::vector<std::string> ids;
+    for (const auto& l : model.infrastructure.links) ids.push_back(l.id);
+    throw fail(fmt::format("unknown shock target '{}': no such link in infrastructure.toml{}",
+                           shock.link, did_you_mean(shock.link, ids)));
+  }
   if (link->carrier != "gas") {
     if (leverage_follows) return 1.0;
     throw fail(fmt::format("link '{}' carries {}; with leverage = \"parameters\" only gas links "
@@ -183,7 +186,7 @@ Intensities LogRateIntensities::estimate(const CalibrationData& data, double bet
 Shock parse_shock(const std::string& spec, const std::vector<std::string>& actors,
                   const kb::Codebook& codebook, int start_month, int horizon_month) {
   auto fail = [&](const std::string& why) {
-    return InputError("command line", 0, "--shock", fmt::format("'{}': {}", spec, why));
+    return InputError(kRequest, 0, "shock", fmt::format("'{}': {}", spec, why));
   };
   const auto colon = spec.find(':');
   const auto at = spec.rfind('@');
@@ -192,7 +195,8 @@ Shock parse_shock(const std::string& spec, const std::vector<std::string>& actor
   const std::string kind = spec.substr(0, colon);
   const std::string target = spec.substr(colon + 1, at - colon - 1);
   if (kind != "event" && kind != "block" && kind != "open")
-    throw fail(fmt::format("unknown shock kind '{}'; expected event, block or open", kind));
+    throw fail(fmt::format("unknown shock kind '{}'; expected event, block or open{}", kind,
+                           did_you_mean(kind, {"event", "block", "open"})));
   std::string why;
   auto date = Date::parse(spec.substr(at + 1), &why);
   if (!date || date->precision() != Date::Precision::kMonth)
@@ -214,8 +218,8 @@ Shock parse_shock(const std::string& spec, const std::vector<std::string>& actor
   auto actor = [&](const std::string& id) {
     auto it = std::find(actors.begin(), actors.end(), id);
     if (it == actors.end())
-      throw fail(fmt::format("unknown shock target '{}'; simulated actors are {}", id,
-                             fmt::join(actors, ", ")));
+      throw fail(fmt::format("unknown shock target '{}'; simulated actors are {}{}", id,
+                             fmt::join(actors, ", "), did_you_mean(id, actors)));
     return static_cast<int>(it - actors.begin());
   };
   s.from = actor(target.substr(0, gt));
@@ -245,7 +249,7 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   e.start_ = start.month_index();
   e.horizon_ = horizon.month_index();
   if (e.horizon_ < e.start_)
-    throw InputError("command line", 0, "--horizon",
+    throw InputError(kRequest, 0, "horizon",
                      fmt::format("{} is before the first simulated month {}", horizon.to_string(),
                                  start.to_string()));
   auto index_of = [&](const std::string& id) {

@@ -60,7 +60,7 @@ std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of,
     scores.push_back(std::move(s));
   }
   if (scores.empty())
-    throw InputError("command line", 0, "--as-of",
+    throw InputError(kRequest, 0, "as_of",
                      fmt::format("no [[outcome]] in model.toml lies at or after {}",
                                  as_of.to_string()));
   return scores;

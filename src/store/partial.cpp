@@ -344,7 +344,8 @@ void write_partial(const std::string& path, const SensitivityPartial& partial) {
 
 AnyPartial read_partial(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "file", "cannot read the partial result (missing?)");
+  if (!in) throw InputError(path, 0, "file", "cannot read the partial result (missing?)",
+                             ErrorKind::kIo);
   std::stringstream text;
   text << in.rdbuf();
   return partial_from_text(text.str(), path);
@@ -355,7 +356,8 @@ AnyPartial partial_from_text(const std::string& text, const std::string& path) {
   try {
     file = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {
-    throw InputError(path, 0, "file", "not JSON: truncated or corrupt partial result");
+    throw InputError(path, 0, "file", "not JSON: truncated or corrupt partial result",
+                     ErrorKind::kCorruption);
   }
   const auto string_at = [&](const char* key) {
     return file.is_object() && file.contains(key) && file[key].is_string()
@@ -368,7 +370,8 @@ AnyPartial partial_from_text(const std::string& text, const std::string& path) {
                      fmt::format("not a partial result ({} or {} expected)", kFormat,
                                  kSensitivityFormat));
   if (!file.contains("data") || crc64(file["data"].dump()) != string_at("checksum"))
-    throw InputError(path, 0, "checksum", "checksum mismatch: the partial result is corrupt");
+    throw InputError(path, 0, "checksum", "checksum mismatch: the partial result is corrupt",
+                     ErrorKind::kCorruption);
   try {
     if (format == kFormat) return partial_from_json(file["data"]);
     return sensitivity_from_json(file["data"]);

@@ -26,7 +26,7 @@ TEST(BargainCli, HelpAndUsageErrors) {
   EXPECT_EQ(run_sphere("bargain --help").exit_code, 0);
   EXPECT_EQ(run_sphere("bargain validate --help").exit_code, 0);
   EXPECT_EQ(run_sphere("bargain --method median").exit_code, 1);
-  EXPECT_EQ(run_sphere("bargain --issue no-such-issue").exit_code, 1);
+  EXPECT_EQ(run_sphere("bargain --issue no-such-issue").exit_code, 2);  // not in the model
   EXPECT_EQ(run_sphere("bargain validate").exit_code, 1);  // --deu or --cases is required
 }
 

@@ -1,5 +1,6 @@
 // The sphere binary as a user runs it: exit codes, messages, and machine-readable output.
 #include <algorithm>
+#include <fstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,37 @@ TEST(Cli, HelpAndUsageErrors) {
   EXPECT_EQ(run_sphere("no-such-command").exit_code, 1);
   EXPECT_EQ(run_sphere("timeline --from 2024-13").exit_code, 1);
   EXPECT_EQ(run_sphere("timeline --model /no/such/dir").exit_code, 1);
+}
+
+// One exit code per kind of error, whatever the command (README, "Exit codes").
+TEST(Cli, OneExitCodePerKindOfError) {
+  EXPECT_EQ(run_sphere("network --cutt scp-east").exit_code, 1);   // usage
+  EXPECT_EQ(run_sphere("network --cut scp-eats").exit_code, 2);    // invalid input
+  EXPECT_EQ(run_sphere("leverage --actor Atlantis").exit_code, 2);
+  EXPECT_EQ(run_sphere("facts --actor Atlantis").exit_code, 2);
+  sphere::testing::TempDir dir;
+  const auto part = dir.path() / "part.json";
+  EXPECT_EQ(run_sphere("merge '" + part.string() + "'").exit_code, 3);  // cannot read
+  std::ofstream(part) << R"({"format": "sphere-partial/1", "checksum": "0", "data": {}})";
+  const auto damaged = run_sphere("merge '" + part.string() + "'");
+  EXPECT_EQ(damaged.exit_code, 4) << damaged.err;  // a damaged file of Sphere's own
+  EXPECT_NE(damaged.err.find("checksum"), std::string::npos) << damaged.err;
+}
+
+TEST(Cli, MistypedCommandsAndOptionsAreAnsweredWithTheClosestName) {
+  auto r = run_sphere("forcast --runs 10");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'forcast': did you mean 'forecast'?"), std::string::npos) << r.err;
+  r = run_sphere("network --cutt scp-east");
+  EXPECT_NE(r.err.find("'--cutt': did you mean '--cut'?"), std::string::npos) << r.err;
+  r = run_sphere("leverage --channel enrgy");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--channel: 'enrgy' is not a channel"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'energy'?"), std::string::npos) << r.err;
+  r = run_sphere("bargain --issue zangezur-corridr");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--issue: no issue 'zangezur-corridr'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'zangezur-corridor'?"), std::string::npos) << r.err;
 }
 
 TEST(Cli, CheckValidatesAModelAndItsQuotes) {
@@ -51,7 +83,8 @@ TEST(Cli, TimelineFiltersByActorAndDateAndPrintsJson) {
   EXPECT_EQ(y[0]["id"], "talks");
   auto csv = run_sphere("timeline " + mini() + " --csv");
   EXPECT_NE(csv.out.find("\"Baku raids a news office, arrests staff\""), std::string::npos);
-  EXPECT_EQ(run_sphere("timeline " + mini() + " --actor Atlantis").exit_code, 1);
+  // A name the model does not have is invalid input (2), as in every command.
+  EXPECT_EQ(run_sphere("timeline " + mini() + " --actor Atlantis").exit_code, 2);
   // Free text matches summaries and quotes, whatever the case.
   auto t = nlohmann::json::parse(run_sphere("timeline TALK " + mini() + " --json").out);
   ASSERT_EQ(t.size(), 1u);

@@ -65,7 +65,10 @@ TEST(EventsCli, SeriesOfTheBuiltinLogHasEveryMonth) {
 TEST(EventsCli, UsageErrors) {
   EXPECT_EQ(run_sphere("events series --dyad RUSAZE").exit_code, 1);
   EXPECT_EQ(run_sphere("events series --dyad RUS:AZE --csv --json").exit_code, 1);
-  EXPECT_EQ(run_sphere("events series --dyad RUS:Atlantis").exit_code, 1);
+  const auto unknown = run_sphere("events series --dyad RUS:AZEE");
+  EXPECT_EQ(unknown.exit_code, 2);  // a name the model does not have: invalid input
+  EXPECT_NE(unknown.err.find("--dyad: no actor 'AZEE' in the model; did you mean 'AZE'?"),
+            std::string::npos) << unknown.err;
   EXPECT_EQ(run_sphere("events import /no/such/file").exit_code, 1);
   EXPECT_EQ(run_sphere("events fit --dyad RUS:AZE --class 7").exit_code, 1);
   EXPECT_EQ(run_sphere("events --help").exit_code, 0);

@@ -120,7 +120,7 @@ TEST(Merge, MissingShardFailsNamingItAndALostShardCanBeRerun) {
   EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
   // A file named but absent is named too.
   r = run_sphere("merge" + parts(dir, 3));
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 3);  // a file that cannot be read: an I/O error
   EXPECT_NE(r.err.find("p2.json"), std::string::npos) << r.err;
   // Re-running the lost shard alone completes the set.
   ASSERT_EQ(run_sphere("forecast " + kEnsemble + " --shard 2/3 --out " + part(dir, "p2.json"))
@@ -174,13 +174,13 @@ TEST(Merge, CorruptShardFailsWithoutOutput) {
   text.replace(at, 8, "\"seed\":8");
   std::ofstream(dir.path() / "p1.json") << text;
   RunResult r = run_sphere("merge" + parts(dir, 2) + " --json");
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 4);  // a damaged file of Sphere's own
   EXPECT_NE(r.err.find("checksum"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("sphere forecast --shard 1/2"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
   std::ofstream(dir.path() / "p1.json") << text.substr(0, text.size() / 2);
   r = run_sphere("merge" + parts(dir, 2));
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
 }
 
@@ -295,7 +295,7 @@ TEST(MergeSensitivity, LostOrCorruptShardNamesTheRerunAndTheRerunMergesIdentical
   // A truncated copy is refused the same way, naming the file and the shard to re-run.
   std::ofstream(dir.path() / "p2.json") << full.substr(0, full.size() / 2);
   r = run_sphere("merge" + parts(dir, 3));
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 4);  // a damaged file of Sphere's own
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("sphere sensitivity --shard 2/3"), std::string::npos) << r.err;

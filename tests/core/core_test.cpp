@@ -65,5 +65,27 @@ TEST(Diagnostics, NameFileLineAndField) {
   EXPECT_NE(std::string(e.what()).find("events.csv:12"), std::string::npos);
 }
 
+
+TEST(Text, SuggestsTheClosestName) {
+  const std::vector<std::string> links = {"btc-pipeline", "scp-pipeline", "bts-railway"};
+  EXPECT_EQ(did_you_mean("btc-pipline", links), "; did you mean 'btc-pipeline'?");
+  EXPECT_EQ(did_you_mean("BTC-PIPELINE", links), "; did you mean 'btc-pipeline'?");
+  EXPECT_EQ(did_you_mean("scp-pipelien", links), "; did you mean 'scp-pipeline'?");
+  EXPECT_EQ(did_you_mean("tanap", links), "");  // nothing close: no guess
+  EXPECT_EQ(did_you_mean("gsa", std::vector<std::string>{"gas", "oil"}), "; did you mean 'gas'?");
+  EXPECT_EQ(did_you_mean("AZ", std::vector<std::string>{"AZE", "ARM"}), "; did you mean 'AZE'?");
+  EXPECT_EQ(did_you_mean("x", std::vector<std::string>{}), "");
+}
+
+TEST(Errors, OneExitCodePerKind) {
+  EXPECT_EQ(exit_code(ErrorKind::kUsage), 1);
+  EXPECT_EQ(exit_code(ErrorKind::kInvalidInput), 2);
+  EXPECT_EQ(exit_code(ErrorKind::kIo), 3);
+  EXPECT_EQ(exit_code(ErrorKind::kCorruption), 4);
+  EXPECT_EQ(InputError("f", 1, "x", "bad").kind(), ErrorKind::kInvalidInput);
+  EXPECT_EQ(InputError("f", 0, "checksum", "bad", ErrorKind::kCorruption).kind(),
+            ErrorKind::kCorruption);
+}
+
 }  // namespace
 }  // namespace sphere

@@ -403,7 +403,9 @@ TEST(Infrastructure, WhatIfNamingNothingIsAnError) {
     solve(builtin().infrastructure, s);
     ADD_FAILURE() << "accepted an unknown link";
   } catch (const InputError& e) {
-    EXPECT_EQ(e.diagnostics().items()[0].file, "--cut");
+    // A request field, named neutrally (each front end names it as its users know it).
+    EXPECT_EQ(e.diagnostics().items()[0].file, kRequest);
+    EXPECT_EQ(e.diagnostics().items()[0].field, "cut");
   }
   Scenario b;
   b.blocked = {"ATL"};

@@ -51,7 +51,7 @@ TEST(Engine, HorizonBeforeStartIsAnInputError) {
     Engine::build(model(), o);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_EQ(first_field(e), "--horizon");
+    EXPECT_EQ(first_field(e), "horizon");
   }
 }
 
@@ -81,7 +81,7 @@ TEST(Shock, UnknownTargetIsAnInputError) {
     Engine::build(model(), o);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_EQ(first_field(e), "--shock");
+    EXPECT_EQ(first_field(e), "shock");
     EXPECT_NE(e.diagnostics().items()[0].message.find("XYZ"), std::string::npos);
   }
 }

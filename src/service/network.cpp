@@ -1,17 +1,15 @@
-// JSON forms of results shared by the CLI and the HTTP API (app/results.h), and the explanations
-// a what-if gives when one of its changes does nothing.
-#include "app/results.h"
-
+// The network what-if: the request checked and solved, its JSON form, and the explanations it
+// gives when one of its changes does nothing.
 #include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
 
-#include "app/app.h"
+#include "service/service.h"
 
-namespace sphere::app {
+namespace sphere::service {
 
-nlohmann::json outcome_json(const network::Outcome& o) {
+nlohmann::json to_json(const network::Outcome& o) {
   nlohmann::json j = {{"unit", o.unit},
                       {"delivered", o.delivered},
                       {"demand", o.demand},
@@ -86,33 +84,69 @@ std::vector<std::string> idle_changes(const kb::Infrastructure& infra,
 void check_what_if(const kb::Infrastructure& infra, const network::Scenario& s) {
   network::validate(infra, s);
   Diagnostics problems;
-  auto carrier_of = [&](const char* option, const std::string& id) {
+  auto carrier_of = [&](const char* field, const std::string& id) {
     const kb::InfraLink* link = infra.find_link(id);
     if (link && link->carrier != s.carrier)
-      problems.add(option, 0, "",
-                   fmt::format("{} carries {}, not {}, so it cannot change the {} network; add "
-                               "--carrier {}", id, link->carrier, s.carrier, s.carrier,
+      problems.add(kRequest, 0, field,
+                   fmt::format("{} carries {}, not {}, so it cannot change the {} network; set "
+                               "the carrier to {}", id, link->carrier, s.carrier, s.carrier,
                                link->carrier));
   };
-  for (const auto& id : s.cut) carrier_of("--cut", id);
+  for (const auto& id : s.cut) carrier_of("cut", id);
   for (const auto& [id, from] : s.opened) {
-    carrier_of("--open", id);
+    carrier_of("opened", id);
     if (from.year > s.year)
-      problems.add("--open", 0, "",
-                   fmt::format("{} opens {}, after the end of --year {}, so it would change "
-                               "nothing; use --year {} or later", id, from.to_string(), s.year,
-                               from.year));
+      problems.add(kRequest, 0, "opened",
+                   fmt::format("{} opens {}, after the end of the year asked for ({}), so it "
+                               "would change nothing; set the year to {} or later", id,
+                               from.to_string(), s.year, from.year));
   }
   if (!problems.empty()) throw InputError(problems);
 }
 
-nlohmann::json what_if_json(const kb::Infrastructure& infra, const network::Scenario& s,
-                            const network::Outcome& before, const network::Outcome& after) {
+std::pair<std::string, Date> parse_opened(const std::string& text, std::optional<int> year,
+                                          const std::string& field) {
+  const auto at = text.rfind('@');
+  if (at == std::string::npos && year) return {text, Date{*year, 1, 0}};
+  const std::string expected = year ? "expected LINK or LINK@YYYY-MM" : "expected LINK@YYYY-MM";
+  if (at == std::string::npos || at == 0)
+    throw InputError(kRequest, 0, field, fmt::format("'{}': {}", text, expected));
+  std::string why;
+  auto date = Date::parse(text.substr(at + 1), &why);
+  if (!date) throw InputError(kRequest, 0, field, fmt::format("'{}': {}", text, why));
+  if (date->precision() != Date::Precision::kMonth)
+    throw InputError(kRequest, 0, field, fmt::format("'{}': {}", text, expected));
+  return {text.substr(0, at), *date};
+}
+
+bool WhatIfResult::changed() const {
+  return !scenario.cut.empty() || !scenario.blocked.empty() || !scenario.opened.empty();
+}
+
+WhatIfResult what_if(const kb::Infrastructure& infra, const WhatIfRequest& request) {
+  WhatIfResult r;
+  r.scenario.year = request.year;
+  r.scenario.carrier = request.carrier;
+  r.scenario.cut = request.cut;
+  r.scenario.blocked = request.blocked;
+  r.scenario.opened = request.opened;
+  check_what_if(infra, r.scenario);
+  network::Scenario base;
+  base.year = request.year;
+  base.carrier = request.carrier;
+  r.before = network::solve(infra, base);
+  r.after = network::solve(infra, r.scenario);
+  return r;
+}
+
+nlohmann::json to_json(const kb::Infrastructure& infra, const WhatIfResult& result) {
+  const network::Scenario& s = result.scenario;
+  const network::Outcome &before = result.before, &after = result.after;
   nlohmann::json j = {{"carrier", s.carrier}, {"year", s.year},       {"cut", s.cut},
                       {"blocked", s.blocked}, {"opened", nlohmann::json::array()}};
   for (const auto& [id, d] : s.opened) j["opened"].push_back({{"link", id}, {"from", d.to_string()}});
-  j["before"] = outcome_json(before);
-  j["after"] = outcome_json(after);
+  j["before"] = to_json(before);
+  j["after"] = to_json(after);
   std::map<std::string, std::pair<network::CountryVolume, network::CountryVolume>> all;
   for (const auto& c : before.countries) all[c.country].first = c;
   for (const auto& c : after.countries) all[c.country].second = c;
@@ -130,58 +164,4 @@ nlohmann::json what_if_json(const kb::Infrastructure& infra, const network::Scen
   return j;
 }
 
-nlohmann::json leverage_json(const std::vector<leverage::Cell>& cells, bool evidence) {
-  nlohmann::json out = {{"cells", nlohmann::json::array()}, {"pairs", nlohmann::json::array()}};
-  for (const auto& c : cells) {
-    nlohmann::json cell = {{"tie", c.tie},
-                           {"channel", c.channel},
-                           {"from", c.from},
-                           {"to", c.to},
-                           {"year", c.year},
-                           {"what", c.what},
-                           {"physical", c.physical},
-                           {"common_scale", c.common},
-                           {"sensitivity", c.sensitivity},
-                           {"kept", c.kept},
-                           {"vulnerability", c.vulnerability},
-                           {"own_cost", c.own_cost},
-                           {"leverage", c.leverage}};
-    if (c.common) {
-      const auto span = [](const leverage::Span& x) { return nlohmann::json{{"value", x.value}, {"low", x.low}, {"high", x.high}}; };
-      cell["kept_short"] = span(c.kept_short);
-      cell["loss_short"] = span(c.loss_short);
-      cell["loss_long"] = span(c.loss_long);
-      cell["cost"] = span(c.cost);
-      cell["leverage_short"] = span(c.leverage_short);
-      cell["leverage_long"] = span(c.leverage_long);
-    }
-    if (evidence) {
-      nlohmann::json items = nlohmann::json::array();
-      for (const auto& e : c.evidence) {
-        nlohmann::json item = {{"label", e.label}, {"value", e.value}};
-        if (!e.provenance.source.empty()) {
-          item["source"] = e.provenance.source;
-          if (!e.provenance.quote.empty()) item["quote"] = e.provenance.quote;
-          if (!e.provenance.citation.empty()) item["citation"] = e.provenance.citation;
-          if (!e.provenance.rationale.empty()) item["rationale"] = e.provenance.rationale;
-          if (e.provenance.source == "assumption")
-            item["range"] = {e.provenance.range_low, e.provenance.range_high};
-          if (!e.provenance.derivation.empty()) item["derivation"] = e.provenance.derivation;
-        } else {
-          item["computed"] = e.note;
-        }
-        items.push_back(item);
-      }
-      cell["evidence"] = items;
-    }
-    out["cells"].push_back(cell);
-  }
-  for (const auto& t : leverage::totals(cells))
-    out["pairs"].push_back({{"from", t.from}, {"to", t.to}, {"leverage", t.leverage},
-                            {"low", t.low}, {"high", t.high}, {"short_run", t.short_run},
-                            {"net", t.net}, {"channels", t.channels}});
-  out["unit"] = "share of the loser's GDP (j's loss over GDP_j minus i's over GDP_i)";
-  return out;
-}
-
-}  // namespace sphere::app
+}  // namespace sphere::service

@@ -1,0 +1,152 @@
+// A forecast's JSON form, shared by `sphere forecast --json`, the API's finished job and the
+// report.
+#include <algorithm>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "service/service.h"
+
+namespace sphere::service {
+
+int thread_count(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+Date parse_month(const std::string& text, const std::string& field) {
+  std::string why;
+  auto d = Date::parse(text, &why);
+  if (!d || d->precision() != Date::Precision::kMonth)
+    throw InputError(kRequest, 0, field,
+                     fmt::format("'{}' is not a month; expected YYYY-MM{}", text,
+                                 why.empty() ? "" : " (" + why + ")"));
+  return *d;
+}
+
+sim::Engine forecast_engine(const kb::Model& model, const ForecastRequest& request) {
+  sim::EngineOptions eo;
+  eo.horizon = request.horizon;
+  eo.shocks = request.shocks;
+  return sim::Engine::build(model, eo);
+}
+
+sim::EnsembleOptions ensemble_options(const ForecastRequest& request) {
+  sim::EnsembleOptions o;
+  o.seed = request.seed;
+  o.runs = request.runs;
+  o.threads = thread_count(request.threads);
+  o.batch = 512;
+  return o;
+}
+
+std::vector<sim::Factor> model_factors(const kb::Model& model) {
+  std::vector<sim::Factor> factors;
+  for (const auto& p : model.parameters)
+    if (p.high > p.low) factors.push_back({p.name, p.low, p.high});
+  if (factors.empty())
+    throw InputError(model.location + "/model.toml", 0, "parameter",
+                     "no parameter has a range to vary");
+  return factors;
+}
+
+sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& request,
+                                 const sim::Engine& base, const std::vector<sim::Factor>& factors,
+                                 const std::string& output) {
+  int scenario = -1, indicator = -1;
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < base.scenarios().size(); ++k) {
+    if (base.scenarios()[k].id == output) scenario = static_cast<int>(k);
+    names.push_back(base.scenarios()[k].id);
+  }
+  for (std::size_t k = 0; k < base.indicator_names().size(); ++k) {
+    if (base.indicator_names()[k] == output) indicator = static_cast<int>(k);
+    names.push_back(base.indicator_names()[k]);
+  }
+  if (scenario < 0 && indicator < 0) {
+    std::string listed;
+    for (const auto& n : names) listed += " " + n;
+    throw InputError(kRequest, 0, "output",
+                     fmt::format("unknown output '{}'; expected one of:{}{}", output, listed,
+                                 did_you_mean(output, names)));
+  }
+  return [&model, request, factors, scenario, indicator](const std::vector<double>& x) {
+    sim::EngineOptions eo;
+    eo.horizon = request.horizon;
+    eo.shocks = request.shocks;
+    for (std::size_t i = 0; i < factors.size(); ++i) eo.overrides[factors[i].name] = x[i];
+    const sim::Engine engine = sim::Engine::build(model, eo);
+    sim::Classifier classifier(engine.scenarios(), engine.state_names());
+    const int last = engine.months() - 1;
+    double sum = 0;
+    for (std::uint32_t r = 0; r < request.runs; ++r) {
+      const sim::Trajectory tr = engine.simulate(request.seed, r);
+      sum += scenario >= 0 ? (classifier.classify(tr.state) == scenario ? 1.0 : 0.0)
+                           : tr.indicators[last * sim::kIndicators + indicator];
+    }
+    return sum / request.runs;
+  };
+}
+
+nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,
+                       const sim::ForecastSummary& summary) {
+  nlohmann::json j = to_json(engine, summary);
+  j["model"] = model.location;
+  return j;
+}
+
+sim::ForecastSummary forecast(const sim::Engine& engine, const ForecastRequest& request,
+                              const std::function<void(std::span<const sim::RunOutcome>)>& on_runs,
+                              const std::function<void(std::uint32_t)>& progress) {
+  return sim::run_ensemble(engine, ensemble_options(request), on_runs, progress);
+}
+
+nlohmann::json to_json(const sim::Engine& engine, const sim::ForecastSummary& f) {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
+    const auto& s = engine.scenarios()[k];
+    const auto& p = f.scenarios[k];
+    scenarios.push_back({{"id", s.id}, {"name", s.name}, {"when", s.when}, {"runs", p.count},
+                         {"probability", p.p}, {"low95", p.low}, {"high95", p.high}});
+  }
+  nlohmann::json indicators = nlohmann::json::object();
+  for (std::size_t k = 0; k < f.indicators.size(); ++k) {
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& m : f.indicators[k])
+      series.push_back({{"month", m.month.to_string()}, {"mean", m.mean}, {"q025", m.q[0]},
+                        {"q25", m.q[1]}, {"q50", m.q[2]}, {"q75", m.q[3]}, {"q975", m.q[4]}});
+    indicators[engine.indicator_names()[k]] = series;
+  }
+  // The tool and force counts, then the settled issues' outcomes ("issue:ID"), by scenario.
+  nlohmann::json drivers = nlohmann::json::object(), issues = nlohmann::json::object();
+  for (std::size_t i = 0; i < engine.driver_names().size(); ++i) {
+    nlohmann::json by = {{"all", f.driver_overall[i]}};
+    for (std::size_t k = 0; k < f.scenarios.size(); ++k)
+      by[engine.scenarios()[k].id] = f.driver_means[k][i];
+    if (i < static_cast<std::size_t>(sim::kDrivers)) drivers[engine.driver_names()[i]] = by;
+    else issues[engine.settled_issues()[i - sim::kDrivers]] = by;
+  }
+  const sim::Intensities& in = engine.intensities();
+  const nlohmann::json calibration = {
+      {"intensities", {{"method", in.method}, {"branching", in.branching},
+                       {"omega_per_month", in.omega}, {"note", in.note}}},
+      {"leverage", {{"ab", engine.leverage_notes()[0]}, {"ba", engine.leverage_notes()[1]}}},
+      {"bargaining", engine.bargaining_model()}};
+  nlohmann::json shocks = nlohmann::json::array();
+  for (const auto& s : engine.shocks()) shocks.push_back(s.text);
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [name, value] : engine.parameters()) params[name] = value;
+  return {{"seed", f.seed},
+          {"runs", f.runs},
+          {"start", engine.start().to_string()},
+          {"horizon", engine.horizon().to_string()},
+          {"shocks", shocks},
+          {"scenarios", scenarios},
+          {"indicators", indicators},
+          {"drivers_mean_per_run", drivers},
+          {"issues_mean_outcome", issues},
+          {"calibration", calibration},
+          {"parameters", params}};
+}
+
+}  // namespace sphere::service

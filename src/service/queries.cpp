@@ -1,0 +1,235 @@
+// Queries over the model's records: actors by name, the timeline, a dyad's series, link states,
+// the bargaining outlook.
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "bargain/bargain.h"
+#include "service/service.h"
+
+namespace sphere::service {
+
+const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name) {
+  if (const kb::Actor* a = model.find_actor(name)) return a;
+  const std::string wanted = ascii_lower(name);
+  for (const kb::Actor& a : model.actors) {
+    if (ascii_lower(a.id) == wanted || ascii_lower(a.name) == wanted) return &a;
+    for (const auto& alias : a.aliases)
+      if (ascii_lower(alias) == wanted) return &a;
+  }
+  return nullptr;
+}
+
+std::set<std::string> actor_family(const kb::Model& model, const std::string& actor_id) {
+  std::set<std::string> family = {actor_id};
+  // Grow to a fixed point: an actor joins when its affiliation or count_as target is already in.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const kb::Actor& a : model.actors) {
+      if (family.contains(a.id)) continue;
+      bool joins = !a.affiliation.empty() && family.contains(a.affiliation);
+      if (model.simulation)
+        if (auto it = model.simulation->count_as.find(a.id);
+            it != model.simulation->count_as.end() && family.contains(it->second))
+          joins = true;
+      if (joins) grew = family.insert(a.id).second;
+    }
+  }
+  return family;
+}
+
+bool timeline_before(const Date& a, const Date& b) {
+  auto key = [](const Date& d) {
+    return std::tuple(d.year, d.month == 0 ? 13 : d.month, d.day == 0 ? 32 : d.day);
+  };
+  return key(a) < key(b);
+}
+
+std::vector<const kb::Event*> timeline_events(const kb::Model& model) {
+  std::vector<const kb::Event*> events;
+  for (const kb::Event& e : model.events) events.push_back(&e);
+  std::stable_sort(events.begin(), events.end(), [](const kb::Event* a, const kb::Event* b) {
+    return timeline_before(a->date, b->date);
+  });
+  return events;
+}
+
+std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model) {
+  std::map<std::string, std::vector<std::string>> result;
+  for (const kb::Conflict& c : model.conflicts)
+    for (const auto& e : c.events) result[e].push_back(c.id);
+  return result;
+}
+
+nlohmann::json to_json(const kb::Event& e) {
+  nlohmann::json quotes = nlohmann::json::array();
+  for (const auto& q : e.quotes) quotes.push_back({{"source", q.source}, {"quote", q.text}});
+  return {{"id", e.id},           {"date", e.date.to_string()}, {"actor1", e.actor1},
+          {"actor2", e.actor2},   {"cameo", e.cameo},           {"goldstein", e.goldstein},
+          {"summary", e.summary}, {"sources", quotes},          {"confidence", e.confidence}};
+}
+
+nlohmann::json to_json(const kb::Fact& f) {
+  return {{"id", f.id},
+          {"what", f.what},
+          {"value", f.value},
+          {"value_high", f.value_high},
+          {"qualifier", f.qualifier},
+          {"unit", f.unit},
+          {"year", f.year},
+          {"year_basis", f.year_basis},
+          {"actors", f.actors},
+          {"source", f.quote.source},
+          {"quote", f.quote.text}};
+}
+
+nlohmann::json to_json(const kb::Conflict& c) {
+  nlohmann::json claims = nlohmann::json::array();
+  for (const auto& cl : c.claims)
+    claims.push_back({{"source", cl.quote.source}, {"claim", cl.claim}, {"quote", cl.quote.text}});
+  return {{"id", c.id},         {"topic", c.topic},   {"events", c.events},
+          {"facts", c.facts},   {"claims", claims}};
+}
+
+const kb::Actor& require_actor(const kb::Model& model, const std::string& name,
+                               const std::string& field) {
+  if (name.empty()) throw InputError(kRequest, 0, field, "an actor id, name or alias is required");
+  if (const kb::Actor* a = resolve_actor(model, name)) return *a;
+  std::vector<std::string> ids;
+  for (const kb::Actor& a : model.actors) ids.push_back(a.id);
+  throw InputError(kRequest, 0, field,
+                   fmt::format("no actor '{}' in the model{}", name, did_you_mean(name, ids)));
+}
+
+namespace {
+
+// The first and last month a date may stand for ("2024" spans 2024-01..2024-12).
+std::pair<int, int> month_span(const Date& d) {
+  if (d.precision() == Date::Precision::kYear) return {d.year * 12, d.year * 12 + 11};
+  return {d.month_index(), d.month_index()};
+}
+
+bool mentions(const kb::Event& e, const std::string& needle) {
+  if (needle.empty()) return true;
+  if (ascii_lower(e.id).find(needle) != std::string::npos) return true;
+  if (ascii_lower(e.summary).find(needle) != std::string::npos) return true;
+  for (const auto& q : e.quotes)
+    if (ascii_lower(q.text).find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TimelineResult timeline(const kb::Model& model, const TimelineRequest& request) {
+  const int from = request.from ? month_span(*request.from).first : INT32_MIN;
+  const int to = request.to ? month_span(*request.to).second : INT32_MAX;
+  if (from > to)
+    throw InputError(kRequest, 0, "to",
+                     fmt::format("{} is before the first date asked for, {}",
+                                 request.to->to_string(), request.from->to_string()));
+  TimelineResult r;
+  if (!request.actor.empty()) {
+    const kb::Actor& a = require_actor(model, request.actor, "actor");
+    r.actors = request.only ? std::set<std::string>{a.id} : actor_family(model, a.id);
+  }
+  const std::string needle = ascii_lower(request.text);
+  for (const kb::Event* e : timeline_events(model)) {
+    auto [first, last] = month_span(e->date);
+    if (last < from || first > to) continue;
+    if (!r.actors.empty() && !r.actors.contains(e->actor1) && !r.actors.contains(e->actor2))
+      continue;
+    if (!mentions(*e, needle)) continue;
+    r.events.push_back(e);
+  }
+  r.conflicts = conflicts_by_event(model);
+  return r;
+}
+
+nlohmann::json to_json(const kb::Model& model, const TimelineResult& result) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const kb::Event* e : result.events) {
+    nlohmann::json j = to_json(*e);
+    const kb::CodebookEntry* code = model.codebook.find(e->cameo);
+    j["cameo_description"] = code ? code->description : "";
+    const auto it = result.conflicts.find(e->id);
+    j["conflicts"] = it != result.conflicts.end() ? it->second : std::vector<std::string>{};
+    out.push_back(j);
+  }
+  return out;
+}
+
+LinkState link_state(const kb::InfraLink& link, int year) {
+  const Date end{year, 12, 0};
+  LinkState state;
+  for (const kb::LinkStatus& s : link.statuses) {
+    if (end < s.from) break;
+    state.status = s.status;
+    state.since = s.from;
+    state.capacity = s.capacity ? *s.capacity : link.capacity;
+  }
+  if (!state.since) {
+    state.status = link.statuses.empty() ? "operating" : link.statuses.front().status;
+    state.capacity = link.statuses.empty() ? link.capacity : 0;
+  }
+  if (state.status != "operating") state.capacity = 0;
+  return state;
+}
+
+SeriesResult series(const kb::Model& model, const SeriesRequest& request) {
+  SeriesResult r;
+  r.a = events::top_affiliation(model, require_actor(model, request.a, "a").id);
+  r.b = events::top_affiliation(model, require_actor(model, request.b, "b").id);
+  if (r.a == r.b)
+    throw InputError(kRequest, 0, "b", fmt::format("'{}' and '{}' are the same actor ({})",
+                                                   request.a, request.b, r.a));
+  events::SeriesBuilder builder;
+  events::feed_model_events(model, events::QuadScheme::gdelt(), true, builder);
+  r.ab.actor1 = r.ba.actor2 = r.a;
+  r.ab.actor2 = r.ba.actor1 = r.b;
+  if (const auto span = builder.span(r.a, r.b)) {
+    r.ab = builder.series(r.a, r.b, span->first, span->second);
+    r.ba = builder.series(r.b, r.a, span->first, span->second);
+  }
+  return r;
+}
+
+nlohmann::json to_json(const SeriesResult& r) {
+  nlohmann::json out = {{"a", r.a}, {"b", r.b}, {"months", nlohmann::json::array()}};
+  for (std::size_t i = 0; i < r.ab.months.size(); ++i) {
+    const int m = r.ab.months[i].month;
+    out["months"].push_back({{"month", fmt::format("{}-{:02d}", m / 12, m % 12 + 1)},
+                             {"ab_events", r.ab.months[i].events},
+                             {"ab_goldstein", r.ab.months[i].goldstein},
+                             {"ba_events", r.ba.months[i].events},
+                             {"ba_goldstein", r.ba.months[i].goldstein}});
+  }
+  return out;
+}
+
+std::vector<IssueOutlook> bargain_outlook(const kb::Model& model) {
+  std::vector<IssueOutlook> out;
+  for (const auto& issue : model.issues) {
+    const auto players = bargain::players(model, issue);
+    const auto nash = bargain::nash_bargaining(players, issue.status_quo.value);
+    out.push_back({&issue, bargain::compromise(players), nash.outcome,
+                   bargain::expected_utility(players, {}).forecast(), nash.agreement});
+  }
+  return out;
+}
+
+nlohmann::json to_json(const std::vector<IssueOutlook>& outlook) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : outlook)
+    out.push_back({{"id", o.issue->id},
+                   {"title", o.issue->title},
+                   {"status_quo", o.issue->status_quo.value},
+                   {"compromise", o.compromise},
+                   {"nash", o.nash},
+                   {"nash_agreement", o.nash_agreement},
+                   {"expected_utility", o.expected_utility}});
+  return out;
+}
+
+}  // namespace sphere::service

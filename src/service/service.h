@@ -1,0 +1,238 @@
+// Sphere's use cases as both front ends run them: the CLI (src/app) and the HTTP API (`sphere
+// serve`) call these functions with typed requests and print their typed results through one
+// encoder per result, so that `--json` and the API state the same numbers in the same bytes.
+// Errors name a request field neutrally (Diagnostic file kRequest, field "cut", "as_of"); each
+// front end shows the field as its users know it (a flag, a query parameter or a JSON path).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/core.h"
+#include "events/events.h"
+#include "kb/kb.h"
+#include "leverage/leverage.h"
+#include "network/network.h"
+#include "sim/sim.h"
+
+namespace sphere::service {
+
+// ---- Errors -------------------------------------------------------------------------------
+
+// The kind of any exception a use case throws: InputError its own kind, IoError kIo, a
+// std::filesystem error kIo, anything else kInvalidInput.
+ErrorKind error_kind(const std::exception& error);
+// The exit code of the command that failed with `error` (core.h: kExitUsage ... kExitCorruption).
+int exit_code(const std::exception& error);
+// The HTTP status of a request that failed with an error of this kind: 400 for a request the
+// client can fix, 500 for a failure of the server's own files.
+int http_status(ErrorKind kind);
+// How a front end names a request field ("cut" -> "--cut" or "cut").
+using FieldNames = std::function<std::string(std::string_view field)>;
+// One line per problem; a request field's problem as "NAME: message" with NAME from `names`, any
+// other as Diagnostic::to_string().
+std::string describe(const Diagnostics& problems, const FieldNames& names);
+// The same problems on one line, "; " between them (an HTTP error body).
+std::string describe_line(const Diagnostics& problems, const FieldNames& names);
+
+// ---- Encoding ------------------------------------------------------------------------------
+
+// The JSON text of a result as both front ends send it: two-space indentation, a final newline;
+// invalid UTF-8 echoed from a request replaced (U+FFFD), never an exception.
+std::string encode(const nlohmann::json& value);
+
+// ---- The model's records -------------------------------------------------------------------
+
+// The actor with this id, name or alias (case-insensitive), or nullptr.
+const kb::Actor* resolve_actor(const kb::Model& model, const std::string& name);
+// As resolve_actor, but throws InputError naming the request `field` (with the closest id when
+// the name looks mistyped) when there is no such actor.
+const kb::Actor& require_actor(const kb::Model& model, const std::string& name,
+                               const std::string& field);
+// The actor and every actor the model counts as it: affiliated to it, directly or through others
+// (actors.toml `affiliation`), or counted as it by the simulation (model.toml `count_as`).
+std::set<std::string> actor_family(const kb::Model& model, const std::string& actor_id);
+// Timeline order: by year, then month, then day, with an event dated only to a year (or a month)
+// after the events dated more precisely within it, since it cannot be placed among them.
+bool timeline_before(const Date& a, const Date& b);
+// The model's events in timeline order.
+std::vector<const kb::Event*> timeline_events(const kb::Model& model);
+// The ids of the conflicts that name each event.
+std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model);
+// JSON forms of the model's records.
+nlohmann::json to_json(const kb::Event& event);
+nlohmann::json to_json(const kb::Fact& fact);
+nlohmann::json to_json(const kb::Conflict& conflict);
+
+// ---- Timeline -----------------------------------------------------------------------------
+
+struct TimelineRequest {
+  std::string text;   // words in the id, summary or a quote (case-insensitive); empty: any
+  std::string actor;  // field "actor": id, name or alias; empty: every actor
+  bool only = false;  // the actor itself, not those it stands for
+  std::optional<Date> from, to;  // fields "from", "to": the first and last year, month or day
+};
+struct TimelineResult {
+  std::vector<const kb::Event*> events;  // in timeline order
+  std::set<std::string> actors;          // the actor and those it stands for; empty: every actor
+  std::map<std::string, std::vector<std::string>> conflicts;  // event id -> conflicts naming it
+};
+// The events whose date may fall within [from, to] (an event dated to a year spans its months),
+// of the actor (and, unless `only`, those it stands for), mentioning the text.
+TimelineResult timeline(const kb::Model& model, const TimelineRequest& request);
+// Each event with its CAMEO description and the conflicts naming it.
+nlohmann::json to_json(const kb::Model& model, const TimelineResult& result);
+
+// ---- Link status in a year -----------------------------------------------------------------
+
+// A link as it stands at the end of a year (the rule the network solves by): the latest status
+// that began by then, its capacity, and when it began (nullopt: no status began by then, so the
+// link does not exist yet; `status` is then the first one it will have).
+struct LinkState {
+  std::string status;
+  std::optional<Date> since;
+  std::int64_t capacity = 0;  // the capacity the status gives (0 unless operating)
+};
+LinkState link_state(const kb::InfraLink& link, int year);
+
+// ---- Series of a dyad ----------------------------------------------------------------------
+
+// The monthly event counts and Goldstein sums of a dyad in both directions, from the model's own
+// events (each actor rolled up to its top affiliation), over the months the pair has events.
+struct SeriesRequest {
+  std::string a, b;  // actor ids, names or aliases (fields "a", "b")
+};
+struct SeriesResult {
+  std::string a, b;  // the top affiliations the series are of
+  events::DyadSeries ab, ba;  // empty months when the pair has no event
+};
+SeriesResult series(const kb::Model& model, const SeriesRequest& request);
+nlohmann::json to_json(const SeriesResult& result);
+
+// ---- Network what-if -----------------------------------------------------------------------
+
+struct WhatIfRequest {
+  int year = 2025;
+  std::string carrier = "gas";
+  std::vector<std::string> cut, blocked;              // fields "cut", "blocked"
+  std::vector<std::pair<std::string, Date>> opened;  // field "opened"
+};
+// "LINK@YYYY-MM" (or "LINK", from January of `year` when `year` is given) -> (link, month);
+// throws InputError naming the request field `field`.
+std::pair<std::string, Date> parse_opened(const std::string& text, std::optional<int> year,
+                                          const std::string& field = "opened");
+struct WhatIfResult {
+  network::Scenario scenario;
+  network::Outcome before, after;
+  bool changed() const;  // anything cut, blocked or opened
+};
+// Solves the network without and with the request's changes. Throws InputError naming the field
+// at fault (an unknown link with the closest id, a link of another carrier, an opening after the
+// year).
+WhatIfResult what_if(const kb::Infrastructure& infra, const WhatIfRequest& request);
+// A network state: unit, delivered, demand, destinations, supplies, links, bottlenecks, countries.
+nlohmann::json to_json(const network::Outcome& outcome);
+// A what-if: the scenario, the state before and after, the change per country, the links whose
+// flow changed (re-routing) and, for each cut, block or open that changes nothing, why.
+nlohmann::json to_json(const kb::Infrastructure& infra, const WhatIfResult& result);
+// Links whose routed flow differs between two states of the same carrier, in file order.
+struct Rerouted {
+  std::string link;
+  std::int64_t before = 0, after = 0, capacity = 0;
+};
+std::vector<Rerouted> rerouted(const network::Outcome& before, const network::Outcome& after);
+// Why a cut, block or open of the scenario changes nothing, one line each (empty: all act).
+std::vector<std::string> idle_changes(const kb::Infrastructure& infra,
+                                      const network::Scenario& scenario,
+                                      const network::Outcome& before);
+// Checks a what-if beyond network::validate: every link cut or opened belongs to the scenario's
+// carrier (one of another carrier cannot change it) and every opening falls within the year.
+void check_what_if(const kb::Infrastructure& infra, const network::Scenario& scenario);
+
+// ---- Leverage matrix -----------------------------------------------------------------------
+
+struct LeverageRequest {
+  std::string channel;  // empty: every channel
+  std::string actor;    // id, name or alias; empty: every actor
+  int year = 0;         // 0: every year
+  std::string cell;     // one tie's id; empty: every tie
+  std::vector<std::string> cut;                      // links closed in the routing network
+  std::vector<std::pair<std::string, Date>> opened;  // links opened in it
+};
+struct LeverageResult {
+  std::vector<leverage::Cell> cells;
+  std::vector<std::string> cut;
+};
+// The matrix of the ties that pass the request's filters. Throws InputError naming the field at
+// fault (an unknown channel, actor, tie or link, with the closest name when it looks mistyped).
+LeverageResult leverage_matrix(const kb::Model& model, const LeverageRequest& request);
+// Cells (with their evidence) and the sums over channels ("pairs").
+nlohmann::json to_json(const LeverageResult& result);
+
+// ---- Bargaining ----------------------------------------------------------------------------
+
+// Each issue of the model under the three bargaining models with their point inputs.
+struct IssueOutlook {
+  const kb::Issue* issue = nullptr;
+  double compromise = 0.0, nash = 0.0, expected_utility = 0.0;
+  bool nash_agreement = false;
+};
+std::vector<IssueOutlook> bargain_outlook(const kb::Model& model);
+nlohmann::json to_json(const std::vector<IssueOutlook>& outlook);
+
+// ---- Forecast ------------------------------------------------------------------------------
+
+// A forecast of the model's scenarios: an ensemble of trajectories of the engine.
+struct ForecastRequest {
+  std::uint64_t seed = 1;
+  std::uint32_t runs = 2000;
+  int threads = 0;                  // 0: every core (the results do not depend on it)
+  std::optional<Date> horizon;      // field "horizon"; nullopt: model.toml's
+  std::vector<std::string> shocks;  // field "shock": KIND:TARGET@YYYY-MM each
+};
+// Worker threads for `requested` (0: every core).
+int thread_count(int requested);
+// A month YYYY-MM; throws InputError naming the request `field`.
+Date parse_month(const std::string& text, const std::string& field);
+// The engine of the request (its horizon and shocks); throws InputError naming the field.
+sim::Engine forecast_engine(const kb::Model& model, const ForecastRequest& request);
+// The ensemble the request asks for (seed, runs, threads, batches of 512 runs).
+sim::EnsembleOptions ensemble_options(const ForecastRequest& request);
+// Runs the request's ensemble on `engine` (callbacks as sim::run_ensemble's).
+sim::ForecastSummary forecast(const sim::Engine& engine, const ForecastRequest& request,
+                              const std::function<void(std::span<const sim::RunOutcome>)>& on_runs = {},
+                              const std::function<void(std::uint32_t)>& progress = {});
+
+// A forecast as Sphere states it everywhere (CLI --json, the API's finished job, the report):
+// scenarios with `probability`, `low95`, `high95` (Wilson) and `runs`; each indicator's months
+// with `mean` and quantiles `q025`, `q25`, `q50`, `q75`, `q975`; drivers, settled issues,
+// calibration choices and parameters. docs/openapi.yaml, schema Forecast.
+nlohmann::json to_json(const sim::Engine& engine, const sim::ForecastSummary& summary);
+// The same with the model's location ("model"): `sphere forecast --json` and the API's job.
+nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,
+                       const sim::ForecastSummary& summary);
+
+// ---- Sensitivity ---------------------------------------------------------------------------
+
+// The factors of a sensitivity analysis: the model's parameters whose range has width; throws
+// InputError when none has.
+std::vector<sim::Factor> model_factors(const kb::Model& model);
+// The output one model evaluation returns: the probability of the scenario with id `output`, or
+// the mean of the indicator named `output` at the horizon, over the request's runs with the same
+// seeds at every point (common random numbers). `base` is the engine without overrides (it
+// names the outputs). Throws InputError naming the field "output" when it names neither.
+sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& request,
+                                 const sim::Engine& base, const std::vector<sim::Factor>& factors,
+                                 const std::string& output);
+
+}  // namespace sphere::service

@@ -1,0 +1,93 @@
+// The network what-if as both front ends run it.
+#include <gtest/gtest.h>
+
+#include "service/requests.h"
+#include "service/service.h"
+
+namespace sphere::service {
+namespace {
+
+const kb::Model& builtin() {
+  static const kb::Model model = kb::load_builtin_model();
+  return model;
+}
+
+Diagnostic first_problem(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.diagnostics().items().at(0);
+  }
+  return {"accepted", 0, "", ""};
+}
+
+TEST(WhatIf, CuttingALinkSolvesBeforeAndAfter) {
+  const auto& infra = builtin().infrastructure;
+  const WhatIfResult r = what_if(infra, what_if_request("gas", {"scp-east"}));
+  EXPECT_TRUE(r.changed());
+  EXPECT_LT(r.after.delivered, r.before.delivered);
+  const WhatIfResult none = what_if(infra, {});
+  EXPECT_FALSE(none.changed());
+  EXPECT_EQ(none.before.delivered, none.after.delivered);
+  const nlohmann::json j = to_json(infra, r);
+  EXPECT_EQ(j["cut"], nlohmann::json::array({"scp-east"}));
+  EXPECT_EQ(j["before"]["delivered"], r.before.delivered);
+  EXPECT_EQ(j["after"]["delivered"], r.after.delivered);
+  EXPECT_FALSE(j["rerouted"].empty());
+  std::int64_t delivered = 0;
+  for (const auto& c : j["changes_by_country"]) delivered += c["delivered"].get<std::int64_t>();
+  EXPECT_EQ(delivered, r.after.delivered - r.before.delivered);
+}
+
+TEST(WhatIf, AMistypedLinkIsNamedWithTheClosestId) {
+  const Diagnostic d = first_problem([] { what_if(builtin().infrastructure, what_if_request("gas", {"scp-eats"})); });
+  EXPECT_EQ(d.file, kRequest);
+  EXPECT_EQ(d.field, "cut");
+  EXPECT_EQ(d.message, "unknown link 'scp-eats'; did you mean 'scp-east'?");
+  const Diagnostic o = first_problem(
+      [] { what_if(builtin().infrastructure, what_if_request("gas", {}, {}, {{"RASHT-ASTARA", Date{2025, 1, 0}}})); });
+  EXPECT_EQ(o.field, "opened");
+  EXPECT_NE(o.message.find("did you mean 'rasht-astara'?"), std::string::npos) << o.message;
+  const Diagnostic c = first_problem([] { what_if(builtin().infrastructure, what_if_request("gsa")); });
+  EXPECT_EQ(c.field, "carrier");
+  EXPECT_NE(c.message.find("did you mean 'gas'?"), std::string::npos) << c.message;
+}
+
+TEST(WhatIf, ALinkOfAnotherCarrierOrOpeningAfterTheYearIsRefused) {
+  EXPECT_EQ(first_problem([] { what_if(builtin().infrastructure, what_if_request("gas", {"btc"})); }).field,
+            "cut");
+  const Diagnostic late = first_problem([] {
+    what_if(builtin().infrastructure,
+            what_if_request("freight", {}, {}, {{"rasht-astara", Date{2028, 1, 0}}}));
+  });
+  EXPECT_EQ(late.field, "opened");
+  EXPECT_NE(late.message.find("2028"), std::string::npos) << late.message;
+}
+
+TEST(WhatIf, OpeningsParseOnceWithOrWithoutAMonth) {
+  EXPECT_EQ(parse_opened("tripp@2028-03", std::nullopt), std::make_pair(std::string("tripp"), Date{2028, 3, 0}));
+  EXPECT_EQ(parse_opened("tripp", 2027), std::make_pair(std::string("tripp"), Date{2027, 1, 0}));
+  for (const char* bad : {"tripp", "@2028-01", "tripp@2028", "tripp@2028-13"}) {
+    const Diagnostic d = first_problem([&] { parse_opened(bad, std::nullopt, "open"); });
+    EXPECT_EQ(d.file, kRequest) << bad;
+    EXPECT_EQ(d.field, "open") << bad;
+  }
+}
+
+TEST(WhatIf, AnIdleChangeIsExplained) {
+  const auto& infra = builtin().infrastructure;
+  // A link that carries nothing in the base case changes nothing when cut.
+  const WhatIfResult base = what_if(infra, {});
+  std::string idle;
+  for (const auto& l : base.before.links)
+    if (l.flow == 0 && l.capacity > 0) idle = l.link;
+  ASSERT_FALSE(idle.empty());
+  const WhatIfResult r = what_if(infra, what_if_request("gas", {idle}));
+  const auto why = idle_changes(infra, r.scenario, r.before);
+  ASSERT_EQ(why.size(), 1u);
+  EXPECT_NE(why[0].find(idle), std::string::npos);
+  EXPECT_TRUE(rerouted(r.before, r.after).empty());
+}
+
+}  // namespace
+}  // namespace sphere::service

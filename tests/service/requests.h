@@ -1,0 +1,35 @@
+// Requests built field by field for the service tests.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "service/service.h"
+
+namespace sphere::service {
+
+inline WhatIfRequest what_if_request(std::string carrier, std::vector<std::string> cut = {},
+                                     std::vector<std::string> blocked = {},
+                                     std::vector<std::pair<std::string, Date>> opened = {},
+                                     int year = 2025) {
+  WhatIfRequest r;
+  r.year = year;
+  r.carrier = std::move(carrier);
+  r.cut = std::move(cut);
+  r.blocked = std::move(blocked);
+  r.opened = std::move(opened);
+  return r;
+}
+
+inline LeverageRequest leverage_request(std::string channel, std::string actor = "",
+                                        std::string cell = "", std::vector<std::string> cut = {}) {
+  LeverageRequest r;
+  r.channel = std::move(channel);
+  r.actor = std::move(actor);
+  r.cell = std::move(cell);
+  r.cut = std::move(cut);
+  return r;
+}
+
+}  // namespace sphere::service
