@@ -202,8 +202,8 @@ BacktestWriter::BacktestWriter(const std::string& path, const BacktestVintage& v
     exec(s.db, "BEGIN IMMEDIATE");
     if (has_table(s.db, "forecasts") && !has_table(s.db, "backtests"))
       throw InputError(path, 0, "",
-                       "the database holds forecasts of the structural engine (sphere forecast "
-                       "--db), not backtests of the dyadic model; give another file");
+                       "the database holds forecasts of the structural engine (a forecast "
+                       "store), not backtests of the dyadic model; give another file");
     exec(s.db, kBacktestSchema);
     // Every backtest of a database is of one model, panel format, target and partner, so that
     // its scorings compare like with like.
@@ -302,7 +302,7 @@ std::vector<BacktestVintage> stored_backtests(const std::string& path) {
     throw;
   }
   sqlite3_close(db);
-  if (out.empty()) throw InputError(path, 0, "", "the database holds no backtest (written by sphere backtest --db)");
+  if (out.empty()) throw InputError(path, 0, "", "the database holds no backtest (a backtest store is written by sphere backtest)");
   return out;
 }
 
@@ -315,7 +315,7 @@ std::vector<Rescoring> rescore_backtests(const std::string& path, const panel::P
   std::vector<Rescoring> out;
   try {
     if (!has_table(db, "backtests"))
-      throw InputError(path, 0, "", "the database holds no backtest (written by sphere backtest --db)");
+      throw InputError(path, 0, "", "the database holds no backtest (a backtest store is written by sphere backtest)");
     exec(db, "BEGIN IMMEDIATE");
     {
       Statement list(db, fmt::format("SELECT id, created, {} FROM backtests ORDER BY id", kVintageColumns).c_str());
