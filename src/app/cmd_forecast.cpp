@@ -1,5 +1,6 @@
 // `sphere forecast`: Monte Carlo forecast of the model's scenarios, with monthly indicator
 // quantiles and drivers, to the terminal, JSON and SQLite.
+#include <csignal>
 #include <unistd.h>
 
 #include <filesystem>
@@ -152,6 +153,39 @@ void print_csv(const sim::Engine& engine, const sim::ForecastSummary& f) {
                                m.month.to_string(), m.mean, m.q[0], m.q[1], m.q[2], m.q[3], m.q[4]);
 }
 
+namespace {
+
+// Set by SIGINT or SIGTERM while a forecast runs. A signal handler can reach only static storage:
+// this flag is the process's one piece of global state, read only by the forecast's progress.
+volatile std::sig_atomic_t forecast_interrupt_signal = 0;
+extern "C" void on_forecast_interrupt(int) { forecast_interrupt_signal = 1; }
+
+// Ctrl-C or a kill during a forecast: the ensemble stops between batches and unwinds, so that a
+// database the forecast created is removed instead of being left empty or half-written.
+class ForecastInterruptGuard {
+ public:
+  ForecastInterruptGuard() {
+    forecast_interrupt_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_forecast_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~ForecastInterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  bool interrupted() const { return forecast_interrupt_signal != 0; }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+struct ForecastInterrupted {};
+
+}  // namespace
+
 int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
                  const std::string& command_line, bool json, bool csv) {
 #ifdef SPHERE_WITH_MPI
@@ -160,18 +194,27 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
 #endif
   // Everything that can be wrong with the input is checked before the database is touched.
   const sim::Engine engine = build_engine(model, o);
-  std::unique_ptr<store::ForecastWriter> writer;
-  if (!db.empty())
-    writer = std::make_unique<store::ForecastWriter>(
-        db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
-  ProgressBar bar(o.runs);
-  const sim::ForecastSummary f = service::forecast(
-      engine, forecast_request(o),
-      [&](std::span<const sim::RunOutcome> runs) {
-        if (writer) writer->add_runs(runs);
-      },
-      [&](std::uint32_t done) { bar.update(done); });
-  return present_forecast(model, engine, f, writer.get(), db, json, csv);
+  const ForecastInterruptGuard guard;
+  try {
+    std::unique_ptr<store::ForecastWriter> writer;
+    if (!db.empty())
+      writer = std::make_unique<store::ForecastWriter>(
+          db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
+    ProgressBar bar(o.runs);
+    const sim::ForecastSummary f = service::forecast(
+        engine, forecast_request(o),
+        [&](std::span<const sim::RunOutcome> runs) {
+          if (writer) writer->add_runs(runs);
+        },
+        [&](std::uint32_t done) {
+          bar.update(done);
+          if (guard.interrupted()) throw ForecastInterrupted{};  // between batches: threads idle
+        });
+    return present_forecast(model, engine, f, writer.get(), db, json, csv);
+  } catch (const ForecastInterrupted&) {
+    std::cerr << "\nsphere: interrupted; nothing written\n";
+    return 128 + SIGINT;
+  }
 }
 
 int present_forecast(const kb::Model& model, const sim::Engine& engine,

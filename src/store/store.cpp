@@ -1,4 +1,5 @@
 // SQLite output. One transaction per forecast, prepared statements for the rows.
+#include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -32,6 +33,9 @@ CREATE TABLE IF NOT EXISTS drivers (forecast_id INTEGER, scenario TEXT, driver T
 ForecastWriter::ForecastWriter(const std::string& path, const ForecastMeta& meta,
                                const sim::Engine& engine)
     : engine_(engine) {
+  // A file this forecast creates is removed again when it ends without a commit (an error or an
+  // interruption), so that no empty database or journal is left behind.
+  if (!std::filesystem::exists(path)) created_ = path;
   if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -67,6 +71,11 @@ ForecastWriter::ForecastWriter(const std::string& path, const ForecastMeta& meta
 ForecastWriter::~ForecastWriter() {
   if (db_ && !committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(db_);
+  if (!committed_ && !created_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(created_ + "-journal", ignored);
+    std::filesystem::remove(created_, ignored);
+  }
 }
 
 void ForecastWriter::exec(const std::string& sql) {

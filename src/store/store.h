@@ -49,6 +49,7 @@ class ForecastWriter {
   const sim::Engine& engine_;
   std::int64_t id_ = 0;
   bool committed_ = false;
+  std::string created_;  // the path, when this writer created the file
 };
 
 // One shard's partial result of a forecast (`sphere forecast --shard K/N`): which ensemble it

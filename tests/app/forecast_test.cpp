@@ -1,7 +1,9 @@
 // CLI tests of the scenario engine: forecast, replay, hindcast, sensitivity, run.
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -215,6 +217,25 @@ TEST(Run, EndsWithTheDefaultForecast) {
   ASSERT_NE(forecast, std::string::npos);
   EXPECT_LT(summary, forecast);
   EXPECT_NE(r.out.find("Cold confrontation and sustained rivalry"), std::string::npos);
+}
+
+TEST(ForecastCli, AnInterruptedForecastLeavesNoDatabaseBehind) {
+  // A forecast far too long to finish, stopped with Ctrl-C once its database exists: it stops
+  // between batches, says so, exits 130 and removes the file (and journal) it had created.
+  TempDir dir;
+  const auto db = dir.path() / "f.sqlite";
+  const auto script = dir.path() / "interrupt.sh";
+  std::ofstream(script) << "'" << SPHERE_BINARY << "' forecast --runs 50000000 --threads 1 --db '"
+                        << db.string() << "' >/dev/null 2>'" << (dir.path() / "err.txt").string()
+                        << "' &\npid=$!\nfor i in $(seq 1 600); do [ -e '" << db.string()
+                        << "' ] && break; sleep 0.1; done\nsleep 0.5\nkill -INT $pid\nwait $pid\n";
+  const int status = std::system(("bash '" + script.string() + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_NE(read_file(dir.path() / "err.txt").find("interrupted; nothing written"), std::string::npos)
+      << read_file(dir.path() / "err.txt");
+  EXPECT_FALSE(std::filesystem::exists(db));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "f.sqlite-journal"));
 }
 
 }  // namespace
