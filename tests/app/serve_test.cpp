@@ -583,6 +583,11 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
       {"timeline --actor AZE --from 2024 --to 2025 --json", "/api/timeline?actor=AZE&from=2024&to=2025"},
       {"timeline peace --json", "/api/timeline?text=peace"},
   };
+  if (estimated) {
+    const RunResult cli_scenarios = run_sphere("scenarios --json");
+    ASSERT_EQ(cli_scenarios.exit_code, 0) << cli_scenarios.err;
+    EXPECT_EQ(get("/api/scenarios").body, cli_scenarios.out);
+  }
   for (const auto& [args, target] : same) {
     const RunResult cli = run_sphere(args);
     ASSERT_EQ(cli.exit_code, 0) << args << ": " << cli.err;
