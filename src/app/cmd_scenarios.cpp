@@ -68,7 +68,7 @@ int run_hindcast(const Options& opts, const panel::Panel& p, const ResolvedPanel
                       {"persistence", qs.questions[row.persistence].id}});
     for (int f = 0; f < 4; ++f)
       scores.push_back({{"forecaster", names[f]}, {"rps", r.rps[f]}, {"rps_interval", r.rps_interval[f]},
-                        {"brier", r.brier[f]}});
+                        {"brier", r.brier[f]}, {"brier_interval", r.brier_interval[f]}});
     print_json(std::cout, {{"rows", rows}, {"scores", scores}});
     return kExitOk;
   }
@@ -78,10 +78,10 @@ int run_hindcast(const Options& opts, const panel::Panel& p, const ResolvedPanel
       "Each as-of month uses only data before it (model refitted each year). Lower is better.\n\n",
       std::filesystem::path(p.file).filename().string(), opts.hindcast, opts.step, opts.lead - 1,
       ho.pairs.size(), r.rows.size());
-  Table t({"forecaster", "ranked probability score [95%, bootstrap over as-of months]", "Brier"});
+  Table t({"forecaster", "ranked probability score [95%, bootstrap over as-of months]", "Brier [95%]"});
   for (int f = 0; f < 4; ++f)
     t.add({names[f], fmt::format("{:.3f} [{:.3f}, {:.3f}]", r.rps[f], r.rps_interval[f][0], r.rps_interval[f][1]),
-           fmt::format("{:.3f}", r.brier[f])});
+           fmt::format("{:.3f} [{:.3f}, {:.3f}]", r.brier[f], r.brier_interval[f][0], r.brier_interval[f][1])});
   t.print(std::cout);
   std::vector<int> seen(qs.questions.size(), 0);
   for (const auto& row : r.rows) ++seen[row.observed];

@@ -466,7 +466,7 @@ struct HindcastResult {
   std::vector<HindcastRow> rows;
   // Mean RPS and Brier of each forecaster: model, uniform, climatology, persistence.
   std::array<double, 4> rps{}, brier{};
-  std::array<std::array<double, 2>, 4> rps_interval{};  // bootstrap over as-of periods, 95%
+  std::array<std::array<double, 2>, 4> rps_interval{}, brier_interval{};  // bootstrap over as-of periods, 95%
 };
 HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& questions,
                         const HindcastOptions& options);

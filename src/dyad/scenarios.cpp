@@ -551,21 +551,25 @@ HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& qs, const 
     for (const auto& r : out.rows) out.rps[f] += scores(r, f, true), out.brier[f] += scores(r, f, false);
     out.rps[f] /= out.rows.size();
     out.brier[f] /= out.rows.size();
-    std::vector<double> boot;
+    // The same resampled as-of months for both scores.
+    std::vector<double> boot, boot_brier;
     Rng rng(o.outlook.seed, static_cast<std::uint32_t>(f), 0, detail::kPurposeDyad + 6, 0);
     const int m = static_cast<int>(o.as_of.size());
     for (int b = 0; b < 1000; ++b) {
-      double sum = 0;
+      double sum = 0, sum_brier = 0;
       int n = 0;
       for (int j = 0; j < m; ++j) {
         const int a = o.as_of[rng.below(static_cast<std::uint32_t>(m))];
         for (const auto& r : out.rows)
-          if (r.as_of == a) sum += scores(r, f, true), ++n;
+          if (r.as_of == a) sum += scores(r, f, true), sum_brier += scores(r, f, false), ++n;
       }
       boot.push_back(sum / n);
+      boot_brier.push_back(sum_brier / n);
     }
     std::sort(boot.begin(), boot.end());
+    std::sort(boot_brier.begin(), boot_brier.end());
     out.rps_interval[f] = {boot[24], boot[974]};
+    out.brier_interval[f] = {boot_brier[24], boot_brier[974]};
   }
   return out;
 }

@@ -287,6 +287,8 @@ TEST(Hindcast, ScoresTheScenarioQuestionsOnThePanelByDefault) {
   for (const auto& s : j["scores"]) {
     EXPECT_GE(s["rps"].get<double>(), 0.0);
     EXPECT_LE(s["rps"].get<double>(), 1.0);
+    EXPECT_LE(s["brier_interval"][0].get<double>(), s["brier"].get<double>());
+    EXPECT_GE(s["brier_interval"][1].get<double>(), s["brier"].get<double>());
   }
   ASSERT_FALSE(j["rows"].empty());
   for (const auto& row : j["rows"]) {
