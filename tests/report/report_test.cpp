@@ -155,11 +155,50 @@ TEST(Html, IsSelfContainedAndSaysWhichSectionsAreMissing) {
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  // Sources, disagreements, the eight chart sections and the quote appendix.
-  EXPECT_EQ(count(html, "<section"), 11);
+  // Sources, disagreements, the nine chart sections and the quote appendix.
+  EXPECT_EQ(count(html, "<section"), 12);
   r.sources.data = std::vector<SourceEntry>{{"S0", "A title", "An author", "", "2025", "", "partisan"}};
   const std::string with_source = render_html(r, Basemap::builtin());
   EXPECT_NE(with_source.find("<b>Standpoint:</b> partisan"), std::string::npos);
+}
+
+// The scenario section: a curve with both bands per scenario, its row at the horizon with both
+// intervals, the robustness range and the question's criterion, and the attribution table.
+TEST(Html, ScenarioSectionShowsCurvesIntervalsAndAttribution) {
+  Report r;
+  Scenarios sc;
+  sc.caption = "caption";
+  sc.horizon = "2030-12";
+  for (int k = 0; k < 2; ++k) {
+    ScenarioCurve c;
+    c.id = k ? "b" : "a";
+    c.name = k ? "Bee" : "Ay";
+    c.resolution = k ? "otherwise" : "Resolves YES when <x>";
+    c.x = {2026.04, 2026.12};
+    c.p = {0.3 + 0.4 * k, 0.25 + 0.5 * k};
+    c.mc_low = {c.p[0] - 0.01, c.p[1] - 0.01};
+    c.mc_high = {c.p[0] + 0.01, c.p[1] + 0.01};
+    c.param_low = {c.p[0] - 0.1, c.p[1] - 0.1};
+    c.param_high = {c.p[0] + 0.1, c.p[1] + 0.1};
+    c.unconditioned = c.p[1];
+    c.robust_low = c.p[1] - 0.02;
+    c.robust_high = c.p[1] + 0.02;
+    sc.curves.push_back(c);
+  }
+  sc.mechanisms = {"self-excitation"};
+  sc.shapley = {{0.05, -0.05}};
+  sc.all_off = {0.2, 0.8};
+  r.scenarios.data = sc;
+  const std::string html = render_html(r, Basemap::builtin());
+  const auto at = html.find("<section id=\"scenarios\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = html.substr(at, html.find("</section>", at) - at);
+  EXPECT_NE(section.find("Ay: parameter-uncertainty 95% band"), std::string::npos);
+  EXPECT_NE(section.find("Bee: Monte Carlo 95% band"), std::string::npos);
+  EXPECT_NE(section.find("<td class=\"num\">25%</td><td class=\"num\">24%–26%</td><td class=\"num\">15%–35%</td>"),
+            std::string::npos);
+  EXPECT_NE(section.find("Resolves YES when &lt;x&gt;"), std::string::npos);
+  EXPECT_NE(section.find("<td class=\"num\">+5.0</td><td class=\"num\">-5.0</td>"), std::string::npos);
 }
 
 TEST(Backtest, ChartsDrawEveryBinAndSkillAndTheSectionShowsTheTable) {
