@@ -2,15 +2,13 @@
 // (pair, period, values), then lays them out densely: a pair without a row in a period is 0.
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <istream>
 #include <map>
 #include <unordered_map>
-
-// The library copies the file name into a fixed buffer with strncpy when it reports an error;
-// GCC warns about the possible truncation where LineReader::next_line is inlined.
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#define CSV_IO_NO_THREAD
-#include <libfccp/csv.h>
 
 #include <fmt/format.h>
 
@@ -213,27 +211,39 @@ struct RowErrors {
   }
 };
 
+// Longest line read; a longer one is an error (a panel row is a few hundred bytes at most).
+constexpr std::size_t kMaxLine = 1 << 20;
+
+// Calls on_row(line number, fields) for each line of `in` (the header with line number 0);
+// stops when it returns false. Lines are read through one buffer of kMaxLine bytes, in constant
+// memory whatever the input's size.
 template <typename OnRow>
-void for_each_line(Panel* panel, OnRow on_row) {
-  try {
-    io::LineReader reader(panel->file);
-    std::vector<std::string_view> fields;
-    std::string scratch;
-    int line_number = 0;
-    while (char* line = reader.next_line()) {
-      ++line_number;
-      split_fields(line, &fields, &scratch);
-      if (line_number == 1) {
-        on_row(0, fields);  // the header
-        continue;
-      }
-      if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+void for_each_line(std::istream& in, Panel* panel, OnRow on_row) {
+  std::string buffer(kMaxLine + 1, '\0');
+  std::vector<std::string_view> fields;
+  std::string scratch;
+  int line_number = 0;
+  // getline stores at most kMaxLine bytes; the newline is read but not stored, and a line
+  // without one ends the input (gcount then counts only the line).
+  while (in.getline(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    ++line_number;
+    if (in.fail() && !in.eof())
+      throw InputError(panel->file, line_number, "",
+                       fmt::format("line longer than {} bytes", kMaxLine));
+    const std::size_t length = static_cast<std::size_t>(in.gcount()) - (in.eof() ? 0 : 1);
+    std::string_view line(buffer.data(), length);
+    // A UTF-8 byte order mark before the header is not part of its first column.
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    split_fields(line, &fields, &scratch);
+    if (line_number == 1) {
+      on_row(0, fields);  // the header
+    } else if (!(fields.size() == 1 && fields[0].empty())) {  // not a blank line
       ++panel->rows_read;
       if (!on_row(line_number, fields)) break;
     }
-  } catch (const io::error::base& e) {
-    throw InputError(panel->file, 0, "", e.what());
+    if (in.eof()) break;
   }
+  if (in.bad()) throw InputError(panel->file, line_number, "", "read error");
 }
 
 void expect_header(Panel* panel, const std::vector<std::string_view>& fields,
@@ -247,7 +257,7 @@ void expect_header(Panel* panel, const std::vector<std::string_view>& fields,
   }
 }
 
-void read_gdelt_monthly(Panel* panel, const ReadOptions& options) {
+void read_gdelt_monthly(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = false;
   panel->measures = {{"days_nonzero", true, true, "days"},
                      {"days_negative", true, true, "days"},
@@ -257,7 +267,7 @@ void read_gdelt_monthly(Panel* panel, const ReadOptions& options) {
   RowErrors errors{panel, options.strict};
   int last_month = 0;
   std::map<int, double> days_of_month;
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f,
                     {"month", "country1", "country2", "days_in_data", "days_nonzero",
@@ -315,7 +325,7 @@ void read_gdelt_monthly(Panel* panel, const ReadOptions& options) {
   panel->yearly = false;
 }
 
-void read_icews_year(Panel* panel, const ReadOptions& options) {
+void read_icews_year(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = true;
   panel->yearly = true;
   panel->measures = {{"verbCoop", true, false, "events"},
@@ -325,7 +335,7 @@ void read_icews_year(Panel* panel, const ReadOptions& options) {
   Collector collect(panel, options);
   RowErrors errors{panel, options.strict};
   const int until_year = options.until > 0 ? options.until / 12 : 0;  // whole years before it
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f,
                     {"i", "j", "i_iso3c", "j_iso3c", "year", "verbCoop", "matlCoop", "verbConf",
@@ -365,7 +375,7 @@ void read_icews_year(Panel* panel, const ReadOptions& options) {
 
 // MIDIP: one row per state in an incident. Each incident adds one to every directed pair
 // (side A state -> side B state) in the month it started.
-void read_mid_incidents(Panel* panel, const ReadOptions& options) {
+void read_mid_incidents(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = true;
   panel->yearly = false;
   panel->measures = {{"incidents", true, false, "militarised incidents"}};
@@ -376,7 +386,7 @@ void read_mid_incidents(Panel* panel, const ReadOptions& options) {
     int month = 0;
   };
   std::map<long, Side> incidents;
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       if (f.size() < 12 || f[1] != "incidnum" || f[3] != "ccode" || f[11] != "sidea")
         throw InputError(panel->file, 1, "header", "expected the COW MIDIP 5 columns");
@@ -415,14 +425,14 @@ void read_mid_incidents(Panel* panel, const ReadOptions& options) {
   collect.finish();
 }
 
-void read_dyad_csv(Panel* panel, const ReadOptions& options) {
+void read_dyad_csv(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = options.directed;
   Collector* collect = nullptr;
   Collector holder(panel, options);
   collect = &holder;
   RowErrors errors{panel, options.strict};
   std::vector<double> v;
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       if (f.size() < 4 || f[0] != "period" || f[1] != "actor1" || f[2] != "actor2")
         throw InputError(panel->file, 1, "header",
@@ -478,13 +488,13 @@ void read_dyad_csv(Panel* panel, const ReadOptions& options) {
 
 // IEA Gas Trade Flows (gtf_long.csv): one row per border point and month; flows of the border
 // points between the same exit and entry country summed into one directed pair.
-void read_iea_flows(Panel* panel, const ReadOptions& options) {
+void read_iea_flows(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = true;
   panel->yearly = false;
   panel->measures = {{"flow", false, false, "million m3 per month"}};
   Collector collect(panel, options);
   RowErrors errors{panel, options.strict};
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f, {"borderpoint", "exit", "entry", "maxflow_mcm_per_h", "month", "flow"});
       return true;
@@ -583,18 +593,24 @@ std::string format_name(Format format) {
   return "";
 }
 
-Panel read_panel(const std::string& path, Format format, const ReadOptions& options) {
+Panel read_panel(std::istream& in, const std::string& name, Format format, const ReadOptions& options) {
   Panel panel;
-  panel.file = path;
+  panel.file = name;
   panel.format = format;
   switch (format) {
-    case Format::kGdeltMonthly: read_gdelt_monthly(&panel, options); break;
-    case Format::kIcewsYear: read_icews_year(&panel, options); break;
-    case Format::kMidIncidents: read_mid_incidents(&panel, options); break;
-    case Format::kDyadCsv: read_dyad_csv(&panel, options); break;
-    case Format::kIeaFlows: read_iea_flows(&panel, options); break;
+    case Format::kGdeltMonthly: read_gdelt_monthly(in, &panel, options); break;
+    case Format::kIcewsYear: read_icews_year(in, &panel, options); break;
+    case Format::kMidIncidents: read_mid_incidents(in, &panel, options); break;
+    case Format::kDyadCsv: read_dyad_csv(in, &panel, options); break;
+    case Format::kIeaFlows: read_iea_flows(in, &panel, options); break;
   }
   return panel;
+}
+
+Panel read_panel(const std::string& path, Format format, const ReadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", fmt::format("cannot open the file: {}", std::strerror(errno)));
+  return read_panel(in, path, format, options);
 }
 
 std::string iso3_of_cow(int ccode) {
