@@ -410,8 +410,14 @@ void read_mid_incidents(std::istream& in, Panel* panel, const ReadOptions& optio
     const int m = year * 12 + month - 1;
     if (options.until > 0 && m >= options.until) return true;
     Side& side = incidents[incident];
+    auto& mine = sidea ? side.a : side.b;
+    const auto& other = sidea ? side.b : side.a;
+    // A state on both sides would make a pair of itself; listed twice on one side, it would
+    // count the incident twice.
+    if (std::find(other.begin(), other.end(), iso) != other.end())
+      return errors.bad(line, "sidea", "the state is on the other side of this incident too"), true;
     side.month = m;
-    (sidea ? side.a : side.b).push_back(iso);
+    if (std::find(mine.begin(), mine.end(), iso) == mine.end()) mine.push_back(iso);
     return true;
   });
   const double one = 1.0;

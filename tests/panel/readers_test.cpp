@@ -253,6 +253,22 @@ TEST(MidIncidents, AnImpossibleYearIsABadRowNotAnOverflow) {
   EXPECT_EQ(p.bad.reasons[0].first_lines[0], 4);
 }
 
+TEST(MidIncidents, AStateOnBothSidesIsABadRowAndTwiceOnOneSideCountsOnce) {
+  const std::string header =
+      "dispnum,incidnum,stabb,ccode,stday,stmon,styear,endday,endmon,endyear,insidea,sidea,fatality,fatalpre,action,hostlev,revtype1,revtype2,version\n";
+  std::istringstream in(header +
+                        "1,101,\"ARM\",371,1,3,2008,1,3,2008,1,1,0,0,7,3,1,0,5\n"
+                        "1,101,\"AZE\",373,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n"
+                        "1,101,\"ARM\",371,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n"   // ARM on side B too
+                        "1,101,\"AZE\",373,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n");  // AZE twice
+  const Panel p = read_panel(in, "midip.csv", Format::kMidIncidents, {});
+  ASSERT_EQ(p.pairs.size(), 1u);  // ARM -> AZE only: no pair of ARM with itself
+  EXPECT_EQ(p.value(p.find_pair("ARM", "AZE"), 0, 0), 1.0f);  // one incident, counted once
+  ASSERT_EQ(p.bad.total(), 1u);
+  EXPECT_EQ(p.bad.reasons[0].first_lines[0], 4);
+  EXPECT_NE(p.bad.reasons[0].what.find("other side"), std::string::npos) << p.bad.reasons[0].what;
+}
+
 TEST(DyadCsv, ATableTooLargeToHoldIsRefusedBeforeItIsAllocated) {
   // 50 pairs x 50 measures over years 1..9999 of months: 3 x 10^8 cells (1.2 GB) from 100 rows.
   TempDir dir;
