@@ -214,24 +214,39 @@ struct RowErrors {
 // Longest line read; a longer one is an error (a panel row is a few hundred bytes at most).
 constexpr std::size_t kMaxLine = 1 << 20;
 
+// Reads the next line of `in` into *line without its '\n'; false at the end of the input. The
+// line is read in pieces of `chunk` bytes (memory in proportion to the line, not to a fixed
+// bound); one over kMaxLine bytes throws.
+bool next_line(std::istream& in, std::string& chunk, std::string* line, const Panel& panel, int number) {
+  line->clear();
+  bool any = false;
+  while (true) {
+    // getline stores at most chunk.size() - 1 bytes; it reads the newline without storing it,
+    // and sets failbit (not eofbit) when the piece filled before the line ended.
+    in.getline(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0 && in.fail()) return any;  // nothing more
+    any = true;
+    const bool ended = !in.fail();
+    line->append(chunk.data(), got - (ended && !in.eof() ? 1 : 0));
+    if (line->size() > kMaxLine)
+      throw InputError(panel.file, number, "", fmt::format("line longer than {} bytes", kMaxLine));
+    if (ended) return true;
+    in.clear(in.rdstate() & ~std::ios::failbit);  // the rest of the line follows
+  }
+}
+
 // Calls on_row(line number, fields) for each line of `in` (the header with line number 0);
-// stops when it returns false. Lines are read through one buffer of kMaxLine bytes, in constant
-// memory whatever the input's size.
+// stops when it returns false.
 template <typename OnRow>
 void for_each_line(std::istream& in, Panel* panel, OnRow on_row) {
-  std::string buffer(kMaxLine + 1, '\0');
+  std::string chunk(64 * 1024, '\0'), text;
   std::vector<std::string_view> fields;
   std::string scratch;
   int line_number = 0;
-  // getline stores at most kMaxLine bytes; the newline is read but not stored, and a line
-  // without one ends the input (gcount then counts only the line).
-  while (in.getline(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+  while (next_line(in, chunk, &text, *panel, line_number + 1)) {
     ++line_number;
-    if (in.fail() && !in.eof())
-      throw InputError(panel->file, line_number, "",
-                       fmt::format("line longer than {} bytes", kMaxLine));
-    const std::size_t length = static_cast<std::size_t>(in.gcount()) - (in.eof() ? 0 : 1);
-    std::string_view line(buffer.data(), length);
+    std::string_view line(text);
     // A UTF-8 byte order mark before the header is not part of its first column.
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     split_fields(line, &fields, &scratch);
@@ -241,7 +256,6 @@ void for_each_line(std::istream& in, Panel* panel, OnRow on_row) {
       ++panel->rows_read;
       if (!on_row(line_number, fields)) break;
     }
-    if (in.eof()) break;
   }
   if (in.bad()) throw InputError(panel->file, line_number, "", "read error");
 }
