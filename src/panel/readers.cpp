@@ -180,7 +180,10 @@ class Collector {
         p.values[(pair * k + m) * p.periods + t] = static_cast<float>(data_[r * k + m]);
     }
     p.exposure.assign(p.periods, exposure_.empty() ? 1.0 : 0.0);
-    for (const auto& [period, days] : exposure_) p.exposure[period - p.first] = days;
+    // A month whose rows were all left out (codes not kept, self-pairs) can lie outside the
+    // periods of the rows kept: it is not part of the panel.
+    for (const auto& [period, days] : exposure_)
+      if (period >= p.first && period - p.first < p.periods) p.exposure[period - p.first] = days;
     p.rows_used = rows_.size();
   }
 

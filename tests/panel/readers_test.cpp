@@ -59,6 +59,21 @@ TEST(GdeltMonthly, UntilIgnoresLaterRows) {
   EXPECT_EQ(p.rows_used, 1u);
 }
 
+TEST(GdeltMonthly, MonthsWhoseRowsAreAllLeftOutAreNotPeriods) {
+  // The first and last months have rows only of codes not kept, or of a country with itself.
+  std::istringstream in(std::string(kGdeltHeader) +
+                        "2020-01,GEO,TUR,31,10,6,4,-120.5\n"
+                        "2020-02,ARM,AZE,29,12,9,3,-300\n"
+                        "2020-03,ARM,AZE,31,12,9,3,-300\n"
+                        "2020-04,ARM,ARM,30,1,1,0,-1\n");
+  ReadOptions o;
+  o.codes = {"ARM", "AZE"};
+  const Panel p = read_panel(in, "m.csv", Format::kGdeltMonthly, o);
+  EXPECT_EQ(p.period_name(0), "2020-02");
+  EXPECT_EQ(p.periods, 2);
+  EXPECT_EQ(p.exposure, (std::vector<double>{29, 31}));
+}
+
 TEST(GdeltMonthly, BadRowsAreCountedByReasonWithLineNumbers) {
   TempDir dir;
   const auto path = write(dir, "bad.csv",
