@@ -40,7 +40,7 @@ test-mpi: setup
 SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 test-sanitize: setup
-	cmake -S . -B $(BUILD)-sanitize -DCMAKE_BUILD_TYPE=Release -DSPHERE_SANITIZE=ON \
+	cmake -S . -B $(BUILD)-sanitize -DCMAKE_BUILD_TYPE=Release -DSPHERE_SANITIZE=ON -DSPHERE_WEB=OFF \
 	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" > /dev/null
 	@cmake --build $(BUILD)-sanitize -j $(JOBS)
 	$(SANITIZE_ENV) ctest --test-dir $(BUILD)-sanitize -j $(JOBS) --output-on-failure -E '^browser\.'

@@ -1,14 +1,12 @@
 // libFuzzer harness: the observation-panel readers (GDELT monthly, ICEWS dyad-years, COW MID
-// incidents, dyad CSV) on any bytes, read from a memory file by its /proc name as from a real
-// one. The first byte picks the format and the read options. A panel is read or rejected with an
-// InputError, never a crash; a panel read is consistent (its table has pairs x measures x periods
-// cells, its pairs index its codes).
-#include <sys/mman.h>
-#include <unistd.h>
-
+// incidents, dyad CSV, IEA gas flows) on any bytes, read from memory through the same line reader
+// as a file. The first byte picks the format and the read options. A panel is read or rejected
+// with an InputError, never a crash; a panel read is consistent (its table has pairs x measures x
+// periods cells, its pairs index its codes).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 
 #include "panel/panel.h"
@@ -16,19 +14,19 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   using sphere::panel::Format;
-  static const Format formats[] = {Format::kGdeltMonthly, Format::kIcewsYear,
-                                   Format::kMidIncidents, Format::kDyadCsv};
-  const int fd = ::memfd_create("fuzz", 0);
-  if (fd < 0) std::abort();
-  if (size > 1 && ::write(fd, data + 1, size - 1) != static_cast<ssize_t>(size - 1)) std::abort();
+  static const Format formats[] = {Format::kGdeltMonthly, Format::kIcewsYear, Format::kMidIncidents,
+                                   Format::kDyadCsv, Format::kIeaFlows};
+  // Bits 0, 1 and 6 pick the format (bit 6 adds 4: IEA flows), 2 strict, 3 directed, 4 a last
+  // month, 5 a list of codes.
+  const Format format = formats[((data[0] & 3) | ((data[0] & 64) >> 4)) % 5];
   sphere::panel::ReadOptions options;
   options.strict = data[0] & 4;
   options.directed = data[0] & 8;
   if (data[0] & 16) options.until = 2021 * 12;
   if (data[0] & 32) options.codes = {"ARM", "AZE", "RUS"};
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   try {
-    const auto p = sphere::panel::read_panel("/proc/self/fd/" + std::to_string(fd),
-                                             formats[data[0] & 3], options);
+    const auto p = sphere::panel::read_panel(in, "fuzz.csv", format, options);
     const std::size_t cells = p.pairs.size() * p.measures.size() * static_cast<std::size_t>(p.periods);
     if (p.periods < 1 || p.values.size() != cells || p.exposure.size() != static_cast<std::size_t>(p.periods))
       std::abort();
@@ -40,6 +38,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } catch (const sphere::InputError&) {
   }
-  ::close(fd);
   return 0;
 }

@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer harness built in BUILD for SECONDS each, JOBS at a time, starting from the
 # committed seed corpus (fuzz/corpus/NAME) and the inputs kept by earlier runs (BUILD/corpus/NAME).
-# Prints each harness's executions, rate and crashes; exits 1 when any harness crashed or did not
-# run (its input is kept in BUILD/crashes/, its log in BUILD/NAME.log).
+# Prints each harness's executions, rate (per second and per CPU second) and crashes; exits 1
+# when any harness crashed or did not run (its input is kept in BUILD/crashes/, its log in
+# BUILD/NAME.log).
 # usage: fuzz/run.sh BUILD SECONDS [JOBS]
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: fuzz/run.sh BUILD SECONDS [JOBS]}"
 seconds="${2:-60}"
 jobs="${3:-1}"
-harnesses=(fuzz_date fuzz_partial fuzz_events fuzz_model fuzz_shock fuzz_panel fuzz_http)
+harnesses=(fuzz_date fuzz_options fuzz_partial fuzz_events fuzz_model fuzz_shock fuzz_panel fuzz_http)
 mkdir -p "$build/crashes"
 
 run_one() {
   local name="$1"
   mkdir -p "$build/corpus/$name"
-  # -rss_limit_mb: an input that makes a harness allocate beyond this is a finding too.
-  "$build/$name" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
-    -timeout=10 -artifact_prefix="$build/crashes/$name-" \
-    "$build/corpus/$name" "$here/corpus/$name" >"$build/$name.log" 2>&1
-  echo $? >"$build/$name.code"
+  # -rss_limit_mb: an input that makes a harness allocate beyond this is a finding too. Its CPU
+  # time is kept too: on a shared machine, executions per CPU second are the comparable rate.
+  local TIMEFORMAT='%U %S'
+  { time "$build/$name" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
+      -timeout=10 -artifact_prefix="$build/crashes/$name-" \
+      "$build/corpus/$name" "$here/corpus/$name" >"$build/$name.log" 2>&1
+    echo $? >"$build/$name.code"; } 2>"$build/$name.cpu"
 }
 
 running=0
@@ -35,7 +38,7 @@ done
 wait
 
 failed=0
-printf '%-14s %8s %12s %10s %8s\n' harness seconds execs 'execs/s' crashes
+printf '%-14s %8s %12s %10s %8s %14s %8s\n' harness seconds execs 'execs/s' 'CPU s' 'execs/CPU s' crashes
 for name in "${harnesses[@]}"; do
   log="$build/$name.log"
   code="$(cat "$build/$name.code" 2>/dev/null || echo 1)"
@@ -49,6 +52,8 @@ for name in "${harnesses[@]}"; do
     echo "$name: exit $code; see $log" >&2
     grep -m3 -E 'ERROR|runtime error|deadly signal|out-of-memory' "$log" >&2 || true
   fi
-  printf '%-14s %8s %12s %10s %8s\n' "$name" "$seconds" "${execs:-?}" "$rate" "$crashes"
+  cpu="$(awk '{printf "%.1f", $1 + $2}' "$build/$name.cpu" 2>/dev/null || echo '?')"
+  per_cpu="$(awk -v e="${execs:-0}" -v c="$cpu" 'BEGIN {print (c > 0) ? int(e / c) : "?"}')"
+  printf '%-14s %8s %12s %10s %8s %14s %8s\n' "$name" "$seconds" "${execs:-?}" "$rate" "$cpu" "$per_cpu" "$crashes"
 done
 exit "$failed"

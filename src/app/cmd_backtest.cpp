@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -20,23 +21,6 @@
 
 namespace sphere::app {
 namespace {
-
-std::vector<int> parse_horizons(const std::string& text) {
-  std::vector<int> out;
-  for (const auto& part : split_trimmed(text, ',')) {
-    int h = 0;
-    try {
-      h = std::stoi(part);
-    } catch (const std::exception&) {
-      h = 0;
-    }
-    if (h < 1 || h > 120)
-      throw InputError("--horizons", 0, "--horizons", "'" + part + "' is not a horizon of 1 to 120 periods");
-    out.push_back(h);
-  }
-  if (out.empty()) throw InputError("--horizons", 0, "--horizons", "no horizon given");
-  return out;
-}
 
 // The tables people read: mean scores by model and horizon, skills, the PIT histogram at h=1.
 void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::vector<int>& horizons,
@@ -185,19 +169,14 @@ void add_backtest_command(CLI::App& app, Action& action) {
       if (opts->no_ablations) command += " --no-ablations";
       command += fmt::format(" --paths {} --threshold {} --bootstrap {} --seed {}", opts->paths,
                              opts->threshold, opts->bootstrap, opts->seed);
-      const auto dots = opts->origins.find("..");
-      if (dots == std::string::npos)
-        throw InputError("--origins", 0, "--origins", "expected FROM..TO, e.g. 2020-01..2022-12");
-      const std::vector<int> horizons = parse_horizons(opts->horizons);
+      const std::vector<int> horizons = dyad::parse_horizons(opts->horizons, "--horizons");
       const ResolvedPanel rp = resolve_panel(opts->model, opts->panel, 0);
       const panel::Panel& p = rp.panel;
       print_bad_rows(std::cerr, p);
       dyad::BacktestOptions bo;
       bo.spec.target = rp.target;
       bo.spec.partner = opts->partner;
-      const std::string from = opts->origins.substr(0, dots), to = opts->origins.substr(dots + 2);
-      bo.origin_from = p.period_of(from, "--origins");
-      bo.origin_to = p.period_of(to, "--origins");
+      std::tie(bo.origin_from, bo.origin_to) = p.period_range(opts->origins, "--origins");
       if (bo.origin_from < 3 || bo.origin_to > p.periods || bo.origin_from > bo.origin_to)
         throw InputError("--origins", 0, "--origins",
                          fmt::format("origins {} must lie inside the panel, from its 4th period ({}) "
@@ -210,13 +189,7 @@ void add_backtest_command(CLI::App& app, Action& action) {
       if (opts->pairs == "active") {
         bo.active_only = true;
       } else if (opts->pairs != "all") {
-        for (const auto& spec : split_trimmed(opts->pairs, ',')) {
-          const auto parts = split_trimmed(spec, ':');
-          const long d = parts.size() == 2 ? p.find_pair(parts[0], parts[1]) : -1;
-          if (d < 0)
-            throw InputError("--pairs", 0, "--pairs", "the panel never names the pair '" + spec + "'");
-          bo.pairs.push_back(d);
-        }
+        bo.pairs = p.pairs_of(opts->pairs, "--pairs");
       }
       bo.ablations = !opts->no_ablations;
       bo.fixed_threshold = opts->threshold;

@@ -27,11 +27,7 @@ std::string pct(double p) { return fmt::format("{:.0f}%", 100 * p); }
 template <typename Options>
 int run_hindcast(const Options& opts, const panel::Panel& p, const ResolvedPanel& rp,
                  const dyad::QuestionSet& qs) {
-  const auto dots = opts.hindcast.find("..");
-  if (dots == std::string::npos)
-    throw InputError("--hindcast", 0, "--hindcast", "expected FROM..TO, e.g. 2019-01..2021-12");
-  const int from = p.period_of(opts.hindcast.substr(0, dots), "--hindcast");
-  const int to = p.period_of(opts.hindcast.substr(dots + 2), "--hindcast");
+  const auto [from, to] = p.period_range(opts.hindcast, "--hindcast");
   dyad::HindcastOptions ho;
   for (int a = from; a <= to; a += opts.step) ho.as_of.push_back(a);
   ho.lead = opts.lead;

@@ -2,6 +2,7 @@
 // policy), forecasts every pair at every horizon, and is scored; scores stream into per-period
 // sums so that memory does not grow with the number of origins.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <thread>
@@ -478,6 +479,19 @@ std::vector<Skill> skills_of(const std::vector<ModelScores>& models, int resampl
   for (std::size_t m = 1; m < models.size(); ++m)
     for (std::size_t hi = 0; hi < models[0].horizons.size(); ++hi)
       out.push_back(skill_of(models[0], models[m], hi, models[0].horizons[hi].h, resamples, seed));
+  return out;
+}
+
+std::vector<int> parse_horizons(const std::string& text, const std::string& where) {
+  std::vector<int> out;
+  for (const auto& part : split_trimmed(text, ',')) {
+    int h = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), h);
+    if (ec != std::errc() || end != part.data() + part.size() || h < 1 || h > 120)
+      throw InputError(where, 0, where, "'" + part + "' is not a horizon of 1 to 120 periods");
+    out.push_back(h);
+  }
+  if (out.empty()) throw InputError(where, 0, where, "no horizon given");
   return out;
 }
 

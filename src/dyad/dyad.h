@@ -210,6 +210,9 @@ struct ForecastRecord {
   ForecastScore score;
 };
 
+// "1,3,6,12" -> horizons in periods, each 1 to 120; throws InputError naming `where`.
+std::vector<int> parse_horizons(const std::string& text, const std::string& where);
+
 struct BacktestOptions {
   Spec spec;                       // target and partner; switches are set per model
   int origin_from = 0, origin_to = 0;  // panel period indices, inclusive

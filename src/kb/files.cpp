@@ -18,7 +18,14 @@ ModelFiles ModelFiles::builtin(std::string name) {
   return files;
 }
 
+ModelFiles ModelFiles::with(std::string name, std::string text) const {
+  ModelFiles files = *this;
+  files.replaced_.insert_or_assign(std::move(name), std::move(text));
+  return files;
+}
+
 std::optional<std::string> ModelFiles::read(std::string_view name) const {
+  if (const auto it = replaced_.find(name); it != replaced_.end()) return it->second;
   if (!builtin_.empty()) {
     const auto& files = embedded_files();
     auto it = files.find(builtin_ + "/" + std::string(name));

@@ -373,6 +373,9 @@ class ModelFiles {
   static ModelFiles directory(std::filesystem::path dir);
   // `name` is a model directory under data/ at build time ("caucasus").
   static ModelFiles builtin(std::string name = "caucasus");
+  // The same files with `name` read as `text` (one file changed in memory, nothing written:
+  // tests and fuzzing).
+  ModelFiles with(std::string name, std::string text) const;
 
   // The contents of `name` ("events.csv"), or nullopt when the file does not exist.
   std::optional<std::string> read(std::string_view name) const;
@@ -384,6 +387,7 @@ class ModelFiles {
  private:
   std::filesystem::path dir_;
   std::string builtin_;  // non-empty for the built-in model
+  std::map<std::string, std::string, std::less<>> replaced_;  // name -> contents read instead
 };
 
 // The codebook built into the binary.

@@ -47,6 +47,26 @@ int Panel::period_of(const std::string& text, const std::string& where) const {
   return (yearly ? date->year : date->month_index()) - first;
 }
 
+std::pair<int, int> Panel::period_range(const std::string& text, const std::string& where) const {
+  const auto dots = text.find("..");
+  if (dots == std::string::npos)
+    throw InputError(where, 0, where,
+                     fmt::format("'{}': expected FROM..TO, e.g. {}..{}", text, period_name(0),
+                                 period_name(std::max(0, periods - 1))));
+  return {period_of(text.substr(0, dots), where), period_of(text.substr(dots + 2), where)};
+}
+
+std::vector<long> Panel::pairs_of(const std::string& text, const std::string& where) const {
+  std::vector<long> out;
+  for (const auto& spec : split_trimmed(text, ',')) {
+    const auto parts = split_trimmed(spec, ':');
+    const long d = parts.size() == 2 ? find_pair(parts[0], parts[1]) : -1;
+    if (d < 0) throw InputError(where, 0, where, "the panel never names the pair '" + spec + "'");
+    out.push_back(d);
+  }
+  return out;
+}
+
 std::vector<Observation> read_observations(const std::string& model_dir,
                                            const std::vector<std::string>& actor_ids) {
   namespace fs = std::filesystem;

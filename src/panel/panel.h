@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/core.h"
@@ -94,11 +96,19 @@ struct Panel {
   std::string period_name(int period) const;
   // Period index of a month ("2020-07"; a year for yearly panels), or throws InputError.
   int period_of(const std::string& text, const std::string& where) const;
+  // "FROM..TO" (each as period_of reads it) -> (from, to) period indices, from <= to not
+  // checked; throws InputError naming `where` (a command-line option).
+  std::pair<int, int> period_range(const std::string& text, const std::string& where) const;
+  // "A:B,C:D" -> the pairs' indices (order-free when undirected); throws InputError naming
+  // `where` for a pair the panel never names.
+  std::vector<long> pairs_of(const std::string& text, const std::string& where) const;
 };
 
 // Reads a panel, streaming; throws InputError (file, line, field) on the first bad row when
 // options.strict, on an unreadable file, or when no row is usable.
 Panel read_panel(const std::string& path, Format format, const ReadOptions& options);
+// The same from a stream (data already in memory), named `name` in messages.
+Panel read_panel(std::istream& in, const std::string& name, Format format, const ReadOptions& options);
 
 // ISO3 code of a COW country code (the states the shared data set names; "" when unknown).
 std::string iso3_of_cow(int ccode);

@@ -2,15 +2,13 @@
 // (pair, period, values), then lays them out densely: a pair without a row in a period is 0.
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <istream>
 #include <map>
 #include <unordered_map>
-
-// The library copies the file name into a fixed buffer with strncpy when it reports an error;
-// GCC warns about the possible truncation where LineReader::next_line is inlined.
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#define CSV_IO_NO_THREAD
-#include <libfccp/csv.h>
 
 #include <fmt/format.h>
 
@@ -182,7 +180,10 @@ class Collector {
         p.values[(pair * k + m) * p.periods + t] = static_cast<float>(data_[r * k + m]);
     }
     p.exposure.assign(p.periods, exposure_.empty() ? 1.0 : 0.0);
-    for (const auto& [period, days] : exposure_) p.exposure[period - p.first] = days;
+    // A month whose rows were all left out (codes not kept, self-pairs) can lie outside the
+    // periods of the rows kept: it is not part of the panel.
+    for (const auto& [period, days] : exposure_)
+      if (period >= p.first && period - p.first < p.periods) p.exposure[period - p.first] = days;
     p.rows_used = rows_.size();
   }
 
@@ -213,27 +214,53 @@ struct RowErrors {
   }
 };
 
+// Longest line read; a longer one is an error (a panel row is a few hundred bytes at most).
+constexpr std::size_t kMaxLine = 1 << 20;
+
+// Reads the next line of `in` into *line without its '\n'; false at the end of the input. The
+// line is read in pieces of `chunk` bytes (memory in proportion to the line, not to a fixed
+// bound); one over kMaxLine bytes throws.
+bool next_line(std::istream& in, std::string& chunk, std::string* line, const Panel& panel, int number) {
+  line->clear();
+  bool any = false;
+  while (true) {
+    // getline stores at most chunk.size() - 1 bytes; it reads the newline without storing it,
+    // and sets failbit (not eofbit) when the piece filled before the line ended.
+    in.getline(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0 && in.fail()) return any;  // nothing more
+    any = true;
+    const bool ended = !in.fail();
+    line->append(chunk.data(), got - (ended && !in.eof() ? 1 : 0));
+    if (line->size() > kMaxLine)
+      throw InputError(panel.file, number, "", fmt::format("line longer than {} bytes", kMaxLine));
+    if (ended) return true;
+    in.clear(in.rdstate() & ~std::ios::failbit);  // the rest of the line follows
+  }
+}
+
+// Calls on_row(line number, fields) for each line of `in` (the header with line number 0);
+// stops when it returns false.
 template <typename OnRow>
-void for_each_line(Panel* panel, OnRow on_row) {
-  try {
-    io::LineReader reader(panel->file);
-    std::vector<std::string_view> fields;
-    std::string scratch;
-    int line_number = 0;
-    while (char* line = reader.next_line()) {
-      ++line_number;
-      split_fields(line, &fields, &scratch);
-      if (line_number == 1) {
-        on_row(0, fields);  // the header
-        continue;
-      }
-      if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+void for_each_line(std::istream& in, Panel* panel, OnRow on_row) {
+  std::string chunk(64 * 1024, '\0'), text;
+  std::vector<std::string_view> fields;
+  std::string scratch;
+  int line_number = 0;
+  while (next_line(in, chunk, &text, *panel, line_number + 1)) {
+    ++line_number;
+    std::string_view line(text);
+    // A UTF-8 byte order mark before the header is not part of its first column.
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    split_fields(line, &fields, &scratch);
+    if (line_number == 1) {
+      on_row(0, fields);  // the header
+    } else if (!(fields.size() == 1 && fields[0].empty())) {  // not a blank line
       ++panel->rows_read;
       if (!on_row(line_number, fields)) break;
     }
-  } catch (const io::error::base& e) {
-    throw InputError(panel->file, 0, "", e.what());
   }
+  if (in.bad()) throw InputError(panel->file, line_number, "", "read error");
 }
 
 void expect_header(Panel* panel, const std::vector<std::string_view>& fields,
@@ -247,7 +274,7 @@ void expect_header(Panel* panel, const std::vector<std::string_view>& fields,
   }
 }
 
-void read_gdelt_monthly(Panel* panel, const ReadOptions& options) {
+void read_gdelt_monthly(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = false;
   panel->measures = {{"days_nonzero", true, true, "days"},
                      {"days_negative", true, true, "days"},
@@ -257,7 +284,7 @@ void read_gdelt_monthly(Panel* panel, const ReadOptions& options) {
   RowErrors errors{panel, options.strict};
   int last_month = 0;
   std::map<int, double> days_of_month;
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f,
                     {"month", "country1", "country2", "days_in_data", "days_nonzero",
@@ -315,7 +342,7 @@ void read_gdelt_monthly(Panel* panel, const ReadOptions& options) {
   panel->yearly = false;
 }
 
-void read_icews_year(Panel* panel, const ReadOptions& options) {
+void read_icews_year(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = true;
   panel->yearly = true;
   panel->measures = {{"verbCoop", true, false, "events"},
@@ -325,7 +352,7 @@ void read_icews_year(Panel* panel, const ReadOptions& options) {
   Collector collect(panel, options);
   RowErrors errors{panel, options.strict};
   const int until_year = options.until > 0 ? options.until / 12 : 0;  // whole years before it
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f,
                     {"i", "j", "i_iso3c", "j_iso3c", "year", "verbCoop", "matlCoop", "verbConf",
@@ -365,7 +392,7 @@ void read_icews_year(Panel* panel, const ReadOptions& options) {
 
 // MIDIP: one row per state in an incident. Each incident adds one to every directed pair
 // (side A state -> side B state) in the month it started.
-void read_mid_incidents(Panel* panel, const ReadOptions& options) {
+void read_mid_incidents(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = true;
   panel->yearly = false;
   panel->measures = {{"incidents", true, false, "militarised incidents"}};
@@ -376,7 +403,7 @@ void read_mid_incidents(Panel* panel, const ReadOptions& options) {
     int month = 0;
   };
   std::map<long, Side> incidents;
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       if (f.size() < 12 || f[1] != "incidnum" || f[3] != "ccode" || f[11] != "sidea")
         throw InputError(panel->file, 1, "header", "expected the COW MIDIP 5 columns");
@@ -400,8 +427,14 @@ void read_mid_incidents(Panel* panel, const ReadOptions& options) {
     const int m = year * 12 + month - 1;
     if (options.until > 0 && m >= options.until) return true;
     Side& side = incidents[incident];
+    auto& mine = sidea ? side.a : side.b;
+    const auto& other = sidea ? side.b : side.a;
+    // A state on both sides would make a pair of itself; listed twice on one side, it would
+    // count the incident twice.
+    if (std::find(other.begin(), other.end(), iso) != other.end())
+      return errors.bad(line, "sidea", "the state is on the other side of this incident too"), true;
     side.month = m;
-    (sidea ? side.a : side.b).push_back(iso);
+    if (std::find(mine.begin(), mine.end(), iso) == mine.end()) mine.push_back(iso);
     return true;
   });
   const double one = 1.0;
@@ -415,14 +448,14 @@ void read_mid_incidents(Panel* panel, const ReadOptions& options) {
   collect.finish();
 }
 
-void read_dyad_csv(Panel* panel, const ReadOptions& options) {
+void read_dyad_csv(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = options.directed;
   Collector* collect = nullptr;
   Collector holder(panel, options);
   collect = &holder;
   RowErrors errors{panel, options.strict};
   std::vector<double> v;
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       if (f.size() < 4 || f[0] != "period" || f[1] != "actor1" || f[2] != "actor2")
         throw InputError(panel->file, 1, "header",
@@ -478,13 +511,13 @@ void read_dyad_csv(Panel* panel, const ReadOptions& options) {
 
 // IEA Gas Trade Flows (gtf_long.csv): one row per border point and month; flows of the border
 // points between the same exit and entry country summed into one directed pair.
-void read_iea_flows(Panel* panel, const ReadOptions& options) {
+void read_iea_flows(std::istream& in, Panel* panel, const ReadOptions& options) {
   panel->directed = true;
   panel->yearly = false;
   panel->measures = {{"flow", false, false, "million m3 per month"}};
   Collector collect(panel, options);
   RowErrors errors{panel, options.strict};
-  for_each_line(panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f, {"borderpoint", "exit", "entry", "maxflow_mcm_per_h", "month", "flow"});
       return true;
@@ -583,18 +616,24 @@ std::string format_name(Format format) {
   return "";
 }
 
-Panel read_panel(const std::string& path, Format format, const ReadOptions& options) {
+Panel read_panel(std::istream& in, const std::string& name, Format format, const ReadOptions& options) {
   Panel panel;
-  panel.file = path;
+  panel.file = name;
   panel.format = format;
   switch (format) {
-    case Format::kGdeltMonthly: read_gdelt_monthly(&panel, options); break;
-    case Format::kIcewsYear: read_icews_year(&panel, options); break;
-    case Format::kMidIncidents: read_mid_incidents(&panel, options); break;
-    case Format::kDyadCsv: read_dyad_csv(&panel, options); break;
-    case Format::kIeaFlows: read_iea_flows(&panel, options); break;
+    case Format::kGdeltMonthly: read_gdelt_monthly(in, &panel, options); break;
+    case Format::kIcewsYear: read_icews_year(in, &panel, options); break;
+    case Format::kMidIncidents: read_mid_incidents(in, &panel, options); break;
+    case Format::kDyadCsv: read_dyad_csv(in, &panel, options); break;
+    case Format::kIeaFlows: read_iea_flows(in, &panel, options); break;
   }
   return panel;
+}
+
+Panel read_panel(const std::string& path, Format format, const ReadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", fmt::format("cannot open the file: {}", std::strerror(errno)));
+  return read_panel(in, path, format, options);
 }
 
 std::string iso3_of_cow(int ccode) {

@@ -220,7 +220,9 @@ TEST(Run, EndsWithTheDefaultForecast) {
   ASSERT_NE(summary, std::string::npos);
   ASSERT_NE(forecast, std::string::npos) << r.out;
   EXPECT_LT(summary, forecast);
-  if (!panel) EXPECT_NE(r.out.find("cannot run"), std::string::npos);
+  if (!panel) {
+    EXPECT_NE(r.out.find("cannot run"), std::string::npos);
+  }
 }
 
 TEST(ForecastCli, AnInterruptedForecastLeavesNoDatabaseBehind) {

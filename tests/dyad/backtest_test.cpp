@@ -46,6 +46,19 @@ BacktestOptions options() {
   return o;
 }
 
+TEST(ParseHorizons, ReadsACommaListOfOneTo120Periods) {
+  EXPECT_EQ(parse_horizons("1, 3,6,12", "--horizons"), (std::vector<int>{1, 3, 6, 12}));
+  EXPECT_EQ(parse_horizons("120", "--horizons"), std::vector<int>{120});
+  for (const char* bad : {"", "0", "121", "3x", "x", "1,,3", "-1", "2147483648", "1.5"}) {
+    try {
+      parse_horizons(bad, "--horizons");
+      ADD_FAILURE() << "'" << bad << "' was read";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.diagnostics().items().front().field, "--horizons");
+    }
+  }
+}
+
 TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSummary) {
   const panel::Panel p = small_panel(24);
   BacktestOptions o = options();

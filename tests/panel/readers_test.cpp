@@ -1,4 +1,5 @@
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -58,6 +59,21 @@ TEST(GdeltMonthly, UntilIgnoresLaterRows) {
   EXPECT_EQ(p.rows_used, 1u);
 }
 
+TEST(GdeltMonthly, MonthsWhoseRowsAreAllLeftOutAreNotPeriods) {
+  // The first and last months have rows only of codes not kept, or of a country with itself.
+  std::istringstream in(std::string(kGdeltHeader) +
+                        "2020-01,GEO,TUR,31,10,6,4,-120.5\n"
+                        "2020-02,ARM,AZE,29,12,9,3,-300\n"
+                        "2020-03,ARM,AZE,31,12,9,3,-300\n"
+                        "2020-04,ARM,ARM,30,1,1,0,-1\n");
+  ReadOptions o;
+  o.codes = {"ARM", "AZE"};
+  const Panel p = read_panel(in, "m.csv", Format::kGdeltMonthly, o);
+  EXPECT_EQ(p.period_name(0), "2020-02");
+  EXPECT_EQ(p.periods, 2);
+  EXPECT_EQ(p.exposure, (std::vector<double>{29, 31}));
+}
+
 TEST(GdeltMonthly, BadRowsAreCountedByReasonWithLineNumbers) {
   TempDir dir;
   const auto path = write(dir, "bad.csv",
@@ -92,6 +108,59 @@ TEST(GdeltMonthly, WrongHeaderAndMissingFileAreErrors) {
   const auto path = write(dir, "h.csv", "month,a,b\n2020-01,ARM,AZE\n");
   EXPECT_THROW(read_panel(path, Format::kGdeltMonthly, {}), InputError);
   EXPECT_THROW(read_panel((dir.path() / "absent.csv").string(), Format::kGdeltMonthly, {}), InputError);
+}
+
+TEST(GdeltMonthly, MissingFileNamesItAndWhy) {
+  TempDir dir;
+  const auto path = (dir.path() / "absent.csv").string();
+  try {
+    read_panel(path, Format::kGdeltMonthly, {});
+    FAIL() << "an absent file was read";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items().front().file, path);
+    EXPECT_NE(e.diagnostics().items().front().message.find("No such file"), std::string::npos);
+  }
+}
+
+TEST(ReadPanel, AStreamReadsAsTheFile) {
+  TempDir dir;
+  // A byte order mark, CRLF line ends and a last line without one.
+  const std::string text = "\xEF\xBB\xBF" + std::string(kGdeltHeader) +
+                           "2020-01,ARM,AZE,31,10,6,4,-120.5\r\n"
+                           "\n"
+                           "2020-02,ARM,AZE,28,12,9,3,-300";
+  const Panel from_file = read_panel(write(dir, "m.csv", text), Format::kGdeltMonthly, {});
+  std::istringstream in(text);
+  const Panel from_stream = read_panel(in, "memory.csv", Format::kGdeltMonthly, {});
+  EXPECT_EQ(from_stream.file, "memory.csv");
+  EXPECT_EQ(from_stream.periods, 2);
+  EXPECT_EQ(from_stream.rows_read, 2u);
+  EXPECT_EQ(from_stream.rows_used, 2u);
+  EXPECT_EQ(from_stream.values, from_file.values);
+  EXPECT_EQ(from_stream.exposure, (std::vector<double>{31, 28}));
+  EXPECT_EQ(from_file.values, from_stream.values);
+  EXPECT_EQ(from_file.rows_used, 2u);
+}
+
+TEST(ReadPanel, ALineOverAMegabyteIsAnErrorAtItsLine) {
+  std::istringstream in(std::string(kGdeltHeader) + "2020-01,ARM,AZE,31,10,6,4,-120.5\n" +
+                        std::string(2 << 20, 'x') + "\n2020-02,ARM,AZE,28,12,9,3,-300\n");
+  try {
+    read_panel(in, "long.csv", Format::kGdeltMonthly, {});
+    FAIL() << "a 2 MB line was read";
+  } catch (const InputError& e) {
+    const auto& d = e.diagnostics().items().front();
+    EXPECT_EQ(d.file, "long.csv");
+    EXPECT_EQ(d.line, 3);
+    EXPECT_NE(d.message.find("longer than"), std::string::npos);
+  }
+  // A line of exactly the limit, as the last line without a newline, is read (and rejected as a
+  // row, not as a line).
+  std::istringstream exact(std::string(kGdeltHeader) + "2020-01,ARM,AZE,31,10,6,4,-120.5\n" +
+                           std::string(1 << 20, 'x'));
+  const Panel p = read_panel(exact, "exact.csv", Format::kGdeltMonthly, {});
+  EXPECT_EQ(p.rows_read, 2u);
+  EXPECT_EQ(p.bad.total(), 1u);
 }
 
 TEST(IcewsYear, ReadsDirectedDyadYearsWithQuotedNames) {
@@ -197,6 +266,22 @@ TEST(MidIncidents, AnImpossibleYearIsABadRowNotAnOverflow) {
   ASSERT_EQ(p.bad.total(), 1u);
   EXPECT_NE(p.bad.reasons[0].what.find("styear"), std::string::npos) << p.bad.reasons[0].what;
   EXPECT_EQ(p.bad.reasons[0].first_lines[0], 4);
+}
+
+TEST(MidIncidents, AStateOnBothSidesIsABadRowAndTwiceOnOneSideCountsOnce) {
+  const std::string header =
+      "dispnum,incidnum,stabb,ccode,stday,stmon,styear,endday,endmon,endyear,insidea,sidea,fatality,fatalpre,action,hostlev,revtype1,revtype2,version\n";
+  std::istringstream in(header +
+                        "1,101,\"ARM\",371,1,3,2008,1,3,2008,1,1,0,0,7,3,1,0,5\n"
+                        "1,101,\"AZE\",373,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n"
+                        "1,101,\"ARM\",371,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n"   // ARM on side B too
+                        "1,101,\"AZE\",373,1,3,2008,1,3,2008,1,0,0,0,7,3,1,0,5\n");  // AZE twice
+  const Panel p = read_panel(in, "midip.csv", Format::kMidIncidents, {});
+  ASSERT_EQ(p.pairs.size(), 1u);  // ARM -> AZE only: no pair of ARM with itself
+  EXPECT_EQ(p.value(p.find_pair("ARM", "AZE"), 0, 0), 1.0f);  // one incident, counted once
+  ASSERT_EQ(p.bad.total(), 1u);
+  EXPECT_EQ(p.bad.reasons[0].first_lines[0], 4);
+  EXPECT_NE(p.bad.reasons[0].what.find("other side"), std::string::npos) << p.bad.reasons[0].what;
 }
 
 TEST(DyadCsv, ATableTooLargeToHoldIsRefusedBeforeItIsAllocated) {
