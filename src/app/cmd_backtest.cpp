@@ -167,7 +167,7 @@ int run_levels(const ResolvedPanel& rp, const dyad::BacktestOptions& bo, const s
   Table t(header);
   for (const auto& m : r.models) {
     std::vector<std::string> row{m.name};
-    for (const auto& h : m.horizons) row.push_back(h.n ? fmt::format("{:.2f}", h.crps / h.n) : "–");
+    for (const auto& h : m.horizons) row.push_back(h.n ? fmt::format("{:.1f}", h.crps / h.n) : "–");
     t.add(row);
   }
   t.print(std::cout);
