@@ -11,6 +11,7 @@
 #include <thread>
 #include <tuple>
 
+#include <boost/math/special_functions/erf.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -21,6 +22,23 @@
 
 namespace sphere::app {
 namespace {
+
+// Skills with their intervals; "none" and the reason where there is no interval.
+void print_skills(std::ostream& out, const std::vector<dyad::Skill>& skills) {
+  Table s({"against", "horizon", "skill [95% interval]", "DM p"});
+  std::string reason;
+  for (const auto& k : skills) {
+    if (!k.has_interval()) {
+      reason = k.no_interval;
+      s.add({k.baseline, std::to_string(k.h), fmt::format("{:+.3f} [none]", k.skill), "none"});
+      continue;
+    }
+    s.add({k.baseline, std::to_string(k.h), fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", k.skill, k.low, k.high),
+           k.p_value < 0.001 ? "< 0.001" : fmt::format("{:.3f}", k.p_value)});
+  }
+  s.print(out);
+  if (!reason.empty()) out << "none: " << reason << ".\n";
+}
 
 // The tables people read: mean scores by model and horizon, skills, the PIT histogram at h=1.
 void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::vector<int>& horizons,
@@ -43,11 +61,22 @@ void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::v
   t.print(out);
   out << "\nSkill of sphere's CRPS against each model (1 − CRPS_sphere / CRPS_other; "
          "95% block-bootstrap interval by target period; Diebold–Mariano p):\n";
-  Table s({"against", "horizon", "skill [95% interval]", "DM p"});
-  for (const auto& k : r.skills)
-    s.add({k.baseline, std::to_string(k.h), fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", k.skill, k.low, k.high),
-           k.p_value < 0.001 ? "< 0.001" : fmt::format("{:.3f}", k.p_value)});
-  s.print(out);
+  print_skills(out, r.skills);
+  out << "\nRanked probability score of the count's class (";
+  for (std::size_t k = 0; k < dyad::kOrdinalNames.size(); ++k)
+    out << (k ? ", " : "") << dyad::kOrdinalNames[k];
+  out << "; lower is better):\n";
+  std::vector<std::string> rheader{"model"};
+  for (int h : horizons) rheader.push_back(fmt::format("RPS h={}", h));
+  Table rt(rheader);
+  for (const auto& m : r.models) {
+    std::vector<std::string> row{m.name};
+    for (const auto& h : m.horizons) row.push_back(h.n ? fmt::format("{:.4f}", h.rps / h.n) : "–");
+    rt.add(row);
+  }
+  rt.print(out);
+  out << "\nSkill of sphere's RPS against each model (1 − RPS_sphere / RPS_other; same intervals):\n";
+  print_skills(out, r.rps_skills);
   const auto& h1 = r.models.front().horizons.front();
   if (!h1.n) return;
   out << "\nPIT histogram of sphere at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
@@ -58,6 +87,104 @@ void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::v
     prev = F;
   }
   out << "\n";
+}
+
+// A level target (GDELT's sum_score): the Gaussian level model against the level baselines.
+int run_levels(const ResolvedPanel& rp, const dyad::BacktestOptions& bo, const std::string& origins,
+               const std::string& horizons_text, const std::string& refit, const std::string& forecasts_out,
+               const dyad::BacktestProvenance& prov, bool json) {
+  const panel::Panel& p = rp.panel;
+  dyad::LevelBacktestOptions lo;
+  lo.target = rp.target;
+  lo.origin_from = bo.origin_from;
+  lo.origin_to = bo.origin_to;
+  lo.horizons = bo.horizons;
+  lo.pairs = bo.pairs;
+  lo.active_only = bo.active_only;
+  lo.refit = bo.refit;
+  lo.bootstrap = bo.bootstrap;
+  lo.seed = bo.forecast.seed;
+  lo.threads = bo.threads;
+  lo.progress = bo.progress;
+  std::unique_ptr<std::ofstream> out;
+  std::string tmp;
+  if (!forecasts_out.empty()) {
+    tmp = forecasts_out + ".partial." + std::to_string(::getpid());
+    out = std::make_unique<std::ofstream>(tmp);
+    if (!*out) throw std::runtime_error("cannot write " + forecasts_out);
+    *out << "origin,month,horizon,country1,country2,mean";
+    for (int q = 5; q <= 95; q += 5) *out << fmt::format(",q{:02}", q);
+    *out << "\n";
+    lo.on_forecast = [&p, &out](int origin, int h, std::size_t pair, const dyad::Normal& g) {
+      std::string line = fmt::format("{},{},{},{},{},{:.6g}", p.period_name(origin),
+                                     p.period_name(origin + h - 1), h, p.codes[p.pairs[pair].a],
+                                     p.codes[p.pairs[pair].b], g.mean);
+      // Gaussian quantiles: mean + sd sqrt(2) erfinv(2q - 1).
+      for (int q = 5; q <= 95; q += 5)
+        line += fmt::format(",{:.6g}", g.mean + g.sd * std::sqrt(2.0) * boost::math::erf_inv(2 * q / 100.0 - 1));
+      *out << line << "\n";
+    };
+  }
+  dyad::LevelBacktestResult r;
+  try {
+    r = dyad::backtest_levels(p, lo);
+    if (out) {
+      out->close();
+      if (!*out || std::rename(tmp.c_str(), forecasts_out.c_str()) != 0)
+        throw std::runtime_error("writing " + forecasts_out + " failed");
+    }
+  } catch (...) {
+    if (out) std::remove(tmp.c_str());
+    throw;
+  }
+  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K";
+  if (json) {
+    std::cout << dyad::level_backtest_to_json(r, p, prov);
+    return kExitOk;
+  }
+  std::cout << fmt::format(
+      "Backtest · {} (a level) on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
+      "Every forecast uses only data before its origin. Mean CRPS, lower is better.\n\n",
+      r.target, p.file, origins, r.origins, horizons_text, r.forecasts, refit);
+  std::vector<std::string> header{"model"};
+  for (int h : lo.horizons) header.push_back(fmt::format("CRPS h={}", h));
+  Table t(header);
+  for (const auto& m : r.models) {
+    std::vector<std::string> row{m.name};
+    for (const auto& h : m.horizons) row.push_back(h.n ? fmt::format("{:.1f}", h.crps / h.n) : "–");
+    t.add(row);
+  }
+  t.print(std::cout);
+  std::cout << "\nSkill of the level model's CRPS against each baseline (1 − CRPS_model / CRPS_other; "
+               "95% block-bootstrap interval by target period; Diebold–Mariano p):\n";
+  print_skills(std::cout, r.skills);
+  const auto& h1 = r.models.front().horizons.front();
+  if (h1.n) {
+    std::cout << "\nPIT histogram of the level model at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
+    double prev = 0;
+    for (int i = 0; i < 10; ++i) {
+      const double F = h1.pit[i] / h1.n;
+      std::cout << fmt::format(" {:.3f}", F - prev);
+      prev = F;
+    }
+    std::cout << "\n";
+  }
+  std::cout << "\nFits (jackknife bias-corrected; ± one standard error; in brackets the uncorrected maximum):\n";
+  Table f({"fitted before", "phi", "log c", "log k", "pairs", "log-likelihood"});
+  for (const auto& fit : r.fits) {
+    const auto se = [&](int i) { return fit.covariance[i][i] > 0 ? std::sqrt(fit.covariance[i][i]) : std::nan(""); };
+    f.add({p.period_name(fit.until - p.first),
+           fmt::format("{:.3f} ± {:.3f} ({:.3f})", fit.params.phi, se(0), fit.uncorrected.phi),
+           fmt::format("{:.3f} ± {:.3f} ({:.3f})", fit.params.log_c, se(1), fit.uncorrected.log_c),
+           fmt::format("{:.2f} ± {:.2f} ({:.2f})", fit.params.log_k, se(2), fit.uncorrected.log_k),
+           std::to_string(fit.pairs),
+           fmt::format("{:.0f}", fit.loglik)});
+  }
+  f.print(std::cout);
+  std::cout << "\nNot applicable to a level: the count model's ablations (excitation, cross-excitation, "
+               "pooling, relation state), the log score, Brier scores and the ranked probability score.\n";
+  if (!forecasts_out.empty()) std::cout << "Wrote " << forecasts_out << "\n";
+  return kExitOk;
 }
 
 std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
@@ -113,7 +240,8 @@ void add_backtest_command(CLI::App& app, Action& action) {
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "backtest", "Rolling-origin forecasts of every pair of a panel, scored against persistence, "
-                  "climatology, recent and NB-autoregression baselines (CRPS, log, Brier, PIT)");
+                  "climatology, recent and NB-autoregression baselines (CRPS, log, Brier, RPS, PIT); "
+                  "a level target (sum_score) takes the Gaussian level model and level baselines");
   add_model_options(*cmd, opts->model);
   add_panel_options(*cmd, opts->panel);
   cmd->add_option("--origins", opts->origins,
@@ -198,6 +326,14 @@ void add_backtest_command(CLI::App& app, Action& action) {
       bo.forecast.seed = opts->seed;
       bo.threads = opts->threads > 0 ? opts->threads
                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const int target_measure = p.measure_index(rp.target);
+      const bool level = target_measure >= 0 && !p.measures[target_measure].count;
+      if (level && !opts->db.empty())
+        throw InputError("--db", 0, "--db",
+                         "'" + rp.target + "' is a level: the result store holds count forecasts (pmfs) only");
+      if (level && !opts->partner.empty())
+        throw InputError("--partner", 0, "--partner",
+                         "'" + rp.target + "' is a level: the level model has no partner series");
       dyad::BacktestProvenance prov;
       prov.command = command;
       prov.created = utc_now();
@@ -207,6 +343,15 @@ void add_backtest_command(CLI::App& app, Action& action) {
       prov.refit = opts->refit;
       prov.horizons = opts->horizons;
       prov.fixed_threshold = opts->threshold;
+      if (level) {
+        const bool tty = isatty(STDERR_FILENO) != 0;
+        bo.progress = [tty](const std::string& what, int done, int total) {
+          if (!tty) return;
+          std::cerr << fmt::format("\r\033[K[{:>3}/{}] {}", done, total, what) << std::flush;
+        };
+        return run_levels(rp, bo, opts->origins, opts->horizons, opts->refit, opts->forecasts_out, prov,
+                          opts->model.json);
+      }
       // The store is opened (and checked against what it holds) before the long computation.
       std::unique_ptr<store::BacktestWriter> db;
       if (!opts->db.empty()) {

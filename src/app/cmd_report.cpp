@@ -524,16 +524,20 @@ report::Part<report::Backtest> backtest_of(const kb::Model& model) {
     }
     for (const auto& h : s.models.front().horizons) b.horizons.push_back(h.h);
     for (const auto& m : s.models) {
-      report::BacktestModel row{m.name, {}};
+      report::BacktestModel row{m.name, {}, {}};
       for (int h : b.horizons) {
         const auto it = std::find_if(m.horizons.begin(), m.horizons.end(),
                                      [&](const auto& x) { return x.h == h; });
         row.crps.push_back(it == m.horizons.end() || !it->n ? std::nan("") : it->crps);
+        row.rps.push_back(it == m.horizons.end() || !it->n ? std::nan("") : it->rps);
       }
       b.models.push_back(std::move(row));
     }
     for (const auto& k : s.skills)
-      b.skills.push_back({k.baseline, k.h, k.skill, k.low, k.high, k.p_value});
+      b.skills.push_back({k.baseline, k.h, k.skill, k.low, k.high, k.p_value, k.no_interval});
+    for (const auto& k : s.rps_skills)
+      b.rps_skills.push_back({k.baseline, k.h, k.skill, k.low, k.high, k.p_value, k.no_interval});
+    for (const char* c : dyad::kOrdinalNames) b.rps_classes += (b.rps_classes.empty() ? "" : ", ") + std::string(c);
     const auto& h1 = s.models.front().horizons.front();
     b.diagram_horizon = h1.h;
     b.pit = h1.pit;

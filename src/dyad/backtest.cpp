@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 #include <thread>
 
 #include <Eigen/Dense>
@@ -43,7 +44,16 @@ ForecastScore score_forecast(const Pmf& pmf, int y, int threshold_q90, int fixed
   out.outcome_fixed = y > fixed_threshold ? 1.0 : 0.0;
   out.brier_fixed = (out.p_fixed - out.outcome_fixed) * (out.p_fixed - out.outcome_fixed);
   add_pit(pmf, y, &out.pit);
+  out.rps = ranked_probability_score(pmf, y);
   return out;
+}
+
+void ModelScores::ByHorizon::reset(int horizon, int periods) {
+  *this = ByHorizon{};
+  h = horizon;
+  crps_by_period.assign(periods, 0.0);
+  rps_by_period.assign(periods, 0.0);
+  n_by_period.assign(periods, 0);
 }
 
 void ModelScores::ByHorizon::add(const ForecastScore& f, int period, int activity) {
@@ -58,7 +68,9 @@ void ModelScores::ByHorizon::add(const ForecastScore& f, int period, int activit
   rel_y[bin] += f.outcome_fixed;
   ++rel_n[bin];
   for (int i = 0; i < 10; ++i) pit[i] += f.pit[i];
+  rps += f.rps;
   crps_by_period[period] += f.crps;
+  rps_by_period[period] += f.rps;
   ++n_by_period[period];
   crps_by_activity[activity] += f.crps;
   ++n_by_activity[activity];
@@ -200,30 +212,39 @@ int q90(const float* y, int origin, std::vector<float>* scratch) {
   return static_cast<int>((*scratch)[k]);
 }
 
-// Skill of model a against b at one horizon: ratio of summed CRPS over the same forecasts,
-// block-bootstrap by target period, Diebold–Mariano on per-period mean differences.
+// Skill of model a against b at one horizon: ratio of summed scores (CRPS or RPS) over the same
+// forecasts, block-bootstrap by target period, Diebold–Mariano on per-period mean differences.
 Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h, int resamples,
-               std::uint64_t seed) {
+               std::uint64_t seed, bool ranked) {
   const auto& sa = a.horizons[hi];
   const auto& sb = b.horizons[hi];
+  const std::vector<double>& pa = ranked ? sa.rps_by_period : sa.crps_by_period;
+  const std::vector<double>& pb = ranked ? sb.rps_by_period : sb.crps_by_period;
+  const double ta = ranked ? sa.rps : sa.crps, tb = ranked ? sb.rps : sb.crps;
   Skill out;
   out.model = a.name;
   out.baseline = b.name;
+  out.score = ranked ? "rps" : "crps";
   out.h = h;
-  out.skill = sb.crps > 0 ? 1.0 - sa.crps / sb.crps : 0.0;
+  out.skill = tb > 0 ? 1.0 - ta / tb : 0.0;
   std::vector<int> periods;
   for (std::size_t t = 0; t < sa.n_by_period.size(); ++t)
     if (sa.n_by_period[t] > 0) periods.push_back(static_cast<int>(t));
   const int m = static_cast<int>(periods.size());
-  if (m < 2) return out;
+  out.periods = m;
+  if (m < 2) {
+    out.low = out.high = out.dm = out.p_value = std::nan("");
+    out.no_interval = kNoIntervalReason;
+    return out;
+  }
   std::vector<double> ratios;
   Rng rng(seed, 0, static_cast<std::uint32_t>(h), detail::kPurposeDyad + 1, 0);
   for (int r = 0; r < resamples; ++r) {
     double num = 0, den = 0;
     for (int i = 0; i < m; ++i) {
       const int t = periods[rng.below(static_cast<std::uint32_t>(m))];
-      num += sa.crps_by_period[t];
-      den += sb.crps_by_period[t];
+      num += pa[t];
+      den += pb[t];
     }
     ratios.push_back(den > 0 ? 1.0 - num / den : 0.0);
   }
@@ -234,7 +255,7 @@ Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h
   std::vector<double> d(m);
   for (int i = 0; i < m; ++i) {
     const int t = periods[i];
-    d[i] = (sa.crps_by_period[t] - sb.crps_by_period[t]) / static_cast<double>(sa.n_by_period[t]);
+    d[i] = (pa[t] - pb[t]) / static_cast<double>(sa.n_by_period[t]);
   }
   const double mean = std::accumulate(d.begin(), d.end(), 0.0) / m;
   const int lag = std::min(h - 1, m - 1);
@@ -306,12 +327,7 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
   for (int m = 0; m < models; ++m) {
     result.models[m].name = names[m];
     result.models[m].horizons.resize(nh);
-    for (int i = 0; i < nh; ++i) {
-      auto& s = result.models[m].horizons[i];
-      s.h = options.horizons[i];
-      s.crps_by_period.assign(panel.periods, 0.0);
-      s.n_by_period.assign(panel.periods, 0);
-    }
+    for (int i = 0; i < nh; ++i) result.models[m].horizons[i].reset(options.horizons[i], panel.periods);
   }
 
   std::vector<Calibration> fits;
@@ -470,15 +486,18 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     ++result.origins;
   }
   result.skills = skills_of(result.models, options.bootstrap, options.forecast.seed);
+  result.rps_skills = skills_of(result.models, options.bootstrap, options.forecast.seed, "rps");
   return result;
 }
 
 std::vector<Skill> skills_of(const std::vector<ModelScores>& models, int resamples,
-                             std::uint64_t seed) {
+                             std::uint64_t seed, const std::string& score) {
+  if (score != "crps" && score != "rps") throw std::invalid_argument("skills_of: unknown score " + score);
   std::vector<Skill> out;
   for (std::size_t m = 1; m < models.size(); ++m)
     for (std::size_t hi = 0; hi < models[0].horizons.size(); ++hi)
-      out.push_back(skill_of(models[0], models[m], hi, models[0].horizons[hi].h, resamples, seed));
+      out.push_back(skill_of(models[0], models[m], hi, models[0].horizons[hi].h, resamples, seed,
+                             score == "rps"));
   return out;
 }
 

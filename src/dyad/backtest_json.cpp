@@ -1,6 +1,7 @@
 // The JSON form of a backtest's results: printed by `sphere backtest --json`, shipped by a model
 // directory as backtest.json (the report shows it), and stored with each scoring in the result
 // store.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -41,6 +42,7 @@ json scores_json(const ModelScores& m) {
                    {"zero_probability_outcomes", h.log_infinite},
                    {"brier_q90", h.n ? h.brier_q90 / h.n : 0.0},
                    {"brier_fixed", h.n ? h.brier_fixed / h.n : 0.0},
+                   {"rps", h.n ? h.rps / h.n : 0.0},
                    {"pit_histogram", pit},
                    {"reliability", rel},
                    {"by_activity", activity}});
@@ -60,6 +62,55 @@ T field(const json& j, const char* key, const std::string& where, const std::str
   }
 }
 
+json skills_json(const std::vector<Skill>& skills) {
+  json out = json::array();
+  for (const auto& s : skills) {
+    json k = {{"model", s.model}, {"baseline", s.baseline}, {"score", s.score}, {"horizon", s.h},
+              {"skill", s.skill}, {"target_periods", s.periods}};
+    if (s.has_interval()) {
+      k["low"] = s.low;
+      k["high"] = s.high;
+      k["dm"] = s.dm;
+      k["p_value"] = s.p_value;
+    } else {
+      k["low"] = k["high"] = k["dm"] = k["p_value"] = nullptr;
+      k["no_interval"] = s.no_interval;
+    }
+    out.push_back(k);
+  }
+  return out;
+}
+
+// A number that may be null (no interval): NaN then.
+double number_or_nan(const json& j, const char* key, const std::string& where, const std::string& path) {
+  if (j.is_object() && j.contains(key) && j.at(key).is_null()) return std::nan("");
+  return field<double>(j, key, where, path);
+}
+
+std::vector<Skill> skills_from(const json& skills, const std::string& where, const char* name) {
+  if (!skills.is_array()) throw InputError(where, 0, name, "expected a list");
+  std::vector<Skill> out;
+  for (std::size_t k = 0; k < skills.size(); ++k) {
+    const std::string at = fmt::format("{}[{}].", name, k);
+    Skill sk;
+    sk.model = field<std::string>(skills[k], "model", where, at);
+    sk.baseline = field<std::string>(skills[k], "baseline", where, at);
+    if (skills[k].contains("score")) sk.score = field<std::string>(skills[k], "score", where, at);
+    sk.h = field<int>(skills[k], "horizon", where, at);
+    sk.skill = field<double>(skills[k], "skill", where, at);
+    sk.low = number_or_nan(skills[k], "low", where, at);
+    sk.high = number_or_nan(skills[k], "high", where, at);
+    sk.dm = number_or_nan(skills[k], "dm", where, at);
+    sk.p_value = number_or_nan(skills[k], "p_value", where, at);
+    if (skills[k].contains("target_periods")) sk.periods = field<int>(skills[k], "target_periods", where, at);
+    if (skills[k].contains("no_interval")) sk.no_interval = field<std::string>(skills[k], "no_interval", where, at);
+    if (sk.no_interval.empty() && !(std::isfinite(sk.low) && std::isfinite(sk.high)))
+      throw InputError(where, 0, at + "low", "no interval and no reason for its absence");
+    out.push_back(sk);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string file_digest(const std::string& path) {
@@ -76,12 +127,8 @@ std::string file_digest(const std::string& path) {
 
 std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
                              const BacktestProvenance& provenance) {
-  json models = json::array(), skills = json::array(), fits = json::array();
+  json models = json::array(), fits = json::array();
   for (const auto& m : r.models) models.push_back({{"model", m.name}, {"horizons", scores_json(m)}});
-  for (const auto& s : r.skills)
-    skills.push_back({{"model", s.model}, {"baseline", s.baseline}, {"horizon", s.h},
-                      {"skill", s.skill}, {"low", s.low}, {"high", s.high},
-                      {"dm", s.dm}, {"p_value", s.p_value}});
   for (const auto& c : r.fits) {
     json f = json::parse(calibration_to_json(c, p, ""));
     f.erase("anchors");
@@ -90,7 +137,8 @@ std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
   // The panel's file name, as the calibration file names it: where it lies is the user's.
   json out = {{"panel", std::filesystem::path(p.file).filename().string()}, {"target", r.target}, {"origins", r.origins},
               {"forecasts_per_model", r.forecasts}, {"models", models},
-              {"skill", skills}, {"fits", fits}};
+              {"skill", skills_json(r.skills)}, {"rps_skill", skills_json(r.rps_skills)},
+              {"rps_classes", kOrdinalNames}, {"fits", fits}};
   out["provenance"] = {{"command", provenance.command},
                        {"created", provenance.created},
                        {"panel_digest", provenance.panel_digest},
@@ -99,6 +147,56 @@ std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
                        {"refit", provenance.refit},
                        {"horizons", provenance.horizons},
                        {"fixed_threshold", provenance.fixed_threshold}};
+  return out.dump(2) + "\n";
+}
+
+std::string level_backtest_to_json(const LevelBacktestResult& r, const panel::Panel& p,
+                                   const BacktestProvenance& provenance) {
+  json models = json::array(), fits = json::array();
+  for (const auto& m : r.models) {
+    json horizons = json::array();
+    for (const auto& h : m.horizons) {
+      json pit = json::array();
+      double prev = 0;
+      for (int i = 0; i < 10; ++i) {
+        const double F = h.n ? h.pit[i] / h.n : 0;
+        pit.push_back(F - prev);
+        prev = F;
+      }
+      horizons.push_back({{"horizon", h.h}, {"n", h.n}, {"crps", h.n ? h.crps / h.n : 0.0},
+                          {"pit_histogram", pit}});
+    }
+    models.push_back({{"model", m.name}, {"horizons", horizons}});
+  }
+  for (const auto& f : r.fits) {
+    json params = json::object();
+    for (int i = 0; i < LevelParams::kCount; ++i) {
+      const std::array<double, 3> v = {f.params.phi, f.params.log_c, f.params.log_k};
+      const double var = f.covariance[i][i];
+      const std::array<double, 3> ml = {f.uncorrected.phi, f.uncorrected.log_c, f.uncorrected.log_k};
+      params[LevelParams::names()[i]] = {{"estimate", v[i]},
+                                         {"maximum_likelihood", ml[i]},
+                                         {"se", var > 0 ? json(std::sqrt(var)) : json(nullptr)}};
+    }
+    fits.push_back({{"fitted_before", p.period_name(f.until - p.first)}, {"params", params},
+                    {"prior_variance", f.prior_variance}, {"exposure_scale", f.exposure_scale},
+                    {"loglik", f.loglik}, {"pairs", f.pairs}, {"observations", f.observations},
+                    {"evaluations", f.evaluations}, {"status", f.status}});
+  }
+  json out = {{"panel", std::filesystem::path(p.file).filename().string()}, {"target", r.target},
+              {"kind", "level"}, {"origins", r.origins}, {"forecasts_per_model", r.forecasts},
+              {"models", models}, {"skill", skills_json(r.skills)}, {"fits", fits},
+              {"not_applicable", "the count model's ablations (excitation, cross-excitation, "
+                                 "pooling, relation state) and the count scores (log score of a "
+                                 "pmf, Brier of exceedances, ranked probability score of count "
+                                 "classes)"}};
+  out["provenance"] = {{"command", provenance.command},
+                       {"created", provenance.created},
+                       {"panel_digest", provenance.panel_digest},
+                       {"panel_bytes", provenance.panel_bytes},
+                       {"data_through", provenance.data_through},
+                       {"refit", provenance.refit},
+                       {"horizons", provenance.horizons}};
   return out.dump(2) + "\n";
 }
 
@@ -143,6 +241,7 @@ BacktestSummary backtest_summary_from_json(const std::string& text, const std::s
       out.crps = field<double>(h, "crps", where, hat);
       out.brier_q90 = field<double>(h, "brier_q90", where, hat);
       out.brier_fixed = field<double>(h, "brier_fixed", where, hat);
+      if (h.contains("rps")) out.rps = field<double>(h, "rps", where, hat);
       const auto pit = field<std::vector<double>>(h, "pit_histogram", where, hat);
       if (pit.size() != 10) throw InputError(where, 0, hat + "pit_histogram", "expected 10 bins");
       std::copy(pit.begin(), pit.end(), out.pit.begin());
@@ -156,21 +255,9 @@ BacktestSummary backtest_summary_from_json(const std::string& text, const std::s
     }
     s.models.push_back(std::move(model));
   }
-  const auto skills = field<json>(j, "skill", where, "");
-  if (!skills.is_array()) throw InputError(where, 0, "skill", "expected a list");
-  for (std::size_t k = 0; k < skills.size(); ++k) {
-    const std::string at = fmt::format("skill[{}].", k);
-    Skill sk;
-    sk.model = field<std::string>(skills[k], "model", where, at);
-    sk.baseline = field<std::string>(skills[k], "baseline", where, at);
-    sk.h = field<int>(skills[k], "horizon", where, at);
-    sk.skill = field<double>(skills[k], "skill", where, at);
-    sk.low = field<double>(skills[k], "low", where, at);
-    sk.high = field<double>(skills[k], "high", where, at);
-    sk.dm = field<double>(skills[k], "dm", where, at);
-    sk.p_value = field<double>(skills[k], "p_value", where, at);
-    s.skills.push_back(sk);
-  }
+  s.skills = skills_from(field<json>(j, "skill", where, ""), where, "skill");
+  // Files written before the ranked probability score have no rps_skill.
+  if (j.contains("rps_skill")) s.rps_skills = skills_from(j["rps_skill"], where, "rps_skill");
   return s;
 }
 

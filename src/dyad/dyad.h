@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -166,6 +167,14 @@ void add_pit(const Pmf& pmf, int y, std::array<double, 10>* bins);
 // q-quantile of the distribution: the smallest k with F(k) >= q.
 int quantile(const Pmf& pmf, double q);
 
+// Ordinal classes of a count for the ranked probability score: 0, 1-2, 3-5, 6-10, more than 10
+// (class k holds the counts in [kOrdinalEdges[k-1], kOrdinalEdges[k]); docs/MODEL.md says why).
+inline constexpr std::array<int, 4> kOrdinalEdges = {1, 3, 6, 11};
+inline constexpr std::array<const char*, 5> kOrdinalNames = {"0", "1-2", "3-5", "6-10", ">10"};
+// Ranked probability score of the pmf's class probabilities against the class of y, divided by
+// the number of classes less one (0: perfect, 1: all mass in the farthest class).
+double ranked_probability_score(const Pmf& pmf, int y);
+
 // ---------------------------------------------------------------------------------------------
 // Backtest: rolling-origin forecasts of every pair, Sphere's model against baselines
 
@@ -189,7 +198,7 @@ enum class Refit { kEvery, kYearly, kOnce };
 
 // The proper scores of one forecast against its outcome.
 struct ForecastScore {
-  double crps = 0, log = 0, brier_q90 = 0, brier_fixed = 0;
+  double crps = 0, log = 0, brier_q90 = 0, brier_fixed = 0, rps = 0;
   double p_fixed = 0, outcome_fixed = 0;  // P(Y > fixed threshold) and whether it happened
   std::array<double, 10> pit{};            // the PIT distribution function at 0.1, ..., 1
 };
@@ -240,14 +249,17 @@ struct ModelScores {
   struct ByHorizon {
     int h = 0;
     std::size_t n = 0, log_infinite = 0;
-    double crps = 0, log = 0, brier_q90 = 0, brier_fixed = 0;
+    double crps = 0, log = 0, brier_q90 = 0, brier_fixed = 0, rps = 0;
     std::array<double, 10> pit{};          // summed PIT distribution functions at 0.1..1
     std::array<double, 10> rel_p{}, rel_y{};  // reliability of P(Y > fixed) by decile of p
     std::array<std::size_t, 10> rel_n{};
     std::vector<double> crps_by_period;       // summed over pairs, by target period
+    std::vector<double> rps_by_period;        // the same for the ranked probability score
     std::vector<std::size_t> n_by_period;
     std::array<double, 4> crps_by_activity{};  // pair's mean before the origin: 0, <=1, <=5, >5
     std::array<std::size_t, 4> n_by_activity{};
+    // Empties the sums for horizon h over a panel of `periods` periods.
+    void reset(int h, int periods);
     // Adds one scored forecast whose target is panel period `period`.
     void add(const ForecastScore& score, int period, int activity);
   };
@@ -258,19 +270,29 @@ int activity_class(const float* y, int origin);
 
 // A skill score of one model against another with its block-bootstrap interval and the
 // Diebold–Mariano test (HAC variance, lag h - 1) on the per-period mean loss differences.
+// With fewer than two target periods neither can be computed: low, high, dm and p_value are
+// NaN and `no_interval` says why.
 struct Skill {
   std::string model, baseline;
   int h = 0;
-  double skill = 0, low = 0, high = 0;  // 1 - CRPS_model / CRPS_baseline, 95% interval
+  double skill = 0, low = 0, high = 0;  // 1 - score_model / score_baseline, 95% interval
   double dm = 0, p_value = 1;
+  int periods = 0;            // target periods the forecasts fall in
+  std::string no_interval;    // empty, or why there is no interval
+  std::string score = "crps";  // or "rps"
+  bool has_interval() const { return no_interval.empty(); }
 };
+// The reason a skill with fewer than two target periods gives.
+inline constexpr const char* kNoIntervalReason =
+    "fewer than two target periods: no block-bootstrap interval or Diebold-Mariano test";
 
 struct BacktestResult {
   std::string target;
   int origins = 0;
   std::size_t forecasts = 0;  // pair-origin-horizon forecasts of each model
   std::vector<ModelScores> models;  // [0] Sphere's full model
-  std::vector<Skill> skills;        // Sphere against every other model, by horizon
+  std::vector<Skill> skills;        // Sphere against every other model, by horizon (CRPS)
+  std::vector<Skill> rps_skills;    // the same for the ranked probability score
   std::vector<Calibration> fits;    // the full model's fit at each refit
 };
 
@@ -278,9 +300,10 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
 // The names of the models a backtest with these options scores, in BacktestResult order.
 std::vector<std::string> backtest_model_names(const BacktestOptions& options);
 
-// Skills of models[0] against every other model at each horizon (as BacktestResult::skills).
+// Skills of models[0] against every other model at each horizon (as BacktestResult::skills, or
+// rps_skills with score "rps").
 std::vector<Skill> skills_of(const std::vector<ModelScores>& models, int resamples,
-                             std::uint64_t seed);
+                             std::uint64_t seed, const std::string& score = "crps");
 
 // Where a backtest's results come from, for their JSON form.
 struct BacktestProvenance {
@@ -312,6 +335,7 @@ struct BacktestSummary {
     int h = 0;
     std::size_t n = 0;
     double crps = 0, brier_q90 = 0, brier_fixed = 0;
+    double rps = std::nan("");     // NaN: the file predates the ranked probability score
     std::array<double, 10> pit{};  // histogram: share of PIT mass in each tenth
     struct Bin {
       double p = 0, observed = 0;
@@ -324,13 +348,117 @@ struct BacktestSummary {
     std::vector<Horizon> horizons;
   };
   std::vector<Model> models;  // [0] Sphere's full model
-  std::vector<Skill> skills;
+  std::vector<Skill> skills, rps_skills;
 };
 // Reads backtest_to_json's output; throws InputError naming `where` and the field when a part
 // the report needs is missing or malformed.
 BacktestSummary backtest_summary_from_json(const std::string& text, const std::string& where);
 // The same from a file (a model directory's backtest.json).
 BacktestSummary read_backtest_summary(const std::string& path);
+
+// ---------------------------------------------------------------------------------------------
+// Levels: a real-valued measure (GDELT's sum_score, the coverage-weighted Goldstein sum) cannot
+// take the count model. A pooled Gaussian autoregression on the pair's exposure-adjusted level
+// z_t = y_t / f_t (docs/MODEL.md, "Level model"):
+//   z_t = mu_d + phi (z_{t-1} - mu_d) + c sigma_d e_t,   e_t ~ N(0, 1)
+//   sigma_d^2 = (n_d v_d + k vbar) / (n_d + k)
+// with mu_d, v_d the pair's mean and variance of z over the window, n_d its periods, vbar the
+// median of v_d over the pairs, and (phi, c, k) shared, estimated by maximum likelihood.
+
+struct LevelParams {
+  static constexpr int kCount = 3;
+  double phi = 0, log_c = 0, log_k = 0;
+  static const std::array<const char*, kCount>& names();
+};
+
+// A pair's anchors of the level model over a window: mean and variance of z, periods.
+struct LevelAnchor {
+  double mean = 0, variance = 0;
+  int n = 0;
+};
+
+struct LevelFit {
+  std::string measure;
+  int first = 0, until = 0;       // absolute periods [first, until) were used
+  double exposure_scale = 1;      // f_t = exposure_t / exposure_scale
+  LevelParams params;         // bias-corrected (half-panel jackknife)
+  LevelParams uncorrected;    // the maximum-likelihood estimate on the whole window
+  // Of the maximum-likelihood estimate (observed information^-1); the standard errors of params.
+  std::array<std::array<double, LevelParams::kCount>, LevelParams::kCount> covariance{};
+  double prior_variance = 0;      // vbar
+  double loglik = 0;           // at params
+  std::size_t pairs = 0, observations = 0;
+  int evaluations = 0;
+  bool converged = false;
+  std::string status;
+};
+
+// Fits the level model on periods [0, until) of `panel`: every pair with a non-zero value of the
+// measure in the window. Throws InputError on an unknown measure or one that is a count.
+LevelFit fit_levels(const panel::Panel& panel, const std::string& measure, int until);
+// Every pair's anchors from periods [0, until), with the fit's exposure scale.
+std::vector<LevelAnchor> level_anchors(const panel::Panel& panel, int measure, int until,
+                                       double exposure_scale);
+
+// A Gaussian predictive distribution.
+struct Normal {
+  double mean = 0, sd = 0;
+};
+// The level model's predictive of the measure at period origin + h - 1 from data before origin.
+Normal level_predictive(const panel::Panel& panel, int measure, const LevelFit& fit,
+                        const LevelAnchor& anchor, std::size_t pair, int origin, int h);
+
+// CRPS of a Gaussian (closed form, Gneiting and Raftery 2007); sd <= 0: the absolute error.
+double crps_normal(const Normal& forecast, double y);
+// CRPS of the empirical distribution of `sample` (sorted ascending), exact:
+// mean |x - y| - (1 / n^2) sum_i (2i - n - 1) x_(i).
+double crps_sample(const std::vector<double>& sorted, double y);
+
+// The AR baseline on levels: a pooled least-squares regression of y_{t+h-1} on the pair's last
+// value and its mean over the last 12 periods (one fit per horizon), with a Gaussian predictive
+// whose variance is the pair's mean squared residual shrunk towards the median pair's with one
+// pseudo-observation.
+struct LevelArBaseline {
+  struct Horizon {
+    int h = 1;
+    double a = 0, b = 0, c = 0;
+    std::vector<double> variance;  // per pair; the median pair's where the pair had no row
+  };
+  std::vector<Horizon> horizons;
+};
+LevelArBaseline fit_level_ar(const panel::Panel& panel, int measure, int until,
+                             const std::vector<int>& horizons);
+Normal level_ar_predictive(const LevelArBaseline& model, const panel::Panel& panel, int measure,
+                           std::size_t pair, int origin, int h);
+
+struct LevelBacktestOptions {
+  std::string target;
+  int origin_from = 0, origin_to = 0;  // panel period indices, inclusive
+  std::vector<int> horizons = {1, 3, 6, 12};
+  std::vector<long> pairs;             // empty: every pair with a row before the origin
+  bool active_only = false;
+  Refit refit = Refit::kYearly;
+  int bootstrap = 500;
+  std::uint64_t seed = 1;
+  int threads = 1;
+  // Called with the level model's forecast of every pair, origin and horizon, in a fixed order.
+  std::function<void(int origin, int horizon, std::size_t pair, const Normal& forecast)> on_forecast;
+  std::function<void(const std::string& what, int done, int total)> progress;
+};
+
+struct LevelBacktestResult {
+  std::string target;
+  int origins = 0;
+  std::size_t forecasts = 0;        // scored forecasts of each model
+  std::vector<ModelScores> models;  // [0] the level model; then the baselines (CRPS and PIT only)
+  std::vector<Skill> skills;        // the level model against every baseline, by horizon
+  std::vector<LevelFit> fits;       // at each refit
+};
+// The names of the models a level backtest scores, in LevelBacktestResult order.
+std::vector<std::string> level_backtest_model_names();
+LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBacktestOptions& options);
+std::string level_backtest_to_json(const LevelBacktestResult& result, const panel::Panel& panel,
+                                   const BacktestProvenance& provenance);
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios as forecasting questions on the estimated model's observables

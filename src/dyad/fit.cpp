@@ -74,7 +74,7 @@ std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until
     const float* y = panel.series(d, measure);
     double sum = 0, logs = 0;
     for (int t = 0; t < until; ++t)
-      if (factor[t] > 0) sum += y[t], logs += std::log1p(static_cast<double>(y[t]));
+      if (factor[t] > 0) sum += y[t], logs += detail::log1p_count(y[t]);  // a table: same bits
     totals[d] = sum;
     exposures[d] = exposure;
     levels[d] = covered > 0 ? logs / covered : 0.0;

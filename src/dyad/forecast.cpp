@@ -60,8 +60,8 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
     const Exposure e = exposure_at(panel, cal, bounded, t);
     double ly = ay.level, lx = ax.level;
     if (e.factor > 0) {
-      ly = std::log1p(static_cast<double>(s.y[t]));
-      lx = s.x ? std::log1p(static_cast<double>(s.x[t])) : 0.0;
+      ly = detail::log1p_count(s.y[t]);
+      lx = s.x ? detail::log1p_count(s.x[t]) : 0.0;
     }
     const double ny = detail::next_eta(py, ay.m, ey, ly, ay.level, lx, ax.level);
     const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);

@@ -1,4 +1,5 @@
 // Proper scores of a discrete predictive distribution.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -55,6 +56,18 @@ int quantile(const Pmf& pmf, double q) {
     if (F >= q - 1e-12) return k;
   }
   return static_cast<int>(pmf.size()) - 1;
+}
+
+double ranked_probability_score(const Pmf& pmf, int y) {
+  double F = 0, total = 0;
+  std::size_t k = 0;
+  for (int edge : kOrdinalEdges) {
+    // F(edge - 1): the probability of the classes below this edge.
+    for (; k < pmf.size() && static_cast<int>(k) < edge; ++k) F += pmf[k];
+    const double d = std::min(F, 1.0) - (y < edge ? 1.0 : 0.0);
+    total += d * d;
+  }
+  return total / static_cast<double>(kOrdinalEdges.size());
 }
 
 }  // namespace sphere::dyad

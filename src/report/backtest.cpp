@@ -88,8 +88,11 @@ std::string svg_skill_by_horizon(const std::vector<BacktestSkill>& skills) {
     if (std::find(horizons.begin(), horizons.end(), s.h) == horizons.end()) horizons.push_back(s.h);
     if (!by.count(s.baseline)) order.push_back(s.baseline);
     by[s.baseline].push_back(&s);
-    low = std::min({low, s.low, s.skill});
-    high = std::max({high, s.high, s.skill});
+    // A skill without an interval (NaN bounds) is drawn as a dot alone.
+    low = std::min(low, s.skill);
+    high = std::max(high, s.skill);
+    if (std::isfinite(s.low)) low = std::min(low, s.low);
+    if (std::isfinite(s.high)) high = std::max(high, s.high);
   }
   std::sort(horizons.begin(), horizons.end());
   if (horizons.empty()) {
@@ -121,14 +124,17 @@ std::string svg_skill_by_horizon(const std::vector<BacktestSkill>& skills) {
     std::string d;
     for (const BacktestSkill* s : by[order[k]]) {
       const double x = xh(s->h, k);
-      svg.line(x, y(s->low), x, y(s->high), colour, 1.4);
+      if (std::isfinite(s->low) && std::isfinite(s->high)) svg.line(x, y(s->low), x, y(s->high), colour, 1.4);
       d += fmt::format("{}{},{}", d.empty() ? "M" : " L", num(x), num(y(s->skill)));
     }
     svg.path(d, "none", colour, 1.2, "", "opacity=\"0.6\"");
     for (const BacktestSkill* s : by[order[k]])
       svg.circle(xh(s->h, k), y(s->skill), 3.2, colour, "#fff",
-                 fmt::format("against {} at h = {}: {:+.1f}% [{:+.1f}, {:+.1f}], DM p = {:.2g}", order[k],
-                             s->h, s->skill * 100, s->low * 100, s->high * 100, s->p_value));
+                 std::isfinite(s->low)
+                     ? fmt::format("against {} at h = {}: {:+.1f}% [{:+.1f}, {:+.1f}], DM p = {:.2g}", order[k],
+                                   s->h, s->skill * 100, s->low * 100, s->high * 100, s->p_value)
+                     : fmt::format("against {} at h = {}: {:+.1f}% (no interval: {})", order[k], s->h,
+                                   s->skill * 100, s->no_interval));
     const double ly = b.y1() + 16.0 * static_cast<double>(k) + 6;
     svg.line(b.x1() + 12, ly, b.x1() + 28, ly, colour, 2.5);
     svg.text(b.x1() + 32, ly + 3.5, order[k], "start", 10.5, "#333");

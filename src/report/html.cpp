@@ -275,8 +275,44 @@ std::string bargaining_section(const Bargaining& b) {
 }
 
 std::string percent_cell(const BacktestSkill& s) {
+  if (!s.no_interval.empty() || !std::isfinite(s.low) || !std::isfinite(s.high))
+    return fmt::format("<td class=\"num\" title=\"{}\">{:+.1f}% [none]</td>",
+                       escape(s.no_interval.empty() ? "no interval" : s.no_interval), s.skill * 100);
   return fmt::format("<td class=\"num\" title=\"Diebold–Mariano p = {:.2g}\">{:+.1f}% [{:+.1f}, {:+.1f}]</td>",
                      s.p_value, s.skill * 100, s.low * 100, s.high * 100);
+}
+
+std::string skill_table(const std::vector<BacktestSkill>& skills, const std::vector<int>& horizons) {
+  std::string html = "<table><tr><th>model's skill against</th>";
+  for (int h : horizons) html += fmt::format("<th>h = {}</th>", h);
+  html += "</tr>";
+  std::vector<std::string> against;
+  for (const auto& s : skills)
+    if (std::find(against.begin(), against.end(), s.baseline) == against.end()) against.push_back(s.baseline);
+  for (const auto& name : against) {
+    html += fmt::format("<tr><td>{}</td>", escape(name));
+    for (int h : horizons) {
+      const auto it = std::find_if(skills.begin(), skills.end(),
+                                   [&](const BacktestSkill& s) { return s.baseline == name && s.h == h; });
+      html += it == skills.end() ? "<td>—</td>" : percent_cell(*it);
+    }
+    html += "</tr>";
+  }
+  return html + "</table>";
+}
+
+std::string score_table(const std::vector<BacktestModel>& models, const std::vector<int>& horizons,
+                        bool ranked) {
+  std::string html = "<table><tr><th>model</th>";
+  for (int h : horizons) html += fmt::format("<th>h = {}</th>", h);
+  html += "</tr>";
+  for (const auto& m : models) {
+    html += fmt::format("<tr><td>{}</td>", escape(m.name));
+    for (double v : ranked ? m.rps : m.crps)
+      html += std::isfinite(v) ? fmt::format("<td class=\"num\">{:.4f}</td>", v) : "<td>—</td>";
+    html += "</tr>";
+  }
+  return html + "</table>";
 }
 
 std::string backtest_section(const Backtest& b) {
@@ -285,31 +321,16 @@ std::string backtest_section(const Backtest& b) {
           "ratio of the model's mean CRPS to the other model's on the same forecasts: above 0 the "
           "model is better. In brackets, the 95% block-bootstrap interval (resampling target "
           "months); an interval that includes 0 is no evidence either way.</p>";
-  html += "<table><tr><th>model's skill against</th>";
-  for (int h : b.horizons) html += fmt::format("<th>h = {}</th>", h);
-  html += "</tr>";
-  std::vector<std::string> against;
-  for (const auto& s : b.skills)
-    if (std::find(against.begin(), against.end(), s.baseline) == against.end()) against.push_back(s.baseline);
-  for (const auto& name : against) {
-    html += fmt::format("<tr><td>{}</td>", escape(name));
-    for (int h : b.horizons) {
-      const auto it = std::find_if(b.skills.begin(), b.skills.end(),
-                                   [&](const BacktestSkill& s) { return s.baseline == name && s.h == h; });
-      html += it == b.skills.end() ? "<td>—</td>" : percent_cell(*it);
-    }
-    html += "</tr>";
+  html += skill_table(b.skills, b.horizons);
+  html += "<details><summary>Mean CRPS of every model (lower is better)</summary>";
+  html += score_table(b.models, b.horizons, false) + "</details>";
+  if (!b.rps_skills.empty()) {
+    html += fmt::format("<details><summary>Ranked probability score of the count's class ({}): "
+                        "the model's skill and every model's mean</summary>",
+                        escape(b.rps_classes));
+    html += skill_table(b.rps_skills, b.horizons) + score_table(b.models, b.horizons, true) + "</details>";
   }
-  html += "</table><details><summary>Mean CRPS of every model (lower is better)</summary><table><tr><th>model</th>";
-  for (int h : b.horizons) html += fmt::format("<th>h = {}</th>", h);
-  html += "</tr>";
-  for (const auto& m : b.models) {
-    html += fmt::format("<tr><td>{}</td>", escape(m.name));
-    for (double v : m.crps)
-      html += std::isfinite(v) ? fmt::format("<td class=\"num\">{:.4f}</td>", v) : "<td>—</td>";
-    html += "</tr>";
-  }
-  html += "</table></details><div class=\"row\">";
+  html += "<div class=\"row\">";
   html += figure(svg_skill_by_horizon(b.skills),
                  "Skill by horizon against each baseline: dot, the skill; bar, its 95% interval.");
   html += figure(svg_reliability(b.reliability, b.event),

@@ -210,10 +210,12 @@ struct BacktestSkill {
   int h = 0;
   double skill = 0, low = 0, high = 0;  // 1 − CRPS ratio, 95% block-bootstrap interval
   double p_value = 1;                   // Diebold–Mariano
+  std::string no_interval;              // why low, high and p_value are NaN (empty: they are not)
 };
 struct BacktestModel {
   std::string name;
   std::vector<double> crps;  // mean CRPS at each of Backtest::horizons (NaN: none)
+  std::vector<double> rps;   // mean ranked probability score of the count's class (NaN: none)
 };
 struct ReliabilityBin {
   double p = 0, observed = 0;  // mean forecast probability and observed frequency of a bin
@@ -225,6 +227,8 @@ struct Backtest {
   std::vector<int> horizons;
   std::vector<BacktestModel> models;    // [0] the model; then ablations and baselines
   std::vector<BacktestSkill> skills;    // the model against each other model, by horizon
+  std::vector<BacktestSkill> rps_skills;  // the same for the ranked probability score
+  std::string rps_classes;              // the ordinal classes it scores
   std::string event;                    // what the reliability diagram's probability is of
   std::vector<ReliabilityBin> reliability;  // the model's, at `diagram_horizon`
   std::array<double, 10> pit{};             // the model's PIT histogram at `diagram_horizon`

@@ -156,9 +156,14 @@ void write_results(sqlite3* db, std::int64_t scoring_id, const dyad::BacktestRes
           .bind(9, h.brier_fixed / n).step();
     }
   Statement sk(db, "INSERT INTO backtest_skill VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  for (const auto& s : result.skills)
+  for (const auto& s : result.skills) {
     sk.bind(1, scoring_id).bind(2, s.model).bind(3, s.baseline).bind(4, static_cast<std::int64_t>(s.h))
-        .bind(5, s.skill).bind(6, s.low).bind(7, s.high).bind(8, s.dm).bind(9, s.p_value).step();
+        .bind(5, s.skill);
+    // No interval (fewer than two target periods): NULL, not a number.
+    if (s.has_interval()) sk.bind(6, s.low).bind(7, s.high).bind(8, s.dm).bind(9, s.p_value);
+    else sk.bind_null(6).bind_null(7).bind_null(8).bind_null(9);
+    sk.step();
+  }
   Statement(db, "UPDATE backtest_scorings SET results = ? WHERE id = ?")
       .bind(1, json).bind(2, scoring_id).step();
 }
@@ -352,8 +357,7 @@ std::vector<Rescoring> rescore_backtests(const std::string& path, const panel::P
         models[m].horizons.resize(nh);
         for (int i = 0; i < nh; ++i) {
           models[m].horizons[i].h = v.horizons[i];
-          models[m].horizons[i].crps_by_period.assign(panel.periods, 0.0);
-          models[m].horizons[i].n_by_period.assign(panel.periods, 0);
+          models[m].horizons[i].reset(v.horizons[i], panel.periods);
         }
       }
       std::map<std::string, int> model_index;
@@ -411,6 +415,7 @@ std::vector<Rescoring> rescore_backtests(const std::string& path, const panel::P
       r.result.origins = static_cast<int>(origins.size());
       r.result.forecasts = r.scored;
       r.result.skills = dyad::skills_of(models, v.bootstrap, v.seed);
+      r.result.rps_skills = dyad::skills_of(models, v.bootstrap, v.seed, "rps");
       Statement(db, "UPDATE backtest_scorings SET scored = ?, pending = ? WHERE id = ?")
           .bind(1, static_cast<std::int64_t>(r.scored)).bind(2, static_cast<std::int64_t>(r.pending))
           .bind(3, scoring).step();

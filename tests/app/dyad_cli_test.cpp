@@ -86,6 +86,53 @@ TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
   EXPECT_NE(pair.err.find("never names the pair 'GEO:RUS'"), std::string::npos) << pair.err;
 }
 
+TEST(Backtest, OneTargetMonthGivesNoIntervalAndSaysWhy) {
+  TempDir dir;
+  const auto panel = small_panel(dir);
+  const auto r = run_sphere("backtest --panel " + panel + " --origins 2021-12..2021-12 --horizons 1 "
+                            "--paths 8 --bootstrap 50 --no-ablations");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("[none]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("none: fewer than two target periods"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("RPS h=1"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(
+      run_sphere("backtest --panel " + panel + " --origins 2021-12..2021-12 --horizons 1 --paths 8 "
+                 "--bootstrap 50 --no-ablations --json").out);
+  EXPECT_TRUE(j["skill"][0]["low"].is_null());
+  EXPECT_TRUE(j["skill"][0].contains("no_interval"));
+  EXPECT_TRUE(j["rps_skill"][0]["high"].is_null());
+}
+
+TEST(Backtest, ALevelTargetTakesTheLevelModel) {
+  TempDir dir;
+  const auto panel = (dir.path() / "levels.csv").string();
+  {
+    std::ofstream out(panel);
+    out << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n";
+    for (int m = 0; m < 24; ++m) {
+      const std::string month = fmt::format("{}-{:02}", 2020 + m / 12, m % 12 + 1);
+      out << month << ",ARM,AZE,30,10,5,5," << -100 + 37 * ((m * 5) % 7) << "\n";
+      out << month << ",AZE,RUS,30,8,1,7," << 50 + 11 * ((m * 3) % 5) << "\n";
+      out << month << ",ARM,RUS,30,2,1,1," << 4 * (m % 4) - 3 << "\n";
+    }
+  }
+  const auto csv = (dir.path() / "f.csv").string();
+  const auto r = run_sphere("backtest --panel " + panel + " --target sum_score --origins 2021-06..2021-09 "
+                            "--horizons 1,2 --bootstrap 50 --forecasts-out " + csv + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kind"], "level");
+  EXPECT_EQ(j["models"].size(), 6u);
+  EXPECT_EQ(j["models"][0]["horizons"][0]["n"], 4 * 3);
+  const std::string forecasts = sphere::testing::read_file(csv);
+  EXPECT_EQ(std::count(forecasts.begin(), forecasts.end(), '\n'), 1 + 4 * 2 * 3);
+  const auto db = run_sphere("backtest --panel " + panel + " --target sum_score --origins 2021-06..2021-09 "
+                             "--db " + (dir.path() / "bt.sqlite").string());
+  EXPECT_EQ(db.exit_code, 2);
+  EXPECT_NE(db.err.find("is a level"), std::string::npos) << db.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "bt.sqlite"));
+}
+
 // The same three pairs in the dyad-csv layout, `months` long from 2020-01 (a longer file is a
 // newer vintage: the months they share are equal).
 std::string dyad_csv(const TempDir& dir, const std::string& name, int months) {

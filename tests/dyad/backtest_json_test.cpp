@@ -1,4 +1,6 @@
 // The JSON form of a backtest: written with its provenance, read back for the report.
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -17,20 +19,36 @@ BacktestResult a_result() {
     ModelScores m;
     m.name = name;
     ModelScores::ByHorizon h;
-    h.h = 1;
-    h.crps_by_period.assign(6, 0.0);
-    h.n_by_period.assign(6, 0);
+    h.reset(1, 6);
     ForecastScore s;
     s.crps = name[0] == 's' ? 0.5 : 1.0;
     s.log = 1.2;
     s.p_fixed = 0.35;
     s.outcome_fixed = 1;
     s.pit = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+    s.rps = name[0] == 's' ? 0.25 : 0.5;
     for (int i = 0; i < 4; ++i) h.add(s, 2 + i % 2, 1);
     m.horizons.push_back(h);
     r.models.push_back(m);
   }
-  r.skills.push_back({"sphere", "climatology", 1, 0.5, 0.4, 0.6, 3.0, 0.003});
+  Skill skill;
+  skill.model = "sphere";
+  skill.baseline = "climatology";
+  skill.h = 1;
+  skill.skill = 0.5;
+  skill.low = 0.4;
+  skill.high = 0.6;
+  skill.dm = 3.0;
+  skill.p_value = 0.003;
+  skill.periods = 2;
+  r.skills.push_back(skill);
+  // A skill over a single target period has no interval.
+  Skill lone = skill;
+  lone.low = lone.high = lone.dm = lone.p_value = std::nan("");
+  lone.periods = 1;
+  lone.no_interval = kNoIntervalReason;
+  lone.score = "rps";
+  r.rps_skills.push_back(lone);
   return r;
 }
 
@@ -61,6 +79,28 @@ TEST(BacktestJson, RoundTripsWhatTheReportShowsWithItsProvenance) {
   EXPECT_EQ(s.models[0].horizons[0].reliability[0].n, 4u);
   ASSERT_EQ(s.skills.size(), 1u);
   EXPECT_DOUBLE_EQ(s.skills[0].low, 0.4);
+  EXPECT_TRUE(s.skills[0].has_interval());
+  EXPECT_DOUBLE_EQ(s.models[0].horizons[0].rps, 0.25);
+  // No interval: null in the file, with the reason; NaN and the reason when read back.
+  const auto j = nlohmann::json::parse(text);
+  ASSERT_EQ(j["rps_skill"].size(), 1u);
+  EXPECT_TRUE(j["rps_skill"][0]["low"].is_null());
+  EXPECT_TRUE(j["rps_skill"][0]["p_value"].is_null());
+  EXPECT_EQ(j["rps_skill"][0]["no_interval"], kNoIntervalReason);
+  EXPECT_EQ(j["rps_classes"].size(), kOrdinalNames.size());
+  ASSERT_EQ(s.rps_skills.size(), 1u);
+  EXPECT_EQ(s.rps_skills[0].score, "rps");
+  EXPECT_FALSE(s.rps_skills[0].has_interval());
+  EXPECT_TRUE(std::isnan(s.rps_skills[0].low));
+  EXPECT_DOUBLE_EQ(s.rps_skills[0].skill, 0.5);
+}
+
+TEST(BacktestJson, ANullIntervalWithoutAReasonIsRefused) {
+  panel::Panel p;
+  p.file = "panel.csv";
+  auto j = nlohmann::json::parse(backtest_to_json(a_result(), p, {}));
+  j["skill"][0]["low"] = nullptr;
+  EXPECT_THROW(backtest_summary_from_json(j.dump(), "b.json"), InputError);
 }
 
 TEST(BacktestJson, AMissingOrMalformedPartNamesTheFileAndField) {

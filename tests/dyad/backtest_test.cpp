@@ -6,32 +6,31 @@
 #include <gtest/gtest.h>
 
 #include "dyad/dyad.h"
+#include "dyad/synthetic.h"
 #include "testing.h"
 
 namespace sphere::dyad {
 namespace {
 
-// Five undirected pairs of two count measures over `periods` months, from a fixed recurrence.
+// Five undirected pairs of two count measures over `periods` months, simulated from the model.
 panel::Panel small_panel(int periods) {
-  panel::Panel p;
+  panel::Panel p = testing::empty_panel(5, periods);
   p.file = "small.csv";
-  p.format = panel::Format::kDyadCsv;
-  p.first = 2018 * 12;
-  p.periods = periods;
-  p.measures = {{"conflict", true, false, "events"}, {"coop", true, false, "events"}};
-  p.codes = {"A", "B", "C", "D"};
-  p.pairs = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {2, 3}};
-  p.exposure.assign(periods, 1.0);
-  p.values.assign(p.pairs.size() * 2 * periods, 0.0f);
-  std::uint64_t state = 3;
-  for (std::size_t d = 0; d < p.pairs.size(); ++d)
-    for (int k = 0; k < 2; ++k)
-      for (int t = 0; t < periods; ++t) {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        p.values[(d * 2 + k) * periods + t] =
-            static_cast<float>((state >> 33) % (2 + d + k) + (t / 6) % 3);
-      }
+  const Params target{0.2, 0.4, 0.3, 0.1, std::log(3.0)}, partner{0.0, 0.5, 0.2, 0.1, std::log(4.0)};
+  testing::simulate_into(&p, target, partner, 3);
   return p;
+}
+
+// Pairs with a non-zero value of either measure before the origin (what `--pairs all` forecasts).
+std::size_t pairs_with_rows(const panel::Panel& p, int origin) {
+  std::size_t n = 0;
+  for (std::size_t d = 0; d < p.pairs.size(); ++d) {
+    bool any = false;
+    for (int k = 0; k < 2; ++k)
+      for (int t = 0; t < origin; ++t) any = any || p.value(d, k, t) != 0;
+    n += any;
+  }
+  return n;
 }
 
 BacktestOptions options() {
@@ -76,8 +75,15 @@ TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSumm
   const auto names = backtest_model_names(o);
   ASSERT_EQ(names.size(), result.models.size());
   for (std::size_t m = 0; m < names.size(); ++m) EXPECT_EQ(names[m], result.models[m].name);
-  // 5 origins, 5 pairs, 9 models, 2 horizons.
-  ASSERT_EQ(records.size(), 5u * 5 * 9 * 2);
+  // 5 origins, the pairs with a row before each, 9 models, 2 horizons.
+  std::size_t expected = 0, unscored_expected = 0;
+  for (int origin = 20; origin <= 24; ++origin) {
+    const std::size_t n = pairs_with_rows(p, origin);
+    ASSERT_GT(n, 0u);
+    expected += n * 9 * 2;
+    unscored_expected += n * 9 * ((origin + 1 >= 24) + (origin >= 24));
+  }
+  ASSERT_EQ(records.size(), expected);
   for (double total : masses) EXPECT_NEAR(total, 1.0, 1e-9);
   std::map<std::pair<int, int>, double> sums;  // (model, horizon) -> summed CRPS
   std::size_t unscored = 0;
@@ -93,8 +99,8 @@ TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSumm
     EXPECT_DOUBLE_EQ(r.score.crps, rescored[i]);
     sums[{r.model, r.horizon}] += r.score.crps;
   }
-  // Origin 2019-12 (period 23) at h = 2 and origin 2020-01 (24) at both horizons are unscored.
-  EXPECT_EQ(unscored, (5u + 5u * 2) * 9);
+  // Origin 23 at h = 2 and origin 24 (past the panel) at both horizons are unscored.
+  EXPECT_EQ(unscored, unscored_expected);
   for (std::size_t m = 0; m < result.models.size(); ++m)
     for (const auto& h : result.models[m].horizons)
       EXPECT_DOUBLE_EQ(h.crps, (sums[{static_cast<int>(m), h.h}])) << result.models[m].name;
@@ -122,6 +128,56 @@ TEST(Scores, ScoreForecastMatchesTheSingleScores) {
   EXPECT_EQ(s.outcome_fixed, 1.0);
   EXPECT_NEAR(s.pit[6], 0.0, 1e-9);  // F(1) = 0.7: the PIT's distribution function at 0.7 is 0
   EXPECT_NEAR(s.pit[7], 0.5, 1e-9);
+}
+
+TEST(Scores, RankedProbabilityScoreMatchesTheClassProbabilities) {
+  const Pmf pmf = {0.1, 0.2, 0.1, 0.2, 0.05, 0.05, 0.1, 0.0, 0.0, 0.0, 0.0, 0.1, 0.1};
+  // Classes 0, 1-2, 3-5, 6-10, >10: probabilities 0.1, 0.3, 0.3, 0.1, 0.2.
+  const std::array<double, 5> p = {0.1, 0.3, 0.3, 0.1, 0.2};
+  for (int y : {0, 2, 4, 7, 11, 40}) {
+    const int c = y < 1 ? 0 : y < 3 ? 1 : y < 6 ? 2 : y < 11 ? 3 : 4;
+    double F = 0, total = 0;
+    for (int k = 0; k < 4; ++k) {
+      F += p[k];
+      const double d = F - (c <= k ? 1.0 : 0.0);
+      total += d * d;
+    }
+    EXPECT_NEAR(ranked_probability_score(pmf, y), total / 4, 1e-12) << y;
+  }
+  EXPECT_DOUBLE_EQ(ranked_probability_score({1.0}, 0), 0.0);
+  EXPECT_DOUBLE_EQ(ranked_probability_score({1.0}, 20), 1.0);  // all mass four classes away
+}
+
+TEST(BacktestSkills, ASingleTargetPeriodHasNoIntervalAndSaysWhy) {
+  std::vector<ModelScores> models(2);
+  for (int m = 0; m < 2; ++m) {
+    models[m].name = m ? "climatology" : "sphere";
+    models[m].horizons.resize(1);
+    models[m].horizons[0].reset(1, 4);
+    ForecastScore f;
+    f.crps = m ? 2.0 : 1.0;
+    f.rps = m ? 0.4 : 0.3;
+    models[m].horizons[0].add(f, 2, 0);
+    models[m].horizons[0].add(f, 2, 0);
+  }
+  for (const char* score : {"crps", "rps"}) {
+    const auto skills = skills_of(models, 50, 1, score);
+    ASSERT_EQ(skills.size(), 1u);
+    EXPECT_EQ(skills[0].score, score);
+    EXPECT_EQ(skills[0].periods, 1);
+    EXPECT_FALSE(skills[0].has_interval());
+    EXPECT_TRUE(std::isnan(skills[0].low) && std::isnan(skills[0].high) && std::isnan(skills[0].p_value));
+    EXPECT_NEAR(skills[0].skill, std::string(score) == "crps" ? 0.5 : 0.25, 1e-12);
+  }
+  // A second period gives an interval.
+  ForecastScore f;
+  f.crps = 1.5;
+  models[0].horizons[0].add(f, 3, 0);
+  f.crps = 2.5;
+  models[1].horizons[0].add(f, 3, 0);
+  const auto skills = skills_of(models, 50, 1);
+  EXPECT_TRUE(skills[0].has_interval());
+  EXPECT_LE(skills[0].low, skills[0].high);
 }
 
 }  // namespace

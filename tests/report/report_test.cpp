@@ -208,10 +208,10 @@ TEST(Backtest, ChartsDrawEveryBinAndSkillAndTheSectionShowsTheTable) {
   EXPECT_NE(rel.find("P(days &gt; 0) &lt;&amp;&gt;"), std::string::npos);
   std::array<double, 10> pit{0.12, 0.11, 0.1, 0.1, 0.1, 0.1, 0.1, 0.09, 0.09, 0.09};
   EXPECT_EQ(count(svg_pit(pit, 1), "<rect"), 10);
-  std::vector<BacktestSkill> skills = {{"climatology", 1, 0.047, 0.036, 0.06, 0.001},
-                                       {"climatology", 3, 0.019, 0.008, 0.033, 0.01},
-                                       {"recent", 1, 0.026, 0.018, 0.035, 0.001},
-                                       {"recent", 3, 0.01, -0.001, 0.023, 0.11}};
+  std::vector<BacktestSkill> skills = {{"climatology", 1, 0.047, 0.036, 0.06, 0.001, ""},
+                                       {"climatology", 3, 0.019, 0.008, 0.033, 0.01, ""},
+                                       {"recent", 1, 0.026, 0.018, 0.035, 0.001, ""},
+                                       {"recent", 3, 0.01, -0.001, 0.023, 0.11, ""}};
   const std::string sk = svg_skill_by_horizon(skills);
   EXPECT_EQ(count(sk, "<circle"), 4);
   EXPECT_NE(sk.find("against recent at h = 3: +1.0% [-0.1, +2.3]"), std::string::npos) << sk;
@@ -220,8 +220,11 @@ TEST(Backtest, ChartsDrawEveryBinAndSkillAndTheSectionShowsTheTable) {
   Backtest b;
   b.caption = "days_negative on a panel";
   b.horizons = {1, 3};
-  b.models = {{"sphere", {0.2812, 0.2921}}, {"climatology", {0.2952, std::nan("")}}};
+  b.models = {{"sphere", {0.2812, 0.2921}, {0.11, 0.12}}, {"climatology", {0.2952, std::nan("")}, {0.13, std::nan("")}}};
   b.skills = skills;
+  // A skill over one target period has no interval: "none", with the reason.
+  b.rps_skills = {{"climatology", 1, 0.154, std::nan(""), std::nan(""), std::nan(""), "fewer than two target periods"}};
+  b.rps_classes = "0, 1-2";
   b.reliability = bins;
   b.pit = pit;
   b.event = "P(days_negative > 0)";
@@ -230,6 +233,9 @@ TEST(Backtest, ChartsDrawEveryBinAndSkillAndTheSectionShowsTheTable) {
   const std::string html = render_html(r, Basemap::builtin());
   EXPECT_NE(html.find("+4.7% [+3.6, +6.0]"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">0.2812</td>"), std::string::npos);
+  EXPECT_NE(html.find("+15.4% [none]"), std::string::npos);
+  EXPECT_NE(html.find("fewer than two target periods"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\">0.1100</td>"), std::string::npos);
   EXPECT_NE(html.find("Made by `sphere backtest` on a day."), std::string::npos);
   Report none;
   none.backtest.missing = "no backtest.json.";
