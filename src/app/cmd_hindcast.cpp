@@ -31,6 +31,7 @@ void add_hindcast_command(CLI::App& app, Action& action) {
       for (const Date& m : months) {
         sim::EngineOptions eo;
         eo.shocks = opts->engine.shocks;
+        eo.overrides = forecast_request(opts->engine).settings;
         auto s = sim::hindcast(model, m, {opts->engine.seed, opts->engine.runs,
                                           thread_count(opts->engine), 512}, eo);
         scores.insert(scores.end(), s.begin(), s.end());

@@ -84,6 +84,23 @@ TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
   EXPECT_NE(pair.err.find("never names the pair 'GEO:RUS'"), std::string::npos) << pair.err;
 }
 
+TEST(Backtest, AnInterruptedBacktestLeavesNoStoreAndNoForecastsFile) {
+  // Many paths per origin: stopped with SIGTERM once its store exists, it stops at the next
+  // origin (the check between steps), exits 130 and
+  // removes the store it created (and its journal) and the forecasts file's temporary file.
+  TempDir dir;
+  const auto panel = small_panel(dir);
+  TempDir out;
+  const auto db = out.path() / "bt.sqlite", csv = out.path() / "f.csv";
+  const auto r = sphere::testing::interrupt_sphere(
+      "backtest --panel " + panel + " --origins 2021-01..2021-12 --horizons 1,2,3 --paths 100000 "
+      "--threads 1 --db '" + db.string() + "' --forecasts-out '" + csv.string() + "'",
+      db, "TERM", 1.0);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("interrupted; nothing written"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::is_empty(out.path()));
+}
+
 // The same three pairs in the dyad-csv layout, `months` long from 2020-01 (a longer file is a
 // newer vintage: the months they share are equal).
 std::string dyad_csv(const TempDir& dir, const std::string& name, int months) {
