@@ -66,6 +66,12 @@ struct ScenarioOptions {
   int lead = 12, step = 3;
 };
 int run_scenarios(const ScenarioOptions& options);
+// The scenario forecast the options ask for, on the model's declared panel and calibration.
+service::ScenarioRequest scenario_request(const ScenarioOptions& options);
+service::ScenarioForecast compute_scenarios(const kb::Model& model, const ScenarioOptions& options);
+// Its text form: definitions, curves at every December with both intervals, the conditioning,
+// the robustness range and the attribution.
+void print_scenarios(std::ostream& out, const service::ScenarioForecast& forecast);
 
 // The observation panel a command reads: --panel FILE, or the one the model declares.
 struct PanelOptions {
@@ -104,6 +110,8 @@ struct ReportOptions {
   // A forecast already computed (by `sphere run`): the report shows it instead of running one,
   // so that the report and the command's output state the same numbers.
   const ComputedForecast* forecast = nullptr;
+  // The same for the scenario forecast of the estimated model.
+  const service::ScenarioForecast* scenarios = nullptr;
 };
 // Adds the report's options except --out; `dyads` receives the A:B texts for parse_dyads().
 void add_report_options(CLI::App& command, ReportOptions& options, std::vector<std::string>& dyads);

@@ -15,9 +15,12 @@ namespace sphere::app {
 namespace {
 
 void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
-  std::cout << fmt::format("Forecast {} → {} · {} runs · seed {}{}\n\n",
+  std::cout << fmt::format("Forecast {} → {} · structural what-if engine (assumed parameters) · "
+                           "{} runs · seed {}{}\n",
                            engine.start().to_string(), engine.horizon().to_string(), f.runs,
                            f.seed, engine.shocks().empty() ? "" : " · with shocks");
+  std::cout << "Its classes and probabilities compare what-ifs with each other; the scenario "
+               "forecast estimated from data is `sphere scenarios` (and `sphere run`).\n\n";
   Table scen({"scenario", "probability", "95% interval (Wilson)", "runs"});
   for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
     const auto& p = f.scenarios[k];

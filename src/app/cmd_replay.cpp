@@ -1,4 +1,7 @@
-// `sphere replay --run K`: one trajectory of an ensemble, alone, with its full event history.
+// `sphere replay --run K`: one trajectory of a forecast, alone. By default a run of the scenario
+// forecast (the estimated model, as `sphere run` and `sphere scenarios` print it): its simulated
+// months and the documented events it matched. With --engine structural, a run of the
+// structural what-if engine (`sphere forecast`) with its full event history.
 #include <iostream>
 #include <memory>
 
@@ -7,24 +10,99 @@
 #include "app/forecast.h"
 
 namespace sphere::app {
+namespace {
+
+int replay_estimated(const kb::Model& model, const ScenarioOptions& so, int run) {
+  const ResolvedPanel rp = resolve_panel(so.model, PanelOptions{}, 0);
+  const service::ScenarioRun r =
+      service::replay_scenario_run(model, rp.panel, rp.target, scenario_request(so), run);
+  if (so.model.json) {
+    print_json(std::cout, service::to_json(r));
+    return kExitOk;
+  }
+  const auto& qs = r.setting.questions;
+  const dyad::ReplayedRun& path = r.run;
+  std::cout << fmt::format(
+      "Run {} of the scenario forecast (seed {}, {} runs; parameter draw {} of {}) · {}–{} · "
+      "estimated dyadic model\n",
+      path.run, so.seed, r.runs, path.draw + 1, r.draws, qs.pair_a, qs.pair_b);
+  std::cout << fmt::format(
+      "Observed to {} ({}); simulated from {}. Each month: the simulated {} and {} of the pair, "
+      "and the scenario its 12 months to then reach.\n\n",
+      r.setting.calibrated_through, r.setting.panel_file, r.period_names[path.first_simulated],
+      r.target, r.partner);
+  Table t({"month", r.target, r.partner, "scenario"});
+  for (std::size_t i = static_cast<std::size_t>(path.first_simulated); i < path.target.size(); ++i)
+    t.add({r.period_names[i], fmt::format("{:.0f}", path.target[i]), fmt::format("{:.0f}", path.partner[i]),
+           path.classes[i] >= 0 ? qs.questions[path.classes[i]].id : ""});
+  t.print(std::cout);
+  int matched = 0;
+  std::string missed;
+  for (std::size_t e = 0; e < r.setting.evidence.size(); ++e) {
+    if (path.evidence_log_lik[e] == 0.0) {
+      ++matched;
+      continue;
+    }
+    missed += fmt::format("\n  {} ({}{}, {})", r.setting.evidence[e].id, r.setting.evidence_from[e],
+                          r.setting.evidence_to[e] == r.setting.evidence_from[e] ? "" : "–" + r.setting.evidence_to[e],
+                          r.setting.evidence[e].cooperative ? "friendly" : "hostile");
+  }
+  std::cout << fmt::format(
+      "\nDocumented events matched: {} of {} (a run without a matching day in an event's months "
+      "keeps 1 − its reliability of weight).{}{}\n",
+      matched, r.setting.evidence.size(), missed.empty() ? "" : " Not matched:", missed);
+  const int last = static_cast<int>(path.classes.size()) - 1;
+  std::cout << fmt::format("Scenario at {}: {}.\n", r.period_names[last], qs.questions[path.classes[last]].id);
+  return kExitOk;
+}
+
+}  // namespace
 
 void add_replay_command(CLI::App& app, Action& action) {
   struct Options {
     EngineCliOptions engine;
     std::uint32_t run = 0;
     bool calibration = false;
+    std::string which = "estimated";
+    ScenarioOptions scenarios;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "replay", "Re-run one trajectory of a forecast (same --seed, --horizon, --shock) with its "
-                "full event history");
-  cmd->add_option("--run", opts->run, "Run index K (0-based, as in the forecast's runs table)")
-      ->required();
+      "replay", "Re-run one trajectory of a forecast alone: a run of the scenario forecast "
+                "(same --seed, --horizon, --runs, --draws), or with --engine structural one of "
+                "`sphere forecast` (same --seed, --horizon, --shock) with its event history");
+  cmd->add_option("--run", opts->run, "Run index K (0-based)")->required();
+  cmd->add_option("--engine", opts->which,
+                  "estimated (the scenario forecast) or structural (the what-if engine)")
+      ->check(CLI::IsMember({"estimated", "structural"}))
+      ->capture_default_str();
   add_engine_options(*cmd, opts->engine, false);
+  cmd->add_option("--runs", opts->scenarios.runs, "estimated: the forecast's trajectories")
+      ->check(CLI::Range(100, 10000000))
+      ->capture_default_str();
+  cmd->add_option("--draws", opts->scenarios.draws, "estimated: the forecast's parameter draws")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--parameters", opts->scenarios.parameters, "estimated: sampled or fixed")
+      ->check(CLI::IsMember({"sampled", "fixed"}))
+      ->capture_default_str();
   cmd->add_flag("--calibration", opts->calibration,
-                "With --json: add the calibrated engine (intensities, initial state, parameters)");
+                "structural, with --json: add the calibrated engine (intensities, initial state, "
+                "parameters)");
   cmd->callback([opts, &action] {
     action = [opts] {
+      if (opts->which == "estimated") {
+        if (!opts->engine.shocks.empty())
+          throw InputError("--shock", 0, "",
+                           "shocks act on the structural what-if engine, which the estimated model "
+                           "does not contain: add --engine structural");
+        const kb::Model model = load_model(opts->engine.model);
+        ScenarioOptions so = opts->scenarios;
+        so.model = opts->engine.model;
+        so.seed = opts->engine.seed;
+        if (!opts->engine.horizon.empty()) so.horizon = opts->engine.horizon;
+        return replay_estimated(model, so, static_cast<int>(opts->run));
+      }
       const kb::Model model = load_model(opts->engine.model);
       const sim::Engine engine = build_engine(model, opts->engine);
       const sim::Trajectory tr = engine.simulate(opts->engine.seed, opts->run, true);

@@ -448,6 +448,57 @@ report::Part<T> attempt(F make) {
   return part;
 }
 
+// The scenario section from a scenario forecast computed once (by `sphere run`, or here).
+report::Scenarios scenarios_of(const service::ScenarioForecast& f) {
+  const dyad::Outlook& r = f.outlook;
+  report::Scenarios sc;
+  sc.caption = fmt::format(
+      "{}–{}: estimated dyadic model, calibrated on {} to {}; {} runs over {} parameter draws "
+      "({}); seed-reproducible.", f.questions.pair_a, f.questions.pair_b, f.panel_file,
+      f.calibrated_through, r.runs, r.draws, f.sampled_parameters ? "sampled from the estimates' covariance" : "the estimates alone");
+  sc.conditioning = fmt::format(
+      "Conditioned on {} documented {}–{} events dated after {} (to {}): each is taken to mean at "
+      "least one hostile (or friendly) day in its month or year, true with probability 0.9, 0.7 "
+      "or 0.5 for high, medium or low confidence; the runs are weighted by it (effective sample "
+      "{:.0f} of {}). The robustness range re-weights the same runs with each documented event "
+      "left out in turn and each of {} disputed points in each source's reading.",
+      f.evidence.size(), f.questions.pair_a, f.questions.pair_b, f.calibrated_through,
+      f.last_evidence_month, r.effective_runs, r.runs, f.disputed_points);
+  sc.horizon = f.horizon;
+  for (std::size_t k = 0; k < r.ids.size(); ++k) {
+    const dyad::Question& q = f.questions.questions[k];
+    report::ScenarioCurve c;
+    c.id = q.id;
+    c.name = q.name.empty() ? q.id : q.name;
+    c.resolution = q.resolution;
+    c.not_modelled = q.not_modelled;
+    c.description = {q.source, q.quote};
+    for (int t = 0; t < r.periods; ++t) {
+      const int year = std::stoi(f.months[t].substr(0, 4)), month = std::stoi(f.months[t].substr(5));
+      c.x.push_back(year + (month - 0.5) / 12.0);
+    }
+    c.p = r.probability[k];
+    c.mc_low = r.mc_low[k];
+    c.mc_high = r.mc_high[k];
+    c.param_low = r.param_low[k];
+    c.param_high = r.param_high[k];
+    c.unconditioned = f.unconditioned[k];
+    c.robust_low = f.robust_low[k];
+    c.robust_high = f.robust_high[k];
+    sc.curves.push_back(std::move(c));
+  }
+  sc.mechanisms = f.attribution.mechanisms;
+  sc.shapley = f.attribution.shapley;
+  sc.all_off = f.attribution.all_off;
+  if (!sc.mechanisms.empty())
+    sc.notes.push_back("Leverage tools, bargaining feedback and network shocks are not part of the "
+                       "estimated model: they move nothing in it. The what-if engine below shows "
+                       "them, on assumed parameters.");
+  if (!f.skipped.empty())
+    sc.notes.push_back(fmt::format("{} documented event(s) dated after the horizon were not used.", f.skipped.size()));
+  return sc;
+}
+
 // The backtest the model directory ships (backtest.json, `sphere backtest --json` output): the
 // GDELT backtest takes minutes, too long to run for a report.
 report::Part<report::Backtest> backtest_of(const kb::Model& model) {
@@ -540,6 +591,26 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
     r.map.missing = "the model has no infrastructure.toml.";
   else
     r.map = attempt<report::MapData>([&] { return map_of(model, o.cut, o.opened, o.year); });
+  // The scenario forecast: the estimated model's, when the model defines scenario questions.
+  const ModelOptions model_options =
+      model.location.rfind("builtin:", 0) == 0 ? ModelOptions{} : ModelOptions{model.location, false};
+  const std::string dir = model_directory(model_options);
+  if (o.scenarios) {
+    r.scenarios.data = scenarios_of(*o.scenarios);
+  } else if (dir.empty() || !std::filesystem::exists(dir + "/questions.toml")) {
+    r.scenarios.missing = "the model defines no scenario questions (questions.toml).";
+  } else if (o.runs == 0) {
+    r.scenarios.missing = "not run (--runs 0).";
+  } else {
+    r.scenarios = attempt<report::Scenarios>([&] {
+      ScenarioOptions so;
+      so.model = model_options;
+      so.seed = o.seed;
+      so.threads = o.threads;
+      return scenarios_of(compute_scenarios(model, so));
+    });
+  }
+  const bool estimated = r.scenarios.data.has_value();
   if (!model.simulation) {
     r.forecast.missing = r.tornado.missing = "the model has no [simulation] in model.toml.";
   } else {
@@ -555,7 +626,7 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
     if (engine) {
       // One bar over every run the report makes: the forecast's, then the tornado's.
       std::uint64_t total = o.forecast ? 0 : o.runs, base = 0;
-      if (o.sensitivity_runs > 0) {
+      if (o.sensitivity_runs > 0 && !estimated) {
         std::uint64_t ends = 1;
         for (const auto& p : model.parameters) ends += p.high > p.low && !o.settings.contains(p.name) ? 2 : 0;
         total += ends * o.sensitivity_runs;
@@ -583,8 +654,32 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
           return forecast_of(model, *engine, sim::run_ensemble(*engine, eo, {}, progress_of(o.runs)));
         });
       }
-      if (o.sensitivity_runs == 0) r.tornado.missing = "not run (--sensitivity-runs 0).";
-      else r.tornado = attempt<report::Tornado>([&] { return tornado_of(model, o, *engine, progress_of(o.sensitivity_runs)); });
+      if (r.forecast.data && !o.settings.empty()) {
+        std::string set;
+        for (const auto& [name, value] : o.settings)
+          set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", name, format_number(value));
+        r.forecast.data->notes.insert(r.forecast.data->notes.begin(),
+                                      "Parameters set for this report (--set): " + set + ".");
+      }
+      if (r.forecast.data && estimated) {
+        // One probability per question: the estimated model's, above.
+        r.forecast.data->scenarios.clear();
+        r.forecast.data->notes.insert(
+            r.forecast.data->notes.begin(),
+            "The structural engine runs on assumed parameters (docs/MODEL.md, \"Scenario engine\"). "
+            "It is here for its what-ifs on infrastructure, trade and leverage; its own scenario "
+            "classes are not shown, since the scenario probabilities are the estimated model's "
+            "(Scenario forecast).");
+      }
+      if (estimated)
+        r.tornado.missing = "the scenario probabilities come from the estimated model: their "
+                            "parameter uncertainty is sampled (the light bands of the Scenario "
+                            "forecast) and their drivers are the attribution table there. The "
+                            "structural engine's sensitivity: `sphere sensitivity`.";
+      else if (o.sensitivity_runs == 0) r.tornado.missing = "not run (--sensitivity-runs 0).";
+      else
+        r.tornado = attempt<report::Tornado>(
+            [&] { return tornado_of(model, o, *engine, progress_of(o.sensitivity_runs)); });
     }
   }
   if (model.issues.empty()) r.bargaining.missing = "the model has no issues.toml.";

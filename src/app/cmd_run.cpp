@@ -38,6 +38,38 @@ std::vector<DyadActivity> most_active_dyads(const kb::Model& model, std::size_t 
   return dyads;
 }
 
+// The main forecast: the scenario questions on the estimated model when the model defines them
+// (questions.toml); else the structural engine's forecast with the defaults. One of them.
+struct Forecasts {
+  std::optional<service::ScenarioForecast> scenarios;
+  std::optional<ComputedForecast> structural;
+};
+Forecasts main_forecast(const kb::Model& model, const ModelOptions& options, bool print) {
+  Forecasts f;
+  const std::string dir = model_directory(options);
+  if (!dir.empty() && std::filesystem::exists(dir + "/questions.toml")) {
+    ScenarioOptions so;
+    so.model = options;
+    so.model.json = false;
+    try {
+      f.scenarios.emplace(compute_scenarios(model, so));
+    } catch (const InputError& e) {
+      // The observation panel or the calibration is missing: say so, and fall back to the
+      // structural engine rather than show nothing.
+      (print ? std::cout : std::cerr) << "The scenario forecast on the estimated model cannot run: "
+                                      << e.diagnostics().to_string()
+                                      << "The structural engine's forecast (assumed parameters) follows.\n\n";
+    }
+    if (f.scenarios && print) {
+      print_scenarios(std::cout, *f.scenarios);
+      std::cout << "\nWhat-ifs on pipelines, corridors, trade and leverage run on the structural "
+                   "engine (assumed parameters, docs/MODEL.md): sphere forecast --shock …\n";
+    }
+  }
+  if (!f.scenarios && model.simulation) f.structural.emplace(default_forecast(model, print));
+  return f;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, Action& action) {
@@ -75,15 +107,14 @@ void add_run_command(CLI::App& app, Action& action) {
                                  {"conflicts", model.conflicts.size()}}},
                                {"most_active_dyads", j_dyads},
                                {"conflicts", j_conflicts}};
-        std::optional<ComputedForecast> forecast;
-        if (model.simulation) {
-          forecast.emplace(default_forecast(model, false));
-          summary["forecast"] = forecast_json(forecast->engine, forecast->summary);
-        }
+        const Forecasts f = main_forecast(model, *opts, false);
+        if (f.scenarios) summary["scenarios"] = service::to_json(*f.scenarios);
+        if (f.structural) summary["forecast"] = forecast_json(f.structural->engine, f.structural->summary);
         if (!report_out->empty()) {
           ReportOptions report;
           report.out = *report_out;
-          report.forecast = forecast ? &*forecast : nullptr;
+          report.forecast = f.structural ? &*f.structural : nullptr;
+          report.scenarios = f.scenarios ? &*f.scenarios : nullptr;
           write_report(model, report);
           summary["report"] = report.out;
         }
@@ -110,31 +141,13 @@ void add_run_command(CLI::App& app, Action& action) {
           sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
         std::cout << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
       }
-      // The scenario questions on the model estimated from its observation panel, when the model
-      // has one (questions.toml, observations.toml, calibration.json) and the panel is there.
-      const std::string dir = model_directory(*opts);
-      if (!dir.empty() && std::filesystem::exists(dir + "/questions.toml")) {
-        std::cout << "\n";
-        ScenarioOptions so;
-        so.model = *opts;
-        so.model.json = false;
-        try {
-          run_scenarios(so);
-        } catch (const InputError& e) {
-          std::cout << "Estimated-model scenarios skipped: " << e.diagnostics().to_string();
-        }
-        std::cout << "\nThe structural engine below runs on assumed parameters (docs/MODEL.md, "
-                     "\"Scenario engine\"); the scenarios above run on the model estimated from data.\n";
-      }
-      std::optional<ComputedForecast> forecast;
-      if (model.simulation) {  // the main job: a forecast with the defaults
-        std::cout << "\n";
-        forecast.emplace(default_forecast(model, true));
-      }
+      std::cout << "\n";
+      const Forecasts f = main_forecast(model, *opts, true);
       if (!report_out->empty()) {
         ReportOptions report;
         report.out = *report_out;
-        report.forecast = forecast ? &*forecast : nullptr;  // the report shows this forecast
+        report.forecast = f.structural ? &*f.structural : nullptr;  // the report shows these
+        report.scenarios = f.scenarios ? &*f.scenarios : nullptr;
         write_report(model, report);
         std::cout << fmt::format("\nReport: {} (open it in a browser; it needs no network)\n",
                                  report.out);

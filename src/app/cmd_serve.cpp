@@ -150,6 +150,7 @@ class Service {
   std::string map_svg(const httplib::Request& req) const;
   nlohmann::json leverage(const httplib::Request& req) const;
   nlohmann::json bargaining() const;
+  nlohmann::json scenarios() const;
   nlohmann::json start_job(const httplib::Request& req);
   nlohmann::json job(const std::string& id) const;
   std::pair<int, nlohmann::json> cancel_job(const std::string& id);
@@ -168,6 +169,10 @@ class Service {
   bool stopping_ = false;
   int next_id_ = 1;
   std::vector<std::thread> workers_;  // options_.max_jobs, started with the service
+  // The scenario forecast `sphere run` prints (the defaults of `sphere scenarios`): computed at
+  // its first request, once, then served from memory (it depends on nothing in the request).
+  mutable std::once_flag scenarios_once_;
+  mutable nlohmann::json scenarios_;
 };
 
 Service::Service(kb::Model model, ServeOptions options)
@@ -183,6 +188,19 @@ Service::~Service() {
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+nlohmann::json Service::scenarios() const {
+  std::call_once(scenarios_once_, [this] {
+    const std::string dir = model_directory(options_.model);
+    if (dir.empty() || !std::filesystem::exists(dir + "/questions.toml"))
+      throw HttpError{404, "the model defines no scenario questions (questions.toml)"};
+    ScenarioOptions so;
+    so.model = options_.model;
+    so.threads = options_.threads;
+    scenarios_ = service::to_json(compute_scenarios(model_, so));
+  });
+  return scenarios_;
 }
 
 nlohmann::json Service::model_summary() const {
@@ -554,6 +572,7 @@ void Service::install(http::GuardedServer& server) {
   }));
   server.Get("/api/leverage", json([this](const httplib::Request& r) { return leverage(r); }));
   server.Get("/api/bargain", json([this](const httplib::Request&) { return bargaining(); }));
+  server.Get("/api/scenarios", json([this](const httplib::Request&) { return scenarios(); }));
   server.Post("/api/forecasts", guarded([this](const httplib::Request& req, httplib::Response& res) {
     send_json(res, start_job(req), 202);
   }));

@@ -365,6 +365,10 @@ struct QuestionSet {
   int window = 12;
   std::vector<Question> questions;  // the last is "otherwise"
   std::vector<int> order;           // question indices from mildest to most severe (`order`)
+  // First month whose class is reported (`report_from`, YYYY-MM; empty: the first simulated
+  // month): where the documented record ends, so that the curves start at "today".
+  std::string report_from;
+  int report_from_line = 0;
 };
 // Reads DIR/questions.toml. Every question needs a resolution source; a window longer than the
 // horizon, an unknown observable or a missing "otherwise" is an InputError naming file, line
@@ -416,6 +420,21 @@ struct Outlook {
 Outlook outlook(const panel::Panel& panel, const Calibration& calibration, std::size_t pair,
                 const QuestionSet& questions, const std::vector<Evidence>& evidence,
                 const OutlookOptions& options);
+// One trajectory of an outlook, replayed alone: exactly run `run` of outlook(…, options) (same
+// parameter draw, same random numbers), with its simulated series.
+struct ReplayedRun {
+  int run = 0, draw = 0;
+  Params target_params, partner_params;  // the draw's parameters
+  int first_simulated = 0;               // periods before it are the panel's observations
+  std::vector<double> target, partner;   // periods 0..horizon
+  std::vector<int> classes;              // classify(…, first_simulated) of the series
+  std::vector<double> evidence_log_lik;  // per evidence item (0: a matching day was simulated)
+};
+// Throws InputError naming "run" when `run` is not in [0, options.runs).
+ReplayedRun replay(const panel::Panel& panel, const Calibration& calibration, std::size_t pair,
+                   const QuestionSet& questions, const std::vector<Evidence>& evidence,
+                   const OutlookOptions& options, int run);
+
 // Interventional attribution: the outlook re-run with common random numbers for every subset of
 // the mechanisms (self-excitation, cross-excitation, conditioning on documented events), and
 // each mechanism's Shapley value for P(class k at the last period).

@@ -88,6 +88,16 @@ QuestionSet read_questions(const std::string& model_dir) {
     out.pair_b = *(*pair)[1].value<std::string>();
   }
   out.window = root["window"].value_or(12);
+  if (const auto* from = root["report_from"].as_string()) {
+    out.report_from = from->get();
+    out.report_from_line = static_cast<int>(from->source().begin.line);
+    const bool shape = out.report_from.size() == 7 && out.report_from[4] == '-' &&
+                       std::all_of(out.report_from.begin(), out.report_from.end(),
+                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '-'; });
+    const int month = shape ? std::atoi(out.report_from.c_str() + 5) : 0;
+    if (month < 1 || month > 12)
+      problems.add(out.file, out.report_from_line, "report_from", "expected a month YYYY-MM, got '" + out.report_from + "'");
+  }
   if (out.window < 1 || out.window > 120) problems.add(out.file, 0, "window", "must be 1 to 120 periods");
   const toml::array* list = root["question"].as_array();
   if (!list || list->empty()) {
@@ -166,90 +176,126 @@ std::vector<int> classify(const QuestionSet& qs, const std::vector<double>& y,
   return out;
 }
 
+namespace {
+
+// One configuration's trajectories: the parameter draws (with the interventions applied), the
+// pair's observed history and anchors. Run i is a pure function of (seed, i), so the outlook and
+// a replay of one run produce the same numbers.
+class Simulator {
+ public:
+  Simulator(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
+            const QuestionSet& qs, const std::vector<Evidence>& evidence, const OutlookOptions& o)
+      : panel_(panel), cal_(cal), pair_(pair), o_(o) {
+    observed_ = std::min(panel.periods, cal.until - panel.first);
+    if (o.horizon < observed_ || o.first_reported < observed_ || o.first_reported > o.horizon)
+      throw InputError(qs.file, 0, "horizon", "the reported periods must lie after the panel's end");
+    for (const auto& e : evidence)
+      if (e.period < observed_ || e.last > o.horizon || e.last < e.period)
+        throw InputError(qs.file, 0, "evidence",
+                         "conditioning event '" + e.id + "' lies outside the simulated period");
+    total_ = o.horizon + 1;  // periods 0..horizon
+    draws_ = o.sample_parameters ? std::max(1, o.parameter_draws) : 1;
+    s_ = pair_series(panel, cal, pair);
+    two_ = cal.fits.size() > 1;
+    bounded_ = panel.measures[panel.measure_index(cal.target)].bounded;
+    ay_ = cal.anchors[0][pair];
+    ax_ = two_ ? cal.anchors[1][pair] : Anchor{0, 0};
+    if (std::isnan(ay_.m)) throw InputError(qs.file, 0, "pair", "the calibration has no anchors for this pair");
+    params_.resize(draws_);
+    for (int b = 0; b < draws_; ++b) {
+      Params py = o.sample_parameters && draws_ > 1 ? draw_params(cal.fits[0], o.seed, b, 0) : cal.fits[0].params;
+      Params px = two_ ? (o.sample_parameters && draws_ > 1 ? draw_params(cal.fits[1], o.seed, b, 1)
+                                                             : cal.fits[1].params)
+                       : py;
+      for (Params* p : {&py, &px}) {
+        if (!o.excitation) p->alpha = 0;
+        if (!o.cross) p->gamma = 0;
+      }
+      params_[b] = {py, px};
+    }
+  }
+  int observed() const { return observed_; }
+  int total() const { return total_; }
+  int draws() const { return draws_; }
+  int draw_of(int i) const { return static_cast<int>(static_cast<long>(i) * draws_ / o_.runs); }
+  const std::array<Params, 2>& params(int b) const { return params_[b]; }
+
+  // Run i: the observed history up to the panel's end (filtering the latent rates), then draws.
+  void run(int i, std::vector<double>& y, std::vector<double>& x) const {
+    const Params& py = params_[draw_of(i)][0];
+    const Params& px = params_[draw_of(i)][1];
+    const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
+    double ey = detail::clamp_eta(ay_.m + py.delta), ex = detail::clamp_eta(ax_.m + px.delta);
+    for (int t = 0; t < observed_; ++t) {
+      y[t] = s_.y[t];
+      x[t] = s_.x ? s_.x[t] : 0.0;
+      double ly = ay_.level, lx = ax_.level;
+      if (panel_.exposure[t] > 0) ly = std::log1p(y[t]), lx = std::log1p(x[t]);
+      const double ny = detail::next_eta(py, ay_.m, ey, ly, ay_.level, lx, ax_.level);
+      const double nx = detail::next_eta(px, ax_.m, ex, lx, ax_.level, ly, ay_.level);
+      ey = ny, ex = nx;
+    }
+    Rng rng(o_.seed, static_cast<std::uint32_t>(i), 0, detail::kPurposeDyad + 5,
+            static_cast<std::uint32_t>(pair_));
+    for (int t = observed_; t < total_; ++t) {
+      double factor = 1.0;
+      int bound = -1;
+      if (!panel_.yearly && cal_.exposure_scale != 1.0) {
+        const int days = detail::days_in_month(panel_.first + t);
+        factor = days / cal_.exposure_scale;
+        if (bounded_) bound = days;
+      }
+      y[t] = detail::draw_nb(rng, factor * std::exp(ey), ry, bound);
+      x[t] = (s_.x || two_) ? detail::draw_nb(rng, factor * std::exp(ex), rx, bound) : 0;
+      const double ly = std::log1p(y[t]), lx = std::log1p(x[t]);
+      const double ny = detail::next_eta(py, ay_.m, ey, ly, ay_.level, lx, ax_.level);
+      const double nx = detail::next_eta(px, ax_.m, ex, lx, ax_.level, ly, ay_.level);
+      ey = ny, ex = nx;
+    }
+  }
+
+ private:
+  const panel::Panel& panel_;
+  const Calibration& cal_;
+  std::size_t pair_;
+  const OutlookOptions& o_;
+  int observed_ = 0, total_ = 0, draws_ = 1;
+  PairSeries s_;
+  bool two_ = false, bounded_ = false;
+  Anchor ay_, ax_;
+  std::vector<std::array<Params, 2>> params_;
+};
+
+// Log-likelihood of one documented event given a trajectory: a report is true with probability
+// `reliability`, so a trajectory without a matching day in the event's months keeps the
+// probability that the report is wrong, 1 - reliability.
+double evidence_log_likelihood(const Evidence& ev, const std::vector<double>& y,
+                               const std::vector<double>& x) {
+  bool seen = false;
+  for (int t = ev.period; t <= ev.last && !seen; ++t) seen = (ev.cooperative ? x[t] : y[t]) >= 1;
+  return seen ? 0.0 : std::log(std::max(1e-12, 1.0 - ev.reliability));
+}
+
+}  // namespace
+
 Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
                 const QuestionSet& qs, const std::vector<Evidence>& evidence,
                 const OutlookOptions& o) {
+  const Simulator sim(panel, cal, pair, qs, evidence, o);
   Outlook out;
   for (const auto& q : qs.questions) out.ids.push_back(q.id);
-  const int observed = std::min(panel.periods, cal.until - panel.first);
-  if (o.horizon < observed || o.first_reported < observed || o.first_reported > o.horizon)
-    throw InputError(qs.file, 0, "horizon", "the reported periods must lie after the panel's end");
-  if (o.horizon - observed + 1 < 1) throw InputError(qs.file, 0, "horizon", "nothing to simulate");
-  for (const auto& e : evidence)
-    if (e.period < observed || e.last > o.horizon || e.last < e.period)
-      throw InputError(qs.file, 0, "evidence",
-                       "conditioning event '" + e.id + "' lies outside the simulated period");
-  const int total = o.horizon + 1;  // periods 0..horizon
+  const int observed = sim.observed(), total = sim.total();
   out.first_reported = o.first_reported;
   out.periods = total - o.first_reported;
   out.runs = o.runs;
-  out.draws = o.sample_parameters ? std::max(1, o.parameter_draws) : 1;
+  out.draws = sim.draws();
   out.classes.assign(static_cast<std::size_t>(o.runs) * out.periods, 0);
   out.log_weight.assign(o.runs, 0.0);
   out.evidence_log_lik.assign(evidence.size(), std::vector<double>(o.runs, 0.0));
-
-  const PairSeries s = pair_series(panel, cal, pair);
-  const bool two = cal.fits.size() > 1;
-  const int target = panel.measure_index(cal.target);
-  const bool bounded = panel.measures[target].bounded;
-  const Anchor ay = cal.anchors[0][pair];
-  const Anchor ax = two ? cal.anchors[1][pair] : Anchor{0, 0};
-  if (std::isnan(ay.m)) throw InputError(qs.file, 0, "pair", "the calibration has no anchors for this pair");
-
-  // Parameters of each draw, with the interventions applied.
-  std::vector<std::array<Params, 2>> draws(out.draws);
-  for (int b = 0; b < out.draws; ++b) {
-    Params py = o.sample_parameters && out.draws > 1 ? draw_params(cal.fits[0], o.seed, b, 0) : cal.fits[0].params;
-    Params px = two ? (o.sample_parameters && out.draws > 1 ? draw_params(cal.fits[1], o.seed, b, 1)
-                                                             : cal.fits[1].params)
-                    : py;
-    for (Params* p : {&py, &px}) {
-      if (!o.excitation) p->alpha = 0;
-      if (!o.cross) p->gamma = 0;
-    }
-    draws[b] = {py, px};
-  }
   const auto run = [&](int i, std::vector<double>& y, std::vector<double>& x) {
-    const int b = static_cast<int>(static_cast<long>(i) * out.draws / o.runs);
-    const Params& py = draws[b][0];
-    const Params& px = draws[b][1];
-    const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
-    double ey = detail::clamp_eta(ay.m + py.delta), ex = detail::clamp_eta(ax.m + px.delta);
-    for (int t = 0; t < observed; ++t) {
-      y[t] = s.y[t];
-      x[t] = s.x ? s.x[t] : 0.0;
-      double ly = ay.level, lx = ax.level;
-      if (panel.exposure[t] > 0) ly = std::log1p(y[t]), lx = std::log1p(x[t]);
-      const double ny = detail::next_eta(py, ay.m, ey, ly, ay.level, lx, ax.level);
-      const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);
-      ey = ny, ex = nx;
-    }
-    Rng rng(o.seed, static_cast<std::uint32_t>(i), 0, detail::kPurposeDyad + 5,
-            static_cast<std::uint32_t>(pair));
-    for (int t = observed; t < total; ++t) {
-      double factor = 1.0;
-      int bound = -1;
-      if (!panel.yearly && cal.exposure_scale != 1.0) {
-        const int days = detail::days_in_month(panel.first + t);
-        factor = days / cal.exposure_scale;
-        if (bounded) bound = days;
-      }
-      y[t] = detail::draw_nb(rng, factor * std::exp(ey), ry, bound);
-      x[t] = (s.x || two) ? detail::draw_nb(rng, factor * std::exp(ex), rx, bound) : 0;
-      const double ly = std::log1p(y[t]), lx = std::log1p(x[t]);
-      const double ny = detail::next_eta(py, ay.m, ey, ly, ay.level, lx, ax.level);
-      const double nx = detail::next_eta(px, ax.m, ex, lx, ax.level, ly, ay.level);
-      ey = ny, ex = nx;
-    }
-    for (std::size_t e = 0; e < evidence.size(); ++e) {
-      const Evidence& ev = evidence[e];
-      bool seen = false;
-      for (int t = ev.period; t <= ev.last && !seen; ++t) seen = (ev.cooperative ? x[t] : y[t]) >= 1;
-      // A report is true with probability `reliability`: a trajectory without a matching day in
-      // the event's months keeps the probability that the report is wrong, 1 - reliability.
-      const double ll = seen ? 0.0 : std::log(std::max(1e-12, 1.0 - ev.reliability));
-      out.evidence_log_lik[e][i] = ll;
-    }
+    sim.run(i, y, x);
+    for (std::size_t e = 0; e < evidence.size(); ++e)
+      out.evidence_log_lik[e][i] = evidence_log_likelihood(evidence[e], y, x);
     const auto classes = classify(qs, y, x, observed);
     for (int t = 0; t < out.periods; ++t)
       out.classes[static_cast<std::size_t>(i) * out.periods + t] =
@@ -266,6 +312,27 @@ Outlook outlook(const panel::Panel& panel, const Calibration& cal, std::size_t p
   for (auto& t : pool) t.join();
 
   summarise(out, std::vector<bool>(evidence.size(), !o.conditioning));
+  return out;
+}
+
+ReplayedRun replay(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
+                   const QuestionSet& qs, const std::vector<Evidence>& evidence,
+                   const OutlookOptions& o, int run) {
+  if (run < 0 || run >= o.runs)
+    throw InputError("run", 0, "run", "run " + std::to_string(run) + " is not one of the ensemble's " +
+                                          std::to_string(o.runs) + " runs (0 to " + std::to_string(o.runs - 1) + ")");
+  const Simulator sim(panel, cal, pair, qs, evidence, o);
+  ReplayedRun out;
+  out.run = run;
+  out.draw = sim.draw_of(run);
+  out.target_params = sim.params(out.draw)[0];
+  out.partner_params = sim.params(out.draw)[1];
+  out.first_simulated = sim.observed();
+  out.target.assign(sim.total(), 0.0);
+  out.partner.assign(sim.total(), 0.0);
+  sim.run(run, out.target, out.partner);
+  out.classes = classify(qs, out.target, out.partner, sim.observed());
+  for (const auto& e : evidence) out.evidence_log_lik.push_back(evidence_log_likelihood(e, out.target, out.partner));
   return out;
 }
 

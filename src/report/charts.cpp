@@ -317,6 +317,46 @@ std::string svg_fan(const Fan& fan) {
   return svg.finish();
 }
 
+std::string svg_scenario_curves(const Scenarios& sc) {
+  Frame f;
+  f.width = 760;
+  f.height = 280;
+  f.right = 150;  // room for the labels at the curves' ends
+  Svg svg(f.width, f.height, "P(scenario) by month with Monte Carlo and parameter-uncertainty bands");
+  const Scale y{0, 1, f.y0(), f.y1()};
+  for (double t : {0.0, 0.25, 0.5, 0.75, 1.0}) {
+    svg.line(f.x0(), y(t), f.x1(), y(t), t == 0 ? "#999" : "#e3e3e3");
+    svg.text(f.x0() - 6, y(t) + 3.5, fmt::format("{}%", label_number(t * 100, 0)), "end", 10, "#555");
+  }
+  if (sc.curves.empty() || sc.curves.front().x.empty()) return svg.finish();
+  const auto& xs = sc.curves.front().x;
+  const Scale x{xs.front(), xs.back(), f.x0(), f.x1()};
+  for (double t : nice_ticks(xs.front(), xs.back(), 6)) {
+    svg.line(x(t), f.y0(), x(t), f.y0() + 4, "#777");
+    svg.text(x(t), f.y0() + 16, year_label(t), "middle", 10, "#555");
+  }
+  const auto band = [&](const std::vector<double>& xv, const std::vector<double>& lo,
+                        const std::vector<double>& hi) {
+    std::string d;
+    for (std::size_t i = 0; i < xv.size(); ++i) d += fmt::format("{}{},{}", i ? "L" : "M", num(x(xv[i])), num(y(hi[i])));
+    for (std::size_t i = xv.size(); i-- > 0;) d += fmt::format("L{},{}", num(x(xv[i])), num(y(lo[i])));
+    return d + "Z";
+  };
+  for (std::size_t k = 0; k < sc.curves.size(); ++k) {
+    const ScenarioCurve& c = sc.curves[k];
+    const std::string colour(palette(k));
+    svg.path(band(c.x, c.param_low, c.param_high), colour, "none", 0,
+             c.name + ": parameter-uncertainty 95% band", "opacity=\"0.18\"");
+    svg.path(band(c.x, c.mc_low, c.mc_high), colour, "none", 0, c.name + ": Monte Carlo 95% band",
+             "opacity=\"0.45\"");
+    std::string d;
+    for (std::size_t i = 0; i < c.x.size(); ++i) d += fmt::format("{}{},{}", i ? "L" : "M", num(x(c.x[i])), num(y(c.p[i])));
+    svg.path(d, "none", colour, 2, fmt::format("{}: {:.0f}% at {}", c.name, 100 * c.p.back(), sc.horizon));
+    svg.text(f.x1() + 6, y(c.p.back()) + 4, fmt::format("{} {:.0f}%", c.id, 100 * c.p.back()), "start", 11, colour);
+  }
+  return svg.finish();
+}
+
 std::string svg_tornado(const Tornado& t) {
   const double left = 240, width = 760, bar = 16, top = 44;
   const double height = top + t.bars.size() * (bar + 6) + 40;

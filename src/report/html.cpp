@@ -188,9 +188,24 @@ std::string map_section(const MapData& m, const Basemap& b) {
   return html + "</table></details>";
 }
 
+std::string structural_scenarios(const Forecast& f);
+
 std::string forecast_section(const Forecast& f) {
   std::string html = fmt::format("<p>{}</p>", escape(f.caption));
-  html += svg_probabilities(f.scenarios);
+  for (const auto& n : f.notes) html += fmt::format("<p class=\"note\">{}</p>", escape(n));
+  if (!f.scenarios.empty()) html += structural_scenarios(f);
+  html += "<h3>Indicators, month by month</h3><p class=\"note\">Dark line: the median run; dark "
+          "band: half of the runs; light band: 95% of the runs.</p><div class=\"row\">";
+  for (const auto& fan : f.fans)
+    html += figure(svg_fan(fan), fan.unit.empty() ? fan.note : fan.unit + ": " + fan.note);
+  return html + "</div>";
+}
+
+// The structural engine's own scenario classes, shown only for a model without scenario
+// questions on an estimated model (else the report would state two probabilities for one
+// question).
+std::string structural_scenarios(const Forecast& f) {
+  std::string html = svg_probabilities(f.scenarios);
   html += "<table><tr><th>scenario</th><th>probability (95% interval)</th><th>defined as, at the "
           "horizon</th><th>as a source describes it</th></tr>";
   for (const auto& s : f.scenarios)
@@ -203,12 +218,53 @@ std::string forecast_section(const Forecast& f) {
                         s.description.source.empty() ? "" : " (" + escape(s.description.source) + ")");
   html += "</table><p class=\"note\">rel12: mean relation index over the last 12 months (−10 "
           "hostile … +10 close); force12: events of force (CAMEO 18–20) in the last 12 months.</p>";
-  for (const auto& n : f.notes) html += fmt::format("<p class=\"note\">{}</p>", escape(n));
-  html += "<h3>Indicators, month by month</h3><p class=\"note\">Dark line: the median run; dark "
-          "band: half of the runs; light band: 95% of the runs.</p><div class=\"row\">";
-  for (const auto& fan : f.fans)
-    html += figure(svg_fan(fan), fan.unit.empty() ? fan.note : fan.unit + ": " + fan.note);
-  return html + "</div>";
+  return html;
+}
+
+std::string pct(double p) { return fmt::format("{:.0f}%", 100 * p); }
+
+std::string scenarios_section(const Scenarios& sc) {
+  std::string html = fmt::format("<p>{}</p>", escape(sc.caption));
+  html += figure(svg_scenario_curves(sc),
+                 "Probability that each scenario's question resolves YES at the month. Line: the "
+                 "forecast; dark band: Monte Carlo 95% interval (the finite number of runs); light "
+                 "band: 95% of the per-draw probabilities (the uncertainty of the estimated "
+                 "parameters).");
+  html += fmt::format(
+      "<table><tr><th>scenario</th><th>P at {}</th><th>Monte Carlo 95%</th><th>parameters 95%</th>"
+      "<th>without the conditioning</th><th>robustness range</th><th>resolves YES when</th>"
+      "<th>as a source describes it</th></tr>", escape(sc.horizon));
+  for (const auto& c : sc.curves) {
+    html += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}–{}</td><td class=\"num\">{}–{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}–{}</td><td>{}{}</td><td>{}{}</td></tr>",
+        escape(c.name), pct(c.p.back()), pct(c.mc_low.back()), pct(c.mc_high.back()),
+        pct(c.param_low.back()), pct(c.param_high.back()), pct(c.unconditioned),
+        pct(c.robust_low), pct(c.robust_high), escape(c.resolution),
+        c.not_modelled.empty() ? "" : "<br><em>Not modelled: " + escape(c.not_modelled) + "</em>",
+        c.description.text.empty() ? "" : "“" + escape(c.description.text) + "”",
+        c.description.source.empty() ? "" : " (" + escape(c.description.source) + ")");
+  }
+  html += "</table>";
+  html += fmt::format("<p class=\"note\">{}</p>", escape(sc.conditioning));
+  if (!sc.mechanisms.empty()) {
+    html += fmt::format("<h3>What drives it: attribution at {}</h3><p class=\"note\">Each mechanism "
+                        "switched off with the same random numbers; Shapley values in percentage "
+                        "points, which add up to the forecast minus the all-off baseline.</p>"
+                        "<table><tr><th>mechanism</th>", escape(sc.horizon));
+    for (const auto& c : sc.curves) html += "<th>" + escape(c.id) + "</th>";
+    html += "</tr>";
+    for (std::size_t m = 0; m < sc.mechanisms.size(); ++m) {
+      html += "<tr><td>" + escape(sc.mechanisms[m]) + "</td>";
+      for (double v : sc.shapley[m]) html += fmt::format("<td class=\"num\">{:+.1f}</td>", 100 * v);
+      html += "</tr>";
+    }
+    html += "<tr><td>all off (baseline)</td>";
+    for (double v : sc.all_off) html += "<td class=\"num\">" + pct(v) + "</td>";
+    html += "</tr></table>";
+  }
+  for (const auto& n : sc.notes) html += fmt::format("<p class=\"note\">{}</p>", escape(n));
+  return html;
 }
 
 std::string bargaining_section(const Bargaining& b) {
@@ -288,8 +344,8 @@ std::string render_html(const Report& r, const Basemap& basemap) {
   for (const auto& s : r.summary) html += fmt::format("<p>{}</p>", escape(s));
   html += "</header>\n<nav><a href=\"#sources\">Sources</a><a href=\"#disagreements\">"
           "Disagreements</a><a href=\"#timeline\">Timeline</a><a href=\"#dyads\">Dyadic series</a>"
-          "<a href=\"#leverage\">Leverage</a><a href=\"#map\">Map</a><a href=\"#forecast\">"
-          "Forecast</a><a href=\"#sensitivity\">Sensitivity</a><a href=\"#bargaining\">"
+          "<a href=\"#leverage\">Leverage</a><a href=\"#map\">Map</a><a href=\"#scenarios\">"
+          "Forecast</a><a href=\"#forecast\">What-if engine</a><a href=\"#sensitivity\">Sensitivity</a><a href=\"#bargaining\">"
           "Bargaining</a><a href=\"#backtest\">Backtest</a><a href=\"#quotes\">Quotes</a></nav>\n<main>\n";
   html += section("sources", "Sources and their standpoints", r.sources, sources_section);
   html += section("disagreements", "Where the sources disagree", r.disagreements,
@@ -299,7 +355,8 @@ std::string render_html(const Report& r, const Basemap& basemap) {
   html += section("leverage", "Leverage by channel", r.leverage, leverage_section);
   html += section("map", "Infrastructure", r.map,
                   [&](const MapData& m) { return map_section(m, basemap); });
-  html += section("forecast", "Scenario forecast", r.forecast, forecast_section);
+  html += section("scenarios", "Scenario forecast", r.scenarios, scenarios_section);
+  html += section("forecast", "What-if engine (assumed parameters)", r.forecast, forecast_section);
   html += section("sensitivity", "Sensitivity", r.tornado,
                   [](const Tornado& t) {
                     return figure(svg_tornado(t),

@@ -152,6 +152,26 @@ struct Forecast {
   std::vector<std::string> notes;  // how the forecast was calibrated, what the intervals cover
 };
 
+// The scenario questions forecast by the estimated model: one curve per scenario with both
+// intervals, the numbers at the horizon and the attribution.
+struct ScenarioCurve {
+  std::string id, name, resolution, not_modelled;
+  SourceQuote description{};        // where a source describes the scenario
+  std::vector<double> x;            // fractional years (mid-month)
+  std::vector<double> p, mc_low, mc_high, param_low, param_high;  // per x
+  double unconditioned = 0, robust_low = 0, robust_high = 0;     // at the horizon
+};
+struct Scenarios {
+  std::string caption;       // model, panel, calibration, runs
+  std::string conditioning;  // what the ensemble was conditioned on
+  std::string horizon;       // YYYY-MM
+  std::vector<ScenarioCurve> curves;
+  std::vector<std::string> mechanisms;       // attribution (empty: not run)
+  std::vector<std::vector<double>> shapley;  // [mechanism][scenario]
+  std::vector<double> all_off;
+  std::vector<std::string> notes;
+};
+
 // One factor's swing of the output between its low and high values, others at their base.
 struct TornadoBar {
   std::string name;
@@ -221,7 +241,8 @@ struct Report {
   Part<std::vector<DyadPanel>> dyads;
   Part<std::vector<Heatmap>> leverage;  // one heatmap per channel
   Part<MapData> map;
-  Part<Forecast> forecast;
+  Part<Scenarios> scenarios;  // the scenario forecast (estimated model)
+  Part<Forecast> forecast;    // the structural what-if engine
   Part<Tornado> tornado;
   Part<Bargaining> bargaining;
   Part<Backtest> backtest;
@@ -258,6 +279,9 @@ std::string svg_heatmap(const Heatmap& heatmap);
 std::string svg_map(const MapData& map, const Basemap& basemap);
 std::string svg_probabilities(const std::vector<ScenarioProbability>& scenarios);
 std::string svg_fan(const Fan& fan);
+// P(scenario by month) for every scenario: line, parameter-uncertainty band (light) and Monte
+// Carlo band (dark), on a 0–100% axis.
+std::string svg_scenario_curves(const Scenarios& scenarios);
 std::string svg_tornado(const Tornado& tornado);
 std::string svg_issue(const IssueOutcome& issue);
 // The backtest's charts: forecast probability against observed frequency (the diagonal is

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/core.h"
+#include "dyad/dyad.h"
 #include "events/events.h"
 #include "kb/kb.h"
 #include "leverage/leverage.h"
@@ -242,5 +243,69 @@ std::vector<sim::Factor> model_factors(const kb::Model& model,
 sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& request,
                                  const sim::Engine& base, const std::vector<sim::Factor>& factors,
                                  const std::string& output);
+
+// ---- Scenario questions on the estimated model ----------------------------------------------
+
+// The scenario questions (questions.toml) forecast by the dyadic model estimated from the
+// model's observation panel (calibration.json), from the panel's end to the horizon,
+// conditioned on the documented events since.
+struct ScenarioRequest {
+  std::string model_dir;            // holds questions.toml and, by default, calibration.json
+  std::string calibration;          // field "calibration"; empty: MODEL_DIR/calibration.json
+  std::string horizon = "2030-12";  // field "horizon", YYYY-MM
+  int runs = 4000, draws = 40;      // trajectories; parameter draws (batches of runs)
+  bool sampled_parameters = true;   // false: the estimate alone ("fixed")
+  bool attribution = true;
+  std::uint64_t seed = 1;
+  int threads = 0;                  // 0: every core (the results do not depend on it)
+};
+// A disputed reading of the record: the conflict (conflicts.toml) and the source whose claim is
+// taken; the conflict's evidence events that source does not report are left out.
+struct ScenarioReading {
+  std::string conflict, source;
+  std::vector<bool> excluded;  // per evidence item
+};
+struct ScenarioForecast {
+  dyad::QuestionSet questions;
+  std::string pair;                 // "AZE:RUS"
+  std::string panel_file;           // the panel's file name
+  std::string calibrated_through;   // the last observed month
+  std::string horizon;
+  bool sampled_parameters = true;
+  std::vector<std::string> months;  // names of the outlook's reported periods
+  dyad::Outlook outlook;
+  std::vector<dyad::Evidence> evidence;
+  std::vector<std::string> evidence_from, evidence_to;  // month names per evidence item
+  std::string last_evidence_month;
+  std::vector<std::string> skipped;  // documented events after the horizon, unused
+  std::vector<ScenarioReading> readings;
+  int disputed_points = 0;           // distinct conflicts among the readings
+  // At the horizon: the same trajectories unweighted, and the range over every reading (each
+  // evidence item left out in turn; each disputed reading).
+  std::vector<double> unconditioned, robust_low, robust_high;
+  dyad::Attribution attribution;     // empty when not asked for
+};
+// Throws InputError naming the file and field (or the request field) on a bad question set,
+// calibration or horizon.
+ScenarioForecast scenario_forecast(const kb::Model& model, const panel::Panel& panel,
+                                   const std::string& target, const ScenarioRequest& request);
+// docs/openapi.yaml, schema Scenarios: per scenario its curve (`p`, `mc`, `parameters` per
+// month), `unconditioned` and `robustness` at the horizon; the evidence, the disputed readings
+// and the attribution.
+nlohmann::json to_json(const ScenarioForecast& forecast);
+
+// One run of the scenario forecast replayed: its simulated months with the class each month
+// reached and the documented events it matched.
+struct ScenarioRun {
+  ScenarioForecast setting;  // questions, months and evidence (no outlook: it is not run)
+  dyad::ReplayedRun run;
+  std::vector<std::string> period_names;  // of run.target's periods
+  std::string target, partner;            // the measures simulated (e.g. days_negative, days_positive)
+  int runs = 0, draws = 0;                // of the ensemble it belongs to
+};
+// Throws InputError naming the field "run" when `run` is not one of the request's runs.
+ScenarioRun replay_scenario_run(const kb::Model& model, const panel::Panel& panel,
+                                const std::string& target, const ScenarioRequest& request, int run);
+nlohmann::json to_json(const ScenarioRun& run);
 
 }  // namespace sphere::service

@@ -1,4 +1,5 @@
 // sphere calibrate, backtest and scenarios as a user runs them.
+#include <cmath>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@ namespace {
 
 using sphere::testing::run_sphere;
 using sphere::testing::TempDir;
+using sphere::testing::read_file;
 
 // A small panel in the GDELT monthly layout: three pairs over 24 months.
 std::string small_panel(const TempDir& dir) {
@@ -223,6 +225,71 @@ TEST(Scenarios, HorizonCurvesWithBothIntervalsAttributionAndRobustness) {
   // Same seed, same numbers, whatever the thread count.
   const auto one = run_sphere("scenarios --runs 600 --draws 10 --horizon 2027-12 --json --threads 1");
   EXPECT_EQ(one.out, r.out);
+}
+
+// `sphere run` states one forecast: the estimated model's scenarios, printed and in its report
+// (the same numbers, computed once), and no second set of probabilities from the structural engine.
+TEST(Run, PrintsTheEstimatedScenariosAndItsReportStatesTheSameNumbers) {
+  SPHERE_REQUIRE_SHARED("data/events/gdelt-country-networks/monthly_2018_2022.csv");
+  TempDir dir;
+  const auto html = dir.path() / "r.html";
+  const auto r = run_sphere("run --json --report '" + html.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("scenarios"));
+  EXPECT_FALSE(j.contains("forecast"));  // the structural engine's scenario probabilities
+  const std::string report = read_file(html);
+  const auto section = report.find("<section id=\"scenarios\">");
+  ASSERT_NE(section, std::string::npos);
+  const std::string scenarios = report.substr(section, report.find("</section>", section) - section);
+  for (const auto& s : j["scenarios"]["scenarios"]) {
+    const auto& last = s["curve"].back();
+    const std::string row = fmt::format(
+        "<td class=\"num\">{:.0f}%</td><td class=\"num\">{:.0f}%–{:.0f}%</td><td class=\"num\">{:.0f}%–{:.0f}%</td>",
+        100 * last["p"].get<double>(), 100 * last["mc"][0].get<double>(), 100 * last["mc"][1].get<double>(),
+        100 * last["parameters"][0].get<double>(), 100 * last["parameters"][1].get<double>());
+    EXPECT_NE(scenarios.find(row), std::string::npos) << s["scenario"] << " " << row;
+  }
+  // The structural engine's section keeps its indicators but not its own scenario classes.
+  const auto what_if = report.find("<section id=\"forecast\">");
+  ASSERT_NE(what_if, std::string::npos);
+  EXPECT_EQ(report.find("rel12: mean relation index", what_if), std::string::npos);
+  const auto text = run_sphere("run --report ''");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Scenarios for AZE–RUS"), std::string::npos);
+  EXPECT_EQ(text.out.find("Drivers: mean uses per run"), std::string::npos);
+  EXPECT_EQ(text.out.find("Wilson"), std::string::npos);
+}
+
+// A replayed run of the scenario forecast shows only what the estimated model simulates: counts
+// of hostile and friendly days per month, and the scenario each month reaches.
+TEST(Replay, ARunOfTheScenarioForecastShowsMonthlyCountsAndItsScenario) {
+  SPHERE_REQUIRE_SHARED("data/events/gdelt-country-networks/monthly_2018_2022.csv");
+  const auto r = run_sphere("replay --run 7 --runs 400 --draws 4 --horizon 2026-12 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j.contains("events"));
+  EXPECT_EQ(j["first_simulated"], "2023-01");
+  ASSERT_EQ(j["months"].size(), 48u);  // 2023-01 .. 2026-12
+  for (const auto& m : j["months"]) {
+    const double hostile = m["target"].get<double>(), friendly = m["partner"].get<double>();
+    EXPECT_EQ(hostile, std::floor(hostile));
+    EXPECT_GE(hostile, 0);
+    EXPECT_LE(hostile, 31);  // days in a month
+    EXPECT_LE(friendly, 31);
+  }
+  EXPECT_EQ(j["scenario_at_horizon"], j["months"].back()["scenario"]);
+  EXPECT_EQ(j["parameter_draw"], 7 * 4 / 400);
+  EXPECT_FALSE(j["evidence"].empty());
+  // The same run again: the same numbers.
+  EXPECT_EQ(run_sphere("replay --run 7 --runs 400 --draws 4 --horizon 2026-12 --json --threads 1").out, r.out);
+  // Shocks belong to the structural engine; a run outside the ensemble is refused.
+  const auto shock = run_sphere("replay --run 1 --shock 'block:btc@2026-03'");
+  EXPECT_EQ(shock.exit_code, 2);
+  EXPECT_NE(shock.err.find("--engine structural"), std::string::npos) << shock.err;
+  const auto outside = run_sphere("replay --run 400 --runs 400");
+  EXPECT_EQ(outside.exit_code, 2);
+  EXPECT_NE(outside.err.find("0 to 399"), std::string::npos) << outside.err;
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include "dyad/dyad.h"
 #include "dyad/synthetic.h"
-#include "dyad/synthetic.h"
 #include "testing.h"
 
 namespace sphere::dyad {
@@ -89,8 +88,17 @@ TEST(Questions, ClassesFollowTheOrderAndFirstPassageHolds) {
   EXPECT_EQ(classify(qs, y, x, 8)[5], 1);  // without first passage, the state is read
 }
 
-TEST(Outlook, ConditioningOnlyWeightsAndAttributionReusesTheForecast) {
+// A small simulated world: a panel, its calibration, three questions and two documented events.
+struct World {
   panel::Panel p = testing::empty_panel(30, 48);
+  Calibration c;
+  QuestionSet qs;
+  std::vector<Evidence> evidence;
+  OutlookOptions o;
+};
+World small_world() {
+  World w;
+  panel::Panel& p = w.p;
   testing::simulate_into(&p, {0.0, 0.5, 0.3, 0.15, std::log(3.0)}, {0.0, 0.4, 0.3, 0.1, std::log(2.0)}, 5);
   Spec spec;
   spec.target = "conflict";
@@ -127,6 +135,20 @@ TEST(Outlook, ConditioningOnlyWeightsAndAttributionReusesTheForecast) {
   o.first_reported = p.periods;
   o.seed = 3;
   o.threads = 2;
+  w.c = c;
+  w.qs = qs;
+  w.evidence = evidence;
+  w.o = o;
+  return w;
+}
+
+TEST(Outlook, ConditioningOnlyWeightsAndAttributionReusesTheForecast) {
+  const World w = small_world();
+  const panel::Panel& p = w.p;
+  const Calibration& c = w.c;
+  const QuestionSet& qs = w.qs;
+  const std::vector<Evidence>& evidence = w.evidence;
+  const OutlookOptions& o = w.o;
   const Outlook on = outlook(p, c, 0, qs, evidence, o);
   OutlookOptions plain = o;
   plain.conditioning = false;
@@ -151,6 +173,31 @@ TEST(Outlook, ConditioningOnlyWeightsAndAttributionReusesTheForecast) {
     for (const auto& m : given.shapley) sum += m[k];
     EXPECT_NEAR(sum, on.probability[k][last] - given.all_off[k], 1e-12) << k;
   }
+}
+
+// A replayed run is run i of the ensemble: the same class path and the same evidence likelihoods,
+// its observed part is the panel, and an index outside the ensemble is refused.
+TEST(Outlook, ReplayReproducesEachRunOfTheEnsemble) {
+  const World w = small_world();
+  const Outlook on = outlook(w.p, w.c, 0, w.qs, w.evidence, w.o);
+  for (int i : {0, 137, w.o.runs - 1}) {
+    const ReplayedRun r = replay(w.p, w.c, 0, w.qs, w.evidence, w.o, i);
+    EXPECT_EQ(r.draw, i * on.draws / w.o.runs);
+    EXPECT_EQ(r.first_simulated, w.p.periods);
+    ASSERT_EQ(r.classes.size(), static_cast<std::size_t>(w.o.horizon + 1));
+    for (int t = 0; t < on.periods; ++t)
+      EXPECT_EQ(r.classes[on.first_reported + t], on.classes[static_cast<std::size_t>(i) * on.periods + t]) << i;
+    for (std::size_t e = 0; e < w.evidence.size(); ++e)
+      EXPECT_EQ(r.evidence_log_lik[e], on.evidence_log_lik[e][i]);
+    const PairSeries s = pair_series(w.p, w.c, 0);
+    for (int t = 0; t < w.p.periods; ++t) EXPECT_EQ(r.target[t], s.y[t]);
+    for (int t = r.first_simulated; t <= w.o.horizon; ++t) {
+      EXPECT_GE(r.target[t], 0);
+      EXPECT_EQ(r.target[t], std::floor(r.target[t]));  // counts
+    }
+  }
+  EXPECT_THROW(replay(w.p, w.c, 0, w.qs, w.evidence, w.o, w.o.runs), InputError);
+  EXPECT_THROW(replay(w.p, w.c, 0, w.qs, w.evidence, w.o, -1), InputError);
 }
 
 }  // namespace

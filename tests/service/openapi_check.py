@@ -16,6 +16,7 @@ PAIRS = [
     ("leverage --json", "/api/leverage"),
     ("timeline --actor AZE --from 2024 --json", "/api/timeline"),
     ("forecast --runs 20 --horizon 2026-03 --json", "/api/forecasts/{id}#result"),
+    ("scenarios --runs 200 --draws 4 --horizon 2026-03 --json", "/api/scenarios"),
 ]
 
 
@@ -59,7 +60,11 @@ def main():
         spec = yaml.safe_load(f)
     problems = []
     for args, path in PAIRS:
-        out = subprocess.run([binary] + args.split(), capture_output=True, text=True, check=True)
+        out = subprocess.run([binary] + args.split(), capture_output=True, text=True)
+        if out.returncode != 0 and "absent" in out.stderr:
+            print(f"{path}: skipped, its data are absent ({out.stderr.strip()[:200]})")
+            continue
+        out.check_returncode()
         compare(spec, response_schema(spec, path), json.loads(out.stdout), path, problems)
     for p in problems:
         print(p)
