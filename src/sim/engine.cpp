@@ -481,12 +481,20 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
       const kb::InfraLink* link = s.kind == "event" ? nullptr : model.infrastructure.find_link(s.link);
       return link && link->carrier == "gas";
     };
+    // After the last year the network's data or a shock names, it stays as it was then (so a
+    // long horizon solves no year the network layer would not take).
+    int latest = (e.start_ - 1) / 12;
+    for (const auto& f : model.infrastructure.flows) latest = std::max(latest, f.year);
+    for (const auto& l : model.infrastructure.links)
+      for (const auto& st : l.statuses) latest = std::max(latest, st.from.year);
+    for (const Shock& s : e.shocks_)
+      if (on_gas(s)) latest = std::max(latest, s.month / 12);
     e.gas_cap0_ = cap((e.start_ - 1) / 12, {});
     for (int m = e.start_; m <= e.horizon_; ++m) {
       std::vector<const Shock*> in_force;
       for (const Shock& s : e.shocks_)
         if (on_gas(s) && s.month <= m) in_force.push_back(&s);
-      e.gas_cap_[m - e.start_] = cap(m / 12, in_force);
+      e.gas_cap_[m - e.start_] = cap(std::min(m / 12, latest), in_force);
     }
     for (Shock& s : e.shocks_)
       if (on_gas(s)) {

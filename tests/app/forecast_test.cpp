@@ -220,7 +220,9 @@ TEST(Run, EndsWithTheDefaultForecast) {
   ASSERT_NE(summary, std::string::npos);
   ASSERT_NE(forecast, std::string::npos) << r.out;
   EXPECT_LT(summary, forecast);
-  if (!panel) EXPECT_NE(r.out.find("cannot run"), std::string::npos);
+  if (!panel) {
+    EXPECT_NE(r.out.find("cannot run"), std::string::npos);
+  }
 }
 
 TEST(ForecastCli, AnInterruptedForecastLeavesNoDatabaseBehind) {
@@ -254,8 +256,9 @@ TEST(Set, GivesAParameterAnotherValueInEveryEngineCommand) {
   EXPECT_DOUBLE_EQ(s["parameters"]["kappa"].get<double>(), 0.12);
   EXPECT_NE(p["indicators"]["rel_RUS_AZE"], s["indicators"]["rel_RUS_AZE"]);
   // replay and hindcast take it too: the same run with another theta differs.
-  const RunResult r0 = run_sphere("replay --run 0 --horizon 2026-12 --json");
-  const RunResult r1 = run_sphere("replay --run 0 --horizon 2026-12 --json --set theta=0.15");
+  const RunResult r0 = run_sphere("replay --engine structural --run 0 --horizon 2026-12 --json");
+  const RunResult r1 =
+      run_sphere("replay --engine structural --run 0 --horizon 2026-12 --json --set theta=0.15");
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   EXPECT_NE(json::parse(r0.out)["indicators"], json::parse(r1.out)["indicators"]);
   const RunResult h = run_sphere("hindcast --as-of 2022-01 --runs 50 --json --set kappa=0.03");
@@ -282,7 +285,8 @@ TEST(Set, BadSettingsExitTwoInEveryCommandAndWriteNothing) {
       {"theta=abc", "'abc' is not a number"},
   };
   const std::string commands[] = {
-      "forecast --runs 10", "replay --run 0", "hindcast --as-of 2022-01 --runs 10",
+      "forecast --runs 10", "replay --engine structural --run 0",
+      "hindcast --as-of 2022-01 --runs 10",
       "sensitivity --output escalation --n 2 --runs 2",
       "report --runs 10 --sensitivity-runs 0 --out '" + html.string() + "'"};
   for (const auto& command : commands)
@@ -293,17 +297,22 @@ TEST(Set, BadSettingsExitTwoInEveryCommandAndWriteNothing) {
       EXPECT_NE(r.err.find("--set"), std::string::npos) << r.err;  // named as the user gave it
     }
   EXPECT_FALSE(std::filesystem::exists(html));
+  // The estimated model's replay has no such parameters and says so.
+  const RunResult estimated = run_sphere("replay --run 0 --set theta=0.1");
+  EXPECT_EQ(estimated.exit_code, 2);
+  EXPECT_NE(estimated.err.find("add --engine structural"), std::string::npos) << estimated.err;
 }
 
-TEST(Set, TheReportUsesTheSettingInItsForecastAndLeavesItOutOfTheTornado) {
+TEST(Set, TheReportSaysWhatItsForecastWasSetTo) {
   TempDir dir;
-  const auto html = dir.path() / "r.html";
-  const RunResult r = run_sphere("report --runs 100 --sensitivity-runs 20 --set theta=0.1 --out '" +
+  const auto html = dir.path() / "r.html", plain = dir.path() / "p.html";
+  const RunResult r = run_sphere("report --runs 100 --sensitivity-runs 0 --set theta=0.1 --out '" +
                                  html.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string text = read_file(html);
-  EXPECT_NE(text.find("or as set for this report"), std::string::npos);
-  EXPECT_NE(text.find("kappa"), std::string::npos);  // another parameter's bar
+  EXPECT_NE(read_file(html).find("Parameters set for this report (--set): theta = 0.1."),
+            std::string::npos);
+  ASSERT_EQ(run_sphere("report --runs 100 --sensitivity-runs 0 --out '" + plain.string() + "'").exit_code, 0);
+  EXPECT_EQ(read_file(plain).find("Parameters set for this report"), std::string::npos);
 }
 
 // Sensitivity analyses and reports stop on Ctrl-C or SIGTERM like forecasts: exit 130, a message,
