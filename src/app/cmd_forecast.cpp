@@ -1,6 +1,7 @@
 // `sphere forecast`: Monte Carlo forecast of the model's scenarios, with monthly indicator
 // quantiles and drivers, to the terminal, JSON and SQLite.
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -33,6 +34,14 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
                            in.method, in.branching, in.omega, in.note.empty() ? "" : "; " + in.note);
   std::cout << fmt::format("Leverage at the start: {}; {}\n", engine.leverage_notes()[0],
                            engine.leverage_notes()[1]);
+  // What each network shock does to the gas the network can deliver (the bound on gas).
+  for (const auto& s : engine.shocks())
+    if (std::isfinite(s.gas_before))
+      std::cout << fmt::format("{}: the gas network can deliver {:.2f} bcm/y to the buyer ({}) in "
+                               "{}, against {:.2f} without it{}\n",
+                               s.text, s.gas_after, engine.indicator_names()[sim::kGas],
+                               s.month / 12, s.gas_before,
+                               s.gas_after == s.gas_before ? ": no change to what reaches the buyer" : "");
   std::cout << "\nIndicators: median [95% of runs]\n";
   std::vector<std::string> header = {"month"};
   for (const auto& n : engine.indicator_names()) header.push_back(n);

@@ -244,6 +244,15 @@ TEST(ForecastCli, AnInterruptedForecastLeavesNoDatabaseBehind) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "f.sqlite-journal"));
 }
 
+TEST(Forecast, AGasShockSaysWhatTheNetworkCanDeliverWithAndWithoutIt) {
+  const RunResult r = run_sphere("forecast --runs 100 --horizon 2027-12 --shock 'block:tap@2027-01'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("block:tap@2027-01: the gas network can deliver 3.65 bcm/y to the buyer "
+                       "(gas_AZE_EEC) in 2027, against 13.51 without it"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(Set, GivesAParameterAnotherValueInEveryEngineCommand) {
   const RunResult plain = run_sphere("forecast --runs 200 --horizon 2026-12 --json");
   const RunResult set = run_sphere("forecast --runs 200 --horizon 2026-12 --json --set theta=0.1 "
