@@ -113,14 +113,9 @@ QuoteReport check_quotes(const Model& model, const std::filesystem::path& source
       return;
     }
     const std::filesystem::path path = shared / file.substr(7);
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec)) return;
     // The first folder of the path that is missing, so that a misplaced tree reads as one.
-    std::filesystem::path missing = shared;
-    for (const auto& part : std::filesystem::path(file.substr(7))) {
-      missing /= part;
-      if (!std::filesystem::exists(missing, ec)) break;
-    }
+    const std::filesystem::path missing = first_missing(path);
+    if (missing.empty()) return;
     report.problems.add(p.origin.file, p.origin.line, "citation",
                         missing == path
                             ? fmt::format("cited file '{}' not found: {} has no {}", file,

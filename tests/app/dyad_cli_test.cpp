@@ -62,6 +62,22 @@ TEST(Calibrate, BadPanelsExitTwoNamingFileLineAndFieldAndWriteNothing) {
   EXPECT_NE(missing.err.find("no measure 'nothing'"), std::string::npos) << missing.err;
 }
 
+// A copied model whose declared panel is not where its relative path points: the error names the
+// first folder of that path that does not exist.
+TEST(Calibrate, AMissingDeclaredPanelNamesTheMissingFolder) {
+  TempDir dir;
+  const auto model = dir.path() / "deep" / "model";
+  std::filesystem::create_directories(model.parent_path());
+  std::filesystem::copy(sphere::testing::source_dir() / "data" / "caucasus", model);
+  const auto missing = std::filesystem::absolute(model / "../../../shared").lexically_normal();
+  if (std::filesystem::exists(missing)) GTEST_SKIP() << missing << " exists here";
+  const auto r = run_sphere("calibrate --no-write --model '" + model.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("observations.toml:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the folder " + missing.string() + " does not exist"), std::string::npos)
+      << r.err;
+}
+
 TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
   TempDir dir;
   const auto panel = small_panel(dir);
