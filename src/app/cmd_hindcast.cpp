@@ -1,5 +1,9 @@
-// `sphere hindcast --as-of YYYY-MM`: forecasts from a past month, scored against what the
-// sources say happened (model.toml [[outcome]]), beside uniform and persistence baselines.
+// `sphere hindcast`: the scenario questions hindcast on the observation panel (as `sphere
+// scenarios --hindcast`: as-of months every quarter, each using only data before it, scored with
+// the ranked probability score against uniform, climatology and persistence). With --as-of (or
+// --engine structural): the structural engine's forecasts from a past month, scored against what
+// the sources say happened (model.toml [[outcome]]).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -13,17 +17,51 @@ void add_hindcast_command(CLI::App& app, Action& action) {
   struct Options {
     EngineCliOptions engine;
     std::vector<std::string> as_of;
+    std::string which;
+    ScenarioOptions questions;
   };
   auto opts = std::make_shared<Options>();
+  opts->questions.hindcast = "2019-01..2022-01";
   CLI::App* cmd = app.add_subcommand(
-      "hindcast", "Calibrate on events before a month only, forecast forward, and score against "
-                  "the outcomes the sources report (Brier, log score; uniform and persistence "
-                  "baselines)");
-  cmd->add_option("--as-of", opts->as_of, "Month(s) to forecast from, YYYY-MM (repeatable)")
-      ->required();
+      "hindcast", "Score forecasts made from past months against what happened: the scenario "
+                  "questions on the observation panel (default), or with --as-of the structural "
+                  "engine against the outcomes the sources report");
+  cmd->add_option("--engine", opts->which,
+                  "estimated (the scenario questions; default) or structural (needs --as-of)")
+      ->check(CLI::IsMember({"estimated", "structural"}));
+  cmd->add_option("--window", opts->questions.hindcast,
+                  "estimated: as-of months FROM..TO (each needs 12 months of panel after it)")
+      ->capture_default_str();
+  cmd->add_option("--step", opts->questions.step, "estimated: months between as-of months")
+      ->check(CLI::Range(1, 120))
+      ->capture_default_str();
+  cmd->add_option("--lead", opts->questions.lead,
+                  "estimated: months from the as-of month to the end of the scored window")
+      ->check(CLI::Range(1, 120))
+      ->capture_default_str();
+  cmd->add_option("--as-of", opts->as_of,
+                  "structural: month(s) to forecast from, YYYY-MM (repeatable)");
   add_engine_options(*cmd, opts->engine);
   cmd->callback([opts, &action] {
     action = [opts] {
+      const bool structural = opts->which == "structural" || (opts->which.empty() && !opts->as_of.empty());
+      if (!structural) {
+        if (!opts->as_of.empty())
+          throw InputError("--as-of", 0, "", "--as-of belongs to --engine structural; the "
+                                             "estimated model's hindcast takes --window FROM..TO");
+        if (!opts->engine.settings.empty())
+          throw InputError("--set", 0, "",
+                           "--set gives model.toml's parameters, which drive the structural "
+                           "engine, not the estimated model: add --as-of YYYY-MM");
+        ScenarioOptions so = opts->questions;
+        so.model = opts->engine.model;
+        so.seed = opts->engine.seed;
+        so.threads = opts->engine.threads;
+        so.runs = static_cast<int>(std::min<std::uint32_t>(opts->engine.runs, 2000));
+        return run_scenarios(so);
+      }
+      if (opts->as_of.empty())
+        throw InputError("--as-of", 0, "", "the structural engine's hindcast needs --as-of YYYY-MM");
       const kb::Model model = load_model(opts->engine.model);
       std::vector<Date> months;
       for (const auto& a : opts->as_of) months.push_back(parse_month_option(a, "--as-of"));
@@ -54,7 +92,8 @@ void add_hindcast_command(CLI::App& app, Action& action) {
                                {"scores", out}});
         return kExitOk;
       }
-      std::cout << fmt::format("Hindcast · {} runs · seed {} · lower scores are better\n\n",
+      std::cout << fmt::format("Hindcast of the structural engine (assumed parameters) · {} runs · "
+                               "seed {} · lower scores are better\n\n",
                                opts->engine.runs, opts->engine.seed);
       Table t({"as of", "outcome", "what happened", "model forecast", "Brier model/unif/pers",
                "log model/unif/pers"});

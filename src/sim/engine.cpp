@@ -167,11 +167,9 @@ double gas_deliverable(const kb::Model& model, const std::string& buyer, int yea
 }
 
 int quad_class(const std::string& cameo) {
-  const int root = cameo.size() >= 2 ? std::stoi(cameo.substr(0, 2)) : 0;
-  if (root <= 5) return 0;
-  if (root <= 8) return 1;
-  if (root <= 13) return 2;
-  return 3;
+  // One scheme across the event layer, the engine and the docs: GDELT's QuadClass (the events
+  // layer's default), shifted to 0..3. The model loader has checked every code.
+  return std::max(0, events::QuadScheme::gdelt().classify(cameo) - 1);
 }
 
 Intensities LogRateIntensities::estimate(const CalibrationData& data, double beta,

@@ -44,8 +44,9 @@ class Rng : public sphere::Rng {
 // ---------------------------------------------------------------------------------------------
 // Seams where other layers plug in
 
-// CAMEO QuadClass of an event code: 0 verbal cooperation (roots 01–05), 1 material cooperation
-// (06–08), 2 verbal conflict (09–13), 3 material conflict (14–20).
+// GDELT's CAMEO QuadClass of an event code (events::QuadScheme::gdelt()), from 0: 0 verbal
+// cooperation (roots 01–05), 1 material cooperation (06–09), 2 verbal conflict (10–14),
+// 3 material conflict (15–20).
 int quad_class(const std::string& cameo);
 
 // The observed history a calibration sees: monthly event counts per ordered dyad and class over

@@ -308,5 +308,31 @@ TEST(Replay, ARunOfTheScenarioForecastShowsMonthlyCountsAndItsScenario) {
   EXPECT_NE(outside.err.find("0 to 399"), std::string::npos) << outside.err;
 }
 
+// `sphere hindcast` scores the scenario questions on the panel by default: each as-of month's
+// forecast against what the panel shows, beside uniform, climatology and persistence.
+TEST(Hindcast, ScoresTheScenarioQuestionsOnThePanelByDefault) {
+  SPHERE_REQUIRE_SHARED("data/events/gdelt-country-networks/monthly_2018_2022.csv");
+  const auto r = run_sphere("hindcast --window 2021-01..2021-04 --runs 200 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["scores"].size(), 4u);
+  EXPECT_EQ(j["scores"][0]["forecaster"], "model");
+  for (const auto& s : j["scores"]) {
+    EXPECT_GE(s["rps"].get<double>(), 0.0);
+    EXPECT_LE(s["rps"].get<double>(), 1.0);
+  }
+  ASSERT_FALSE(j["rows"].empty());
+  for (const auto& row : j["rows"]) {
+    const std::string as_of = row["as_of"];
+    EXPECT_TRUE(as_of == "2021-01" || as_of == "2021-04") << as_of;
+    double total = 0;
+    for (double p : row["forecast"]) total += p;
+    EXPECT_NEAR(total, 1.0, 1e-9);
+  }
+  const auto mixed = run_sphere("hindcast --engine estimated --as-of 2021-01");
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("--window"), std::string::npos) << mixed.err;
+}
+
 }  // namespace
 }  // namespace sphere

@@ -310,6 +310,9 @@ TEST(Set, BadSettingsExitTwoInEveryCommandAndWriteNothing) {
   const RunResult estimated = run_sphere("replay --run 0 --set theta=0.1");
   EXPECT_EQ(estimated.exit_code, 2);
   EXPECT_NE(estimated.err.find("add --engine structural"), std::string::npos) << estimated.err;
+  const RunResult questions = run_sphere("hindcast --set theta=0.1");
+  EXPECT_EQ(questions.exit_code, 2);
+  EXPECT_NE(questions.err.find("add --as-of"), std::string::npos) << questions.err;
 }
 
 TEST(Set, TheReportSaysWhatItsForecastWasSetTo) {

@@ -1,8 +1,8 @@
 // Sphere's dashboard: the report's infrastructure map (the same SVG, drawn by `sphere serve`:
 // routes, labels, legend and the inset west of the frame), what-ifs by clicking links (operating
 // links are cut, planned ones opened), what reaches each destination and which flows move,
-// leverage with and without the what-if, and forecast jobs that take the map's what-if and any
-// further shocks. Talks to `sphere serve` (docs/openapi.yaml).
+// leverage with and without the what-if, the scenario forecast of the estimated model, and
+// what-if engine jobs that take the map's what-if and any further shocks. Talks to `sphere serve` (docs/openapi.yaml).
 
 interface Link { id: string; name: string; carrier: string; status: string }
 interface Outcome {
@@ -159,6 +159,31 @@ async function forecast() {
   }
 }
 
+// The scenario forecast of the estimated model: one row per scenario at the horizon.
+interface ScenarioCurve {
+  scenario: string; name: string;
+  curve: { month: string; p: number; mc: number[]; parameters: number[] }[];
+  robustness: number[];
+}
+async function scenarioForecast() {
+  const pct = (p: number) => `${(p * 100).toFixed(0)}%`;
+  try {
+    const s = await api<{ horizon: string; pair: string; runs: number; scenarios: ScenarioCurve[] }>("/api/scenarios");
+    $("scenario-caption").textContent = `${s.pair}, at ${s.horizon} (${s.runs} runs)`;
+    const body = $("scenarios").querySelector("tbody")!;
+    body.replaceChildren();
+    for (const c of s.scenarios) {
+      const last = c.curve[c.curve.length - 1];
+      const tr = row([c.name, pct(last.p), `${pct(last.mc[0])}–${pct(last.mc[1])}`,
+        `${pct(last.parameters[0])}–${pct(last.parameters[1])}`, `${pct(c.robustness[0])}–${pct(c.robustness[1])}`]);
+      tr.dataset.scenario = c.scenario;
+      body.appendChild(tr);
+    }
+  } catch (e) {
+    $("scenario-caption").textContent = `(not available: ${(e as Error).message})`;
+  }
+}
+
 async function main() {
   const model = await api<{ name: string; forecast_start: string }>("/api/model");
   $("model-name").textContent = model.name;
@@ -166,7 +191,7 @@ async function main() {
   links = (await api<{ links: Link[] }>("/api/network/links")).links;
   $<HTMLSelectElement>("carrier").addEventListener("change", () => void refresh());
   $("run-forecast").addEventListener("click", () => void forecast());
-  await refresh();
+  await Promise.all([refresh(), scenarioForecast()]);
 }
 
 main().catch((e) => ($("error").textContent = String(e)));

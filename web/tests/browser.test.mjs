@@ -98,6 +98,15 @@ test("a small forecast runs and its probabilities appear", async () => {
   assert.match(await page.locator("#forecast-shocks").innerText(), /block:tap@2027-01/);
   assert.ok(Math.abs(total - 100) < 0.5, `probabilities sum to ${total}%`);
   assert.equal(await page.locator("#error").innerText(), "");
+  // The scenario forecast of the estimated model (GET /api/scenarios), or why it is absent.
+  await page.waitForFunction(() => document.querySelectorAll("#scenarios tbody tr").length > 0 ||
+    /not available/.test(document.getElementById("scenario-caption").textContent), null, { timeout: 120000 });
+  const rows = await page.locator("#scenarios tbody tr").allInnerTexts();
+  if (rows.length) {
+    assert.equal(rows.length, 3, rows.join("\n"));
+    const sum = rows.map((t) => Number(t.split("\t")[1].replace("%", ""))).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - 100) <= 2, `scenario probabilities sum to ${sum}% (rounded)`);
+  }
   await page.screenshot({ path: join(artifacts, "dashboard-forecast.png"), fullPage: true });
   await page.close();
 });
@@ -114,7 +123,7 @@ test("the report opened from disk shows its charts and map", async () => {
     missing: !!s.querySelector(".missing"),
     svg: [...s.querySelectorAll("svg")].map((g) => { const r = g.getBoundingClientRect(); return r.width * r.height; }),
   })));
-  const charts = ["timeline", "dyads", "leverage", "map", "forecast", "sensitivity", "bargaining"];
+  const charts = ["timeline", "dyads", "leverage", "map", "scenarios", "forecast", "sensitivity", "bargaining"];
   for (const s of areas.filter((a) => !a.missing && charts.includes(a.id))) {
     assert.ok(s.svg.length > 0 && s.svg.every((a) => a > 1000), `${s.id}: ${JSON.stringify(s.svg)}`);
   }
