@@ -61,7 +61,7 @@ struct ScenarioOptions {
   int runs = 4000, draws = 40, threads = 0;
   std::uint64_t seed = 1;
   std::string parameters = "sampled";
-  bool no_attribution = false;
+  bool no_attribution = false, no_conditioning = false;
   std::string hindcast;
   int lead = 12, step = 3;
 };

@@ -107,6 +107,8 @@ void add_scenarios_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"sampled", "fixed"}));
   cmd->add_option("--calibration", opts->calibration, "Calibration file (default: the model's calibration.json)");
   cmd->add_flag("--no-attribution", opts->no_attribution, "Skip the interventional attribution");
+  cmd->add_flag("--no-conditioning", opts->no_conditioning,
+                "Leave the documented events out (the forecast from the panel alone)");
   cmd->add_option("--hindcast", opts->hindcast,
                   "Instead: hindcast on the panel from as-of months FROM..TO (every --step months), "
                   "each using only data before it, for every pair of the model's actors");
@@ -129,6 +131,7 @@ service::ScenarioRequest scenario_request(const ScenarioOptions& opts) {
   request.draws = opts.draws;
   request.sampled_parameters = opts.parameters == "sampled";
   request.attribution = !opts.no_attribution;
+  request.conditioning = !opts.no_conditioning;
   request.seed = opts.seed;
   request.threads = opts.threads;
   return request;

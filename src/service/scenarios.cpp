@@ -141,7 +141,8 @@ Setting setting_of(const kb::Model& model, const panel::Panel& p, const std::str
   f.calibrated_through = p.period_name(observed - 1);
   f.horizon = p.period_name(horizon);
   f.sampled_parameters = request.sampled_parameters;
-  f.evidence = evidence_of(model, p, qs.pair_a, qs.pair_b, observed, horizon, &f.skipped);
+  if (request.conditioning)
+    f.evidence = evidence_of(model, p, qs.pair_a, qs.pair_b, observed, horizon, &f.skipped);
   int last_event = observed;
   for (const auto& e : f.evidence) {
     f.evidence_from.push_back(p.period_name(e.period));

@@ -256,6 +256,7 @@ struct ScenarioRequest {
   int runs = 4000, draws = 40;      // trajectories; parameter draws (batches of runs)
   bool sampled_parameters = true;   // false: the estimate alone ("fixed")
   bool attribution = true;
+  bool conditioning = true;         // false: no documented event enters (nor the robustness range)
   std::uint64_t seed = 1;
   int threads = 0;                  // 0: every core (the results do not depend on it)
 };
