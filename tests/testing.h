@@ -42,4 +42,10 @@ RunResult run_sphere(const std::string& args);
 
 std::string read_file(const std::filesystem::path& path);
 
+// Starts `sphere ARGS` in the background, waits until `ready` exists (empty: `delay` seconds;
+// else `delay` seconds more once it does), sends it `signal` (INT or TERM) and returns its exit
+// status and stderr.
+RunResult interrupt_sphere(const std::string& args, const std::filesystem::path& ready,
+                           const std::string& signal = "INT", double delay = 0.5);
+
 }  // namespace sphere::testing

@@ -191,7 +191,9 @@ class Model:
                 block_left -= 1
             gas_rel = (R[gsb] + R[gbs]) / 2
             ramp = min(max((m - c["start"] + 1) / c["gas_ramp"], 0.0), 1.0)
-            gas = (c["gas_start"] + (c["gas_target"] - c["gas_start"]) * ramp) * max(0.0, 1.0 + c["gas_elasticity"] * (gas_rel - c["gas_rel0"]) / 10.0) * c["gas_factor"][t]
+            cap = c["gas_cap"][t]  # what the network can deliver; null: unbounded
+            gas = (c["gas_start"] + (c["gas_target"] - c["gas_start"]) * ramp) * max(0.0, 1.0 + c["gas_elasticity"] * (gas_rel - c["gas_rel0"]) / 10.0)
+            gas = gas if cap is None else min(gas, cap)
             slot = m % 12
             R_ring[slot], force_ring[slot], rel_ring[slot] = R, force, rel
             if c["settle"] and ((t + 1) % c["settle_every"] == 0 or t == c["months"] - 1):

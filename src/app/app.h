@@ -3,7 +3,10 @@
 // and JSON/CSV for programs, and return the exit code (kExitOk ... kExitCorruption from core.h).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <map>
 #include <set>
 #include <iosfwd>
 #include <string>
@@ -102,6 +105,8 @@ struct ReportOptions {
   std::uint32_t sensitivity_runs = 200;  // per parameter end in the tornado; 0: none
   std::uint64_t seed = 1;
   int threads = 0;  // 0: every core (results do not depend on it)
+  // model.toml parameters given other values (--set) in the forecast and the tornado.
+  std::map<std::string, double> settings;
   // A forecast already computed (by `sphere run`): the report shows it instead of running one,
   // so that the report and the command's output state the same numbers.
   const ComputedForecast* forecast = nullptr;
@@ -123,6 +128,43 @@ std::string render_report(const kb::Model& model, const ReportOptions& options);
 // The report's map alone, as one SVG element (options: year, cut, opened).
 std::string render_map(const kb::Model& model, const ReportOptions& options);
 void add_serve_command(CLI::App& app, Action& action);
+
+// Long runs.
+
+// Ctrl-C or SIGTERM while a guard lives: the handler only sets a flag, which the command's
+// progress checks between batches (throw_if_interrupted), so that the command unwinds and removes
+// whatever it had begun to write. main() turns Interrupted into exit 130 ("nothing written").
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+};
+struct Interrupted {};
+// Throws Interrupted when a signal arrived under a guard. Safe from any thread.
+void throw_if_interrupted();
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal. At the first update
+// (the first batch, a short timed sample of the work) it prints the estimated time of the whole
+// run; the bar then shows the time left at the rate so far. Thread-safe.
+class ProgressBar {
+ public:
+  ProgressBar(std::uint64_t total, std::string unit);
+  ~ProgressBar();
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  void update(std::uint64_t done);
+  // Adds `count` to what is done (for work counted from several threads).
+  void add(std::uint64_t count = 1);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+// A duration to the precision an estimate supports: "under a second", "about 40 s",
+// "about 3 min", "about 2.5 h".
+std::string duration_text(double seconds);
 
 // Output helpers.
 

@@ -2,6 +2,7 @@
 // ablations and the baselines, scored with proper scores (the dyad layer does the work).
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -376,10 +377,27 @@ void add_backtest_command(CLI::App& app, Action& action) {
         db = std::make_unique<store::BacktestWriter>(opts->db, v);
         bo.on_record = [&db, &p](const dyad::ForecastRecord& r) { db->add(r, p); };
       }
+      // Ctrl-C or SIGTERM: the backtest stops at its next step and unwinds; the store rolls
+      // back (removing a file it created) and the forecasts CSV's temporary file is removed.
+      const InterruptGuard guard;
       const bool tty = isatty(STDERR_FILENO) != 0;
-      bo.progress = [tty](const std::string& what, int done, int total) {
+      const auto started = std::chrono::steady_clock::now();
+      bool estimated = false;
+      bo.progress = [tty, started, &estimated](const std::string& what, int done, int total) {
+        throw_if_interrupted();
         if (!tty) return;
-        std::cerr << fmt::format("\r\033[K[{:>3}/{}] {}", done, total, what) << std::flush;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double left = done > 0 ? elapsed / done * (total - done) : 0.0;
+        if (!estimated && done > 0 && done < total) {
+          std::cerr << fmt::format("\r\033[Kestimated time: {} for {} steps (from the first {} "
+                                   "in {:.2g} s)\n",
+                                   duration_text(elapsed + left), total, done, elapsed);
+          estimated = true;
+        }
+        std::cerr << fmt::format("\r\033[K[{:>3}/{}] {}{}", done, total, what,
+                                 done > 0 ? " · " + duration_text(left) + " left" : "")
+                  << std::flush;
       };
       // The forecasts CSV is written to a temporary file and renamed at the end.
       std::string csv;

@@ -1,8 +1,7 @@
 // `sphere forecast`: Monte Carlo forecast of the model's scenarios, with monthly indicator
 // quantiles and drivers, to the terminal, JSON and SQLite.
-#include <csignal>
-#include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -14,33 +13,6 @@
 #include "store/store.h"
 
 namespace sphere::app {
-namespace {
-
-// A one-line progress bar on stderr, drawn only when stderr is a terminal.
-class ProgressBar {
- public:
-  explicit ProgressBar(std::uint32_t total) : total_(total), on_(isatty(STDERR_FILENO) != 0) {}
-  ~ProgressBar() {
-    if (on_ && drawn_) std::cerr << "\r\033[K" << std::flush;
-  }
-  void update(std::uint32_t done) {
-    if (!on_ || total_ == 0) return;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(static_cast<double>(done) / total_ * kWidth);
-    std::cerr << fmt::format("\r[{}{}] {:3d}% {}/{} runs", std::string(filled, '#'),
-                             std::string(kWidth - filled, ' '),
-                             static_cast<int>(100.0 * done / total_), done, total_)
-              << std::flush;
-    drawn_ = true;
-  }
-
- private:
-  std::uint32_t total_;
-  bool on_, drawn_ = false;
-};
-
-}  // namespace
-
 namespace {
 
 void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
@@ -62,6 +34,14 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
                            in.method, in.branching, in.omega, in.note.empty() ? "" : "; " + in.note);
   std::cout << fmt::format("Leverage at the start: {}; {}\n", engine.leverage_notes()[0],
                            engine.leverage_notes()[1]);
+  // What each network shock does to the gas the network can deliver (the bound on gas).
+  for (const auto& s : engine.shocks())
+    if (std::isfinite(s.gas_before))
+      std::cout << fmt::format("{}: the gas network can deliver {:.2f} bcm/y to the buyer ({}) in "
+                               "{}, against {:.2f} without it{}\n",
+                               s.text, s.gas_after, engine.indicator_names()[sim::kGas],
+                               s.month / 12, s.gas_before,
+                               s.gas_after == s.gas_before ? ": no change to what reaches the buyer" : "");
   std::cout << "\nIndicators: median [95% of runs]\n";
   std::vector<std::string> header = {"month"};
   for (const auto& n : engine.indicator_names()) header.push_back(n);
@@ -129,6 +109,13 @@ void add_engine_options(CLI::App& command, EngineCliOptions& o, bool with_runs) 
                      "Imposed change, repeatable: event:RUS>AZE:173@2026-01 (an event), "
                      "block:LINK@2026-03 or open:LINK@2027-01 (any link of infrastructure.toml; `sphere "
                      "network links` lists them)");
+  add_set_option(command, o.settings);
+}
+
+void add_set_option(CLI::App& command, std::vector<std::string>& settings) {
+  command.add_option("--set", settings,
+                     "Give a model.toml parameter another value within its stated range, "
+                     "NAME=VALUE (repeatable; `sphere sensitivity` lists the ranges)");
 }
 
 service::ForecastRequest forecast_request(const EngineCliOptions& o) {
@@ -138,6 +125,7 @@ service::ForecastRequest forecast_request(const EngineCliOptions& o) {
   r.threads = o.threads;
   if (!o.horizon.empty()) r.horizon = service::parse_month(o.horizon, "horizon");
   r.shocks = o.shocks;
+  r.settings = service::parse_settings(o.settings);
   return r;
 }
 
@@ -156,38 +144,6 @@ void print_csv(const sim::Engine& engine, const sim::ForecastSummary& f) {
                                m.month.to_string(), m.mean, m.q[0], m.q[1], m.q[2], m.q[3], m.q[4]);
 }
 
-namespace {
-
-// Set by SIGINT or SIGTERM while a forecast runs. A signal handler can reach only static storage:
-// this flag is the process's one piece of global state, read only by the forecast's progress.
-volatile std::sig_atomic_t forecast_interrupt_signal = 0;
-extern "C" void on_forecast_interrupt(int) { forecast_interrupt_signal = 1; }
-
-// Ctrl-C or a kill during a forecast: the ensemble stops between batches and unwinds, so that a
-// database the forecast created is removed instead of being left empty or half-written.
-class ForecastInterruptGuard {
- public:
-  ForecastInterruptGuard() {
-    forecast_interrupt_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = on_forecast_interrupt;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~ForecastInterruptGuard() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  bool interrupted() const { return forecast_interrupt_signal != 0; }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
-
-struct ForecastInterrupted {};
-
-}  // namespace
 
 int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
                  const std::string& command_line, bool json, bool csv) {
@@ -197,27 +153,24 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
 #endif
   // Everything that can be wrong with the input is checked before the database is touched.
   const sim::Engine engine = build_engine(model, o);
-  const ForecastInterruptGuard guard;
-  try {
-    std::unique_ptr<store::ForecastWriter> writer;
-    if (!db.empty())
-      writer = std::make_unique<store::ForecastWriter>(
-          db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
-    ProgressBar bar(o.runs);
-    const sim::ForecastSummary f = service::forecast(
-        engine, forecast_request(o),
-        [&](std::span<const sim::RunOutcome> runs) {
-          if (writer) writer->add_runs(runs);
-        },
-        [&](std::uint32_t done) {
-          bar.update(done);
-          if (guard.interrupted()) throw ForecastInterrupted{};  // between batches: threads idle
-        });
-    return present_forecast(model, engine, f, writer.get(), db, json, csv);
-  } catch (const ForecastInterrupted&) {
-    std::cerr << "\nsphere: interrupted; nothing written\n";
-    return 128 + SIGINT;
-  }
+  // Ctrl-C or a kill: the ensemble stops between batches and unwinds, so that a database the
+  // forecast created is removed instead of being left empty or half-written.
+  const InterruptGuard guard;
+  std::unique_ptr<store::ForecastWriter> writer;
+  if (!db.empty())
+    writer = std::make_unique<store::ForecastWriter>(
+        db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
+  ProgressBar bar(o.runs, "runs");
+  const sim::ForecastSummary f = service::forecast(
+      engine, forecast_request(o),
+      [&](std::span<const sim::RunOutcome> runs) {
+        if (writer) writer->add_runs(runs);
+      },
+      [&](std::uint32_t done) {
+        bar.update(done);
+        throw_if_interrupted();  // between batches: the threads are idle
+      });
+  return present_forecast(model, engine, f, writer.get(), db, json, csv);
 }
 
 int present_forecast(const kb::Model& model, const sim::Engine& engine,
@@ -241,9 +194,11 @@ int present_forecast(const kb::Model& model, const sim::Engine& engine,
 ComputedForecast default_forecast(const kb::Model& model, bool print) {
   const EngineCliOptions o;
   ComputedForecast c{build_engine(model, o), {}};
-  ProgressBar bar(o.runs);
-  c.summary = service::forecast(c.engine, forecast_request(o), {},
-                                [&](std::uint32_t done) { bar.update(done); });
+  ProgressBar bar(o.runs, "runs");
+  c.summary = service::forecast(c.engine, forecast_request(o), {}, [&](std::uint32_t done) {
+    bar.update(done);
+    throw_if_interrupted();
+  });
   if (print) print_summary(c.engine, c.summary);
   return c;
 }

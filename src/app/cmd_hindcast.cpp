@@ -49,6 +49,10 @@ void add_hindcast_command(CLI::App& app, Action& action) {
         if (!opts->as_of.empty())
           throw InputError("--as-of", 0, "", "--as-of belongs to --engine structural; the "
                                              "estimated model's hindcast takes --window FROM..TO");
+        if (!opts->engine.settings.empty())
+          throw InputError("--set", 0, "",
+                           "--set gives model.toml's parameters, which drive the structural "
+                           "engine, not the estimated model: add --as-of YYYY-MM");
         ScenarioOptions so = opts->questions;
         so.model = opts->engine.model;
         so.seed = opts->engine.seed;
@@ -65,6 +69,7 @@ void add_hindcast_command(CLI::App& app, Action& action) {
       for (const Date& m : months) {
         sim::EngineOptions eo;
         eo.shocks = opts->engine.shocks;
+        eo.overrides = forecast_request(opts->engine).settings;
         auto s = sim::hindcast(model, m, {opts->engine.seed, opts->engine.runs,
                                           thread_count(opts->engine), 512}, eo);
         scores.insert(scores.end(), s.begin(), s.end());

@@ -38,6 +38,7 @@ std::string difference(const store::Partial& a, const store::Partial& b) {
   if (a.start != b.start || a.horizon != b.horizon)
     return fmt::format("months {}–{} vs {}–{}", a.start, a.horizon, b.start, b.horizon);
   if (a.shocks != b.shocks) return "different --shock options";
+  if (a.settings != b.settings) return "different --set options";
   if (a.digest != b.digest)
     return fmt::format("model or parameters differ (digest {} vs {})", a.digest, b.digest);
   return "";
@@ -56,6 +57,7 @@ std::string difference(const store::SensitivityPartial& a, const store::Sensitiv
   if (a.shards != b.shards) return fmt::format("split into {} vs {} shards", a.shards, b.shards);
   if (a.horizon != b.horizon) return fmt::format("--horizon '{}' vs '{}'", a.horizon, b.horizon);
   if (a.shocks != b.shocks) return "different --shock options";
+  if (a.settings != b.settings) return "different --set options";
   if (a.digest != b.digest)
     return fmt::format("model, parameters or ranges differ (digest {} vs {})", a.digest,
                        b.digest);
@@ -170,6 +172,7 @@ int merge_forecast(const std::vector<store::Partial>& parts, const std::vector<s
   o.runs = first.runs;
   o.horizon = first.horizon;
   o.shocks = first.shocks;
+  o.settings = first.settings;
   const sim::Engine engine = build_engine(model, o);
   if (engine.start().to_string() != first.start || store::engine_digest(engine) != first.digest)
     throw InputError(model.location, 0, "model",
@@ -229,6 +232,7 @@ store::Partial compute_shard(const kb::Model& model, const sim::Engine& engine,
   p.start = engine.start().to_string();
   p.horizon = engine.horizon().to_string();
   for (const auto& s : engine.shocks()) p.shocks.push_back(s.text);
+  p.settings = o.settings;
   p.digest = store::engine_digest(engine);
   const auto [first_block, end_block] = sim::shard_blocks(o.runs, shard, shards);
   p.part = sim::run_blocks(engine, {o.seed, o.runs, thread_count(o), 512}, first_block, end_block,

@@ -96,6 +96,10 @@ void add_replay_command(CLI::App& app, Action& action) {
           throw InputError("--shock", 0, "",
                            "shocks act on the structural what-if engine, which the estimated model "
                            "does not contain: add --engine structural");
+        if (!opts->engine.settings.empty())
+          throw InputError("--set", 0, "",
+                           "--set gives model.toml's parameters, which drive the structural "
+                           "what-if engine, not the estimated model: add --engine structural");
         const kb::Model model = load_model(opts->engine.model);
         ScenarioOptions so = opts->scenarios;
         so.model = opts->engine.model;

@@ -276,8 +276,9 @@ std::tuple<std::string, std::string, std::string> indicator_text(const kb::Model
             "towards a baseline. Below −5 over a year counts towards escalation."};
   if (kind == "gas" && parts.size() == 3)
     return {fmt::format("Gas from {} to {}", actor(1), actor(2)), "bcm/y",
-            "Pipeline gas at an annual rate, in billion cubic metres per year, as the engine ramps "
-            "it towards the sources' target and scales it with relations and network shocks."};
+            "Pipeline gas at an annual rate, in billion cubic metres per year: the engine ramps "
+            "it towards the sources' target and scales it with relations, and never beyond what "
+            "the pipeline network can deliver that year (with any blocked link closed)."};
   if (kind == "trade" && parts.size() == 3)
     return {fmt::format("Trade between {} and {}", actor(1), actor(2)), "USD bn/y",
             "Annual trade turnover in billions of US dollars, from the 2024 figure, rising or "
@@ -339,28 +340,30 @@ report::Forecast forecast_of(const kb::Model& model, const sim::Engine& engine,
 // One-at-a-time swings: each parameter at its low and high value, the others at model.toml's,
 // on the same seed (common random numbers), measuring the first scenario's probability.
 report::Tornado tornado_of(const kb::Model& model, const ReportOptions& o,
-                           const sim::Engine& base_engine) {
+                           const sim::Engine& base_engine,
+                           const std::function<void(std::uint32_t)>& progress) {
   sim::EnsembleOptions eo;
   eo.seed = o.seed;
   eo.runs = o.sensitivity_runs;
   eo.threads = static_cast<int>(threads_of(o.threads));
   const auto& target = base_engine.scenarios().front();
-  auto probability = [&](const sim::EngineOptions& options) {
+  auto probability = [&](const std::map<std::string, double>& overrides) {
+    sim::EngineOptions options;
+    options.overrides = o.settings;
+    for (const auto& [name, value] : overrides) options.overrides[name] = value;
     const auto engine = sim::Engine::build(model, options);
-    return sim::run_ensemble(engine, eo).scenarios.front().p;
+    return sim::run_ensemble(engine, eo, {}, progress).scenarios.front().p;
   };
   report::Tornado t;
   t.title = fmt::format("What moves P({})", target.name);
   t.output = fmt::format("P({}) with one parameter at a time at the ends of its range, {} "
-                         "trajectories each, seed {}; the rest at their model.toml values.",
-                         target.id, o.sensitivity_runs, o.seed);
+                         "trajectories each, seed {}; the rest at their model.toml values{}.",
+                         target.id, o.sensitivity_runs, o.seed,
+                         o.settings.empty() ? "" : " or as set for this report");
   t.base = probability({});
   for (const auto& p : model.parameters) {
-    if (!(p.high > p.low)) continue;
-    sim::EngineOptions low, high;
-    low.overrides[p.name] = p.low;
-    high.overrides[p.name] = p.high;
-    t.bars.push_back({p.name, probability(low), probability(high),
+    if (!(p.high > p.low) || o.settings.contains(p.name)) continue;
+    t.bars.push_back({p.name, probability({{p.name, p.low}}), probability({{p.name, p.high}}),
                       fmt::format("{} … {} {}", format_number(p.low), format_number(p.high), p.unit)});
   }
   std::stable_sort(t.bars.begin(), t.bars.end(), [](const auto& a, const auto& b) {
@@ -617,12 +620,30 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
   } else {
     std::optional<sim::Engine> engine;
     try {
-      engine = sim::Engine::build(model);
+      sim::EngineOptions eo;
+      eo.overrides = o.settings;
+      engine = sim::Engine::build(model, eo);
     } catch (const InputError& e) {
       r.forecast.missing = r.tornado.missing =
           "the scenario engine cannot run this model: " + e.diagnostics().to_string();
     }
     if (engine) {
+      // One bar over every run the report makes: the forecast's, then the tornado's.
+      std::uint64_t total = o.forecast ? 0 : o.runs, base = 0;
+      if (o.sensitivity_runs > 0 && !estimated) {
+        std::uint64_t ends = 1;
+        for (const auto& p : model.parameters) ends += p.high > p.low && !o.settings.contains(p.name) ? 2 : 0;
+        total += ends * o.sensitivity_runs;
+      }
+      ProgressBar bar(total, "runs");
+      // Progress of ensembles of `runs` runs each, one after another.
+      auto progress_of = [&](std::uint32_t runs) {
+        return std::function<void(std::uint32_t)>([&bar, &base, runs](std::uint32_t done) {
+          bar.update(base + done);
+          if (done == runs) base += runs;  // this ensemble is done; the next one counts on
+          throw_if_interrupted();
+        });
+      };
       if (o.forecast) {
         r.forecast = attempt<report::Forecast>(
             [&] { return forecast_of(model, o.forecast->engine, o.forecast->summary); });
@@ -634,8 +655,15 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
           eo.seed = o.seed;
           eo.runs = o.runs;
           eo.threads = static_cast<int>(threads_of(o.threads));
-          return forecast_of(model, *engine, sim::run_ensemble(*engine, eo));
+          return forecast_of(model, *engine, sim::run_ensemble(*engine, eo, {}, progress_of(o.runs)));
         });
+      }
+      if (r.forecast.data && !o.settings.empty()) {
+        std::string set;
+        for (const auto& [name, value] : o.settings)
+          set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", name, format_number(value));
+        r.forecast.data->notes.insert(r.forecast.data->notes.begin(),
+                                      "Parameters set for this report (--set): " + set + ".");
       }
       if (r.forecast.data && estimated) {
         // One probability per question: the estimated model's, above.
@@ -653,7 +681,9 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
                             "forecast) and their drivers are the attribution table there. The "
                             "structural engine's sensitivity: `sphere sensitivity`.";
       else if (o.sensitivity_runs == 0) r.tornado.missing = "not run (--sensitivity-runs 0).";
-      else r.tornado = attempt<report::Tornado>([&] { return tornado_of(model, o, *engine); });
+      else
+        r.tornado = attempt<report::Tornado>(
+            [&] { return tornado_of(model, o, *engine, progress_of(o.sensitivity_runs)); });
     }
   }
   if (model.issues.empty()) r.bargaining.missing = "the model has no issues.toml.";
@@ -727,6 +757,7 @@ void add_report_command(CLI::App& app, Action& action) {
     ModelOptions model;
     ReportOptions report;
     std::vector<std::string> dyads{"RUS:AZE"};
+    std::vector<std::string> settings;  // --set NAME=VALUE
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -735,10 +766,19 @@ void add_report_command(CLI::App& app, Action& action) {
   add_model_options(*cmd, opts->model, false);
   cmd->add_option("--out", opts->report.out, "The HTML file to write")->capture_default_str();
   add_report_options(*cmd, opts->report, opts->dyads);
+  add_set_option(*cmd, opts->settings);
   cmd->callback([opts, &action] {
     action = [opts] {
       check_report_out(opts->report.out, "--out");
+      // Ctrl-C or SIGTERM: the runs stop between batches; the report is written whole or not.
+      const InterruptGuard guard;
       kb::Model model = load_model(opts->model);
+      opts->report.settings = service::parse_settings(opts->settings);
+      if (model.simulation && !opts->report.settings.empty()) {
+        sim::EngineOptions eo;  // a bad --set stops here, before anything runs or is written
+        eo.overrides = opts->report.settings;
+        sim::Engine::build(model, eo);
+      }
       opts->report.dyads = parse_dyads(model, opts->dyads);
       network::Scenario check;
       check.year = opts->report.year;

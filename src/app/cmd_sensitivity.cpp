@@ -43,7 +43,8 @@ store::SensitivityPartial make_design(const kb::Model& model, const sim::Engine&
   d.model = model.location;
   d.horizon = o.engine.horizon;
   d.shocks = o.engine.shocks;
-  d.factors = model_factors(model);
+  d.settings = o.engine.settings;
+  d.factors = model_factors(model, service::parse_settings(o.engine.settings));
   d.digest = store::sensitivity_digest(engine, d);
   d.points = design_points(d).size();
   return d;
@@ -60,8 +61,17 @@ store::SensitivityPartial compute_shard(const kb::Model& model, const EngineCliO
   d.shard = shard;
   d.shards = shards;
   d.first_point = first;
+  // Each point is R runs: the bar counts points (the first one timed gives the estimate), and a
+  // Ctrl-C stops the workers at their next point, before anything is written.
+  ProgressBar bar(end - first, "points");
+  const sim::Function watched = [&](const std::vector<double>& x) {
+    throw_if_interrupted();
+    const double y = f(x);
+    bar.add();
+    return y;
+  };
   d.outputs = sim::evaluate_all(
-      f, std::vector<std::vector<double>>(points.begin() + first, points.begin() + end),
+      watched, std::vector<std::vector<double>>(points.begin() + first, points.begin() + end),
       thread_count(o));
   return d;
 }
@@ -203,9 +213,10 @@ int merge_sensitivity(const kb::Model& model, const std::vector<store::Sensitivi
   EngineCliOptions o;
   o.horizon = first.horizon;
   o.shocks = first.shocks;
+  o.settings = first.settings;
   const sim::Engine engine = build_engine(model, o);
   store::SensitivityPartial here = first;
-  here.factors = model_factors(model);
+  here.factors = model_factors(model, service::parse_settings(first.settings));
   const std::string digest = store::sensitivity_digest(engine, here);
   if (digest != first.digest)
     throw InputError(model.location, 0, "model",
@@ -248,6 +259,7 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
     const ShardSpec shard = opts->shard.empty() ? ShardSpec{} : parse_shard(opts->shard);
     action = [opts, shard] {
       const kb::Model model = load_model(opts->engine.model);
+      const InterruptGuard guard;
       return shard.count > 0 ? run_shard(model, *opts, shard) : run_sensitivity(model, *opts);
     };
   });

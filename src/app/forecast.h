@@ -26,10 +26,13 @@ struct EngineCliOptions {
   std::uint64_t seed = 1;
   int threads = 0;  // 0: every core
   std::vector<std::string> shocks;
+  std::vector<std::string> settings;  // --set NAME=VALUE
 };
 
-// Adds --horizon, --seed, --threads, --shock (and --runs when `with_runs`) to `command`.
+// Adds --horizon, --seed, --threads, --shock, --set (and --runs when `with_runs`) to `command`.
 void add_engine_options(CLI::App& command, EngineCliOptions& options, bool with_runs = true);
+// Adds --set NAME=VALUE (repeatable) to `command`.
+void add_set_option(CLI::App& command, std::vector<std::string>& settings);
 // The typed request the options describe (the horizon parsed); throws InputError naming it.
 service::ForecastRequest forecast_request(const EngineCliOptions& options);
 // Builds the engine the options describe; throws InputError on a bad horizon or shock.

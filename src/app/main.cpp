@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   }
   try {
     return action ? action() : kExitUsage;
+  } catch (const app::Interrupted&) {
+    // A command stopped by Ctrl-C or SIGTERM has unwound, removing what it had begun to write.
+    std::cerr << "\nsphere: interrupted; nothing written\n";
+    return 128 + 2;  // as a shell reports SIGINT
   } catch (const std::exception& e) {
     return app::report_error(e);
   }

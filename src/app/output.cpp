@@ -1,6 +1,12 @@
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <iostream>
+#include <mutex>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -16,7 +22,92 @@ std::size_t display_width(const std::string& text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
+// Set by SIGINT or SIGTERM while an InterruptGuard lives. A signal handler can reach only static
+// storage: this flag is the process's one piece of global state, read only by progress checks.
+volatile std::sig_atomic_t interrupt_signal = 0;
+extern "C" void on_interrupt(int) { interrupt_signal = 1; }
+
+struct sigaction old_int_action {}, old_term_action {};
+
 }  // namespace
+
+InterruptGuard::InterruptGuard() {
+  interrupt_signal = 0;
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &old_int_action);
+  sigaction(SIGTERM, &action, &old_term_action);
+}
+
+InterruptGuard::~InterruptGuard() {
+  sigaction(SIGINT, &old_int_action, nullptr);
+  sigaction(SIGTERM, &old_term_action, nullptr);
+}
+
+void throw_if_interrupted() {
+  if (interrupt_signal != 0) throw Interrupted{};
+}
+
+std::string duration_text(double seconds) {
+  if (!(seconds >= 1.0)) return "under a second";
+  if (seconds < 90) return fmt::format("about {:.0f} s", seconds);
+  if (seconds < 90 * 60) return fmt::format("about {:.0f} min", seconds / 60);
+  if (seconds < 48 * 3600) return fmt::format("about {:.2g} h", seconds / 3600);
+  return fmt::format("about {:.2g} days", seconds / 86400);
+}
+
+struct ProgressBar::State {
+  std::uint64_t total = 0;
+  std::string unit;
+  bool on = false, drawn = false, estimated = false;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::uint64_t done = 0;
+  std::mutex mutex;
+};
+
+ProgressBar::ProgressBar(std::uint64_t total, std::string unit) : state_(std::make_unique<State>()) {
+  state_->total = total;
+  state_->unit = std::move(unit);
+  state_->on = isatty(STDERR_FILENO) != 0;
+}
+
+ProgressBar::~ProgressBar() {
+  if (state_->on && state_->drawn) std::cerr << "\r\033[K" << std::flush;
+}
+
+void ProgressBar::add(std::uint64_t count) {
+  std::uint64_t done;
+  {
+    std::lock_guard lock(state_->mutex);
+    done = state_->done += count;
+  }
+  update(done);
+}
+
+void ProgressBar::update(std::uint64_t done) {
+  State& s = *state_;
+  if (!s.on || s.total == 0 || done == 0) return;
+  std::lock_guard lock(s.mutex);
+  s.done = std::max(s.done, done);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - s.start).count();
+  const double left = elapsed / static_cast<double>(done) * static_cast<double>(s.total - std::min(done, s.total));
+  if (!s.estimated && done < s.total) {
+    // The first batch is the timed sample the estimate of the whole run rests on.
+    std::cerr << fmt::format("\r\033[Kestimated time: {} for {} {} (from the first {} in {:.2g} s)\n",
+                             duration_text(elapsed + left), s.total, s.unit, done, elapsed);
+    s.estimated = true;
+  }
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(static_cast<double>(done) / s.total * kWidth);
+  std::cerr << fmt::format("\r\033[K[{}{}] {:3d}% {}/{} {} · {} left", std::string(filled, '#'),
+                           std::string(kWidth - std::min(filled, kWidth), ' '),
+                           static_cast<int>(100.0 * done / s.total), done, s.total, s.unit,
+                           duration_text(left))
+            << std::flush;
+  s.drawn = true;
+}
 
 void add_model_options(CLI::App& command, ModelOptions& options, bool with_json) {
   command.add_option("--model", options.model_dir,
@@ -89,7 +180,6 @@ std::string flag_of(std::string_view field) {
   // Where the flag is not the field's name with dashes.
   if (field == "blocked") return "--block-country";
   if (field == "opened") return "--open";
-  if (field == "overrides") return "a parameter override";
   std::string flag = "--" + std::string(field);
   std::replace(flag.begin(), flag.end(), '_', '-');
   return flag;

@@ -57,10 +57,14 @@ ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& optio
     out.actors = o.actors;
     if (format.empty()) format = o.format;
     if (out.target.empty()) out.target = o.target;
-    if (!std::filesystem::exists(out.path))
+    const auto full = std::filesystem::absolute(out.path).lexically_normal();
+    if (const auto missing = first_missing(full); !missing.empty())
       throw InputError(dir + "/observations.toml", o.line, "file",
-                       "the declared panel '" + o.file + "' is absent (" + out.path +
-                           "); the shared data folder must sit beside the repository, or give --panel FILE");
+                       "the declared panel '" + o.file + "' is absent: " +
+                           (missing == full
+                                ? "no such file in " + missing.parent_path().string()
+                                : "the folder " + missing.string() + " does not exist") +
+                           " (the path is relative to the model directory); give --panel FILE");
   }
   if (out.target.empty()) out.target = "days_negative";
   out.panel = panel::read_panel(out.path, panel::parse_format(format, out.path), read);

@@ -171,6 +171,10 @@ class AtomicFile {
 // AtomicFile for a whole text at once.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 
+// The shortest leading part of `path` that does not exist (the folder to create or point
+// elsewhere, or the file itself when only it is missing); empty when `path` exists.
+std::filesystem::path first_missing(const std::filesystem::path& path);
+
 // An exclusive advisory lock (flock) on a directory, held for the object's lifetime, so that
 // writers of the files in it take turns. When another process holds it, prints `waiting` to
 // stderr (unless empty) and waits. Throws IoError when the directory cannot be opened.

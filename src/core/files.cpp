@@ -99,4 +99,15 @@ DirectoryLock::~DirectoryLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the lock
 }
 
+std::filesystem::path first_missing(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return {};
+  std::filesystem::path part;
+  for (const auto& piece : path) {
+    part /= piece;
+    if (!std::filesystem::exists(part, ec)) return part;
+  }
+  return path;
+}
+
 }  // namespace sphere

@@ -1,7 +1,11 @@
 // The calibration file: estimates, covariance, anchors and provenance, as JSON.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 
+#include <boost/crc.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "dyad/dyad.h"
@@ -9,6 +13,24 @@
 namespace sphere::dyad {
 
 using nlohmann::json;
+
+std::string rows_digest(const panel::Panel& panel, int periods) {
+  boost::crc_optimal<64, 0x42F0E1EBA9EA3693ULL, ~0ULL, ~0ULL, true, true> crc;
+  auto text = [&](const std::string& s) { crc.process_bytes(s.data(), s.size() + 1); };  // with NUL
+  const int n = std::clamp(periods, 0, panel.periods);
+  for (const auto& m : panel.measures) text(m.name);
+  for (int t = 0; t < n; ++t) crc.process_bytes(&panel.exposure[t], sizeof(double));
+  const std::size_t k = panel.measures.size();
+  for (std::size_t d = 0; d < panel.pairs.size(); ++d) {
+    bool any = false;
+    for (std::size_t m = 0; m < k && !any; ++m)
+      for (int t = 0; t < n && !any; ++t) any = panel.value(d, m, t) != 0.0f;
+    if (!any) continue;
+    text(panel.pair_name(d));
+    for (std::size_t m = 0; m < k; ++m) crc.process_bytes(panel.series(d, m), n * sizeof(float));
+  }
+  return fmt::format("{:016x}", crc.checksum());
+}
 
 std::string calibration_to_json(const Calibration& cal, const panel::Panel& panel,
                                 const std::string& command) {
@@ -23,7 +45,8 @@ std::string calibration_to_json(const Calibration& cal, const panel::Panel& pane
                 {"first", panel.period_name(0)},
                 {"until", panel.period_name(cal.until - panel.first)},
                 {"pairs", panel.pairs.size()},
-                {"rows_used", cal.rows_used}};
+                {"rows_used", cal.rows_used},
+                {"digest", cal.data_digest}};
   j["target"] = cal.target;
   j["partner"] = cal.partner;
   j["switches"] = cal.switches.name();
@@ -91,6 +114,16 @@ Calibration calibration_from_json(const std::string& text, const std::string& wh
     cal.until = panel.first + panel.period_of(need(p, "until").get<std::string>(), where);
     if (cal.until - panel.first > panel.periods)
       throw InputError(where, 0, "panel.until", "the panel read ends before the calibration's vintage");
+    // The rows before the vintage must be the ones the fit saw: another release of the data
+    // (revised counts, added pairs) under the same file name is another vintage.
+    cal.data_digest = need(p, "digest").get<std::string>();
+    const std::string here = rows_digest(panel, cal.until - panel.first);
+    if (cal.data_digest != here)
+      throw InputError(where, 0, "panel.digest",
+                       "fitted on other data: the rows of '" + file + "' before " +
+                           need(p, "until").get<std::string>() + " have digest " + here +
+                           ", the calibration's " + cal.data_digest +
+                           " (another vintage of the file); refit with `sphere calibrate`");
     cal.target = need(j, "target").get<std::string>();
     cal.partner = need(j, "partner").get<std::string>();
     if (panel.measure_index(cal.target) < 0)

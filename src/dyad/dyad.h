@@ -78,7 +78,15 @@ struct Calibration {
   std::vector<MeasureFit> fits;                 // [0] target, [1] partner (undirected only)
   std::vector<std::vector<Anchor>> anchors;     // [measure][pair]
   std::size_t rows_used = 0;
+  // rows_digest() of the panel's periods [first, until): which data (vintage) it was fitted on.
+  std::string data_digest;
 };
+
+// CRC-64 (ECMA-182, 16 hex digits) of a panel's contents in periods [0, periods): its measures'
+// names, the periods' exposures and, for every pair with any non-zero value there, its name and
+// values. Rows after `periods` and pairs that only appear later do not change it, so a panel read
+// whole and one read up to `periods` agree when their earlier rows do.
+std::string rows_digest(const panel::Panel& panel, int periods);
 
 struct FitOptions {
   int until = 0;    // panel period index (exclusive) that ends the fit window; 0: the whole panel
@@ -94,8 +102,8 @@ Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& o
 void refresh_anchors(const panel::Panel& panel, Calibration* calibration, int until);
 
 // Writes and reads the calibration file (JSON, with provenance). read_calibration checks that
-// the file matches the panel (file name, format, measures, pairs) and throws InputError naming
-// the field otherwise.
+// the file matches the panel (file name, format, measures, pairs, and the rows_digest of the rows
+// before its vintage) and throws InputError naming the field otherwise.
 std::string calibration_to_json(const Calibration& calibration, const panel::Panel& panel,
                                 const std::string& command);
 Calibration calibration_from_json(const std::string& text, const std::string& where,

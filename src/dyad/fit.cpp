@@ -344,6 +344,7 @@ Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& o
     throw InputError(panel.file, 0, "until", "fewer than 3 periods before the fit's end");
   cal.first = panel.first;
   cal.until = panel.first + until;
+  cal.data_digest = rows_digest(panel, until);
   cal.target = spec.target;
   const int target = panel.measure_index(spec.target);
   if (target < 0) {

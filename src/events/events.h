@@ -326,6 +326,7 @@ struct HawkesFit {
   // 95% profile-likelihood interval of each alpha[k][l]: {low, high}, where twice the drop of the
   // log-likelihood maximised over the other parameters reaches chi2(1) 0.95 = 3.841; low is 0
   // when the bound is inside, high the optimiser's bound (10) when the drop never reaches it.
+  // Empty when the fit was asked for no profiles (HawkesOptions::profiles).
   std::vector<std::vector<std::array<double, 2>>> alpha_profile;
   double spectral_radius = 0.0;  // of [alpha]; < 1 for a stationary process
   // Time-rescaling goodness of fit, per stream: KS distance of the rescaled inter-event times
@@ -339,10 +340,18 @@ struct HawkesFit {
 // log L = sum_k [ sum_i log lambda_k(t^k_i) - integral_0^T lambda_k ], by the O(n) recursion.
 double hawkes_log_likelihood(const HawkesParams& params, const PointData& data);
 
+struct HawkesOptions {
+  // Profile-likelihood intervals of the excitation: one constrained fit per root-finding step
+  // and alpha, most of a fit's cost (seconds on thousands of events). A caller that needs only
+  // the estimates and the likelihood-ratio test (the scenario engine's calibration) turns them
+  // off.
+  bool profiles = true;
+};
+
 // Maximum-likelihood fit with NLopt (bounded, derivative-free BOBYQA on log-parameters), with
-// the likelihood-ratio test against Poisson and profile intervals of the excitation.
-// Throws std::invalid_argument when a stream has fewer than 3 events.
-HawkesFit fit_hawkes(const PointData& data);
+// the likelihood-ratio test against Poisson and (unless turned off) profile intervals of the
+// excitation. Throws std::invalid_argument when a stream has fewer than 3 events.
+HawkesFit fit_hawkes(const PointData& data, const HawkesOptions& options = {});
 
 // When a fit says enough to be used (docs/MODEL.md, "minimum-information rule"): at least
 // `min_events` events in every stream, the optimiser converged, excitation detected against the

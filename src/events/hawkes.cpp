@@ -196,7 +196,7 @@ double hawkes_log_likelihood(const HawkesParams& p, const PointData& data) {
   return ll;
 }
 
-HawkesFit fit_hawkes(const PointData& data) {
+HawkesFit fit_hawkes(const PointData& data, const HawkesOptions& options) {
   const std::size_t d = data.times.size();
   if (d == 0 || !(data.horizon > 0)) throw std::invalid_argument("no event times to fit");
   for (const auto& s : data.times)
@@ -251,8 +251,8 @@ HawkesFit fit_hawkes(const PointData& data) {
   // Profile-likelihood intervals of the excitation, from the optimum outwards: the root of
   // 2 (l_max - l_profile(alpha)) = 3.841 on each side, in log alpha, by TOMS 748.
   const double cut = boost::math::quantile(boost::math::chi_squared(1), 0.95);
-  best.alpha_profile.assign(d, std::vector<std::array<double, 2>>(d));
-  for (std::size_t k = 0; k < d; ++k)
+  if (options.profiles) best.alpha_profile.assign(d, std::vector<std::array<double, 2>>(d));
+  for (std::size_t k = 0; k < d && options.profiles; ++k)
     for (std::size_t l = 0; l < d; ++l) {
       const std::size_t i = d + k * d + l;
       auto excess = [&](double log_alpha) {

@@ -406,8 +406,22 @@ struct QuoteReport {
   Diagnostics problems;  // quotes not found, and source files that are missing
 };
 
+// Where the files that "data" citations name ("shared/data/...", "shared/reference/...") are: the
+// folder `shared/` stands for.
+struct CitedFiles {
+  std::filesystem::path model_dir;  // the model's directory (empty: the built-in model's unknown)
+  std::filesystem::path data_root;  // given by the user: the folder that "shared/" stands for
+};
+// The folder "shared/" stands for: `data_root` when given; else the first folder named `shared`
+// in the model directory or one of its parents; else the one beside the source texts' folder
+// (SOURCES/../../shared, as ../shared/seeds gives ../shared); empty when none exists.
+std::filesystem::path shared_folder(const CitedFiles& where, const std::filesystem::path& sources_dir);
+
 // Checks that every quote (events, facts, conflicts) appears verbatim in its source's text file
-// under `sources_dir`, comparing after normalize_for_quote().
-QuoteReport check_quotes(const Model& model, const std::filesystem::path& sources_dir);
+// under `sources_dir`, comparing after normalize_for_quote(), and that every file a "data"
+// citation names exists (under shared_folder()); a missing one is reported with the first folder
+// of its path that is missing.
+QuoteReport check_quotes(const Model& model, const std::filesystem::path& sources_dir,
+                         const CitedFiles& where = {});
 
 }  // namespace sphere::kb

@@ -40,7 +40,29 @@ class SourceTexts {
 
 }  // namespace
 
-QuoteReport check_quotes(const Model& model, const std::filesystem::path& sources_dir) {
+std::filesystem::path shared_folder(const CitedFiles& where,
+                                    const std::filesystem::path& sources_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!where.data_root.empty()) return fs::absolute(where.data_root).lexically_normal();
+  if (!where.model_dir.empty())
+    for (fs::path dir = fs::absolute(where.model_dir).lexically_normal();; dir = dir.parent_path()) {
+      if (dir.filename().empty() && dir.has_parent_path() && dir != dir.root_path()) {
+        dir = dir.parent_path();  // a trailing slash
+      }
+      if (dir.filename() == "shared" && fs::is_directory(dir, ec)) return dir;
+      if (fs::is_directory(dir / "shared", ec)) return dir / "shared";
+      if (dir == dir.root_path() || dir.parent_path() == dir) break;
+    }
+  fs::path texts = fs::absolute(sources_dir).lexically_normal();
+  if (texts.filename().empty()) texts = texts.parent_path();  // a trailing slash
+  const fs::path beside = texts.parent_path().parent_path() / "shared";
+  if (fs::is_directory(beside, ec)) return beside;
+  return {};
+}
+
+QuoteReport check_quotes(const Model& model, const std::filesystem::path& sources_dir,
+                         const CitedFiles& where) {
   QuoteReport report;
   SourceTexts texts(model, sources_dir, report.problems);
   auto check = [&](const Quote& q, const Origin& at, const char* field) {
@@ -77,18 +99,29 @@ QuoteReport check_quotes(const Model& model, const std::filesystem::path& source
   for (const Outcome& o : model.outcomes) check(o.quote, o.origin, "quote");
   // Numbers of infrastructure.toml and ties.toml quoted from a source document.
   // A "data" citation starts with the cited file's path under shared/ ("shared/data/..."): it
-  // must exist beside the source texts' folder (../shared/seeds → ../shared/data/...).
-  std::filesystem::path texts_dir = std::filesystem::absolute(sources_dir).lexically_normal();
-  if (texts_dir.filename().empty()) texts_dir = texts_dir.parent_path();  // a trailing slash
-  const std::filesystem::path shared_root = texts_dir.parent_path().parent_path();
+  // must exist in the folder that shared/ stands for (shared_folder()).
+  const std::filesystem::path shared = shared_folder(where, sources_dir);
+  int unchecked = 0;
+  Origin first_unchecked;
   auto check_provenance = [&](const Provenance& p) {
     if (model.find_source(p.source)) check({p.source, p.quote}, p.origin, "quote");
     if (p.source != "data") return;
     const std::string file = p.citation.substr(0, p.citation.find_first_of(" ,;("));
-    if (file.rfind("shared/", 0) == 0 && !std::filesystem::exists(shared_root / file))
-      report.problems.add(p.origin.file, p.origin.line, "citation",
-                          fmt::format("cited file '{}' not found under {}", file,
-                                      shared_root.string()));
+    if (file.rfind("shared/", 0) != 0) return;
+    if (shared.empty()) {  // reported once below, not once per citation
+      if (unchecked++ == 0) first_unchecked = p.origin;
+      return;
+    }
+    const std::filesystem::path path = shared / file.substr(7);
+    // The first folder of the path that is missing, so that a misplaced tree reads as one.
+    const std::filesystem::path missing = first_missing(path);
+    if (missing.empty()) return;
+    report.problems.add(p.origin.file, p.origin.line, "citation",
+                        missing == path
+                            ? fmt::format("cited file '{}' not found: {} has no {}", file,
+                                          path.parent_path().string(), path.filename().string())
+                            : fmt::format("cited file '{}' not found: the folder {} is missing",
+                                          file, missing.string()));
   };
   for (const InfraLink& l : model.infrastructure.links) {
     check_provenance(l.provenance);
@@ -100,6 +133,14 @@ QuoteReport check_quotes(const Model& model, const std::filesystem::path& source
     if (t.substitution) check_provenance(t.substitution->provenance);
     check_provenance(t.own_cost.provenance);
   }
+  if (unchecked > 0)
+    report.problems.add(
+        first_unchecked.file, first_unchecked.line, "citation",
+        fmt::format("{} cited file{} under shared/ cannot be checked: no folder 'shared' in {} or "
+                    "its parents, nor beside the source texts; give the data root (the folder "
+                    "that shared/ stands for)",
+                    unchecked, unchecked == 1 ? "" : "s",
+                    where.model_dir.empty() ? "the model directory" : where.model_dir.string()));
   return report;
 }
 

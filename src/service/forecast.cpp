@@ -1,6 +1,8 @@
 // A forecast's JSON form, shared by `sphere forecast --json`, the API's finished job and the
 // report.
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <thread>
 
 #include <fmt/format.h>
@@ -24,10 +26,31 @@ Date parse_month(const std::string& text, const std::string& field) {
   return *d;
 }
 
+std::map<std::string, double> parse_settings(const std::vector<std::string>& texts) {
+  std::map<std::string, double> out;
+  for (const auto& text : texts) {
+    auto fail = [&](const std::string& why) {
+      return InputError(kRequest, 0, "set", fmt::format("'{}': {}", text, why));
+    };
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw fail("expected NAME=VALUE with a parameter of model.toml (theta=0.1)");
+    const std::string name = text.substr(0, eq), value = text.substr(eq + 1);
+    double v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
+        !std::isfinite(v))
+      throw fail(fmt::format("'{}' is not a number", value));
+    if (!out.emplace(name, v).second) throw fail(fmt::format("'{}' is set twice", name));
+  }
+  return out;
+}
+
 sim::Engine forecast_engine(const kb::Model& model, const ForecastRequest& request) {
   sim::EngineOptions eo;
   eo.horizon = request.horizon;
   eo.shocks = request.shocks;
+  eo.overrides = request.settings;
   return sim::Engine::build(model, eo);
 }
 
@@ -40,13 +63,15 @@ sim::EnsembleOptions ensemble_options(const ForecastRequest& request) {
   return o;
 }
 
-std::vector<sim::Factor> model_factors(const kb::Model& model) {
+std::vector<sim::Factor> model_factors(const kb::Model& model,
+                                       const std::map<std::string, double>& settings) {
   std::vector<sim::Factor> factors;
   for (const auto& p : model.parameters)
-    if (p.high > p.low) factors.push_back({p.name, p.low, p.high});
+    if (p.high > p.low && !settings.contains(p.name)) factors.push_back({p.name, p.low, p.high});
   if (factors.empty())
     throw InputError(model.location + "/model.toml", 0, "parameter",
-                     "no parameter has a range to vary");
+                     settings.empty() ? "no parameter has a range to vary"
+                                      : "no parameter with a range is left to vary");
   return factors;
 }
 
@@ -74,6 +99,7 @@ sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& 
     sim::EngineOptions eo;
     eo.horizon = request.horizon;
     eo.shocks = request.shocks;
+    eo.overrides = request.settings;
     for (std::size_t i = 0; i < factors.size(); ++i) eo.overrides[factors[i].name] = x[i];
     const sim::Engine engine = sim::Engine::build(model, eo);
     sim::Classifier classifier(engine.scenarios(), engine.state_names());

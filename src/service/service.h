@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -200,7 +201,13 @@ struct ForecastRequest {
   int threads = 0;                  // 0: every core (the results do not depend on it)
   std::optional<Date> horizon;      // field "horizon"; nullopt: model.toml's
   std::vector<std::string> shocks;  // field "shock": KIND:TARGET@YYYY-MM each
+  // Field "set": model.toml parameters given other values (name -> value). The engine refuses a
+  // name model.toml lacks (with the closest name) and a value outside the parameter's range.
+  std::map<std::string, double> settings;
 };
+// Parses "NAME=VALUE" texts (field "set"); throws InputError for a text without a name, '=' or a
+// number after it, or a name given twice.
+std::map<std::string, double> parse_settings(const std::vector<std::string>& texts);
 // Worker threads for `requested` (0: every core).
 int thread_count(int requested);
 // A month YYYY-MM; throws InputError naming the request `field`.
@@ -225,9 +232,10 @@ nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,
 
 // ---- Sensitivity ---------------------------------------------------------------------------
 
-// The factors of a sensitivity analysis: the model's parameters whose range has width; throws
-// InputError when none has.
-std::vector<sim::Factor> model_factors(const kb::Model& model);
+// The factors of a sensitivity analysis: the model's parameters whose range has width, less those
+// the request sets (`settings`); throws InputError when none is left.
+std::vector<sim::Factor> model_factors(const kb::Model& model,
+                                       const std::map<std::string, double>& settings = {});
 // The output one model evaluation returns: the probability of the scenario with id `output`, or
 // the mean of the indicator named `output` at the horizon, over the request's runs with the same
 // seeds at every point (common random numbers). `base` is the engine without overrides (it

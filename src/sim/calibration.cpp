@@ -58,7 +58,8 @@ Intensities HawkesIntensities::estimate(const CalibrationData& data, double beta
                        "(3 needed); branching and omega from the parameters",
                        data.focal_days[0].size(), data.focal_days[1].size());
   } else {
-    const events::HawkesFit fit = events::fit_hawkes(points);
+    // The minimum-information rule needs the likelihood-ratio test, not profile intervals.
+    const events::HawkesFit fit = events::fit_hawkes(points, {.profiles = false});
     const double rate = mean_omega(fit) * kDaysPerMonth;
     std::string shortfall = events::hawkes_shortfall(fit);
     if (shortfall.empty() && !(rate > 0.0)) shortfall = "no decay rate";

@@ -41,7 +41,7 @@ std::string Engine::calibration_json() const {
       {"gas_target", gas_target_}, {"gas_ramp", gas_ramp_}, {"gas_elasticity", gas_el_},
       {"R0", R0_}, {"H0", H0_}, {"R_ring0", R_ring0_}, {"force_ring0", force_ring0_},
       {"rel_ring0", rel_ring0_}, {"rel0", rel0_}, {"gas_rel0", gas_rel0_}, {"shocks", shocks},
-      {"gas_factor", gas_factor_}, {"settle", settle}, {"bargaining", bargaining_},
+      {"gas_cap", gas_cap_}, {"gas_cap0", gas_cap0_}, {"settle", settle}, {"bargaining", bargaining_},
       {"settle_inputs", sample_issue_inputs_ ? "sampled" : "stated"},
       {"settle_every", settle_every_}, {"leverage_weight", leverage_weight_}};
   return j.dump();

@@ -2,6 +2,8 @@
 // intensities, parameters, shocks) and simulating one trajectory. Equations: docs/MODEL.md.
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -41,16 +43,22 @@ class ParameterTable {
       : overrides_(overrides) {
     for (const auto& p : model.parameters) values_.push_back({p.name, p.value});
     Diagnostics problems;
+    std::vector<std::string> names;
+    for (const auto& p : model.parameters) names.push_back(p.name);
     for (const auto& [name, value] : overrides) {
       const kb::Parameter* p = model.find_parameter(name);
       if (!p) {
-        problems.add(kRequest, 0, "overrides", fmt::format("no parameter '{}' in model.toml", name));
+        problems.add(kRequest, 0, "set",
+                     fmt::format("no parameter '{}' in model.toml{}", name,
+                                 did_you_mean(name, names)));
         continue;
       }
+      // The range is the one model.toml states with its rationale: a value beyond it is refused
+      // rather than extrapolated (widen the range there, with a reason, to go further).
       if (value < p->low || value > p->high)
-        problems.add(p->origin.file, p->origin.line, name,
-                     fmt::format("{} is outside the parameter's range [{}, {}]", value, p->low,
-                                 p->high));
+        problems.add(kRequest, 0, "set",
+                     fmt::format("{}={} is outside the parameter's range [{}, {}] ({} line {})",
+                                 name, value, p->low, p->high, p->origin.file, p->origin.line));
       for (auto& [n, v] : values_)
         if (n == name) v = value;
     }
@@ -110,12 +118,10 @@ int simulated_index(const kb::Model& model, const kb::SimulationSpec& spec, std:
   return -1;
 }
 
-// Delivery to the gas buyer with the shock's link closed (block) or opened (open), over the
-// delivery without it: max-flow of the gas network at the end of the shock's year.
-// A link of another carrier leaves gas alone (factor 1); it is accepted only when the leverage
-// follows the network (`leverage_follows`), since otherwise it would change nothing.
-double network_gas_factor(const kb::Model& model, const Shock& shock, const std::string& buyer,
-                          bool leverage_follows) {
+// Checks a block:/open: shock's link. A link of another carrier than gas leaves gas alone; it is
+// accepted only when the leverage follows the network (`leverage_follows`), since otherwise it
+// would change nothing.
+void check_network_shock(const kb::Model& model, const Shock& shock, bool leverage_follows) {
   auto fail = [&](const std::string& why) {
     return InputError(kRequest, 0, "shock", fmt::format("'{}': {}", shock.text, why));
   };
@@ -126,29 +132,39 @@ double network_gas_factor(const kb::Model& model, const Shock& shock, const std:
     throw fail(fmt::format("unknown shock target '{}': no such link in infrastructure.toml{}",
                            shock.link, did_you_mean(shock.link, ids)));
   }
-  if (link->carrier != "gas") {
-    if (leverage_follows) return 1.0;
+  if (link->carrier != "gas" && !leverage_follows)
     throw fail(fmt::format("link '{}' carries {}; with leverage = \"parameters\" only gas links "
                            "feed the simulation",
                            shock.link, link->carrier));
+}
+
+// Whether the gas network has a consumer of the gas buyer's country with a demand: only then does
+// the network bound the gas indicator.
+bool network_serves(const kb::Infrastructure& infra, const std::string& buyer) {
+  for (const auto& f : infra.flows) {
+    if (f.carrier != "gas" || f.kind != "demand" || f.value <= 0) continue;
+    const kb::InfraNode* node = infra.find_node(f.node);
+    if (node && node->country == buyer) return true;
   }
-  network::Scenario base;
-  base.year = shock.month / 12;
-  base.carrier = "gas";
-  network::Scenario changed = base;
-  if (shock.kind == "block") changed.cut.push_back(shock.link);
-  else changed.opened.push_back({shock.link, Date{shock.month / 12, shock.month % 12 + 1, 0}});
-  auto delivered = [&](const network::Scenario& sc) {
-    std::int64_t total = 0;
-    for (const auto& d : network::solve(model.infrastructure, sc).destinations)
-      if (d.country == buyer) total += d.volume;
-    return static_cast<double>(total);
-  };
-  const double before = delivered(base);
-  return before > 0 ? delivered(changed) / before : 1.0;
+  return false;
 }
 
 }  // namespace
+
+double gas_deliverable(const kb::Model& model, const std::string& buyer, int year,
+                       const std::vector<const Shock*>& in_force) {
+  network::Scenario sc;
+  sc.year = year;
+  sc.carrier = "gas";
+  for (const Shock* s : in_force) {
+    if (s->kind == "block") sc.cut.push_back(s->link);
+    else if (s->kind == "open") sc.opened.push_back({s->link, Date{s->month / 12, s->month % 12 + 1, 0}});
+  }
+  std::int64_t total = 0;
+  for (const auto& d : network::solve(model.infrastructure, sc).destinations)
+    if (d.country == buyer) total += d.volume;
+  return static_cast<double>(total) * kDaysPerYear / 1000.0;  // mcm/d -> bcm/y
+}
 
 int quad_class(const std::string& cameo) {
   // One scheme across the event layer, the engine and the docs: GDELT's QuadClass (the events
@@ -442,14 +458,52 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
                                    : log_rate;
   e.intensity_ = im.estimate(data, e.beta_, branching, omega);
 
-  e.gas_factor_.assign(e.months(), 1.0);
   for (const auto& text : options.shocks) {
     Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
-    if (s.kind != "event") {
-      s.gas_factor = network_gas_factor(model, s, spec.gas_buyer, network_ab || network_ba);
-      for (int m = s.month; m <= e.horizon_; ++m) e.gas_factor_[m - e.start_] *= s.gas_factor;
-    }
+    if (s.kind != "event") check_network_shock(model, s, network_ab || network_ba);
     e.shocks_.push_back(std::move(s));
+  }
+  // Gas the network can deliver to the buyer each month: its max-flow in that month's year with
+  // the block:/open: shocks of that month and earlier in force. One solve per distinct state.
+  e.gas_cap_.assign(e.months(), std::numeric_limits<double>::infinity());
+  e.gas_cap0_ = std::numeric_limits<double>::infinity();
+  if (network_serves(model.infrastructure, spec.gas_buyer)) {
+    std::map<std::pair<int, std::vector<const Shock*>>, double> solved;
+    auto cap = [&](int year, const std::vector<const Shock*>& in_force) {
+      auto [it, fresh] = solved.try_emplace({year, in_force}, 0.0);
+      if (fresh) it->second = gas_deliverable(model, spec.gas_buyer, year, in_force);
+      return it->second;
+    };
+    // Shocks of oil or freight links move only the leverage.
+    auto on_gas = [&](const Shock& s) {
+      const kb::InfraLink* link = s.kind == "event" ? nullptr : model.infrastructure.find_link(s.link);
+      return link && link->carrier == "gas";
+    };
+    // After the last year the network's data or a shock names, it stays as it was then (so a
+    // long horizon solves no year the network layer would not take).
+    int latest = (e.start_ - 1) / 12;
+    for (const auto& f : model.infrastructure.flows) latest = std::max(latest, f.year);
+    for (const auto& l : model.infrastructure.links)
+      for (const auto& st : l.statuses) latest = std::max(latest, st.from.year);
+    for (const Shock& s : e.shocks_)
+      if (on_gas(s)) latest = std::max(latest, s.month / 12);
+    e.gas_cap0_ = cap((e.start_ - 1) / 12, {});
+    for (int m = e.start_; m <= e.horizon_; ++m) {
+      std::vector<const Shock*> in_force;
+      for (const Shock& s : e.shocks_)
+        if (on_gas(s) && s.month <= m) in_force.push_back(&s);
+      e.gas_cap_[m - e.start_] = cap(std::min(m / 12, latest), in_force);
+    }
+    for (Shock& s : e.shocks_)
+      if (on_gas(s)) {
+        std::vector<const Shock*> before, after;
+        for (const Shock& o : e.shocks_)
+          if (on_gas(o) && o.month <= s.month && &o != &s) before.push_back(&o);
+        after = before;
+        after.push_back(&s);
+        s.gas_before = cap(s.month / 12, before);
+        s.gas_after = cap(s.month / 12, after);
+      }
   }
   // Leverage in force each month: the network's, recomputed from each block:/open: shock's month
   // with every such shock so far applied to the network the physical ties are routed on.
@@ -496,7 +550,8 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   std::vector<double> status_quo;
   for (const auto& issue : e.settle_) status_quo.push_back(issue.status_quo);
   e.initial_state_ = e.state_vector(R, e.R_ring0_, e.force_ring0_, e.rel_ring0_, e.trade0_,
-                                    e.lev0_ab_, e.lev0_ba_, e.gas_path(e.start_ - 1), status_quo);
+                                    e.lev0_ab_, e.lev0_ba_,
+                                    std::min(e.gas_path(e.start_ - 1), e.gas_cap0_), status_quo);
   return e;
 }
 
@@ -508,10 +563,12 @@ std::pair<double, double> Engine::indicator_range(int indicator) const {
   const double trade_max = trade0_ * std::exp(trade_el_ * (kMaxR - rel0_) / 10.0);
   switch (indicator) {
     case kRelation: return {-kMaxR, kMaxR};
-    case kGas:
-      return {0.0, std::max(gas_start_, gas_target_) *
-                       std::max(1.0, 1.0 + gas_el_ * (kMaxR - gas_rel0_) / 10.0) *
-                       std::max(1.0, *std::max_element(gas_factor_.begin(), gas_factor_.end()))};
+    case kGas: {
+      const double demand = std::max(gas_start_, gas_target_) *
+                            std::max(1.0, 1.0 + gas_el_ * (kMaxR - gas_rel0_) / 10.0);
+      const double cap = std::max(gas_cap0_, *std::max_element(gas_cap_.begin(), gas_cap_.end()));
+      return {0.0, std::max(std::min(demand, cap), 1e-9)};
+    }
     case kTrade: return {0.0, trade_max};
     default:
       return {0.0, *std::max_element(lev_ab_month_.begin(), lev_ab_month_.end()) * trade_max /
@@ -584,7 +641,7 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
   std::vector<double> G(dyads_), force(dyads_), next(dyads_);
   std::vector<double> counts(static_cast<std::size_t>(dyads_) * 4);
   int block_left = 0;
-  double trade = trade0_, gas = gas_path(start_ - 1);
+  double trade = trade0_, gas = std::min(gas_path(start_ - 1), gas_cap0_);
   double lev_ab = lev0_ab_, lev_ba = lev0_ba_;
   const int ab = dyad(a_, b_), ba = dyad(b_, a_);
   // The issues' inputs for this run: as stated, or one draw over their ranges that depends on
@@ -687,8 +744,9 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
             (block_left > 0 ? 1.0 - block_cut_ : 1.0);
     if (block_left > 0) --block_left;
     const double gas_rel = (R[dyad(gs_, gb_)] + R[dyad(gb_, gs_)]) / 2;
-    gas = gas_path(m) * std::max(0.0, 1.0 + gas_el_ * (gas_rel - gas_rel0_) / 10.0) *
-          gas_factor_[t];
+    // What the buyer would take, bounded by what the network can deliver that month.
+    gas = std::min(gas_path(m) * std::max(0.0, 1.0 + gas_el_ * (gas_rel - gas_rel0_) / 10.0),
+                   gas_cap_[t]);
     const int slot = m % kRing;
     std::copy(R.begin(), R.end(), R_ring.begin() + static_cast<std::ptrdiff_t>(slot) * dyads_);
     std::copy(force.begin(), force.end(),

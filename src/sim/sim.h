@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -135,8 +136,9 @@ class NetworkLeverage : public LeverageModel {
 
 // A change imposed on every trajectory: "event:RUS>AZE:173@2026-01" adds that CAMEO event;
 // "block:LINK@2026-03" and "open:LINK@2027-01" close or open a link of infrastructure.toml from
-// that month on: a gas link scales the gas indicator by the network's delivery to the gas buyer,
-// and any link changes the leverage when it follows the network ([simulation] leverage).
+// that month on: a gas link changes what the network can deliver to the gas buyer, which bounds
+// the gas indicator, and any link changes the leverage when it follows the network
+// ([simulation] leverage).
 struct Shock {
   std::string kind;  // event | block | open
   std::string text;
@@ -144,9 +146,22 @@ struct Shock {
   int from = 0, to = 0;  // simulated actor indices
   std::string cameo;
   double goldstein = 0.0;
-  std::string link;          // block and open: the link id
-  double gas_factor = 1.0;   // block and open: delivery to the gas buyer after / before
+  std::string link;  // block and open: the link id
+  // Block and open of a gas link: what the gas network can deliver to the gas buyer in the
+  // shock's year (bcm/y), with the earlier gas shocks in force, without and with this one;
+  // infinite for another carrier's link or when the network has no consumer of the buyer's.
+  double gas_before = std::numeric_limits<double>::infinity();
+  double gas_after = std::numeric_limits<double>::infinity();
 };
+
+// Days per year in converting the network's gas volumes (mcm/d) to the gas indicator (bcm/y), as
+// infrastructure.toml's derivations do.
+inline constexpr double kDaysPerYear = 365.0;
+
+// What the gas network (network::solve, carrier gas, links as at the end of `year`) delivers to
+// the consumers of country `buyer`, in bcm/y, with the block:/open: shocks `in_force` applied.
+double gas_deliverable(const kb::Model& model, const std::string& buyer, int year,
+                       const std::vector<const Shock*>& in_force);
 
 struct EngineOptions {
   std::optional<Date> start;    // first simulated month; default: [simulation] start
@@ -273,7 +288,10 @@ class Engine {
   // Initial state from the calibration replay.
   std::vector<double> R0_, H0_, R_ring0_, force_ring0_, rel_ring0_;
   double rel0_ = 0, gas_rel0_ = 0;
-  std::vector<double> gas_factor_;  // [month]: product of the network shocks in force
+  // What the network can deliver to the gas buyer (bcm/y): [month] with the shocks in force,
+  // and in the year before the start; infinite when the network has no consumer of the buyer's.
+  std::vector<double> gas_cap_;
+  double gas_cap0_ = 0;
   std::array<std::string, 2> leverage_notes_;  // a over b, b over a
   // Bargaining: each settled issue's players, and which of them are the focal pair (-1: absent).
   struct SettledIssue {

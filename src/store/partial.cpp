@@ -48,6 +48,7 @@ nlohmann::json part_json(const Partial& p) {
           {"start", p.start},
           {"horizon", p.horizon},
           {"shocks", p.shocks},
+          {"set", p.settings},
           {"digest", p.digest},
           {"first_block", part.first_block},
           {"end_block", part.end_block},
@@ -139,6 +140,7 @@ Partial partial_from_json(const nlohmann::json& j) {
     throw BadField{"horizon", fmt::format("{} months from {}: expected 1 to {}", months, p.start,
                                           kMaxPartMonths)};
   p.shocks = texts(j, "shocks");
+  if (j.contains("set")) p.settings = texts(j, "set");  // absent in parts written before --set
   p.digest = text(j, "digest");
 
   // Blocks: exactly this shard's share of the ensemble.
@@ -251,6 +253,7 @@ nlohmann::json sensitivity_json(const SensitivityPartial& p) {
             {"model", p.model},
             {"horizon", p.horizon},
             {"shocks", p.shocks},
+            {"set", p.settings},
             {"digest", p.digest},
             {"points", p.points},
             {"first_point", p.first_point},
@@ -274,6 +277,7 @@ SensitivityPartial sensitivity_from_json(const nlohmann::json& j) {
   p.model = text(j, "model");
   p.horizon = text(j, "horizon");
   p.shocks = texts(j, "shocks");
+  if (j.contains("set")) p.settings = texts(j, "set");  // absent in parts written before --set
   const nlohmann::json& factors = field(j, "factors");
   if (!factors.is_array() || factors.empty() || factors.size() > 1000)
     throw BadField{"factors", "expected 1 to 1000 factors"};

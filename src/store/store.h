@@ -60,6 +60,7 @@ struct Partial {
   std::uint32_t runs = 0;  // runs of the whole ensemble
   std::string model, start, horizon;
   std::vector<std::string> shocks;
+  std::vector<std::string> settings;  // NAME=VALUE parameter settings (--set)
   std::string digest;  // engine_digest() of the engine that made it
   sim::EnsemblePart part;
   std::vector<sim::RunOutcome> outcomes;  // runs of the part's blocks, in run order
@@ -83,6 +84,7 @@ struct SensitivityPartial {
   std::uint32_t runs = 0;  // trajectories per point
   std::string model, horizon;
   std::vector<std::string> shocks;
+  std::vector<std::string> settings;  // NAME=VALUE parameter settings (--set), not varied
   std::vector<sim::Factor> factors;
   std::string digest;  // sensitivity_digest() of the engine and design that made it
   std::uint64_t points = 0, first_point = 0;  // points of the design; this shard's first

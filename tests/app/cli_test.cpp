@@ -61,6 +61,31 @@ TEST(Cli, CheckValidatesAModelAndItsQuotes) {
   EXPECT_NE(r.out.find("quotes: 7 checked, 0 not found"), std::string::npos) << r.out;
 }
 
+// A copied model with its source texts elsewhere: its citations of shared/ files are checked once
+// told where shared/ is (--data-root), and without it one problem says so, not one per citation.
+TEST(Cli, CheckFindsCitedSharedFilesThroughTheDataRoot) {
+  SPHERE_REQUIRE_SHARED("seeds");
+  SPHERE_REQUIRE_SHARED("reference");
+  sphere::testing::TempDir dir;
+  const auto model = dir.path() / "model", texts = dir.path() / "texts";
+  std::filesystem::copy(sphere::testing::source_dir() / "data" / "caucasus", model);
+  std::filesystem::copy(sphere::testing::shared_dir() / "seeds", texts);
+  const std::string base = "check --model '" + model.string() + "' --sources '" + texts.string() + "'";
+  const auto lost = run_sphere(base);
+  EXPECT_EQ(lost.exit_code, 2);
+  EXPECT_NE(lost.err.find("cited files under shared/ cannot be checked"), std::string::npos) << lost.err;
+  EXPECT_EQ(std::count(lost.err.begin(), lost.err.end(), '\n'), 1) << lost.err;
+  const auto found = run_sphere(base + " --data-root '" + sphere::testing::shared_dir().string() + "'");
+  EXPECT_EQ(found.exit_code, 0) << found.err;
+  // A data root without the cited folders names the first one missing.
+  const auto empty = run_sphere(base + " --data-root '" + dir.path().string() + "'");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("the folder " + (dir.path() / "reference").string() + " is missing"),
+            std::string::npos)
+      << empty.err;
+  EXPECT_EQ(run_sphere("check --data-root '" + dir.path().string() + "'").exit_code, 1);  // needs --sources
+}
+
 TEST(Cli, InvalidModelExitsTwoNamingFileLineAndField) {
   auto r = run_sphere("check --model '" + (fixtures() / "bad/unknown-actor").string() + "'");
   EXPECT_EQ(r.exit_code, 2);

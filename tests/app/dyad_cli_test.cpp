@@ -62,6 +62,22 @@ TEST(Calibrate, BadPanelsExitTwoNamingFileLineAndFieldAndWriteNothing) {
   EXPECT_NE(missing.err.find("no measure 'nothing'"), std::string::npos) << missing.err;
 }
 
+// A copied model whose declared panel is not where its relative path points: the error names the
+// first folder of that path that does not exist.
+TEST(Calibrate, AMissingDeclaredPanelNamesTheMissingFolder) {
+  TempDir dir;
+  const auto model = dir.path() / "deep" / "model";
+  std::filesystem::create_directories(model.parent_path());
+  std::filesystem::copy(sphere::testing::source_dir() / "data" / "caucasus", model);
+  const auto missing = std::filesystem::absolute(model / "../../../shared").lexically_normal();
+  if (std::filesystem::exists(missing)) GTEST_SKIP() << missing << " exists here";
+  const auto r = run_sphere("calibrate --no-write --model '" + model.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("observations.toml:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the folder " + missing.string() + " does not exist"), std::string::npos)
+      << r.err;
+}
+
 TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
   TempDir dir;
   const auto panel = small_panel(dir);
@@ -131,6 +147,23 @@ TEST(Backtest, ALevelTargetTakesTheLevelModel) {
   EXPECT_EQ(db.exit_code, 2);
   EXPECT_NE(db.err.find("is a level"), std::string::npos) << db.err;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "bt.sqlite"));
+}
+
+TEST(Backtest, AnInterruptedBacktestLeavesNoStoreAndNoForecastsFile) {
+  // Many paths per origin: stopped with SIGTERM once its store exists, it stops at the next
+  // origin (the check between steps), exits 130 and
+  // removes the store it created (and its journal) and the forecasts file's temporary file.
+  TempDir dir;
+  const auto panel = small_panel(dir);
+  TempDir out;
+  const auto db = out.path() / "bt.sqlite", csv = out.path() / "f.csv";
+  const auto r = sphere::testing::interrupt_sphere(
+      "backtest --panel " + panel + " --origins 2021-01..2021-12 --horizons 1,2,3 --paths 100000 "
+      "--threads 1 --db '" + db.string() + "' --forecasts-out '" + csv.string() + "'",
+      db, "TERM", 1.0);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("interrupted; nothing written"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::is_empty(out.path()));
 }
 
 // The same three pairs in the dyad-csv layout, `months` long from 2020-01 (a longer file is a

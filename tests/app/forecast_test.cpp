@@ -244,5 +244,126 @@ TEST(ForecastCli, AnInterruptedForecastLeavesNoDatabaseBehind) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "f.sqlite-journal"));
 }
 
+TEST(Forecast, AGasShockSaysWhatTheNetworkCanDeliverWithAndWithoutIt) {
+  const RunResult r = run_sphere("forecast --runs 100 --horizon 2027-12 --shock 'block:tap@2027-01'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("block:tap@2027-01: the gas network can deliver 3.65 bcm/y to the buyer "
+                       "(gas_AZE_EEC) in 2027, against 13.51 without it"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(Set, GivesAParameterAnotherValueInEveryEngineCommand) {
+  const RunResult plain = run_sphere("forecast --runs 200 --horizon 2026-12 --json");
+  const RunResult set = run_sphere("forecast --runs 200 --horizon 2026-12 --json --set theta=0.1 "
+                                   "--set kappa=0.12");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  const json p = json::parse(plain.out), s = json::parse(set.out);
+  EXPECT_DOUBLE_EQ(p["parameters"]["theta"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(s["parameters"]["theta"].get<double>(), 0.1);
+  EXPECT_DOUBLE_EQ(s["parameters"]["kappa"].get<double>(), 0.12);
+  EXPECT_NE(p["indicators"]["rel_RUS_AZE"], s["indicators"]["rel_RUS_AZE"]);
+  // replay and hindcast take it too: the same run with another theta differs.
+  const RunResult r0 = run_sphere("replay --engine structural --run 0 --horizon 2026-12 --json");
+  const RunResult r1 =
+      run_sphere("replay --engine structural --run 0 --horizon 2026-12 --json --set theta=0.15");
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  EXPECT_NE(json::parse(r0.out)["indicators"], json::parse(r1.out)["indicators"]);
+  const RunResult h = run_sphere("hindcast --as-of 2022-01 --runs 50 --json --set kappa=0.03");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  // A parameter that is set is not varied by a sensitivity analysis.
+  const std::string sens = "sensitivity --method morris --output rel_RUS_AZE --n 2 --runs 4 "
+                           "--horizon 2026-03 --json";
+  const RunResult all = run_sphere(sens), fewer = run_sphere(sens + " --set theta=0.1");
+  ASSERT_EQ(fewer.exit_code, 0) << fewer.err;
+  EXPECT_EQ(json::parse(fewer.out)["factors"].size() + 1, json::parse(all.out)["factors"].size());
+  for (const auto& f : json::parse(fewer.out)["factors"]) EXPECT_NE(f["parameter"], "theta");
+}
+
+TEST(Set, BadSettingsExitTwoInEveryCommandAndWriteNothing) {
+  TempDir dir;
+  const auto html = dir.path() / "r.html";
+  struct Case {
+    std::string set, message;
+  };
+  const Case cases[] = {
+      {"thetta=0.1", "no parameter 'thetta' in model.toml; did you mean 'theta'"},
+      {"theta=5", "theta=5 is outside the parameter's range [0.01, 0.15]"},
+      {"theta", "expected NAME=VALUE"},
+      {"theta=abc", "'abc' is not a number"},
+  };
+  const std::string commands[] = {
+      "forecast --runs 10", "replay --engine structural --run 0",
+      "hindcast --as-of 2022-01 --runs 10",
+      "sensitivity --output escalation --n 2 --runs 2",
+      "report --runs 10 --sensitivity-runs 0 --out '" + html.string() + "'"};
+  for (const auto& command : commands)
+    for (const Case& c : cases) {
+      const RunResult r = run_sphere(command + " --set '" + c.set + "'");
+      EXPECT_EQ(r.exit_code, 2) << command << " --set " << c.set << "\n" << r.err;
+      EXPECT_NE(r.err.find(c.message), std::string::npos) << command << "\n" << r.err;
+      EXPECT_NE(r.err.find("--set"), std::string::npos) << r.err;  // named as the user gave it
+    }
+  EXPECT_FALSE(std::filesystem::exists(html));
+  // The estimated model's replay has no such parameters and says so.
+  const RunResult estimated = run_sphere("replay --run 0 --set theta=0.1");
+  EXPECT_EQ(estimated.exit_code, 2);
+  EXPECT_NE(estimated.err.find("add --engine structural"), std::string::npos) << estimated.err;
+  const RunResult questions = run_sphere("hindcast --set theta=0.1");
+  EXPECT_EQ(questions.exit_code, 2);
+  EXPECT_NE(questions.err.find("add --as-of"), std::string::npos) << questions.err;
+}
+
+TEST(Set, TheReportSaysWhatItsForecastWasSetTo) {
+  TempDir dir;
+  const auto html = dir.path() / "r.html", plain = dir.path() / "p.html";
+  const RunResult r = run_sphere("report --runs 100 --sensitivity-runs 0 --set theta=0.1 --out '" +
+                                 html.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(html).find("Parameters set for this report (--set): theta = 0.1."),
+            std::string::npos);
+  ASSERT_EQ(run_sphere("report --runs 100 --sensitivity-runs 0 --out '" + plain.string() + "'").exit_code, 0);
+  EXPECT_EQ(read_file(plain).find("Parameters set for this report"), std::string::npos);
+}
+
+// Sensitivity analyses and reports stop on Ctrl-C or SIGTERM like forecasts: exit 130, a message,
+// and no file (or temporary file) left.
+TEST(Interrupt, SensitivityAndReportStopAndWriteNothing) {
+  TempDir dir;
+  const auto part = dir.path() / "part.json";
+  const RunResult s = interrupt_sphere(
+      "sensitivity --method sobol --output escalation --n 5000 --runs 2000 --threads 1 "
+      "--shard 1/1 --out '" + part.string() + "'",
+      {}, "TERM", 3.0);
+  EXPECT_EQ(s.exit_code, 130) << s.err;
+  EXPECT_NE(s.err.find("interrupted; nothing written"), std::string::npos) << s.err;
+  const auto html = dir.path() / "r.html";
+  const RunResult r = interrupt_sphere(
+      "report --runs 50000000 --threads 1 --out '" + html.string() + "'", {}, "INT", 3.0);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("interrupted; nothing written"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));  // neither file, nor a temporary one
+}
+
+// On a terminal a long run states its estimated time from its first batch, then shows a bar with
+// the time left. `script` gives the command a terminal.
+TEST(Progress, ALongRunOnATerminalEstimatesItsTime) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no `script` to give a terminal";
+  TempDir dir;
+  const auto log = dir.path() / "tty.txt";
+  const std::string command = std::string("script -qec \"'") + SPHERE_BINARY +
+                              "' forecast --runs 3000 --threads 1 --horizon 2026-06\" '" +
+                              log.string() + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  const std::string text = read_file(log);
+  EXPECT_NE(text.find("estimated time: "), std::string::npos) << text;
+  EXPECT_NE(text.find("for 3000 runs (from the first 512"), std::string::npos) << text;
+  EXPECT_NE(text.find(" left"), std::string::npos) << text;
+  // Not on a terminal: nothing of it.
+  const RunResult plain = run_sphere("forecast --runs 3000 --threads 1 --horizon 2026-06");
+  EXPECT_EQ(plain.err.find("estimated time"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sphere::testing

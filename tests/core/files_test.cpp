@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -93,6 +94,15 @@ TEST(DirectoryLock, ASecondLockWaitsForTheFirst) {
   other.join();
   EXPECT_TRUE(second_held.load());
   EXPECT_THROW(DirectoryLock(dir.path() / "missing", ""), std::runtime_error);
+}
+
+TEST(FirstMissing, IsTheShortestPartOfThePathThatDoesNotExist) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "a" / "b");
+  std::ofstream(dir.path() / "a" / "b" / "f.csv") << "x";
+  EXPECT_EQ(first_missing(dir.path() / "a" / "b" / "f.csv"), std::filesystem::path());
+  EXPECT_EQ(first_missing(dir.path() / "a" / "b" / "g.csv"), dir.path() / "a" / "b" / "g.csv");
+  EXPECT_EQ(first_missing(dir.path() / "a" / "c" / "d" / "f.csv"), dir.path() / "a" / "c");
 }
 
 }  // namespace

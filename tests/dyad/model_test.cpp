@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "dyad/dyad.h"
 #include "dyad/synthetic.h"
@@ -205,6 +206,43 @@ TEST(CalibrationFile, RoundTripsAndRefusesAnotherPanel) {
     FAIL() << "a calibration of another panel was accepted";
   } catch (const InputError& e) {
     EXPECT_EQ(e.diagnostics().items()[0].field, "panel.file");
+  }
+}
+
+TEST(CalibrationFile, RefusesAnotherVintageOfTheSameFile) {
+  panel::Panel p = empty_panel(50, 30);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 8);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration c = fit(p, spec, {24, 1});
+  EXPECT_EQ(c.data_digest, rows_digest(p, 24));
+  const std::string text = calibration_to_json(c, p, "test");
+  // Rows after the vintage (period 24 on) are not part of it: changing them changes nothing.
+  panel::Panel later = p;
+  for (std::size_t d = 0; d < later.pairs.size(); ++d)
+    later.values[(d * later.measures.size()) * later.periods + 27] += 3.0f;
+  EXPECT_EQ(rows_digest(later, 24), c.data_digest);
+  EXPECT_NO_THROW(calibration_from_json(text, "cal.json", later));
+  // One count revised before the vintage, same file name: refused, naming file and field.
+  panel::Panel revised = p;
+  revised.values[(5 * revised.measures.size()) * revised.periods + 10] += 1.0f;
+  try {
+    calibration_from_json(text, "cal.json", revised);
+    FAIL() << "a calibration of another vintage was accepted";
+  } catch (const InputError& e) {
+    const auto& item = e.diagnostics().items()[0];
+    EXPECT_EQ(item.file, "cal.json");
+    EXPECT_EQ(item.field, "panel.digest");
+    EXPECT_NE(item.message.find("another vintage"), std::string::npos) << item.message;
+  }
+  // A file without the digest cannot be checked, so it is refused too.
+  nlohmann::json j = nlohmann::json::parse(text);
+  j["panel"].erase("digest");
+  try {
+    calibration_from_json(j.dump(), "cal.json", p);
+    FAIL() << "a calibration without a digest was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].field, "digest");
   }
 }
 

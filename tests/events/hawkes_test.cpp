@@ -142,6 +142,23 @@ TEST(Hawkes, ExcitationIsDetectedAndItsProfileIntervalCoversTheTruth) {
   EXPECT_EQ(hawkes_shortfall(fit), "");
 }
 
+TEST(Hawkes, WithoutProfilesTheEstimatesAndTheTestAreTheSame) {
+  const HawkesParams truth{{0.3, 0.2}, {{0.3, 0.1}, {0.5, 0.2}}, {1.0, 3.0}};
+  const PointData data = simulate_hawkes(truth, 800, 7);
+  const HawkesFit full = fit_hawkes(data);
+  const HawkesFit quick = fit_hawkes(data, {.profiles = false});
+  ASSERT_EQ(full.alpha_profile.size(), 2u);
+  EXPECT_TRUE(quick.alpha_profile.empty());
+  EXPECT_EQ(quick.params.alpha, full.params.alpha);
+  EXPECT_EQ(quick.params.mu, full.params.mu);
+  EXPECT_EQ(quick.params.omega, full.params.omega);
+  EXPECT_EQ(quick.log_likelihood, full.log_likelihood);
+  EXPECT_EQ(quick.lr_statistic, full.lr_statistic);
+  EXPECT_EQ(quick.lr_p_value, full.lr_p_value);
+  EXPECT_EQ(quick.converged, full.converged);
+  EXPECT_EQ(hawkes_shortfall(quick), hawkes_shortfall(full));
+}
+
 TEST(Hawkes, FewEventsFallShortOfTheInformationRule) {
   const PointData data{{{1.0, 5.0, 9.0, 30.0, 31.0, 60.0, 90.0}}, 100.0};
   const HawkesFit fit = fit_hawkes(data);

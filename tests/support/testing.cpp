@@ -43,4 +43,21 @@ RunResult run_sphere(const std::string& args) {
   return r;
 }
 
+RunResult interrupt_sphere(const std::string& args, const std::filesystem::path& ready,
+                           const std::string& signal, double delay) {
+  TempDir dir;
+  const auto err = dir.path() / "err", script = dir.path() / "interrupt.sh";
+  std::ofstream(script) << "'" << SPHERE_BINARY << "' " << args << " >/dev/null 2>'"
+                        << err.string() << "' </dev/null &\npid=$!\n"
+                        << (ready.empty() ? ""
+                                          : "for i in $(seq 1 600); do [ -e '" + ready.string() +
+                                                "' ] && break; sleep 0.1; done\n")
+                        << "sleep " << delay << "\nkill -" << signal << " $pid\nwait $pid\n";
+  const int status = std::system(("bash '" + script.string() + "'").c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = read_file(err);
+  return r;
+}
+
 }  // namespace sphere::testing
