@@ -27,6 +27,7 @@ using Action = std::function<int()>;
 // Options every model-reading command shares.
 struct ModelOptions {
   std::string model_dir;  // empty: the built-in model
+  std::string data_root;  // the folder cited shared/ files stand for; empty: found (kb::shared_folder)
   bool json = false;
 };
 
@@ -112,6 +113,7 @@ struct ReportOptions {
   const ComputedForecast* forecast = nullptr;
   // The same for the scenario forecast of the estimated model.
   const service::ScenarioForecast* scenarios = nullptr;
+  std::string data_root;  // --data-root, for the panel of a scenario forecast computed here
 };
 // Adds the report's options except --out; `dyads` receives the A:B texts for parse_dyads().
 void add_report_options(CLI::App& command, ReportOptions& options, std::vector<std::string>& dyads);

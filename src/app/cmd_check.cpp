@@ -10,7 +10,7 @@ namespace sphere::app {
 void add_check_command(CLI::App& app, Action& action) {
   struct Options {
     ModelOptions model;
-    std::string sources_dir, data_root;
+    std::string sources_dir;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -19,19 +19,13 @@ void add_check_command(CLI::App& app, Action& action) {
   cmd->add_option("--sources", opts->sources_dir,
                   "Folder holding the source texts named in sources.toml")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--data-root", opts->data_root,
-                  "With --sources: the folder that citations' shared/ stands for (default: the "
-                  "first folder named shared in the model directory or its parents)")
-      ->check(CLI::ExistingDirectory);
   cmd->callback([opts, &action] {
-    if (!opts->data_root.empty() && opts->sources_dir.empty())
-      throw CLI::ValidationError("--data-root", "--data-root needs --sources");
     action = [opts] {
       kb::Model model = load_model(opts->model);
       kb::QuoteReport quotes;
       if (!opts->sources_dir.empty())
         quotes = kb::check_quotes(model, opts->sources_dir,
-                                  {model_directory(opts->model), opts->data_root});
+                                  {model_directory(opts->model), opts->model.data_root});
       if (opts->model.json) {
         nlohmann::json problems = nlohmann::json::array();
         for (const auto& d : quotes.problems.items())

@@ -596,8 +596,9 @@ static report::Report build_report(const kb::Model& model, const ReportOptions& 
   else
     r.map = attempt<report::MapData>([&] { return map_of(model, o.cut, o.opened, o.year); });
   // The scenario forecast: the estimated model's, when the model defines scenario questions.
-  const ModelOptions model_options =
-      model.location.rfind("builtin:", 0) == 0 ? ModelOptions{} : ModelOptions{model.location, false};
+  ModelOptions model_options;
+  if (model.location.rfind("builtin:", 0) != 0) model_options.model_dir = model.location;
+  model_options.data_root = o.data_root;
   const std::string dir = model_directory(model_options);
   if (o.scenarios) {
     r.scenarios.data = scenarios_of(*o.scenarios);
@@ -780,6 +781,7 @@ void add_report_command(CLI::App& app, Action& action) {
         sim::Engine::build(model, eo);
       }
       opts->report.dyads = parse_dyads(model, opts->dyads);
+      opts->report.data_root = opts->model.data_root;
       network::Scenario check;
       check.year = opts->report.year;
       check.cut = opts->report.cut;

@@ -113,6 +113,7 @@ void add_run_command(CLI::App& app, Action& action) {
         if (!report_out->empty()) {
           ReportOptions report;
           report.out = *report_out;
+          report.data_root = opts->data_root;
           report.forecast = f.structural ? &*f.structural : nullptr;
           report.scenarios = f.scenarios ? &*f.scenarios : nullptr;
           write_report(model, report);
@@ -146,6 +147,7 @@ void add_run_command(CLI::App& app, Action& action) {
       if (!report_out->empty()) {
         ReportOptions report;
         report.out = *report_out;
+        report.data_root = opts->data_root;
         report.forecast = f.structural ? &*f.structural : nullptr;  // the report shows these
         report.scenarios = f.scenarios ? &*f.scenarios : nullptr;
         write_report(model, report);

@@ -113,6 +113,10 @@ void add_model_options(CLI::App& command, ModelOptions& options, bool with_json)
   command.add_option("--model", options.model_dir,
                      "Model directory to load instead of the built-in South Caucasus model")
       ->check(CLI::ExistingDirectory);
+  command.add_option("--data-root", options.data_root,
+                     "The folder that cited shared/ files stand for (default: the first folder "
+                     "named shared in or above the model directory)")
+      ->check(CLI::ExistingDirectory);
   if (with_json) command.add_flag("--json", options.json, "Print JSON instead of a table");
 }
 

@@ -53,6 +53,16 @@ ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& optio
                        "the model declares no observation panel; give --panel FILE");
     const panel::Observation& o = observations.front();
     out.path = o.resolved_path;
+    // A file under shared/ is looked for where shared/ stands for this model (--data-root, or a
+    // shared folder in or above the model directory) when it is not where the path points.
+    const auto at = o.file.find("shared/");
+    if (!std::filesystem::exists(out.path) && at != std::string::npos) {
+      const std::filesystem::path root = kb::shared_folder({dir, model.data_root}, dir);
+      if (!root.empty()) {
+        const std::filesystem::path moved = root / o.file.substr(at + 7);
+        if (std::filesystem::exists(moved) || !model.data_root.empty()) out.path = moved.string();
+      }
+    }
     out.source = o.source;
     out.actors = o.actors;
     if (format.empty()) format = o.format;
@@ -64,7 +74,8 @@ ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& optio
                            (missing == full
                                 ? "no such file in " + missing.parent_path().string()
                                 : "the folder " + missing.string() + " does not exist") +
-                           " (the path is relative to the model directory); give --panel FILE");
+                           " (the path is relative to the model directory, or under --data-root DIR when it "
+                           "names shared/); give --data-root DIR or --panel FILE");
   }
   if (out.target.empty()) out.target = "days_negative";
   out.panel = panel::read_panel(out.path, panel::parse_format(format, out.path), read);

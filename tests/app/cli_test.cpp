@@ -83,7 +83,27 @@ TEST(Cli, CheckFindsCitedSharedFilesThroughTheDataRoot) {
   EXPECT_NE(empty.err.find("the folder " + (dir.path() / "reference").string() + " is missing"),
             std::string::npos)
       << empty.err;
-  EXPECT_EQ(run_sphere("check --data-root '" + dir.path().string() + "'").exit_code, 1);  // needs --sources
+  // Without --sources, --data-root only says where the model's panels are: nothing to check.
+  EXPECT_EQ(run_sphere("check --data-root '" + dir.path().string() + "'").exit_code, 0);
+}
+
+// A copied model finds its declared observation panel under --data-root (the panel's path in
+// observations.toml runs through shared/), and without it says which folder is missing.
+TEST(Cli, ACopiedModelFindsItsPanelThroughTheDataRoot) {
+  SPHERE_REQUIRE_SHARED("data/events/gdelt-country-networks/monthly_2018_2022.csv");
+  sphere::testing::TempDir dir;
+  const auto model = dir.path() / "model";
+  std::filesystem::copy(sphere::testing::source_dir() / "data" / "caucasus", model);
+  const std::string base = "scenarios --model '" + model.string() +
+                           "' --runs 200 --draws 2 --horizon 2026-12 --no-attribution --json";
+  const auto lost = run_sphere(base);
+  EXPECT_EQ(lost.exit_code, 2);
+  EXPECT_NE(lost.err.find("--data-root DIR"), std::string::npos) << lost.err;
+  EXPECT_NE(lost.err.find("does not exist"), std::string::npos) << lost.err;
+  const auto found = run_sphere(base + " --data-root '" + sphere::testing::shared_dir().string() + "'");
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  // The same numbers as the built-in model's from its own place.
+  EXPECT_EQ(found.out, run_sphere("scenarios --runs 200 --draws 2 --horizon 2026-12 --no-attribution --json").out);
 }
 
 TEST(Cli, InvalidModelExitsTwoNamingFileLineAndField) {
