@@ -316,8 +316,8 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
   }
   if (!body.is_object()) throw HttpError{400, "the body must be a JSON object"};
   for (const auto& [key, value] : body.items())
-    if (key != "runs" && key != "seed" && key != "horizon" && key != "shocks")
-      throw HttpError{400, fmt::format("unknown field '{}'; expected runs, seed, horizon, shocks", key)};
+    if (key != "runs" && key != "seed" && key != "horizon" && key != "shocks" && key != "set")
+      throw HttpError{400, fmt::format("unknown field '{}'; expected runs, seed, horizon, shocks, set", key)};
   auto get_uint = [&](const char* key, std::uint64_t fallback, std::uint64_t high) {
     if (!body.contains(key)) return fallback;
     const auto& v = body[key];
@@ -358,6 +358,18 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
       if (!s.is_string() || s.get<std::string>().size() > 200)
         throw HttpError{400, "'shocks': each shock is a string of at most 200 characters"};
       request.shocks.push_back(s.get<std::string>());
+    }
+  }
+  // Parameters set for this job (as `--set NAME=VALUE`): names and ranges are checked when the
+  // engine is built, before the job is queued.
+  if (body.contains("set")) {
+    const auto& set = body["set"];
+    if (!set.is_object() || set.size() > 64)
+      throw HttpError{400, "'set': expected an object of at most 64 parameter names and numbers"};
+    for (const auto& [name, value] : set.items()) {
+      if (!value.is_number() || name.size() > 200)
+        throw HttpError{400, fmt::format("'set.{}': expected a number", name.substr(0, 200))};
+      request.settings[name] = value.get<double>();
     }
   }
   // Claim a slot before building the engine (a refused job costs nothing); the claim goes back

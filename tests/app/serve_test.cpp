@@ -253,10 +253,17 @@ TEST_F(Server, InvalidInputsAre400WithAReason) {
   }
   for (const char* body : {"not json", "[1,2]", R"({"runs": 0})", R"({"runs": -5})",
                            R"({"runs": "many"})", R"({"bogus": 1})", R"({"horizon": "soon"})",
-                           R"({"shocks": ["event:RUS>AZE:999@2026-01"]})", R"({"shocks": "x"})"}) {
+                           R"({"shocks": ["event:RUS>AZE:999@2026-01"]})", R"({"shocks": "x"})",
+                           R"({"set": {"theta": "high"}})", R"({"set": [1]})", R"({"set": {"thetta": 0.1}})",
+                           R"({"set": {"theta": 0.5}})"}) {
     const Reply r = post("/api/forecasts", body);
     EXPECT_EQ(r.status, 400) << body << ": " << r.body;
   }
+  // `set` names parameters as --set does, with the same checks (a name, a value in its range).
+  EXPECT_NE(post("/api/forecasts", R"({"set": {"thetta": 0.1}})").json().value("error", "").find("theta"),
+            std::string::npos);
+  const Reply set = post("/api/forecasts", R"({"runs": 20, "horizon": "2026-03", "set": {"theta": 0.1}})");
+  EXPECT_TRUE(set.status == 202 || set.status == 429) << set.body;
 }
 
 TEST_F(Server, OversizedBodiesAndQueriesAre413) {
