@@ -15,6 +15,13 @@
 namespace sphere::dyad {
 namespace {
 
+// Where a backtest's results come from (the count and the level forms share it).
+nlohmann::json provenance_json(const BacktestProvenance& p) {
+  return {{"command", p.command},       {"created", p.created},       {"panel_digest", p.panel_digest},
+          {"panel_bytes", p.panel_bytes}, {"data_through", p.data_through}, {"refit", p.refit},
+          {"horizons", p.horizons}};
+}
+
 using nlohmann::json;
 
 json scores_json(const ModelScores& m) {
@@ -139,14 +146,8 @@ std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
               {"forecasts_per_model", r.forecasts}, {"models", models},
               {"skill", skills_json(r.skills)}, {"rps_skill", skills_json(r.rps_skills)},
               {"rps_classes", kOrdinalNames}, {"fits", fits}};
-  out["provenance"] = {{"command", provenance.command},
-                       {"created", provenance.created},
-                       {"panel_digest", provenance.panel_digest},
-                       {"panel_bytes", provenance.panel_bytes},
-                       {"data_through", provenance.data_through},
-                       {"refit", provenance.refit},
-                       {"horizons", provenance.horizons},
-                       {"fixed_threshold", provenance.fixed_threshold}};
+  out["provenance"] = provenance_json(provenance);
+  out["provenance"]["fixed_threshold"] = provenance.fixed_threshold;
   return out.dump(2) + "\n";
 }
 
@@ -190,13 +191,7 @@ std::string level_backtest_to_json(const LevelBacktestResult& r, const panel::Pa
                                  "pooling, relation state) and the count scores (log score of a "
                                  "pmf, Brier of exceedances, ranked probability score of count "
                                  "classes)"}};
-  out["provenance"] = {{"command", provenance.command},
-                       {"created", provenance.created},
-                       {"panel_digest", provenance.panel_digest},
-                       {"panel_bytes", provenance.panel_bytes},
-                       {"data_through", provenance.data_through},
-                       {"refit", provenance.refit},
-                       {"horizons", provenance.horizons}};
+  out["provenance"] = provenance_json(provenance);
   return out.dump(2) + "\n";
 }
 
