@@ -148,6 +148,12 @@ void add_calibrate_command(CLI::App& app, Action& action) {
           jc.push_back({{"pair", c.pair}, {"stats", stats}});
         }
         out["checks"] = jc;
+        if (!checks.empty()) {
+          const auto sum = dyad::summarise_checks(checks, opts->replicates);
+          out["checks_summary"] = {{"inside", sum.inside}, {"total", sum.total},
+                                   {"miss_rate", sum.miss_rate}, {"expected_misses", sum.expected_misses},
+                                   {"p_value", sum.p_value}, {"pass", sum.pass}};
+        }
         out["bad_rows"] = p.bad.total();
         if (!written.empty()) out["written"] = written;
         print_json(std::cout, out);
@@ -207,6 +213,13 @@ void add_calibrate_command(CLI::App& app, Action& action) {
         }
         t.print(std::cout);
         std::cout << fmt::format("{} of {} statistics inside their simulated range.\n", inside, total);
+        // Pass or fail: the misses against what a correct model gives (binomial, approximate
+        // because one pair's statistics are correlated).
+        const auto sum = dyad::summarise_checks(checks, opts->replicates);
+        std::cout << fmt::format(
+            "{} outside, {:.1f} expected ({:.1f}% each under the model); P(as many or more) = {:.2g}: {}\n",
+            total - inside, sum.expected_misses, 100 * sum.miss_rate, sum.p_value,
+            sum.pass ? "the checks pass (binomial test at 5%)" : "the checks fail (binomial test at 5%)");
       }
       if (!written.empty()) std::cout << "\nWrote " << written << "\n";
       return kExitOk;

@@ -160,6 +160,18 @@ struct PredictiveCheck {
 PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& calibration,
                            std::size_t pair, int replicates, std::uint64_t seed);
 
+// Whether a set of checks passes: under the model each statistic falls outside the range of
+// `replicates` simulated values with probability `miss_rate` (for a continuous statistic, from
+// the ranks of the range's ends among replicates + 1 values: about 5.5% for 200), so the misses
+// are compared with Binomial(total, miss_rate); the checks pass when P(misses or more) >= 0.05.
+// Statistics of one pair are correlated, so the test is approximate.
+struct ChecksSummary {
+  int inside = 0, total = 0;
+  double miss_rate = 0, expected_misses = 0, p_value = 1;
+  bool pass = true;
+};
+ChecksSummary summarise_checks(const std::vector<PredictiveCheck>& checks, int replicates);
+
 // Negative-binomial pmf over 0..n-1 (mass from n-1 on folded into the last cell when `fold`).
 void nb_pmf(double mean, double r, int n, bool fold, double* out);
 

@@ -1,11 +1,14 @@
 // Estimation: empirical-Bayes dyad levels, then maximum likelihood of the shared parameters
-// (NLopt BOBYQA), with the observed-information covariance (Eigen).
+// (NLopt L-BFGS on the exact gradient), with the observed-information covariance (Eigen).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <unordered_map>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
 #include <nlopt.hpp>
+#include <boost/math/special_functions/digamma.hpp>
 
 #include "dyad/internal.h"
 
@@ -26,28 +29,34 @@ double exposure_scale_of(const panel::Panel& panel, int until) {
 }
 
 // The Gamma(a, b) population distribution of dyad rates, fitted by the negative-binomial
-// marginal likelihood of dyad totals (each dyad's count over its exposure).
+// marginal likelihood of dyad totals (each dyad's count over its exposure), on log a and log b,
+// with its gradient (d/da: psi(y + a) - psi(a) + log(b / (b + e)); d/db: a / b - (a + y) / (b + e)).
 std::pair<double, double> fit_prior(const std::vector<double>& totals,
                                     const std::vector<double>& exposures) {
-  auto objective = [&](const std::vector<double>& x) {
+  auto objective = [&](const std::vector<double>& x, std::vector<double>& grad) {
     const double a = std::exp(x[0]), b = std::exp(x[1]);
-    double ll = 0;
-    const double lga = std::lgamma(a);
+    double ll = 0, da = 0, db = 0;
+    const double lga = std::lgamma(a), psia = boost::math::digamma(a);
     for (std::size_t d = 0; d < totals.size(); ++d) {
       const double y = totals[d], e = exposures[d];
-      ll += std::lgamma(y + a) - lga + a * std::log(b / (b + e)) + (y > 0 ? y * std::log(e / (b + e)) : 0);
+      const double log_share = std::log(b / (b + e));
+      ll += std::lgamma(y + a) - lga + a * log_share + (y > 0 ? y * std::log(e / (b + e)) : 0);
+      da += (y > 0 ? boost::math::digamma(y + a) - psia : 0.0) + log_share;
+      db += a / b - (a + y) / (b + e);
     }
+    if (!grad.empty()) grad = {-a * da, -b * db};
     return -ll;
   };
-  nlopt::opt opt(nlopt::LN_BOBYQA, 2);
+  nlopt::opt opt(nlopt::LD_LBFGS, 2);
   opt.set_lower_bounds({-12, -12});
   opt.set_upper_bounds({12, 15});
-  opt.set_xtol_rel(1e-9);
+  opt.set_xtol_rel(1e-10);
+  opt.set_ftol_rel(1e-15);
   opt.set_maxeval(2000);
   using Objective = decltype(objective);
   opt.set_min_objective(
-      [](const std::vector<double>& x, std::vector<double>&, void* data) {
-        return (*static_cast<Objective*>(data))(x);
+      [](const std::vector<double>& x, std::vector<double>& grad, void* data) {
+        return (*static_cast<Objective*>(data))(x, grad);
       },
       &objective);
   std::vector<double> x = {std::log(0.5), std::log(1.0)};
@@ -112,6 +121,7 @@ detail::MeasureData measure_data(const panel::Panel& panel, const Calibration& c
     data.bound[t] = bounded ? static_cast<int>(std::lround(panel.exposure[t])) : -1;
   }
   data.series.reserve(panel.pairs.size());
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> seen;
   for (std::size_t d = 0; d < panel.pairs.size(); ++d) {
     detail::SeriesView s;
     s.y = panel.series(d, measure);
@@ -127,9 +137,42 @@ detail::MeasureData measure_data(const panel::Panel& panel, const Calibration& c
       s.x = panel.series(d, other);
       s.partner_level = cal.anchors[1 - measure_slot][d].level;
     }
+    // Pairs with the very same series and anchors (sparse pairs often are) are summed once,
+    // weighted by their number; the first of them keeps its place, so the order is fixed.
+    std::uint64_t key = 1469598103934665603ULL;
+    const auto mix = [&key](const void* bytes, std::size_t n) {
+      const auto* b = static_cast<const unsigned char*>(bytes);
+      for (std::size_t i = 0; i < n; ++i) key = (key ^ b[i]) * 1099511628211ULL;
+    };
+    mix(s.y, sizeof(float) * until);
+    if (s.x) mix(s.x, sizeof(float) * until);
+    mix(&s.m, sizeof s.m);
+    mix(&s.level, sizeof s.level);
+    mix(&s.partner_level, sizeof s.partner_level);
+    bool merged = false;
+    for (std::size_t i : seen[key]) {
+      auto& o = data.series[i];
+      if (o.m == s.m && o.level == s.level && o.partner_level == s.partner_level &&
+          (o.x == nullptr) == (s.x == nullptr) && std::equal(s.y, s.y + until, o.y) &&
+          (!s.x || std::equal(s.x, s.x + until, o.x))) {
+        o.weight += 1;
+        merged = true;
+        break;
+      }
+    }
+    if (merged) continue;
+    seen[key].push_back(data.series.size());
     data.series.push_back(s);
   }
+  detail::prepare_drive(&data);
   return data;
+}
+
+// The optimiser's stopping rules, shared by the fit and its null.
+void set_tolerances(nlopt::opt* opt, int maxeval) {
+  opt->set_xtol_rel(1e-10);
+  opt->set_ftol_rel(1e-14);
+  opt->set_maxeval(maxeval);
 }
 
 // Maximum likelihood of one measure's shared parameters; switched-off mechanisms stay at 0.
@@ -150,14 +193,19 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
     int threads;
     int evaluations = 0;
   } context{&data, start, &index, threads};
-  const auto objective = [](const std::vector<double>& x, std::vector<double>&, void* raw) {
+  // The negative log-likelihood over the free parameters, with its exact gradient.
+  const auto objective = [](const std::vector<double>& x, std::vector<double>& grad, void* raw) {
     auto* c = static_cast<Context*>(raw);
     auto full = c->full;
     for (std::size_t i = 0; i < x.size(); ++i) full[(*c->index)[i]] = x[i];
     ++c->evaluations;
-    return -detail::log_likelihood(*c->data, Params::from_array(full), c->threads);
+    detail::Gradient g{};
+    const double ll = detail::log_likelihood(*c->data, Params::from_array(full), c->threads,
+                                             grad.empty() ? nullptr : &g);
+    for (std::size_t i = 0; i < grad.size(); ++i) grad[i] = -g[(*c->index)[i]];
+    return -ll;
   };
-  nlopt::opt opt(nlopt::LN_BOBYQA, static_cast<unsigned>(index.size()));
+  nlopt::opt opt(nlopt::LD_LBFGS, static_cast<unsigned>(index.size()));
   std::vector<double> lower, upper, x;
   for (int i : index) {
     lower.push_back(kLower[i]);
@@ -166,9 +214,7 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   }
   opt.set_lower_bounds(lower);
   opt.set_upper_bounds(upper);
-  opt.set_xtol_rel(1e-8);
-  opt.set_ftol_rel(1e-12);
-  opt.set_maxeval(3000);
+  set_tolerances(&opt, 3000);
   opt.set_min_objective(objective, &context);
   double value = 0;
   nlopt::result result = nlopt::FAILURE;
@@ -178,7 +224,7 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
     result = nlopt::ROUNDOFF_LIMITED;
   }
   // An optimum outside the stationary region (bursty, sparse panels) is re-sought under the
-  // constraint beta + alpha + |gamma| <= 0.99 (augmented Lagrangian around BOBYQA), from the
+  // constraint beta + alpha + |gamma| <= 0.99 (SLSQP, on the same gradient), from the
   // unconstrained optimum scaled into the region.
   const auto full_of = [&](const std::vector<double>& v) {
     auto f = start;
@@ -188,11 +234,14 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   if (!detail::stationary(full_of(x))) {
     struct Feedback {
       const std::vector<int>* index;
-      static double apply(unsigned n, const double* v, double*, void* raw) {
+      static double apply(unsigned n, const double* v, double* grad, void* raw) {
         const auto& idx = *static_cast<Feedback*>(raw)->index;
         double sum = 0;
-        for (unsigned i = 0; i < n; ++i)
-          if (idx[i] >= 1 && idx[i] <= 3) sum += std::fabs(v[i]);
+        for (unsigned i = 0; i < n; ++i) {
+          const bool in = idx[i] >= 1 && idx[i] <= 3;
+          if (in) sum += std::fabs(v[i]);
+          if (grad) grad[i] = in ? (v[i] < 0 ? -1.0 : 1.0) : 0.0;
+        }
         return sum - 0.99;
       }
     } feedback{&index};
@@ -200,18 +249,12 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
     const double shrink = 0.9 / std::max(1.0, at.beta + at.alpha + std::fabs(at.gamma));
     for (std::size_t i = 0; i < x.size(); ++i)
       if (index[i] >= 1 && index[i] <= 3) x[i] *= shrink;
-    nlopt::opt constrained(nlopt::AUGLAG, static_cast<unsigned>(index.size()));
-    nlopt::opt local(nlopt::LN_BOBYQA, static_cast<unsigned>(index.size()));
-    local.set_xtol_rel(1e-8);
-    local.set_ftol_rel(1e-12);
-    local.set_maxeval(3000);
-    constrained.set_local_optimizer(local);
+    nlopt::opt constrained(nlopt::LD_SLSQP, static_cast<unsigned>(index.size()));
     constrained.set_lower_bounds(lower);
     constrained.set_upper_bounds(upper);
     constrained.set_min_objective(objective, &context);
     constrained.add_inequality_constraint(&Feedback::apply, &feedback, 1e-9);
-    constrained.set_xtol_rel(1e-8);
-    constrained.set_maxeval(20000);
+    set_tolerances(&constrained, 20000);
     try {
       result = constrained.optimize(x, value);
     } catch (const nlopt::roundoff_limited&) {
@@ -230,58 +273,35 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   auto full = start;
   for (std::size_t i = 0; i < x.size(); ++i) full[index[i]] = x[i];
   fit->params = Params::from_array(full);
-  fit->loglik = detail::log_likelihood(data, fit->params, threads);
+  detail::Gradient g0{};
+  fit->loglik = detail::log_likelihood(data, fit->params, threads, &g0);
 
-  // Observed information by central differences on the free parameters; a parameter at a
-  // bound is differenced one-sidedly inward.
+  // Observed information: central differences of the exact gradient on the free parameters
+  // (one-sided inward for a parameter at a bound), symmetrised.
   const int k = static_cast<int>(index.size());
   Eigen::MatrixXd hessian(k, k);
-  const auto ll = [&](std::array<double, Params::kCount> p) {
-    return detail::log_likelihood(data, Params::from_array(p), threads);
-  };
-  std::vector<double> step(k);
-  for (int i = 0; i < k; ++i) step[i] = 1e-4 * std::max(1.0, std::fabs(full[index[i]]));
-  const auto shifted = [&](int i, double si, int j, double sj) {
-    auto p = full;
-    p[index[i]] += si;
-    if (j >= 0) p[index[j]] += sj;
-    return p;
-  };
-  std::vector<double> dir(k, 1.0);
   for (int i = 0; i < k; ++i) {
     const int at = index[i];
-    if (full[at] - 2 * step[i] < kLower[at]) dir[i] = 1.0;  // forward from a lower bound
-    else if (full[at] + 2 * step[i] > kUpper[at]) dir[i] = -1.0;
-    else dir[i] = 0.0;  // central
-  }
-  const double f0 = fit->loglik;
-  for (int i = 0; i < k; ++i) {
-    for (int j = i; j < k; ++j) {
-      double h;
-      if (dir[i] == 0 && dir[j] == 0) {
-        if (i == j) {
-          h = (ll(shifted(i, step[i], -1, 0)) - 2 * f0 + ll(shifted(i, -step[i], -1, 0))) /
-              (step[i] * step[i]);
-        } else {
-          h = (ll(shifted(i, step[i], j, step[j])) - ll(shifted(i, step[i], j, -step[j])) -
-               ll(shifted(i, -step[i], j, step[j])) + ll(shifted(i, -step[i], j, -step[j]))) /
-              (4 * step[i] * step[j]);
-        }
-      } else {
-        // One-sided second differences towards the interior.
-        const double si = (dir[i] == 0 ? 1.0 : dir[i]) * step[i];
-        const double sj = (dir[j] == 0 ? 1.0 : dir[j]) * step[j];
-        if (i == j) {
-          h = (ll(shifted(i, 2 * si, -1, 0)) - 2 * ll(shifted(i, si, -1, 0)) + f0) / (si * si);
-        } else {
-          h = (ll(shifted(i, si, j, sj)) - ll(shifted(i, si, -1, 0)) - ll(shifted(j, sj, -1, 0)) +
-               f0) /
-              (si * sj);
-        }
-      }
-      hessian(i, j) = hessian(j, i) = h;
+    const double step = 1e-5 * std::max(1.0, std::fabs(full[at]));
+    const auto gradient_at = [&](double shift) {
+      auto p = full;
+      p[at] += shift;
+      detail::Gradient g{};
+      detail::log_likelihood(data, Params::from_array(p), threads, &g);
+      return g;
+    };
+    detail::Gradient plus, minus;
+    double width;
+    if (full[at] - step < kLower[at]) {
+      plus = gradient_at(step), minus = g0, width = step;
+    } else if (full[at] + step > kUpper[at]) {
+      plus = g0, minus = gradient_at(-step), width = step;
+    } else {
+      plus = gradient_at(step), minus = gradient_at(-step), width = 2 * step;
     }
+    for (int j = 0; j < k; ++j) hessian(j, i) = (plus[index[j]] - minus[index[j]]) / width;
   }
+  hessian = (0.5 * (hessian + hessian.transpose())).eval();
   const Eigen::MatrixXd information = -hessian;
   Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
   for (auto& row : fit->covariance) row.fill(0.0);
@@ -300,11 +320,10 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   null_context.full = null.as_array();
   static const std::vector<int> null_index = {0, 4};
   null_context.index = &null_index;
-  nlopt::opt opt0(nlopt::LN_BOBYQA, 2);
+  nlopt::opt opt0(nlopt::LD_LBFGS, 2);
   opt0.set_lower_bounds({kLower[0], kLower[4]});
   opt0.set_upper_bounds({kUpper[0], kUpper[4]});
-  opt0.set_xtol_rel(1e-8);
-  opt0.set_maxeval(1000);
+  set_tolerances(&opt0, 1000);
   opt0.set_min_objective(objective, &null_context);
   std::vector<double> x0 = {null.delta, null.log_r};
   double v0 = 0;
@@ -315,9 +334,11 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   null.delta = x0[0];
   null.log_r = x0[1];
   fit->loglik_null = detail::log_likelihood(data, null, threads);
+  std::size_t pairs = 0;
+  for (const auto& s : data.series) pairs += static_cast<std::size_t>(s.weight);
   fit->observations = 0;
   for (int t = 0; t < data.periods; ++t)
-    if (data.factor[t] > 0) fit->observations += data.series.size();
+    if (data.factor[t] > 0) fit->observations += pairs;
 }
 
 }  // namespace

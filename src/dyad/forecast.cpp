@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <boost/math/distributions/binomial.hpp>
+
 #include "dyad/internal.h"
 
 namespace sphere::dyad {
@@ -174,6 +176,11 @@ std::array<double, 4> series_stats(const std::vector<double>& y) {
 
 }  // namespace
 
+namespace {
+// The index of the q-quantile among n sorted replicates.
+std::size_t rank_of(double q, std::size_t n) { return static_cast<std::size_t>(q * (n - 1)); }
+}  // namespace
+
 PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
                            int replicates, std::uint64_t seed) {
   PredictiveCheck out;
@@ -194,9 +201,27 @@ PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& cal, st
   for (int k = 0; k < 4; ++k) {
     auto& v = sims[k];
     std::sort(v.begin(), v.end());
-    const auto at = [&](double q) { return v[static_cast<std::size_t>(q * (v.size() - 1))]; };
+    const auto at = [&](double q) { return v[rank_of(q, v.size())]; };
     out.stats.push_back({names[k], observed[k], at(0.025), at(0.5), at(0.975)});
   }
+  return out;
+}
+
+ChecksSummary summarise_checks(const std::vector<PredictiveCheck>& checks, int replicates) {
+  ChecksSummary out;
+  for (const auto& c : checks)
+    for (const auto& s : c.stats) out.inside += s.inside(), ++out.total;
+  if (out.total == 0 || replicates < 2) return out;
+  // A new value lies below the (k+1)-th smallest of n with probability (k + 1)/(n + 1), above the
+  // (j+1)-th with probability (n - j)/(n + 1).
+  const auto n = static_cast<std::size_t>(replicates);
+  const double low = rank_of(0.025, n) + 1.0, high = static_cast<double>(n - rank_of(0.975, n));
+  out.miss_rate = (low + high) / (n + 1.0);
+  out.expected_misses = out.miss_rate * out.total;
+  const int misses = out.total - out.inside;
+  const boost::math::binomial_distribution<double> null(out.total, out.miss_rate);
+  out.p_value = misses == 0 ? 1.0 : boost::math::cdf(boost::math::complement(null, misses - 1));
+  out.pass = out.p_value >= 0.05;
   return out;
 }
 

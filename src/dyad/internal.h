@@ -54,6 +54,7 @@ struct SeriesView {
   const float* y = nullptr;
   const float* x = nullptr;  // nullptr: zeros
   double m = 0, level = 0, partner_level = 0;
+  double weight = 1;  // how many pairs have this very series (identical ones are summed once)
 };
 
 // Everything about one measure's series that the likelihood needs, prepared once per fit.
@@ -63,7 +64,14 @@ struct MeasureData {
   std::vector<double> log_factor;  // its log (-inf where nothing was covered)
   std::vector<int> bound;      // exposure in whole days per period when bounded; -1 otherwise
   int periods = 0;             // the fit window
+  // What drives each series' state, prepared once (prepare_drive): for series i and period t,
+  // drive[(i * periods + t) * 2 + {0, 1}] = log(1 + y_t) - L and log(1 + x_t) - C (0 where
+  // nothing was covered).
+  std::vector<double> drive;
 };
+
+// Fills data->drive from the series (after every series is in place).
+void prepare_drive(MeasureData* data);
 
 // log(1 + v) of a count: a table for small values (counts are mostly small), log1p beyond.
 inline double log1p_count(float v) {
@@ -76,26 +84,62 @@ inline double log1p_count(float v) {
                                                          : std::log1p(static_cast<double>(v));
 }
 
-// log NB(y; mean, r) without the -log y! term, with lgamma(y + r) - lgamma(r) from a table
-// for small y.
+// log NB(y; mean, r), with lgamma(y + r) - lgamma(r) - log y! from a table for small y.
 class NbLogPmf {
  public:
   explicit NbLogPmf(double r);
   double operator()(double y, double mean) const;
-  // The same with log(mean) given (saves a log in the likelihood's inner loop).
-  double with_log_mean(double y, double mean, double log_mean) const;
-  // log P(Y >= y) for the censored top cell.
+  // The same with log(mean) given (saves a log in the likelihood's inner loop), and its
+  // derivatives with respect to log(mean) and log(r):
+  //   d/d log mean = r (y - mean) / (r + mean),
+  //   d/d log r    = r [psi(y + r) - psi(r) - log(1 + mean / r) + (mean - y) / (r + mean)].
+  // Inline: the likelihood's inner loop.
+  double with_gradient(double y, double mean, double log_mean, double* d_log_mean,
+                       double* d_log_r) const {
+    // log(1 + mean / r) as log(r + mean) - log r: log is much cheaper than log1p, and the
+    // cancellation when mean << r costs digits of this term only, not of the sum.
+    const double l1 = std::log(r_ + mean) - log_r_, inv = 1.0 / (r_ + mean);
+    double out = -r_ * l1, psi = 0;
+    if (y > 0) {
+      const int k = static_cast<int>(y);
+      double rising;
+      if (k < kTable) {
+        rising = rising_[k];
+        psi = digamma_[k];
+      } else {
+        rising = rising_and_digamma(y, &psi);
+      }
+      out += rising + y * (log_mean - log_r_ - l1);
+    }
+    *d_log_mean = r_ * (y - mean) * inv;
+    *d_log_r = r_ * (psi - l1 + (mean - y) * inv);
+    return out;
+  }
+  // log P(Y >= y) for the censored top cell (1 - the cells below it, or the cells from y up
+  // when that is small).
   double log_tail(int y, double mean) const;
+  // The same with its derivatives (each cell's, as above, weighted by its probability).
+  double log_tail_gradient(int y, double mean, double* d_log_mean, double* d_log_r) const;
   double r() const { return r_; }
 
  private:
+  static constexpr int kTable = 65;
+  // lgamma(y + r) - lgamma(r) - log y! and psi(y + r) - psi(r) beyond the table.
+  double rising_and_digamma(double y, double* psi) const;
   double r_, log_r_;
-  std::vector<double> rising_;  // sum_{k<y} log(r + k)
+  std::vector<double> rising_;   // sum_{k<y} log(r + k) - log y!
+  std::vector<double> digamma_;  // psi(y + r) - psi(r) = sum_{k<y} 1 / (r + k)
 };
 
+// Gradient with respect to (delta, beta, alpha, gamma, log_r), in Params order.
+using Gradient = std::array<double, Params::kCount>;
+
 // The log-likelihood of one measure's series under `params`, summed in fixed chunks of series
-// (same bits for any thread count). Adds -sum log y! so that values are true log-likelihoods.
-double log_likelihood(const MeasureData& data, const Params& params, int threads);
+// (same bits for any thread count), a true log-likelihood (with -sum log y!). With `gradient`,
+// also its exact gradient, by forward sensitivities of the state recursion (zero where the
+// clamp on the log rate binds).
+double log_likelihood(const MeasureData& data, const Params& params, int threads,
+                      Gradient* gradient = nullptr);
 
 // The log-linear recursion is stable when the state's total feedback on itself stays below
 // one: beta + alpha + |gamma| < 1 (a sufficient condition; docs/MODEL.md).

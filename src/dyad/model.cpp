@@ -1,7 +1,10 @@
 // The negative-binomial autoregression's likelihood and pmf.
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <thread>
+
+#include <boost/math/special_functions/digamma.hpp>
 
 #include "dyad/internal.h"
 
@@ -83,9 +86,20 @@ double log_factorial(int k) {
 }
 }  // namespace
 
-NbLogPmf::NbLogPmf(double r) : r_(r), log_r_(std::log(r)), rising_(65) {
-  rising_[0] = 0;
-  for (int k = 1; k < 65; ++k) rising_[k] = rising_[k - 1] + std::log(r + k - 1);
+NbLogPmf::NbLogPmf(double r)
+    : r_(r), log_r_(std::log(r)), rising_(kTable), digamma_(kTable) {
+  double sum = 0;
+  rising_[0] = digamma_[0] = 0;
+  for (int k = 1; k < kTable; ++k) {
+    sum += std::log(r + k - 1);
+    rising_[k] = sum - log_factorial(k);
+    digamma_[k] = digamma_[k - 1] + 1.0 / (r + k - 1);
+  }
+}
+
+double NbLogPmf::rising_and_digamma(double y, double* psi) const {
+  *psi = boost::math::digamma(y + r_) - boost::math::digamma(r_);
+  return std::lgamma(y + r_) - std::lgamma(r_) - std::lgamma(y + 1.0);
 }
 
 double NbLogPmf::operator()(double y, double mean) const {
@@ -93,68 +107,141 @@ double NbLogPmf::operator()(double y, double mean) const {
   double out = r_ * (log_r_ - log_rm);
   if (y > 0) {
     const int k = static_cast<int>(y);
-    const double rising = k < 65 ? rising_[k] : std::lgamma(y + r_) - std::lgamma(r_);
-    out += rising - std::lgamma(y + 1.0) + y * (std::log(mean) - log_rm);
-  }
-  return out;
-}
-
-double NbLogPmf::with_log_mean(double y, double mean, double log_mean) const {
-  const double log_rm = std::log(r_ + mean);
-  double out = r_ * (log_r_ - log_rm);
-  if (y > 0) {
-    const int k = static_cast<int>(y);
-    const double rising = k < 65 ? rising_[k] - log_factorial(k) : std::lgamma(y + r_) - std::lgamma(r_) - std::lgamma(y + 1.0);
-    out += rising + y * (log_mean - log_rm);
+    const double rising = k < kTable ? rising_[k] : std::lgamma(y + r_) - std::lgamma(r_) - std::lgamma(y + 1.0);
+    out += rising + y * (std::log(mean) - log_rm);
   }
   return out;
 }
 
 double NbLogPmf::log_tail(int y, double mean) const {
+  double d_log_mean = 0, d_log_r = 0;
+  return log_tail_gradient(y, mean, &d_log_mean, &d_log_r);
+}
+
+double NbLogPmf::log_tail_gradient(int y, double mean, double* d_log_mean, double* d_log_r) const {
+  *d_log_mean = *d_log_r = 0;
   if (y <= 0) return 0;
-  double pmf[64];
-  const int n = std::min(y, 64);
-  nb_pmf(mean, r_, n, false, pmf);
-  double below = 0;
-  for (int k = 0; k < n; ++k) below += pmf[k];
-  return std::log(std::max(1e-300, 1.0 - below));
+  if (!(mean > 0)) return std::log(1e-300);
+  const double q = mean / (r_ + mean), l1 = std::log1p(mean / r_), inv = 1.0 / (r_ + mean);
+  // Cell k's probability p, with psi = psi(k + r) - psi(r); each cell's derivatives weighted by p.
+  double p = std::exp(-r_ * l1), psi = 0;
+  double below = 0, below_m = 0, below_r = 0;
+  int k = 0;
+  for (; k < y; ++k) {
+    below += p;
+    below_m += p * r_ * (k - mean) * inv;
+    below_r += p * r_ * (psi - l1 + (mean - k) * inv);
+    psi += 1.0 / (r_ + k);
+    p *= (k + r_) / (k + 1.0) * q;
+  }
+  double tail = 1.0 - below, tail_m = -below_m, tail_r = -below_r;
+  if (below > 0.5) {
+    // A small tail is summed upwards from the bound: 1 - below would lose its digits.
+    tail = tail_m = tail_r = 0;
+    for (; k < y + 100000; ++k) {
+      tail += p;
+      tail_m += p * r_ * (k - mean) * inv;
+      tail_r += p * r_ * (psi - l1 + (mean - k) * inv);
+      if (p == 0 || (k > mean && p < 1e-17 * tail)) break;
+      psi += 1.0 / (r_ + k);
+      p *= (k + r_) / (k + 1.0) * q;
+    }
+  }
+  if (!(tail > 1e-300)) return std::log(1e-300);  // floored: flat
+  *d_log_mean = tail_m / tail;
+  *d_log_r = tail_r / tail;
+  return std::log(tail);
 }
 
 namespace {
 
-double series_loglik(const MeasureData& data, const SeriesView& s, const Params& p,
-                     const NbLogPmf& logpmf) {
-  double eta = clamp_eta(s.m + p.delta), total = 0;
+// One series' log-likelihood; with `grad`, its gradient added in, carried by the sensitivities
+// of the log rate to (delta, beta, alpha, gamma).
+template <bool kGradient>
+double series_loglik(const MeasureData& data, std::size_t i, const Params& p,
+                     const NbLogPmf& logpmf, Gradient* grad) {
+  const SeriesView& s = data.series[i];
+  const double* drive = data.drive.data() + i * data.periods * 2;
+  const double base = s.m + p.delta;
+  double eta = clamp_eta(base), total = 0;
+  // d eta / d (delta, beta, alpha, gamma)
+  double e0 = eta == base ? 1.0 : 0.0, e1 = 0, e2 = 0, e3 = 0;
+  double g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
   for (int t = 0; t < data.periods; ++t) {
     const double f = data.factor[t];
-    double l = s.level, c = s.partner_level;
     if (f > 0) {
       const double y = s.y[t];
       const double mean = f * std::exp(eta);
       const int bound = data.bound[t];
-      total += (bound >= 0 && y >= bound) ? logpmf.log_tail(bound, mean)
-                                          : logpmf.with_log_mean(y, mean, data.log_factor[t] + eta);
-      l = log1p_count(s.y[t]);
-      c = s.x ? log1p_count(s.x[t]) : 0.0;
+      double de = 0, dr = 0;
+      total += (bound >= 0 && y >= bound)
+                   ? logpmf.log_tail_gradient(bound, mean, &de, &dr)
+                   : logpmf.with_gradient(y, mean, data.log_factor[t] + eta, &de, &dr);
+      if constexpr (kGradient) {
+        g0 += de * e0;
+        g1 += de * e1;
+        g2 += de * e2;
+        g3 += de * e3;
+        g4 += dr;
+      }
     }
-    eta = next_eta(p, s.m, eta, l, s.level, c, s.partner_level);
+    const double a = drive[2 * t], b = drive[2 * t + 1];
+    const double raw = base + p.beta * (eta - base) + p.alpha * a + p.gamma * b;
+    const double next = clamp_eta(raw);
+    if constexpr (kGradient) {
+      if (next == raw) {
+        const double n0 = (1.0 - p.beta) + p.beta * e0, n1 = (eta - base) + p.beta * e1,
+                     n2 = a + p.beta * e2, n3 = b + p.beta * e3;
+        e0 = n0, e1 = n1, e2 = n2, e3 = n3;
+      } else {
+        e0 = e1 = e2 = e3 = 0;
+      }
+    }
+    eta = next;
   }
-  return total;
+  const double w = s.weight;
+  if constexpr (kGradient) {
+    (*grad)[0] += w * g0;
+    (*grad)[1] += w * g1;
+    (*grad)[2] += w * g2;
+    (*grad)[3] += w * g3;
+    (*grad)[4] += w * g4;
+  }
+  return w * total;
 }
 
 }  // namespace
 
-double log_likelihood(const MeasureData& data, const Params& params, int threads) {
+void prepare_drive(MeasureData* data) {
+  const std::size_t n = data->series.size(), periods = static_cast<std::size_t>(data->periods);
+  data->drive.assign(n * periods * 2, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const SeriesView& s = data->series[i];
+    double* out = data->drive.data() + i * periods * 2;
+    for (std::size_t t = 0; t < periods; ++t) {
+      if (!(data->factor[t] > 0)) continue;
+      out[2 * t] = log1p_count(s.y[t]) - s.level;
+      out[2 * t + 1] = (s.x ? log1p_count(s.x[t]) : 0.0) - s.partner_level;
+    }
+  }
+}
+
+double log_likelihood(const MeasureData& data, const Params& params, int threads,
+                      Gradient* gradient) {
+  if (data.drive.size() != data.series.size() * data.periods * 2)
+    throw std::logic_error("log_likelihood: prepare_drive was not called");
   const NbLogPmf logpmf(std::exp(params.log_r));
   constexpr std::size_t kChunk = 512;
   const std::size_t chunks = (data.series.size() + kChunk - 1) / kChunk;
   std::vector<double> sums(chunks, 0.0);
+  std::vector<Gradient> grads(gradient ? chunks : 0, Gradient{});
   const auto work = [&](std::size_t from, std::size_t step) {
     for (std::size_t c = from; c < chunks; c += step) {
       double sum = 0;
       const std::size_t end = std::min(data.series.size(), (c + 1) * kChunk);
       for (std::size_t i = c * kChunk; i < end; ++i)
-        sum += series_loglik(data, data.series[i], params, logpmf);
+        sum += gradient ? series_loglik<true>(data, i, params, logpmf, &grads[c])
+                        : series_loglik<false>(data, i, params, logpmf, nullptr);
       sums[c] = sum;
     }
   };
@@ -168,6 +255,11 @@ double log_likelihood(const MeasureData& data, const Params& params, int threads
   }
   double total = 0;
   for (double s : sums) total += s;  // fixed order: the same bits for any thread count
+  if (gradient) {
+    gradient->fill(0.0);
+    for (const auto& g : grads)
+      for (int i = 0; i < Params::kCount; ++i) (*gradient)[i] += g[i];
+  }
   return total;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dyad/dyad.h"
+#include "dyad/internal.h"
 #include "dyad/synthetic.h"
 #include "testing.h"
 
@@ -70,6 +71,100 @@ TEST(Scores, PitOfACalibratedForecastIsUniform) {
   for (int i = 0; i < 10; ++i) {
     EXPECT_NEAR(bins[i] / n - prev, 0.1, 0.01) << i;
     prev = bins[i] / n;
+  }
+}
+
+TEST(NegativeBinomial, LogPmfAndItsDerivativesMatchTheClosedFormAndDifferences) {
+  // Counts below and beyond the table (64), a mean far below r, and the censored tail.
+  for (const double r : {0.7, 3.0, 800.0}) {
+    for (const double mean : {0.002, 1.3, 45.0}) {
+      for (const double y : {0.0, 1.0, 7.0, 90.0}) {
+        const auto at = [&](double log_mean, double log_r, double* dm, double* dr) {
+          return detail::NbLogPmf(std::exp(log_r)).with_gradient(y, std::exp(log_mean), log_mean, dm, dr);
+        };
+        double dm = 0, dr = 0, scratch = 0;
+        const double v = at(std::log(mean), std::log(r), &dm, &dr);
+        const double direct = std::lgamma(y + r) - std::lgamma(r) - std::lgamma(y + 1.0) +
+                              r * std::log(r / (r + mean)) + y * std::log(mean / (r + mean));
+        EXPECT_NEAR(v, direct, 1e-9 * std::max(1.0, std::fabs(direct))) << r << " " << mean << " " << y;
+        const double h = 1e-6;
+        const double fm = (at(std::log(mean) + h, std::log(r), &scratch, &scratch) -
+                           at(std::log(mean) - h, std::log(r), &scratch, &scratch)) / (2 * h);
+        const double fr = (at(std::log(mean), std::log(r) + h, &scratch, &scratch) -
+                           at(std::log(mean), std::log(r) - h, &scratch, &scratch)) / (2 * h);
+        EXPECT_NEAR(dm, fm, 1e-6 * std::max(1.0, std::fabs(fm))) << r << " " << mean << " " << y;
+        EXPECT_NEAR(dr, fr, 1e-6 * std::max(1.0, std::fabs(fr))) << r << " " << mean << " " << y;
+      }
+      for (const int bound : {1, 5, 30}) {
+        const auto tail = [&](double log_mean, double log_r, double* dm, double* dr) {
+          return detail::NbLogPmf(std::exp(log_r)).log_tail_gradient(bound, std::exp(log_mean), dm, dr);
+        };
+        double dm = 0, dr = 0, scratch = 0;
+        const double v = tail(std::log(mean), std::log(r), &dm, &dr);
+        std::vector<double> pmf(bound);
+        nb_pmf(mean, r, bound, false, pmf.data());
+        double below = 0;
+        for (double x : pmf) below += x;
+        // Against 1 - P(Y < bound) where that keeps its digits.
+        if (below < 0.9) {
+          EXPECT_NEAR(v, std::log(1.0 - below), 1e-12) << r << " " << mean << " " << bound;
+        }
+        if (v < -600) continue;  // the floor: flat by construction
+        const double h = 1e-6;
+        const double fm = (tail(std::log(mean) + h, std::log(r), &scratch, &scratch) -
+                           tail(std::log(mean) - h, std::log(r), &scratch, &scratch)) / (2 * h);
+        const double fr = (tail(std::log(mean), std::log(r) + h, &scratch, &scratch) -
+                           tail(std::log(mean), std::log(r) - h, &scratch, &scratch)) / (2 * h);
+        EXPECT_NEAR(dm, fm, 1e-5 * std::max(1.0, std::fabs(fm))) << r << " " << mean << " " << bound;
+        EXPECT_NEAR(dr, fr, 1e-5 * std::max(1.0, std::fabs(fr))) << r << " " << mean << " " << bound;
+      }
+    }
+  }
+}
+
+TEST(Fit, LikelihoodGradientMatchesFiniteDifferences) {
+  // Series with an uncovered period, censored cells, counts beyond the pmf table and a partner.
+  const int periods = 30, pairs = 40;
+  std::vector<std::vector<float>> ys(pairs), xs(pairs);
+  Rng rng(21, 0, 0, 97, 0);
+  detail::MeasureData data;
+  data.periods = periods;
+  for (int t = 0; t < periods; ++t) {
+    data.factor.push_back(t == 7 ? 0.0 : 0.8 + 0.02 * t);
+    data.log_factor.push_back(std::log(data.factor.back()));
+    data.bound.push_back(t % 2 ? 6 : -1);
+  }
+  for (int d = 0; d < pairs; ++d) {
+    const double scale = d == 0 ? 80.0 : 0.2 * d;
+    for (int t = 0; t < periods; ++t) {
+      const int cap = data.bound[t] >= 0 ? data.bound[t] : 1000;
+      ys[d].push_back(static_cast<float>(std::min<int>(cap, rng.poisson(scale * rng.gamma(1.5) / 1.5))));
+      xs[d].push_back(static_cast<float>(rng.poisson(0.5 * scale)));
+    }
+    detail::SeriesView s;
+    s.y = ys[d].data();
+    s.x = d % 3 ? xs[d].data() : nullptr;
+    s.m = std::log(scale + 0.1);
+    s.level = 0.5 * std::log1p(scale);
+    s.partner_level = s.x ? 0.4 * std::log1p(scale) : 0.0;
+    data.series.push_back(s);
+  }
+  detail::prepare_drive(&data);
+  const Params at{0.2, 0.45, 0.25, -0.12, std::log(2.5)};
+  detail::Gradient g{};
+  const double v = detail::log_likelihood(data, at, 1, &g);
+  EXPECT_EQ(v, detail::log_likelihood(data, at, 1));  // the gradient does not move the value
+  detail::Gradient g3{};
+  detail::log_likelihood(data, at, 3, &g3);
+  EXPECT_EQ(g, g3);  // same bits for any thread count
+  for (int i = 0; i < Params::kCount; ++i) {
+    const double h = 1e-6;
+    auto plus = at.as_array(), minus = at.as_array();
+    plus[i] += h;
+    minus[i] -= h;
+    const double fd = (detail::log_likelihood(data, Params::from_array(plus), 1) -
+                       detail::log_likelihood(data, Params::from_array(minus), 1)) / (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-5 * std::max(1.0, std::fabs(fd))) << Params::names()[i];
   }
 }
 
