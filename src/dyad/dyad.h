@@ -163,11 +163,19 @@ PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& calibra
 // Whether a set of checks passes: under the model each statistic falls outside the range of
 // `replicates` simulated values with probability `miss_rate` (for a continuous statistic, from
 // the ranks of the range's ends among replicates + 1 values: about 5.5% for 200), so the misses
-// are compared with Binomial(total, miss_rate); the checks pass when P(misses or more) >= 0.05.
-// Statistics of one pair are correlated, so the test is approximate.
+// of each statistic (mean, variance, zeros, acf1) over the pairs are compared with
+// Binomial(pairs, miss_rate), and so are all misses together. The checks pass when no
+// statistic's upper-tail p-value is below 0.05 / 4 (Bonferroni over the four). Statistics of one
+// pair are correlated, so the pooled test is approximate.
 struct ChecksSummary {
+  struct Stat {
+    std::string name;
+    int inside = 0, total = 0;
+    double expected_misses = 0, p_value = 1;
+  };
+  std::vector<Stat> stats;  // per statistic
   int inside = 0, total = 0;
-  double miss_rate = 0, expected_misses = 0, p_value = 1;
+  double miss_rate = 0, expected_misses = 0, p_value = 1;  // all statistics together
   bool pass = true;
 };
 ChecksSummary summarise_checks(const std::vector<PredictiveCheck>& checks, int replicates);

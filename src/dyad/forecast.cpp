@@ -210,18 +210,33 @@ PredictiveCheck check_pair(const panel::Panel& panel, const Calibration& cal, st
 ChecksSummary summarise_checks(const std::vector<PredictiveCheck>& checks, int replicates) {
   ChecksSummary out;
   for (const auto& c : checks)
-    for (const auto& s : c.stats) out.inside += s.inside(), ++out.total;
+    for (const auto& s : c.stats) {
+      auto it = std::find_if(out.stats.begin(), out.stats.end(),
+                             [&](const ChecksSummary::Stat& x) { return x.name == s.name; });
+      if (it == out.stats.end()) it = out.stats.insert(out.stats.end(), {s.name});
+      it->inside += s.inside();
+      ++it->total;
+      out.inside += s.inside();
+      ++out.total;
+    }
   if (out.total == 0 || replicates < 2) return out;
   // A new value lies below the (k+1)-th smallest of n with probability (k + 1)/(n + 1), above the
   // (j+1)-th with probability (n - j)/(n + 1).
   const auto n = static_cast<std::size_t>(replicates);
   const double low = rank_of(0.025, n) + 1.0, high = static_cast<double>(n - rank_of(0.975, n));
   out.miss_rate = (low + high) / (n + 1.0);
+  const auto upper_tail = [&](int misses, int total) {
+    if (misses == 0) return 1.0;
+    const boost::math::binomial_distribution<double> null(total, out.miss_rate);
+    return boost::math::cdf(boost::math::complement(null, misses - 1));
+  };
   out.expected_misses = out.miss_rate * out.total;
-  const int misses = out.total - out.inside;
-  const boost::math::binomial_distribution<double> null(out.total, out.miss_rate);
-  out.p_value = misses == 0 ? 1.0 : boost::math::cdf(boost::math::complement(null, misses - 1));
-  out.pass = out.p_value >= 0.05;
+  out.p_value = upper_tail(out.total - out.inside, out.total);
+  for (auto& s : out.stats) {
+    s.expected_misses = out.miss_rate * s.total;
+    s.p_value = upper_tail(s.total - s.inside, s.total);
+    if (s.p_value < 0.05 / static_cast<double>(out.stats.size())) out.pass = false;
+  }
   return out;
 }
 

@@ -26,13 +26,23 @@ TEST(PredictiveChecks, MissesAreJudgedAgainstTheModelsOwnMissRate) {
   EXPECT_NEAR(none.expected_misses, 220 * 11.0 / 201, 1e-9);
   EXPECT_TRUE(none.pass);
   EXPECT_DOUBLE_EQ(none.p_value, 1.0);
-  // As many misses as expected pass; many more fail.
+  // As many misses as expected, spread over the statistics, pass; many more fail.
   const auto twelve = summarise_checks(checks_with(55, 12), 200);
   EXPECT_TRUE(twelve.pass);
   EXPECT_GT(twelve.p_value, 0.4);
+  ASSERT_EQ(twelve.stats.size(), 4u);
+  EXPECT_EQ(twelve.stats[0].name, "mean");
+  EXPECT_EQ(twelve.stats[0].total - twelve.stats[0].inside, 3);
   const auto thirty = summarise_checks(checks_with(55, 30), 200);
   EXPECT_FALSE(thirty.pass);
   EXPECT_LT(thirty.p_value, 1e-4);
+  // Misses piled on one statistic fail even when the total would pass.
+  auto piled = checks_with(55, 0);
+  for (int i = 0; i < 10; ++i) piled[i].stats[3].observed = 9.0;
+  const auto acf = summarise_checks(piled, 200);
+  EXPECT_GT(acf.p_value, 0.05);
+  EXPECT_LT(acf.stats[3].p_value, 0.0125);
+  EXPECT_FALSE(acf.pass);
   // The p-value is the binomial upper tail: one miss out of one statistic at rate q has p = q.
   const auto one = summarise_checks(checks_with(1, 1), 200);
   EXPECT_EQ(one.total, 4);
