@@ -157,24 +157,21 @@ NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
     }
     Eigen::Vector3d beta = xtx.ldlt().solve(xty);
     if (!beta.allFinite()) beta = Eigen::Vector3d(-3.0, 0.5, 0.5);
-    nlopt::opt opt(nlopt::LD_LBFGS, 4);
-    opt.set_lower_bounds({-15, -3, -3, -4.6});
-    opt.set_upper_bounds({10, 3, 3, 6.9});
-    opt.set_xtol_rel(1e-9);
-    opt.set_ftol_rel(1e-14);
-    opt.set_maxeval(2000);
-    opt.set_min_objective(
-        [](const std::vector<double>& x, std::vector<double>& grad, void* data) {
-          return (*static_cast<Objective*>(data))(x, grad);
-        },
-        &objective);
     std::vector<double> x = {std::clamp(beta(0), -14.0, 9.0), std::clamp(beta(1), -2.9, 2.9),
                              std::clamp(beta(2), -2.9, 2.9), 0.0};
     double value = 0;
-    try {
-      opt.optimize(x, value);
-    } catch (const nlopt::roundoff_limited&) {
-    }
+    detail::minimise(4, [&](nlopt::opt& opt) {
+      opt.set_lower_bounds({-15, -3, -3, -4.6});
+      opt.set_upper_bounds({10, 3, 3, 6.9});
+      opt.set_xtol_rel(1e-9);
+      opt.set_ftol_rel(1e-14);
+      opt.set_maxeval(2000);
+      opt.set_min_objective(
+          [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
+            return (*static_cast<Objective*>(data))(v, grad);
+          },
+          &objective);
+    }, &x, &value);
     model.horizons.push_back({h, x[0], x[1], x[2], x[3]});
   }
   return model;

@@ -47,24 +47,21 @@ std::pair<double, double> fit_prior(const std::vector<double>& totals,
     if (!grad.empty()) grad = {-a * da, -b * db};
     return -ll;
   };
-  nlopt::opt opt(nlopt::LD_LBFGS, 2);
-  opt.set_lower_bounds({-12, -12});
-  opt.set_upper_bounds({12, 15});
-  opt.set_xtol_rel(1e-10);
-  opt.set_ftol_rel(1e-15);
-  opt.set_maxeval(2000);
   using Objective = decltype(objective);
-  opt.set_min_objective(
-      [](const std::vector<double>& x, std::vector<double>& grad, void* data) {
-        return (*static_cast<Objective*>(data))(x, grad);
-      },
-      &objective);
   std::vector<double> x = {std::log(0.5), std::log(1.0)};
   double value = 0;
-  try {
-    opt.optimize(x, value);
-  } catch (const nlopt::roundoff_limited&) {
-  }
+  detail::minimise(2, [&](nlopt::opt& opt) {
+    opt.set_lower_bounds({-12, -12});
+    opt.set_upper_bounds({12, 15});
+    opt.set_xtol_rel(1e-10);
+    opt.set_ftol_rel(1e-15);
+    opt.set_maxeval(2000);
+    opt.set_min_objective(
+        [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
+          return (*static_cast<Objective*>(data))(v, grad);
+        },
+        &objective);
+  }, &x, &value);
   return {std::exp(x[0]), std::exp(x[1])};
 }
 
@@ -205,24 +202,19 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
     for (std::size_t i = 0; i < grad.size(); ++i) grad[i] = -g[(*c->index)[i]];
     return -ll;
   };
-  nlopt::opt opt(nlopt::LD_LBFGS, static_cast<unsigned>(index.size()));
   std::vector<double> lower, upper, x;
   for (int i : index) {
     lower.push_back(kLower[i]);
     upper.push_back(kUpper[i]);
     x.push_back(start[i]);
   }
-  opt.set_lower_bounds(lower);
-  opt.set_upper_bounds(upper);
-  set_tolerances(&opt, 3000);
-  opt.set_min_objective(objective, &context);
   double value = 0;
-  nlopt::result result = nlopt::FAILURE;
-  try {
-    result = opt.optimize(x, value);
-  } catch (const nlopt::roundoff_limited&) {
-    result = nlopt::ROUNDOFF_LIMITED;
-  }
+  nlopt::result result = detail::minimise(static_cast<unsigned>(index.size()), [&](nlopt::opt& opt) {
+    opt.set_lower_bounds(lower);
+    opt.set_upper_bounds(upper);
+    set_tolerances(&opt, 3000);
+    opt.set_min_objective(objective, &context);
+  }, &x, &value);
   // An optimum outside the stationary region (bursty, sparse panels) is re-sought under the
   // constraint beta + alpha + |gamma| <= 0.99 (SLSQP, on the same gradient), from the
   // unconstrained optimum scaled into the region.
@@ -259,6 +251,8 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
       result = constrained.optimize(x, value);
     } catch (const nlopt::roundoff_limited&) {
       result = nlopt::ROUNDOFF_LIMITED;
+    } catch (const std::runtime_error&) {
+      result = nlopt::FAILURE;
     }
   }
   // Reaching the evaluation limit is not convergence.
@@ -320,17 +314,14 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
   null_context.full = null.as_array();
   static const std::vector<int> null_index = {0, 4};
   null_context.index = &null_index;
-  nlopt::opt opt0(nlopt::LD_LBFGS, 2);
-  opt0.set_lower_bounds({kLower[0], kLower[4]});
-  opt0.set_upper_bounds({kUpper[0], kUpper[4]});
-  set_tolerances(&opt0, 1000);
-  opt0.set_min_objective(objective, &null_context);
   std::vector<double> x0 = {null.delta, null.log_r};
   double v0 = 0;
-  try {
-    opt0.optimize(x0, v0);
-  } catch (const nlopt::roundoff_limited&) {
-  }
+  detail::minimise(2, [&](nlopt::opt& opt0) {
+    opt0.set_lower_bounds({kLower[0], kLower[4]});
+    opt0.set_upper_bounds({kUpper[0], kUpper[4]});
+    set_tolerances(&opt0, 1000);
+    opt0.set_min_objective(objective, &null_context);
+  }, &x0, &v0);
   null.delta = x0[0];
   null.log_r = x0[1];
   fit->loglik_null = detail::log_likelihood(data, null, threads);

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
+
+#include <nlopt.hpp>
 
 #include "dyad/dyad.h"
 
@@ -44,6 +47,25 @@ inline int draw_nb(Rng& rng, double mean, double r, int bound) {
     y = static_cast<int>(std::min<double>(rng.poisson(rng.gamma(r) * mean / r), 1e9));
   }
   return bound >= 0 ? std::min(y, bound) : y;
+}
+
+// Minimises with NLopt's L-BFGS on the exact gradient; where its line search fails outright
+// (NLopt's generic failure, seen on tiny panels), again without derivatives (BOBYQA) from where
+// it stopped. `configure` sets bounds, tolerances and the objective on either.
+template <class Configure>
+nlopt::result minimise(unsigned n, const Configure& configure, std::vector<double>* x, double* value) {
+  for (const auto algorithm : {nlopt::LD_LBFGS, nlopt::LN_BOBYQA}) {
+    nlopt::opt opt(algorithm, n);
+    configure(opt);
+    try {
+      return opt.optimize(*x, *value);
+    } catch (const nlopt::roundoff_limited&) {
+      return nlopt::ROUNDOFF_LIMITED;
+    } catch (const std::runtime_error&) {
+      if (algorithm == nlopt::LN_BOBYQA) return nlopt::FAILURE;
+    }
+  }
+  return nlopt::FAILURE;
 }
 
 // Purpose of the dyadic model's random streams (core Rng; the sim layer uses 1-5).
