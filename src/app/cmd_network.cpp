@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/app.h"
 #include "network/network.h"
@@ -379,7 +380,7 @@ void add_validate(CLI::App& parent, Action& action) {
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& c : checks)
           rows.push_back({{"point", c.observed.point}, {"link", c.observed.link},
-                          {"destination", c.observed.destination},
+                          {"destinations", c.observed.destinations},
                           {"year", c.observed.year}, {"observed_mcm_per_day", c.observed.mean_mcm_per_day},
                           {"observed_days", c.observed.days}, {"modelled_mcm_per_day", c.modelled},
                           {"capacity_mcm_per_day", c.capacity}, {"agrees", c.agrees},
@@ -392,7 +393,8 @@ void add_validate(CLI::App& parent, Action& action) {
                "capacity or demand", "gap", "verdict"});
       for (const auto& c : checks)
         t.add({c.observed.point,
-               c.observed.link.empty() ? "delivered to " + c.observed.destination
+               c.observed.link.empty()
+                   ? fmt::format("delivered to {}", fmt::join(c.observed.destinations, " + "))
                                        : "link " + c.observed.link,
                std::to_string(c.observed.year),
                std::to_string(c.observed.days), fmt::format("{:.1f}", c.observed.mean_mcm_per_day),
