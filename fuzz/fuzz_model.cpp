@@ -19,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                       "infrastructure.toml", "issues.toml", "model.toml",
                                       "places.toml", "sources.toml", "ties.toml"};
   static const auto mini = sphere::fuzz::minimal_model({"events.csv"});
-  static const auto codebook = sphere::kb::builtin_codebook();
+  // Only events.csv is checked against the CAMEO codebook, and the loader copies it into every
+  // model: an empty one saves most of an input's allocations.
+  static const sphere::kb::Codebook codebook;
   const std::string file = names[data[0] % (sizeof names / sizeof names[0])];
   try {
     (void)sphere::kb::load_model(
