@@ -29,11 +29,11 @@ def run(args):
     return out, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-first = json.loads(run(["replay", "--run", "0", "--seed", "1", "--calibration", "--json"])[0])
+first = json.loads(run(["replay", "--engine", "structural", "--run", "0", "--seed", "1", "--calibration", "--json"])[0])
 model = numpy_sim.Model(first["calibration"])
 worst = 0.0
 for k in range(CHECK_RUNS):
-    rep = json.loads(run(["replay", "--run", str(k), "--seed", "1", "--json"])[0])
+    rep = json.loads(run(["replay", "--engine", "structural", "--run", str(k), "--seed", "1", "--json"])[0])
     cpp = np.array([[row[n] for n in NAMES] for row in rep["indicators"]])
     worst = max(worst, float(np.abs(model.simulate(1, k) - cpp).max()))
     settled = [s["outcome"] for s in rep["settlements"]]

@@ -68,6 +68,40 @@ class Stream:
                 return k
 
 
+def fnv1a(text):
+    """FNV-1a of an issue id: the issue's word in its draws' counters."""
+    h = 2166136261
+    for byte in text.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def triangular(low, mode, high, u):
+    if not high > low:
+        return mode
+    f = (mode - low) / (high - low)
+    if u < f:
+        return low + math.sqrt(u * (high - low) * (mode - low))
+    return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
+
+
+def drawn_players(issue, seed, run):
+    """One run's draw of an issue's players, as bargain::draw_issue makes it: input 3a + (0
+    position, 1 salience, 2 influence) of player a from Philox at counter (run, input, issue, 0)."""
+    n = len(issue["ranges"])
+    ctr = np.zeros((3 * n, 4), dtype=np.uint64)
+    ctr[:, 0], ctr[:, 1], ctr[:, 2] = run, np.arange(3 * n), fnv1a(issue["id"])
+    blocks = philox(ctr, (seed & 0xFFFFFFFF, seed >> 32))
+    u = uniform_from(blocks[:, 0], blocks[:, 1])
+    out = []
+    for a, (pos, sal, inf) in enumerate(issue["ranges"]):
+        x = triangular(pos[0], pos[1], pos[2], float(u[3 * a]))
+        s = triangular(sal[0], sal[1], sal[2], float(u[3 * a + 1]))
+        c = triangular(inf[0], inf[1], inf[2], float(u[3 * a + 2]))
+        out.append((c, x, s))
+    return out
+
+
 def quad_class(cameo):
     root = int(cameo[:2])
     return 0 if root <= 5 else 1 if root <= 8 else 2 if root <= 13 else 3
@@ -114,8 +148,10 @@ class Model:
         self.settlements = []  # (month, issue, outcome), as `sphere replay --json` lists them
         if c["settle"] and c["bargaining"] != "compromise":
             raise NotImplementedError("the NumPy twin settles issues with the compromise model only")
-        if c["settle"] and c.get("settle_inputs", "stated") != "stated":
-            raise NotImplementedError("the NumPy twin settles issues at their stated inputs only")
+        # The issues' players for this run: as stated, or one draw over their ranges.
+        sampled = c.get("settle_inputs", "stated") == "sampled"
+        run_players = [drawn_players(issue, seed, run) if sampled else issue["players"]
+                       for issue in c["settle"]]
         cells = np.arange(D * 4)
         for t in range(c["months"]):
             m = c["start"] + t
@@ -199,7 +235,7 @@ class Model:
             if c["settle"] and ((t + 1) % c["settle_every"] == 0 or t == c["months"] - 1):
                 for k, issue in enumerate(c["settle"]):
                     num = den = 0.0  # in player order, as the C++ sums
-                    for p, (cap, pos, sal) in enumerate(issue["players"]):
+                    for p, (cap, pos, sal) in enumerate(run_players[k]):
                         if p == issue["a"]:
                             cap *= 1.0 + c["leverage_weight"] * lev[0]
                         if p == issue["b"]:

@@ -80,11 +80,7 @@ struct PanelOptions {
   bool directed = false, strict = false;
 };
 void add_panel_options(CLI::App& command, PanelOptions& options);
-struct ResolvedPanel {
-  panel::Panel panel;
-  std::string path, target, source;  // source: the model's data source id, when declared
-  std::vector<std::pair<std::string, std::string>> actors;  // panel code -> actor id
-};
+using ResolvedPanel = service::ResolvedPanel;
 // Reads the panel (rows of periods before `until`, a month index; 0: all). Throws InputError.
 ResolvedPanel resolve_panel(const ModelOptions& model, const PanelOptions& options, int until);
 // The directory of the model the options name (the built-in model's source folder when known).
@@ -93,42 +89,21 @@ std::string model_directory(const ModelOptions& options);
 void print_bad_rows(std::ostream& out, const panel::Panel& panel);
 
 
-struct ComputedForecast;  // app/forecast.h
-
 // What `sphere report` and the last step of `sphere run` put in the HTML report.
 struct ReportOptions {
-  std::string out = "report.html";
-  std::vector<std::pair<std::string, std::string>> dyads{{"RUS", "AZE"}};  // actor ids
-  std::vector<std::string> cut;  // links cut in the map's what-if
-  std::vector<std::pair<std::string, Date>> opened;  // links opened in it, from a month
-  int year = 2025;               // the network's year on the map
-  std::uint32_t runs = 2000;     // forecast trajectories (as `sphere forecast`); 0: none
-  std::uint32_t sensitivity_runs = 200;  // per parameter end in the tornado; 0: none
-  std::uint64_t seed = 1;
-  int threads = 0;  // 0: every core (results do not depend on it)
-  // model.toml parameters given other values (--set) in the forecast and the tornado.
-  std::map<std::string, double> settings;
-  // A forecast already computed (by `sphere run`): the report shows it instead of running one,
-  // so that the report and the command's output state the same numbers.
-  const ComputedForecast* forecast = nullptr;
-  // The same for the scenario forecast of the estimated model.
-  const service::ScenarioForecast* scenarios = nullptr;
-  std::string data_root;  // --data-root, for the panel of a scenario forecast computed here
+  std::string out = "report.html";  // the HTML file written
+  service::ReportRequest request;
 };
-// Adds the report's options except --out; `dyads` receives the A:B texts for parse_dyads().
-void add_report_options(CLI::App& command, ReportOptions& options, std::vector<std::string>& dyads);
-// Resolves "A:B" texts to actor ids; throws InputError naming --dyad.
-std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
-                                                             const std::vector<std::string>& specs);
+// Adds the report's options except --out; `dyads` receives the A:B texts for
+// service::parse_dyads().
+void add_report_options(CLI::App& command, service::ReportRequest& request,
+                        std::vector<std::string>& dyads);
 // Throws InputError naming `option` when `out` cannot be a report file: a folder, or in a folder
 // that does not exist (checked before the long computations).
 void check_report_out(const std::string& out, const char* option);
-// Writes the report of `model` to options.out (whole or not at all); throws on a write error.
+// Writes the report of `model` to options.out (whole or not at all), with a progress bar over
+// its runs; throws on a write error or an interruption.
 void write_report(const kb::Model& model, const ReportOptions& options);
-// The report of `model` as one HTML document (options.out is not used).
-std::string render_report(const kb::Model& model, const ReportOptions& options);
-// The report's map alone, as one SVG element (options: year, cut, opened).
-std::string render_map(const kb::Model& model, const ReportOptions& options);
 void add_serve_command(CLI::App& app, Action& action);
 
 // Long runs.
@@ -186,8 +161,6 @@ class Table {
 std::string csv_field(const std::string& text);
 // Prints JSON with two-space indentation and a final newline.
 void print_json(std::ostream& out, const nlohmann::json& value);
-// A number without trailing zeros (2, 2.5, 0.25).
-std::string format_number(double value);
 // The model's records and the results both front ends share (service/service.h).
 using service::actor_family;
 using service::conflicts_by_event;

@@ -77,9 +77,12 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
   }
   drv.print(std::cout);
   if (engine.settled_issues().empty()) return;
-  std::cout << fmt::format("\nIssues settled by bargaining ({} model): mean outcome at the horizon "
-                           "(0-100 scale of issues.toml), by scenario reached\n",
-                           engine.bargaining_model());
+  std::cout << fmt::format("\nIssues settled by bargaining ({} model, {}): mean outcome at the "
+                           "horizon (0-100 scale of issues.toml), by scenario reached\n",
+                           engine.bargaining_model(),
+                           engine.samples_issue_inputs()
+                               ? "inputs drawn over their ranges in each run"
+                               : "inputs as stated");
   iss.print(std::cout);
 }
 

@@ -60,6 +60,10 @@ void add_leverage_command(CLI::App& app, Action& action) {
       request.cell = o->cell;
       const service::LeverageResult result = service::leverage_matrix(model, request);
       const auto& cells = result.cells;
+      auto kept = [](const leverage::Span& k) {
+        return k.high > k.low ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", k.value, k.low, k.high)
+                              : fmt::format("{:.2f}", k.value);
+      };
       if (o->model.json) {  // the same bytes as the API's /api/leverage
         std::cout << service::encode(service::to_json(result));
         return kExitOk;
@@ -71,9 +75,9 @@ void add_leverage_command(CLI::App& app, Action& action) {
         if (c.common)
           std::cout << fmt::format(
               "  per cent of the loser's GDP, value [low, high]:\n"
-              "  long run:  leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n"
+              "  long run:  leverage {} = {}'s loss {} - {}'s cost {} (kept {})\n"
               "  short run: leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n",
-              pct(c.leverage_long), c.to, pct(c.loss_long), c.from, pct(c.cost), c.kept,
+              pct(c.leverage_long), c.to, pct(c.loss_long), c.from, pct(c.cost), kept(c.kept_long),
               pct(c.leverage_short), c.to, pct(c.loss_short), c.from, pct(c.cost),
               c.kept_short.value);
         else
@@ -94,7 +98,7 @@ void add_leverage_command(CLI::App& app, Action& action) {
         }
         t.add({c.tie, c.channel + (c.physical ? " (network)" : ""), c.from, c.to,
                std::to_string(c.year), fmt::format("{:.2f}", c.kept_short.value),
-               fmt::format("{:.2f}", c.kept), pct(c.loss_short), pct(c.loss_long), pct(c.cost),
+               kept(c.kept_long), pct(c.loss_short), pct(c.loss_long), pct(c.cost),
                pct(c.leverage_long)});
       }
       std::cout << "Per cent of the loser's own GDP a year, value [low, high] over the inputs' "

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/app.h"
 #include "network/network.h"
@@ -18,7 +19,7 @@ namespace {
 
 struct WhatIfOptions {
   ModelOptions model;
-  int year = 2025;
+  int year = 0;  // 0: the model's [view] year
   std::string carrier = "gas";
   std::vector<std::string> cut, block, open;
 };
@@ -54,8 +55,9 @@ network::Scenario scenario_of(const WhatIfOptions& o) {
 }
 
 void add_scenario_options(CLI::App& cmd, WhatIfOptions& o) {
-  cmd.add_option("--year", o.year, "Year whose link states, supplies and demands are used")
-      ->capture_default_str();
+  cmd.add_option("--year", o.year,
+                 "Year whose link states, supplies and demands are used (default: the model's "
+                 "[view] year)");
   cmd.add_option("--carrier", o.carrier, "gas, oil or freight")->capture_default_str();
 }
 
@@ -149,7 +151,9 @@ void add_what_if(CLI::App& cmd, Action& action) {
     auto request = request_of(*o);
     action = [o, request] {
       kb::Model model = load_model(o->model);
-      const auto result = service::what_if(model.infrastructure, request);
+      service::WhatIfRequest r = request;
+      if (!r.year) r.year = model.view.year;
+      const auto result = service::what_if(model.infrastructure, r);
       if (o->model.json) {
         std::cout << service::encode(service::to_json(model.infrastructure, result));
         return kExitOk;
@@ -206,6 +210,7 @@ void add_contingency(CLI::App& parent, Action& action) {
       } else {
         kb::Model model = load_model(o->what_if.model);
         auto scenario = scenario_of(o->what_if);
+        if (!scenario.year) scenario.year = model.view.year;
         network::validate(model.infrastructure, scenario);
         network::FlowNetwork net = network::build(model.infrastructure, scenario);
         graph = std::move(net.graph);
@@ -266,19 +271,23 @@ void add_contingency(CLI::App& parent, Action& action) {
 void add_n1(CLI::App& parent, Action& action) {
   struct Options {
     ModelOptions model;
-    std::string area = "GEO";
-    int year = 2025;
+    std::string area;  // empty: the model's [view] area
+    int year = 0;      // 0: the model's [view] year
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = parent.add_subcommand(
       "n1", "The EU N-1 indicator (Reg. (EU) 2017/1938, Annex II) for a country's gas supply, "
             "and a network-aware N-1");
   add_model_options(*cmd, o->model);
-  cmd->add_option("--area", o->area, "Country code of the calculated area")->capture_default_str();
-  cmd->add_option("--year", o->year, "Year")->capture_default_str();
+  cmd->add_option("--area", o->area, "Country code of the calculated area (default: the model's [view] area)");
+  cmd->add_option("--year", o->year, "Year (default: the model's [view] year)");
   cmd->callback([o, &action] {
     action = [o] {
       kb::Model model = load_model(o->model);
+      if (o->area.empty()) o->area = model.view.area;
+      if (o->area.empty())
+        throw InputError(kRequest, 0, "area", "the model's [view] names no N-1 area; give one");
+      if (!o->year) o->year = model.view.year;
       const auto r = network::n_minus_1(model.infrastructure, o->area, o->year);
       if (o->model.json) {
         print_json(std::cout, {{"area", r.area}, {"year", o->year}, {"unit", "mcm/d"},
@@ -307,11 +316,12 @@ void add_links(CLI::App& parent, Action& action) {
   o->carrier = "";
   CLI::App* cmd = parent.add_subcommand("links", "Every link with its capacity and status in a year");
   add_model_options(*cmd, o->model);
-  cmd->add_option("--year", o->year, "Year")->capture_default_str();
+  cmd->add_option("--year", o->year, "Year (default: the model's [view] year)");
   cmd->add_option("--carrier", o->carrier, "Only gas, oil or freight");
   cmd->callback([o, &action] {
     action = [o] {
       kb::Model model = load_model(o->model);
+      if (!o->year) o->year = model.view.year;
       nlohmann::json out = nlohmann::json::array();
       Table t({"link", "carrier", "from", "to", "countries", "capacity", "now", "status"});
       for (const auto& l : model.infrastructure.links) {
@@ -379,7 +389,7 @@ void add_validate(CLI::App& parent, Action& action) {
         nlohmann::json rows = nlohmann::json::array();
         for (const auto& c : checks)
           rows.push_back({{"point", c.observed.point}, {"link", c.observed.link},
-                          {"destination", c.observed.destination},
+                          {"destinations", c.observed.destinations},
                           {"year", c.observed.year}, {"observed_mcm_per_day", c.observed.mean_mcm_per_day},
                           {"observed_days", c.observed.days}, {"modelled_mcm_per_day", c.modelled},
                           {"capacity_mcm_per_day", c.capacity}, {"agrees", c.agrees},
@@ -392,7 +402,8 @@ void add_validate(CLI::App& parent, Action& action) {
                "capacity or demand", "gap", "verdict"});
       for (const auto& c : checks)
         t.add({c.observed.point,
-               c.observed.link.empty() ? "delivered to " + c.observed.destination
+               c.observed.link.empty()
+                   ? fmt::format("delivered to {}", fmt::join(c.observed.destinations, " + "))
                                        : "link " + c.observed.link,
                std::to_string(c.observed.year),
                std::to_string(c.observed.days), fmt::format("{:.1f}", c.observed.mean_mcm_per_day),

@@ -113,9 +113,10 @@ void add_run_command(CLI::App& app, Action& action) {
         if (!report_out->empty()) {
           ReportOptions report;
           report.out = *report_out;
-          report.data_root = opts->data_root;
-          report.forecast = f.structural ? &*f.structural : nullptr;
-          report.scenarios = f.scenarios ? &*f.scenarios : nullptr;
+          report.request.model_dir = model_directory(*opts);
+          report.request.data_root = opts->data_root;
+          report.request.forecast = f.structural ? &*f.structural : nullptr;
+          report.request.scenarios = f.scenarios ? &*f.scenarios : nullptr;
           write_report(model, report);
           summary["report"] = report.out;
         }
@@ -147,9 +148,10 @@ void add_run_command(CLI::App& app, Action& action) {
       if (!report_out->empty()) {
         ReportOptions report;
         report.out = *report_out;
-        report.data_root = opts->data_root;
-        report.forecast = f.structural ? &*f.structural : nullptr;  // the report shows these
-        report.scenarios = f.scenarios ? &*f.scenarios : nullptr;
+        report.request.model_dir = model_directory(*opts);
+        report.request.data_root = opts->data_root;
+        report.request.forecast = f.structural ? &*f.structural : nullptr;  // the report shows these
+        report.request.scenarios = f.scenarios ? &*f.scenarios : nullptr;
         write_report(model, report);
         std::cout << fmt::format("\nReport: {} (open it in a browser; it needs no network)\n",
                                  report.out);

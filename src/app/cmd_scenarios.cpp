@@ -121,6 +121,7 @@ void add_scenarios_command(CLI::App& app, Action& action) {
 service::ScenarioRequest scenario_request(const ScenarioOptions& opts) {
   service::ScenarioRequest request;
   request.model_dir = model_directory(opts.model);
+  request.data_root = opts.model.data_root;
   request.calibration = opts.calibration;
   request.horizon = opts.horizon;
   request.runs = opts.runs;
@@ -134,8 +135,7 @@ service::ScenarioRequest scenario_request(const ScenarioOptions& opts) {
 }
 
 service::ScenarioForecast compute_scenarios(const kb::Model& model, const ScenarioOptions& opts) {
-  const ResolvedPanel rp = resolve_panel(opts.model, PanelOptions{}, 0);
-  return service::scenario_forecast(model, rp.panel, rp.target, scenario_request(opts));
+  return service::scenario_forecast(model, scenario_request(opts));
 }
 
 void print_scenarios(std::ostream& out, const service::ScenarioForecast& f) {

@@ -246,7 +246,7 @@ nlohmann::json Service::series(const httplib::Request& req) const {
 }
 
 nlohmann::json Service::links(const httplib::Request& req) const {
-  const int year = int_param(req, "year", 2025, 1900, 2100);
+  const int year = int_param(req, "year", model_.view.year, 1900, 2100);
   nlohmann::json nodes = nlohmann::json::array(), links = nlohmann::json::array();
   for (const auto& n : model_.infrastructure.nodes) {
     nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"kind", n.kind}, {"country", n.country}};
@@ -269,7 +269,7 @@ std::pair<std::string, Date> opened_link(const std::string& text, int year) {
 
 nlohmann::json Service::what_if(const httplib::Request& req) const {
   service::WhatIfRequest r;
-  r.year = int_param(req, "year", 2025, 1900, 2100);
+  r.year = int_param(req, "year", model_.view.year, 1900, 2100);
   r.carrier = param(req, "carrier", "gas");
   r.cut = list_param(req, "cut");
   r.blocked = list_param(req, "block");
@@ -281,8 +281,8 @@ nlohmann::json Service::what_if(const httplib::Request& req) const {
 
 // The map of the report (same geometry, labels and legend) for the dashboard, as SVG.
 std::string Service::map_svg(const httplib::Request& req) const {
-  ReportOptions o;
-  o.year = int_param(req, "year", 2025, 1900, 2100);
+  service::ReportRequest o;
+  o.year = int_param(req, "year", model_.view.year, 1900, 2100);
   o.cut = list_param(req, "cut");
   for (const auto& text : list_param(req, "open")) o.opened.push_back(opened_link(text, o.year));
   network::Scenario check;
@@ -290,7 +290,7 @@ std::string Service::map_svg(const httplib::Request& req) const {
   check.cut = o.cut;
   check.opened = o.opened;
   network::validate(model_.infrastructure, check);
-  return render_map(model_, o);
+  return service::render_map(model_, o);
 }
 
 nlohmann::json Service::leverage(const httplib::Request& req) const {
@@ -600,7 +600,9 @@ void Service::install(http::GuardedServer& server) {
   }));
   server.Get("/report", guarded([this](const httplib::Request& req, httplib::Response& res) {
     // The HTML report of the current what-if, without the slow forecast sections.
-    ReportOptions o;
+    service::ReportRequest o;
+    o.model_dir = model_directory(options_.model);
+    o.data_root = options_.model.data_root;
     o.cut = list_param(req, "cut");
     network::Scenario check;
     check.cut = o.cut;
@@ -611,7 +613,7 @@ void Service::install(http::GuardedServer& server) {
     }
     o.runs = 0;
     o.sensitivity_runs = 0;
-    res.set_content(render_report(model_, o), "text/html; charset=utf-8");
+    res.set_content(service::render_report(model_, o), "text/html; charset=utf-8");
   }));
   server.Get(".*", guarded([this](const httplib::Request& req, httplib::Response& res) {
     serve_static(req, res);

@@ -97,10 +97,7 @@ inline nlohmann::json forecast_json(const sim::Engine& engine, const sim::Foreca
 }
 
 // A computed forecast with the engine that made it.
-struct ComputedForecast {
-  sim::Engine engine;
-  sim::ForecastSummary summary;
-};
+using ComputedForecast = service::ComputedForecast;
 // The default forecast (model's horizon, 2000 runs, seed 1, every core; the same as `sphere
 // forecast` with no options): prints its tables when `print`.
 ComputedForecast default_forecast(const kb::Model& model, bool print);

@@ -160,11 +160,6 @@ std::string csv_field(const std::string& text) {
 
 void print_json(std::ostream& out, const nlohmann::json& value) { out << value.dump(2) << '\n'; }
 
-std::string format_number(double value) {
-  if (std::floor(value) == value && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
-  return fmt::format("{}", value);
-}
-
 void suggest_names(CLI::App& app, std::ostream& out) {
   CLI::App* reached = &app;
   for (auto subs = reached->get_subcommands(); !subs.empty(); subs = reached->get_subcommands())
@@ -184,6 +179,7 @@ std::string flag_of(std::string_view field) {
   // Where the flag is not the field's name with dashes.
   if (field == "blocked") return "--block-country";
   if (field == "opened") return "--open";
+  if (field == "dyads") return "--dyad";
   std::string flag = "--" + std::string(field);
   std::replace(flag.begin(), flag.end(), '_', '-');
   return flag;

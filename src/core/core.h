@@ -109,6 +109,9 @@ std::string normalize_for_quote(std::string_view text);
 // Number of whitespace-separated words.
 int count_words(std::string_view text);
 
+// A number without trailing zeros (2, 2.5, 0.25).
+std::string format_number(double value);
+
 // Splits on a single-character separator, trimming spaces around each part.
 std::vector<std::string> split_trimmed(std::string_view text, char separator);
 

@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
 
 #include "core/core.h"
 
@@ -62,6 +65,11 @@ int count_words(std::string_view text) {
     }
   }
   return words;
+}
+
+std::string format_number(double value) {
+  if (std::floor(value) == value && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
+  return fmt::format("{}", value);
 }
 
 std::vector<std::string> split_trimmed(std::string_view text, char separator) {

@@ -19,7 +19,8 @@ namespace {
 
 constexpr int kMaxQuoteWords = 25;
 const std::set<std::string, std::less<>> kNodeKinds = {
-    "field", "terminal", "border", "port", "hub", "consumer", "market", "station", "alternative"};
+    "field",  "terminal", "border",      "port",    "hub",
+    "consumer", "market", "station", "alternative", "contract"};
 const std::set<std::string, std::less<>> kLinkKinds = {"pipeline", "rail", "road", "ferry",
                                                         "port", "sea"};
 const std::set<std::string, std::less<>> kStatuses = {"operating", "idle", "halted", "planned"};

@@ -278,6 +278,16 @@ struct SimulationSpec {
   Origin origin;
 };
 
+// What the report, the dashboard and the network commands show when the user names nothing
+// (model.toml [view]): model-specific choices kept out of the generic code.
+struct ViewSpec {
+  std::vector<std::pair<std::string, std::string>> dyads;  // series shown ("A:B" in the file)
+  int year = 0;          // the network's year (map, what-if, N-1); 0 until loaded
+  std::string area;      // country code of the N-1 area; empty: the command needs --area
+  std::vector<std::string> focus;  // country codes drawn as the region on the map
+  Origin origin;
+};
+
 // The names of the state variables a scenario predicate may use, for a simulation set-up:
 // R_i_j, R12_i_j, force12_i_j for every ordered pair of simulated actors; rel_a_b, rel12_a_b,
 // trade_a_b, leverage_a_b, leverage_b_a for the focal pair; gas_s_b; issue_<id> (dashes as
@@ -351,6 +361,9 @@ struct Model {
   Infrastructure infrastructure;  // infrastructure.toml (optional file)
   Ties ties;                      // ties.toml (optional file)
   std::optional<SimulationSpec> simulation;  // model.toml [simulation] (optional)
+  // model.toml [view] (optional): without it, no default dyad, no N-1 area, no focus countries
+  // and the network year is the last year of the model's period.
+  ViewSpec view;
   std::vector<Parameter> parameters;         // model.toml [[parameter]]
   std::vector<Scenario> scenarios;           // model.toml [[scenario]], in order
   std::vector<Outcome> outcomes;             // model.toml [[outcome]], in date order

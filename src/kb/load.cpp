@@ -198,7 +198,8 @@ class Loader {
     TomlFile file = read_toml(files_, "model.toml", "", out_);
     if (!file.ok) return;
     Record r(file.root, file.label, out_, {"name", "region", "description", "period",
-                                           "simulation", "parameter", "scenario", "outcome"});
+                                           "simulation", "parameter", "scenario", "outcome",
+                                           "view"});
     model_.info.name = r.string("name");
     model_.info.region = r.string("region");
     model_.info.description = r.string("description", false);

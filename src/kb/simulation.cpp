@@ -62,6 +62,11 @@ class SimulationLoader {
     for (const toml::table* t : tables(root, "outcome", file_, out_)) load_outcome(*t);
     std::stable_sort(model_.outcomes.begin(), model_.outcomes.end(),
                      [](const Outcome& a, const Outcome& b) { return a.date < b.date; });
+    model_.view.year = model_.info.to.year;
+    if (const toml::node* n = root.get("view")) {
+      if (const toml::table* t = n->as_table()) load_view(*t);
+      else out_.add(file_, line_of(*n), "view", "expected a table [view]");
+    }
   }
 
  private:
@@ -76,6 +81,31 @@ class SimulationLoader {
     if (q.text.empty()) f.error("quote", "missing; a sourced value needs a verbatim quote");
     else if (count_words(q.text) > 25)
       f.error("quote", fmt::format("quote has {} words; at most 25 allowed", count_words(q.text)));
+  }
+
+  void load_view(const toml::table& t) {
+    Fields f(t, file_, out_, {"dyads", "year", "area", "focus"});
+    ViewSpec& v = model_.view;
+    v.origin = f.origin();
+    if (f.has("dyads"))
+      for (const auto& text : f.strings("dyads")) {
+        const auto colon = text.find(':');
+        const std::string a = text.substr(0, colon);
+        const std::string b = colon == std::string::npos ? "" : text.substr(colon + 1);
+        if (colon == std::string::npos || a == b) {
+          f.error("dyads", fmt::format("'{}': expected A:B, two different actor ids", text));
+          continue;
+        }
+        known_actor(f, "dyads", a);
+        known_actor(f, "dyads", b);
+        v.dyads.emplace_back(a, b);
+      }
+    if (auto y = f.number("year", false)) {
+      v.year = static_cast<int>(*y);
+      if (*y != v.year || *y < 1900 || *y > 2100) f.error("year", "expected a year, 1900 to 2100");
+    }
+    if (f.has("area")) v.area = f.string("area");
+    if (f.has("focus")) v.focus = f.strings("focus");
   }
 
   void load_spec(const toml::table& t) {

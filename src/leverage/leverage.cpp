@@ -2,6 +2,7 @@
 // own GDP; on a physical channel the long-run share j keeps comes from the network (i's territory
 // blocked, the rest rerouted at least cost) and the alternatives outside it.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -12,6 +13,24 @@
 
 namespace sphere::leverage {
 namespace {
+
+// The core generator's purpose word for the network draws (the sim layer uses 1-5).
+constexpr std::uint32_t kNetworkDraws = 16;
+
+// Triangular(low, mode, high) by inversion; the mode itself when the range is a point.
+double triangular(double low, double mode, double high, double u) {
+  if (!(high > low)) return mode;
+  const double f = (mode - low) / (high - low);
+  return u < f ? low + std::sqrt(u * (high - low) * (mode - low))
+               : high - std::sqrt((1.0 - u) * (high - low) * (high - mode));
+}
+
+// A value with a stated range, drawn; one uniform is used whether or not the range is a point,
+// so that a range added to one number never shifts the draws of the others.
+double drawn(double value, const kb::Provenance& p, Rng& rng) {
+  const double u = rng.uniform();
+  return p.range_high > p.range_low ? triangular(p.range_low, value, p.range_high, u) : value;
+}
 
 // Countries that own a node or are crossed by a link of the carrier.
 std::set<std::string> network_countries(const kb::Infrastructure& infra) {
@@ -50,6 +69,26 @@ bool buyer(const kb::Infrastructure& infra, const kb::Tie& tie) {
 // What j keeps on the network of the flow i controls: delivery to the destinations with i
 // blocked over delivery without. nullopt when the network delivers nothing there even before the
 // cut (it then says nothing about the tie, and "kept everything" would be wrong).
+// The share kept on one network: delivered with i blocked over delivered without; nullopt when
+// nothing is delivered without.
+std::optional<double> share_kept(const kb::Infrastructure& infra, const network::Scenario& base,
+                                 const kb::Tie& tie) {
+  const std::int64_t b = delivered(network::solve(infra, base), tie.destinations);
+  if (b <= 0) return std::nullopt;
+  network::Scenario cut = base;
+  cut.blocked = {tie.from};
+  const std::int64_t a = delivered(network::solve(infra, cut), tie.destinations);
+  return std::min(1.0, static_cast<double>(a) / static_cast<double>(b));
+}
+
+// The q-quantile of sorted values, linear between order statistics.
+double quantile(const std::vector<double>& sorted, double q) {
+  const double at = q * static_cast<double>(sorted.size() - 1);
+  const std::size_t k = static_cast<std::size_t>(at);
+  if (k + 1 >= sorted.size()) return sorted.back();
+  return sorted[k] + (at - static_cast<double>(k)) * (sorted[k + 1] - sorted[k]);
+}
+
 std::optional<double> kept_on_network(const kb::Model& model, const kb::Tie& tie,
                                       const Filter& filter, Cell& cell) {
   network::Scenario base;
@@ -67,6 +106,7 @@ std::optional<double> kept_on_network(const kb::Model& model, const kb::Tie& tie
   if (!network_countries(model.infrastructure).contains(tie.from)) {
     cell.evidence.push_back({"network", 1.0, {}, fmt::format(
         "{} owns no node and crosses no link of the {} network: nothing is cut", tie.from, tie.carrier)});
+    cell.kept_network = {1.0, 1.0, 1.0};
     return 1.0;
   }
   if (b <= 0) {
@@ -80,22 +120,57 @@ std::optional<double> kept_on_network(const kb::Model& model, const kb::Tie& tie
   const network::Outcome after = network::solve(model.infrastructure, cut);
   const std::int64_t a = delivered(after, tie.destinations);
   const double kept = std::min(1.0, static_cast<double>(a) / static_cast<double>(b));
+  // The same on networks drawn over the stated ranges: the spread the inputs allow.
+  cell.kept_network = {kept, kept, kept};
+  std::vector<double> draws;
+  for (int k = 0; k < filter.network_draws; ++k) {
+    const kb::Infrastructure drawn_infra =
+        draw_network(model.infrastructure, filter.seed, static_cast<std::uint32_t>(k));
+    if (const auto share = share_kept(drawn_infra, base, tie)) draws.push_back(*share);
+  }
+  std::string spread;
+  if (!draws.empty()) {
+    std::sort(draws.begin(), draws.end());
+    cell.network_draws = static_cast<int>(draws.size());
+    cell.kept_network.low = std::min(kept, quantile(draws, 0.05));
+    cell.kept_network.high = std::max(kept, quantile(draws, 0.95));
+    spread = fmt::format(
+        "; over {} networks with capacities, route costs, supplies and demands drawn over their "
+        "ranges ({} of {} delivered there before the cut): kept {:.2f} to {:.2f} (5th-95th "
+        "percentile, min {:.2f}, max {:.2f})",
+        filter.network_draws, draws.size(), filter.network_draws, quantile(draws, 0.05),
+        quantile(draws, 0.95), draws.front(), draws.back());
+  }
   cell.evidence.push_back(
       {"network", kept, {},
        fmt::format("{} {}: {} {} delivered to {}; {} with {} blocked (every link crossing it "
-                   "closed, the rest rerouted: maximum delivery at least total link cost){}",
+                   "closed, the rest rerouted: maximum delivery at least total link cost){}{}",
                    tie.carrier, tie.year, b, before.unit, nodes, a, tie.from,
                    base.alternatives
                        ? fmt::format("; alternative supplies fill in last (mcm/d drawn of the "
                                      "spare capacity: {})",
                                      alternative_names(after, model.infrastructure))
-                       : "")});
+                       : "",
+                   spread)});
   return kept;
 }
 
 Span span(const kb::TieValue& v) { return {v.value, v.low(), v.high()}; }
 
 }  // namespace
+
+kb::Infrastructure draw_network(const kb::Infrastructure& infra, std::uint64_t seed,
+                                std::uint32_t draw) {
+  kb::Infrastructure out = infra;
+  Rng rng(seed, draw, 0, kNetworkDraws, 0);
+  for (kb::InfraLink& l : out.links) {
+    l.capacity = std::llround(drawn(static_cast<double>(l.capacity), l.provenance, rng));
+    if (l.cost) l.cost->value = drawn(l.cost->value, l.cost->provenance, rng);
+  }
+  for (kb::InfraFlow& f : out.flows)
+    f.value = std::llround(drawn(static_cast<double>(f.value), f.provenance, rng));
+  return out;
+}
 
 std::vector<Cell> matrix(const kb::Model& model, const Filter& filter) {
   std::vector<Cell> cells;
@@ -115,23 +190,26 @@ std::vector<Cell> matrix(const kb::Model& model, const Filter& filter) {
     c.evidence.push_back({"sensitivity", tie.sensitivity.value, tie.sensitivity.provenance, ""});
     // Long run: the share kept, with its low and high ends.
     Span kept{0.0, 0.0, 0.0};
-    double network_kept = 0.0;  // the part of `kept` that is rerouted on the network
+    Span network_kept{0.0, 0.0, 0.0};  // the part of `kept` that is rerouted on the network
+    Span alt{0.0, 0.0, 0.0};
     if (c.physical) {
-      const std::optional<double> on_network = kept_on_network(model, tie, filter, c);
-      network_kept = on_network.value_or(0.0);
-      Span alt{0.0, 0.0, 0.0};
+      if (kept_on_network(model, tie, filter, c)) network_kept = c.kept_network;
+      else c.kept_network = {};
       if (tie.alternatives) {
         alt = span(*tie.alternatives);
         c.evidence.push_back({"alternatives", alt.value, tie.alternatives->provenance, ""});
       }
       // The alternatives cover a share of what the network leaves undelivered.
-      auto combine = [&](double a) { return network_kept + (1.0 - network_kept) * a; };
-      kept = {combine(alt.value), combine(alt.low), combine(alt.high)};
+      auto combine = [](double n, double a) { return n + (1.0 - n) * a; };
+      kept = {combine(network_kept.value, alt.value), combine(network_kept.low, alt.low),
+              combine(network_kept.high, alt.high)};
     } else if (tie.substitution) {
-      kept = span(*tie.substitution);
+      alt = span(*tie.substitution);  // what j replaces elsewhere, with nothing rerouted
+      kept = alt;
       c.evidence.push_back({"substitution", kept.value, tie.substitution->provenance, ""});
     }
     c.kept = kept.value;
+    c.kept_long = kept;
     c.evidence.push_back({"own cost (share of i's flow)", tie.own_cost.value,
                           tie.own_cost.provenance, ""});
     const kb::ActorGdp* gdp_i = model.ties.find_gdp(tie.from);
@@ -151,13 +229,20 @@ std::vector<Cell> matrix(const kb::Model& model, const Filter& filter) {
                             gdp_i->gdp.provenance, ""});
       c.evidence.push_back({fmt::format("GDP of {} (million US$, {})", tie.to, gdp_j->year), yj,
                             gdp_j->gdp.provenance, ""});
-      // Low loss: low stake, the most kept, the cheapest rerouting; high loss: the reverse.
-      auto long_loss = [&](double s, double k, double r) {
-        return s * ((1.0 - k) + network_kept * r) / yj;
+      // j loses what is not kept and, on what the network reroutes, the rerouting cost. Low
+      // loss: low stake, the most the alternatives cover, the cheapest rerouting; high loss:
+      // the reverse; with the network's share at whichever end of its span gives the extreme
+      // (more rerouting keeps more but pays more rerouting cost).
+      auto long_loss = [&](double s, double n, double a, double r) {
+        const double k = n + (1.0 - n) * a;
+        return s * ((1.0 - k) + n * r) / yj;
       };
-      c.loss_long = {long_loss(stake.value, kept.value, reroute.value),
-                     long_loss(stake.low, kept.high, reroute.low),
-                     long_loss(stake.high, kept.low, reroute.high)};
+      c.loss_long = {
+          long_loss(stake.value, network_kept.value, alt.value, reroute.value),
+          std::min(long_loss(stake.low, network_kept.low, alt.high, reroute.low),
+                   long_loss(stake.low, network_kept.high, alt.high, reroute.low)),
+          std::max(long_loss(stake.high, network_kept.low, alt.low, reroute.high),
+                   long_loss(stake.high, network_kept.high, alt.low, reroute.high))};
       c.loss_short = {stake.value * (1.0 - c.kept_short.value) / yj,
                       stake.low * (1.0 - c.kept_short.high) / yj,
                       stake.high * (1.0 - c.kept_short.low) / yj};

@@ -6,6 +6,7 @@
 // channels. See docs/MODEL.md.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,11 @@ struct Cell {
   bool common = false;
   double sensitivity = 0.0;    // share of j's flow in the channel that i controls (context)
   double kept = 0.0;           // long run: share of the flow at stake j still gets
+  Span kept_long;              // the same with its low and high ends
+  // Physical: the part of kept the network reroutes, on the stated network and (low, high) the
+  // 5th and 95th percentiles over networks drawn over their stated ranges (Filter).
+  Span kept_network;
+  int network_draws = 0;       // drawn networks that delivered to the destinations before the cut
   Span kept_short;             // short run: the same before rerouting
   Span loss_short, loss_long;  // j's loss, share of j's GDP: at_stake x (1 - kept) / GDP_j
                                // (long run: plus the rerouted share x reroute_cost)
@@ -59,7 +65,19 @@ struct Filter {
   // routed on (both with and without i blocked).
   std::vector<std::string> cut;
   std::vector<std::pair<std::string, Date>> opened;
+  // Physical ties are also routed on this many networks whose link capacities, route costs,
+  // supplies and demands are drawn over their stated ranges (triangular, the stated value as
+  // mode; draw k depends on (seed, k) alone), so that the long-run spans carry the network's
+  // uncertainty. 0: the stated network only (the value is the same either way).
+  int network_draws = 200;
+  std::uint64_t seed = 1;
 };
+
+// The infrastructure with every link capacity, route cost and supply or demand that has a range
+// drawn from Triangular(low, stated, high) (capacities and flows rounded to whole units), in file
+// order from one counter-based stream keyed by (seed, draw).
+kb::Infrastructure draw_network(const kb::Infrastructure& infra, std::uint64_t seed,
+                                std::uint32_t draw);
 
 // Every tie of the model that passes the filter, in file order. Physical ties are routed on the
 // model's infrastructure in the tie's year with i's territory blocked.

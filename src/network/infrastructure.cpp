@@ -21,6 +21,10 @@ constexpr std::int64_t kHopCost = 1'000'000;
 // The cost of a unit from an alternative supply: above any route of the network's own supplies
 // (far fewer than 1000 links), so alternatives carry only what those cannot deliver.
 constexpr std::int64_t kAlternativeCost = 1000 * kHopCost;
+// The cost of a unit delivered to a buyer under a firm contract (a node of kind "contract"):
+// below any route, so the routing of the maximum delivery fills the contract first and the
+// other buyers share what is left. It changes which demand is served, never how much in all.
+constexpr std::int64_t kContractCost = -1000 * kHopCost;
 
 // Scenario dates: a link's state at the end of the scenario's year.
 Date year_end(int year) { return Date{year, 12, 0}; }
@@ -137,7 +141,8 @@ FlowNetwork build(const kb::Infrastructure& infra, const Scenario& scenario) {
       net.arc_link.push_back(-1);
     }
     if (demand[v] > 0) {
-      net.demand_arc[v] = net.graph.add_arc(v, net.sink, demand[v]);
+      net.demand_arc[v] = net.graph.add_arc(v, net.sink, demand[v],
+                                            infra.nodes[v].kind == "contract" ? kContractCost : 0);
       net.arc_link.push_back(-1);
     }
   }

@@ -193,19 +193,22 @@ N1 n_minus_1(const kb::Infrastructure& infra, const std::string& area, int year)
 // A border point of the IEA's monthly data and what it is compared with: the flow on a link of
 // infrastructure.toml, or the volume delivered to a destination node.
 struct ObservedPoint {
-  std::string point, exit, entry;  // as in gtf_long.csv
-  std::string link, destination;   // one of the two
+  std::string point, exit, entry;         // as in gtf_long.csv
+  std::string link;                       // a link's flow, or
+  std::vector<std::string> destinations;  // the volume delivered to these nodes together
   std::string what;
 };
 // Türkgözü (deliveries to the node turkey-gas: Azerbaijani gas for Türkiye; the IEA's flow there
 // is below Kipi's in 2021-2022, so TANAP's transit to Europe is not in it) and Kipi (deliveries
-// to the node eu: SGC gas to Europe). TAP's own points (Kastoria, Melendugno) lie past its Greek
-// offtakes, which the network does not have, so they are not compared.
+// to the nodes eu, SGC gas to Europe, and greece-itg, the interconnector's contract buyers).
+// TAP's own points (Kastoria, Melendugno) lie past its Greek offtakes, which the network does
+// not have, so they are not compared.
 std::vector<ObservedPoint> southern_gas_corridor_points();
 
 // One point's observed flow in one year: the months it reports, averaged per day.
 struct ObservedFlow {
-  std::string point, link, destination;
+  std::string point, link;
+  std::vector<std::string> destinations;
   int year = 0;
   double total_mcm = 0.0;  // sum over the months reported
   int days = 0;            // days in those months
@@ -222,7 +225,7 @@ std::vector<ObservedFlow> read_iea_flows(const std::filesystem::path& file,
 // the network's whole-mcm/d volumes.
 struct FlowCheck {
   ObservedFlow observed;
-  double modelled = 0.0, capacity = 0.0;  // mcm/d on the link (capacity) or to the node (demand)
+  double modelled = 0.0, capacity = 0.0;  // mcm/d on the link (capacity) or to the nodes (demand)
   double relative_gap = 0.0;              // (modelled - observed) / observed
   bool network_has_flows = false;         // the network has any supply in that year
   bool agrees = false;

@@ -1,5 +1,6 @@
 // Modelled link flows against the IEA's observed monthly flows at the Southern Gas Corridor's
 // border points (IEA Gas Trade Flows, gtf_long.csv).
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -25,11 +26,12 @@ int days_in(int year, int month) {
 
 std::vector<ObservedPoint> southern_gas_corridor_points() {
   return {
-      {"Turkgozu", "Georgia", "Republic of Türkiye", "", "turkey-gas",
+      {"Turkgozu", "Georgia", "Republic of Türkiye", "", {"turkey-gas"},
        "Azerbaijani gas for Türkiye (SCP to BOTAŞ, TANAP's Turkish offtake); TANAP's gas for "
        "Europe is not in it"},
-      {"Kipi", "Republic of Türkiye", "Greece", "", "eu",
-       "SGC gas to Europe: TANAP into TAP (and the older Turkish-Greek interconnector)"},
+      {"Kipi", "Republic of Türkiye", "Greece", "", {"eu", "greece-itg"},
+       "SGC gas to Europe (TANAP into TAP) and the Turkish-Greek interconnector's contract "
+       "volume"},
   };
 }
 
@@ -80,7 +82,7 @@ std::vector<ObservedFlow> read_iea_flows(const std::filesystem::path& path,
   std::vector<ObservedFlow> out;
   for (const auto& [key, value] : sums)
     out.push_back({points[key.first].point, points[key.first].link,
-                   points[key.first].destination, key.second, value.first, value.second,
+                   points[key.first].destinations, key.second, value.first, value.second,
                    value.first / value.second});
   return out;
 }
@@ -106,9 +108,9 @@ std::vector<FlowCheck> check_flows(const kb::Infrastructure& infra,
         c.capacity = static_cast<double>(l.capacity);
       }
     for (const NodeVolume& d : outcome.destinations)
-      if (!o.destination.empty() && d.node == o.destination) {
-        c.modelled = static_cast<double>(d.volume);
-        c.capacity = static_cast<double>(d.target);  // the node's demand
+      if (std::find(o.destinations.begin(), o.destinations.end(), d.node) != o.destinations.end()) {
+        c.modelled += static_cast<double>(d.volume);
+        c.capacity += static_cast<double>(d.target);  // the nodes' demands
       }
     c.network_has_flows = false;
     for (const NodeVolume& s : outcome.supplies) c.network_has_flows |= s.target > 0;

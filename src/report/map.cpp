@@ -311,7 +311,7 @@ std::string svg_map(const MapData& map, const Basemap& b) {
           "chart map");
   svg.rect(0, 0, b.width, b.height, "#dbe9f4");  // sea
   for (const auto& c : b.countries) {
-    const bool focus = c.iso3 == "AZE" || c.iso3 == "ARM" || c.iso3 == "GEO";
+    const bool focus = std::find(map.focus.begin(), map.focus.end(), c.iso3) != map.focus.end();
     svg.path(c.path, focus ? "#f4efe1" : "#e9e6df", "#9a9488", 0.7, c.name,
              fmt::format("class=\"country\" data-iso3=\"{}\"", escape(c.iso3)));
   }
@@ -319,7 +319,7 @@ std::string svg_map(const MapData& map, const Basemap& b) {
   std::vector<Box> country_labels;
   for (const auto& c : b.countries)
     if (c.label_x > 20 && c.label_x < b.width - 20 && c.label_y > 14 && c.label_y < b.height - 8) {
-      const double size = c.iso3 == "AZE" ? 13 : 11.5;
+      const double size = !map.focus.empty() && c.iso3 == map.focus.front() ? 13 : 11.5;
       const double w = 0.62 * size * static_cast<double>(glyphs(c.name)) + 4;
       svg.text(c.label_x, c.label_y, c.name, "middle", size, "#8a8375",
                "font-style=\"italic\" letter-spacing=\"1\"");

@@ -123,6 +123,8 @@ struct MapData {
   std::vector<MapNode> nodes;
   std::vector<MapLink> links;
   std::vector<std::string> notes;  // lines under the map (what-if results, positions' source)
+  // Countries drawn as the region (ISO3; the model's [view] focus), the first one's name largest.
+  std::vector<std::string> focus{};
 };
 
 // A scenario's probability with its interval.

@@ -69,6 +69,7 @@ nlohmann::json to_json(const LeverageResult& result) {
     if (c.common) {
       const auto span = [](const leverage::Span& x) { return nlohmann::json{{"value", x.value}, {"low", x.low}, {"high", x.high}}; };
       cell["kept_short"] = span(c.kept_short);
+      cell["kept_long"] = span(c.kept_long);
       cell["loss_short"] = span(c.loss_short);
       cell["loss_long"] = span(c.loss_long);
       cell["cost"] = span(c.cost);

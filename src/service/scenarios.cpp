@@ -278,4 +278,12 @@ nlohmann::json to_json(const ScenarioRun& s) {
           {"months", months}, {"evidence", evidence}};
 }
 
+ScenarioForecast scenario_forecast(const kb::Model& model, const ScenarioRequest& request) {
+  PanelRequest declared;
+  declared.model_dir = request.model_dir;
+  declared.data_root = request.data_root;
+  const ResolvedPanel rp = resolve_panel(&model, declared);
+  return scenario_forecast(model, rp.panel, rp.target, request);
+}
+
 }  // namespace sphere::service

@@ -25,6 +25,8 @@
 #include "kb/kb.h"
 #include "leverage/leverage.h"
 #include "network/network.h"
+#include "panel/panel.h"
+#include "report/report.h"
 #include "sim/sim.h"
 
 namespace sphere::service {
@@ -244,6 +246,27 @@ sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& 
                                  const sim::Engine& base, const std::vector<sim::Factor>& factors,
                                  const std::string& output);
 
+// ---- Observation panels ---------------------------------------------------------------------
+
+// Which panel a use case reads: a file, or the one the model declares in observations.toml.
+struct PanelRequest {
+  std::string file;    // field "panel"; empty: the model's declared panel
+  std::string format;  // field "format"; empty: the declaration's, or gdelt-monthly
+  std::string target;  // field "target"; empty: the declaration's, or days_negative
+  bool directed = false, strict = false;
+  int until = 0;            // rows of periods before this month index only; 0: all
+  std::string model_dir;    // holds observations.toml
+  std::string data_root;    // what a declared shared/ path stands for; empty: found above the model
+};
+struct ResolvedPanel {
+  panel::Panel panel;
+  std::string path, target, source;  // source: the model's data source id, when declared
+  std::vector<std::pair<std::string, std::string>> actors;  // panel code -> actor id
+};
+// Reads the panel. `model` (its actor ids) is needed only for a declared panel. Throws
+// InputError naming the file and field, or the request field.
+ResolvedPanel resolve_panel(const kb::Model* model, const PanelRequest& request);
+
 // ---- Scenario questions on the estimated model ----------------------------------------------
 
 // The scenario questions (questions.toml) forecast by the dyadic model estimated from the
@@ -259,6 +282,7 @@ struct ScenarioRequest {
   bool conditioning = true;         // false: no documented event enters (nor the robustness range)
   std::uint64_t seed = 1;
   int threads = 0;                  // 0: every core (the results do not depend on it)
+  std::string data_root;            // where the declared panel's shared/ path points
 };
 // A disputed reading of the record: the conflict (conflicts.toml) and the source whose claim is
 // taken; the conflict's evidence events that source does not report are left out.
@@ -290,6 +314,8 @@ struct ScenarioForecast {
 // calibration or horizon.
 ScenarioForecast scenario_forecast(const kb::Model& model, const panel::Panel& panel,
                                    const std::string& target, const ScenarioRequest& request);
+// The same on the panel the model declares (observations.toml).
+ScenarioForecast scenario_forecast(const kb::Model& model, const ScenarioRequest& request);
 // docs/openapi.yaml, schema Scenarios: per scenario its curve (`p`, `mc`, `parameters` per
 // month), `unconditioned` and `robustness` at the horizon; the evidence, the disputed readings
 // and the attribution.
@@ -308,5 +334,45 @@ struct ScenarioRun {
 ScenarioRun replay_scenario_run(const kb::Model& model, const panel::Panel& panel,
                                 const std::string& target, const ScenarioRequest& request, int run);
 nlohmann::json to_json(const ScenarioRun& run);
+
+// ---- The report ----------------------------------------------------------------------------
+
+// A structural forecast computed once, with the engine that made it.
+struct ComputedForecast {
+  sim::Engine engine;
+  sim::ForecastSummary summary;
+};
+// Runs done of `total`, over every ensemble a use case makes. To stop the work it throws an
+// exception not derived from std::exception (a failed section is caught and reported as such).
+using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// What the report shows. Zero and empty values take the model's [view] (model.toml).
+struct ReportRequest {
+  std::string model_dir;  // holds questions.toml, observations.toml and backtest.json
+  std::string data_root;  // where the declared panel's shared/ path points
+  std::vector<std::pair<std::string, std::string>> dyads;  // field "dyads"; empty: the view's
+  std::vector<std::string> cut;                            // field "cut": links cut on the map
+  std::vector<std::pair<std::string, Date>> opened;        // field "opened": links opened on it
+  int year = 0;                          // field "year": the network on the map; 0: the view's
+  std::uint32_t runs = 2000;             // structural trajectories; 0: no forecast sections
+  std::uint32_t sensitivity_runs = 200;  // per parameter end in the tornado; 0: none
+  std::uint64_t seed = 1;
+  int threads = 0;                       // 0: every core (the results do not depend on it)
+  std::map<std::string, double> settings;  // model.toml parameters given other values
+  // Forecasts already computed (by `sphere run`): shown instead of running them again, so that
+  // the report and the command state the same numbers.
+  const ComputedForecast* forecast = nullptr;
+  const ScenarioForecast* scenarios = nullptr;
+  Progress progress;  // may be empty
+};
+// Resolves "A:B" texts to actor ids; throws InputError naming the field "dyads".
+std::vector<std::pair<std::string, std::string>> parse_dyads(const kb::Model& model,
+                                                             const std::vector<std::string>& specs);
+// Every section, each filled from the layer that computes it or saying why it is missing.
+report::Report report_model(const kb::Model& model, const ReportRequest& request);
+// The report as one self-contained HTML document.
+std::string render_report(const kb::Model& model, const ReportRequest& request);
+// The report's map alone (request: year, cut, opened), as one SVG element.
+std::string render_map(const kb::Model& model, const ReportRequest& request);
 
 }  // namespace sphere::service

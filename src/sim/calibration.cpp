@@ -89,6 +89,7 @@ NetworkLeverage::NetworkLeverage(const kb::Model& model, int year,
                                  const std::vector<std::string>& opened) {
   leverage::Filter what_if;
   what_if.cut = cut;
+  what_if.network_draws = 0;  // the engine uses the values alone, not their spans
   for (const auto& link : opened) what_if.opened.push_back({link, Date{0, 1, 0}});  // from always
   // Latest year <= `year` of each (i, j, channel); only ties of that year count.
   std::map<std::tuple<std::string, std::string, std::string>, int> latest;

@@ -25,8 +25,14 @@ std::string Engine::calibration_json() const {
     json players = json::array();
     for (const auto& p : issue.players)
       players.push_back({p.capability, p.position, p.salience});
-    settle.push_back({{"players", players}, {"a", issue.a}, {"b", issue.b},
-                      {"status_quo", issue.status_quo}});
+    // Each input's [low, stated, high], for runs that draw them (settle_inputs = "sampled").
+    json ranges = json::array();
+    auto range = [](const kb::IssueValue& v) { return json::array({v.low(), v.value, v.high()}); };
+    for (const auto& p : issue.issue.positions)
+      ranges.push_back({range(p.position), range(p.salience), range(p.influence)});
+    settle.push_back({{"id", issue.issue.id}, {"players", players}, {"ranges", ranges},
+                      {"status_quo_range", range(issue.issue.status_quo)}, {"a", issue.a},
+                      {"b", issue.b}, {"status_quo", issue.status_quo}});
   }
   const json j = {
       {"actors", actors_}, {"n", n_}, {"dyads", dyads_}, {"start", start_},

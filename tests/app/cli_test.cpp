@@ -98,7 +98,7 @@ TEST(Cli, ACopiedModelFindsItsPanelThroughTheDataRoot) {
                            "' --runs 200 --draws 2 --horizon 2026-12 --no-attribution --json";
   const auto lost = run_sphere(base);
   EXPECT_EQ(lost.exit_code, 2);
-  EXPECT_NE(lost.err.find("--data-root DIR"), std::string::npos) << lost.err;
+  EXPECT_NE(lost.err.find("--data-root: give the folder"), std::string::npos) << lost.err;
   EXPECT_NE(lost.err.find("does not exist"), std::string::npos) << lost.err;
   const auto found = run_sphere(base + " --data-root '" + sphere::testing::shared_dir().string() + "'");
   ASSERT_EQ(found.exit_code, 0) << found.err;

@@ -321,7 +321,7 @@ TEST(Set, TheReportSaysWhatItsForecastWasSetTo) {
   const RunResult r = run_sphere("report --runs 100 --sensitivity-runs 0 --set theta=0.1 --out '" +
                                  html.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(read_file(html).find("Parameters set for this report (--set): theta = 0.1."),
+  EXPECT_NE(read_file(html).find("Parameters set for this report: theta = 0.1."),
             std::string::npos);
   ASSERT_EQ(run_sphere("report --runs 100 --sensitivity-runs 0 --out '" + plain.string() + "'").exit_code, 0);
   EXPECT_EQ(read_file(plain).find("Parameters set for this report"), std::string::npos);

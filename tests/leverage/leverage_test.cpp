@@ -1,5 +1,7 @@
 // The leverage matrix on the built-in model: the common scale's arithmetic, the network's part in
 // physical channels, ranges that hold the value, and totals that add cells of the same scale.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "leverage/leverage.h"
@@ -138,6 +140,86 @@ TEST(Leverage, BuyersReplaceACutFromTheirAlternativeNodes) {
   const Cell& transit = find(cells, "geo-aze-gas-transit-2024");
   EXPECT_DOUBLE_EQ(transit.kept, find(without, "geo-aze-gas-transit-2024").kept);
   EXPECT_LT(transit.kept, 0.5);
+}
+
+// The networks the spans are drawn on: each ranged capacity, route cost, supply and demand within
+// its range, the unranged ones as stated, the same numbers for the same (seed, draw).
+TEST(Leverage, DrawnNetworksStayInTheirRangesAndRepeat) {
+  const kb::Infrastructure& infra = builtin().infrastructure;
+  int moved = 0;
+  for (std::uint32_t k = 0; k < 20; ++k) {
+    const kb::Infrastructure a = draw_network(infra, 7, k), b = draw_network(infra, 7, k);
+    ASSERT_EQ(a.links.size(), infra.links.size());
+    for (std::size_t l = 0; l < infra.links.size(); ++l) {
+      const kb::InfraLink& stated = infra.links[l];
+      const kb::Provenance& p = stated.provenance;
+      SCOPED_TRACE(stated.id);
+      EXPECT_EQ(a.links[l].capacity, b.links[l].capacity);
+      if (p.range_high > p.range_low) {
+        EXPECT_GE(a.links[l].capacity, std::floor(p.range_low));
+        EXPECT_LE(a.links[l].capacity, std::ceil(p.range_high));
+        moved += a.links[l].capacity != stated.capacity;
+      } else {
+        EXPECT_EQ(a.links[l].capacity, stated.capacity);
+      }
+      if (stated.cost) {
+        EXPECT_GE(a.links[l].cost->value, stated.cost->low());
+        EXPECT_LE(a.links[l].cost->value, stated.cost->high());
+        EXPECT_EQ(a.links[l].cost->value, b.links[l].cost->value);
+      }
+    }
+    for (std::size_t f = 0; f < infra.flows.size(); ++f) {
+      const kb::Provenance& p = infra.flows[f].provenance;
+      if (p.range_high > p.range_low) {
+        EXPECT_GE(a.flows[f].value, std::floor(p.range_low));
+        EXPECT_LE(a.flows[f].value, std::ceil(p.range_high));
+      } else {
+        EXPECT_EQ(a.flows[f].value, infra.flows[f].value);
+      }
+    }
+  }
+  EXPECT_GT(moved, 20) << "ranged capacities were not drawn";
+  const kb::Infrastructure seven = draw_network(infra, 7, 0), eight = draw_network(infra, 8, 0);
+  int differ = 0;
+  for (std::size_t l = 0; l < infra.links.size(); ++l)
+    differ += seven.links[l].capacity != eight.links[l].capacity;
+  EXPECT_GT(differ, 0) << "another seed drew the same network";
+}
+
+// Drawing the network leaves every value as the stated network gives it and widens (never
+// narrows) the long-run spans; the ends repeat exactly for the same seed.
+TEST(Leverage, NetworkRangesWidenTheLongRunSpansOnly) {
+  Filter stated;
+  stated.network_draws = 0;
+  const auto plain = matrix(builtin(), stated);
+  const auto drawn = matrix(builtin(), {});
+  const auto again = matrix(builtin(), {});
+  ASSERT_EQ(plain.size(), drawn.size());
+  int wider = 0;
+  for (std::size_t k = 0; k < plain.size(); ++k) {
+    const Cell &p = plain[k], &d = drawn[k];
+    SCOPED_TRACE(d.tie);
+    EXPECT_EQ(p.kept, d.kept);
+    EXPECT_EQ(p.leverage, d.leverage);
+    EXPECT_EQ(p.kept_network.low, p.kept_network.high);
+    EXPECT_LE(d.kept_network.low, d.kept_network.value);
+    EXPECT_GE(d.kept_network.high, d.kept_network.value);
+    EXPECT_LE(d.kept_long.low, d.kept);
+    EXPECT_GE(d.kept_long.high, d.kept);
+    EXPECT_LE(d.loss_long.low, p.loss_long.low + 1e-15);
+    EXPECT_GE(d.loss_long.high, p.loss_long.high - 1e-15);
+    EXPECT_EQ(d.loss_long.low, again[k].loss_long.low);
+    EXPECT_EQ(d.loss_long.high, again[k].loss_long.high);
+    if (d.physical && d.kept_network.high > d.kept_network.low) {
+      ++wider;
+      EXPECT_GT(d.network_draws, 0);
+      bool said = false;
+      for (const Evidence& e : d.evidence)
+        said |= e.label == "network" && e.note.find("5th-95th percentile") != std::string::npos;
+      EXPECT_TRUE(said) << "the network evidence reports the spread";
+    }
+  }
+  EXPECT_GT(wider, 0) << "no physical tie's share kept depends on a ranged input";
 }
 
 TEST(Leverage, FiltersAndTotals) {

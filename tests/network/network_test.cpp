@@ -393,6 +393,58 @@ TEST(Infrastructure, AlternativesFillOnlyWhatTheCorridorCannot) {
   EXPECT_GT(link_flow(d, "eu-lng-sendout") + link_flow(d, "norway-eu-entry"), 0);
 }
 
+// A buyer under a firm contract (node kind "contract") is served before the others, whatever its
+// distance; the total delivered does not change. Supply 10 at f; b (one link away) wants 9, c
+// (two links away) 2.
+TEST(Infrastructure, ContractDemandIsServedFirst) {
+  auto infra_with = [](const std::string& kind_of_c) {
+    kb::Infrastructure infra;
+    infra.nodes = {{"f", "field", "field", "AAA", {}}, {"h", "hub", "hub", "AAA", {}},
+                   {"b", "buyer", "consumer", "AAA", {}}, {"c", "contract buyer", kind_of_c, "AAA", {}}};
+    auto link = [](std::string id, std::string from, std::string to) {
+      kb::InfraLink l;
+      l.id = id;
+      l.kind = "pipeline";
+      l.carrier = "gas";
+      l.from = from;
+      l.to = to;
+      l.capacity = 30;
+      l.unit = "mcm/d";
+      l.countries = {"AAA"};
+      l.statuses.push_back({Date{2000, 1, 0}, "operating", std::nullopt, {}});
+      return l;
+    };
+    infra.links = {link("f-b", "f", "b"), link("f-h", "f", "h"), link("h-c", "h", "c")};
+    auto flow = [](std::string node, std::string kind, std::int64_t v) {
+      kb::InfraFlow f;
+      f.node = node;
+      f.carrier = "gas";
+      f.kind = kind;
+      f.year = 2020;
+      f.value = v;
+      f.unit = "mcm/d";
+      return f;
+    };
+    infra.flows = {flow("f", "supply", 10), flow("b", "demand", 9), flow("c", "demand", 2)};
+    return infra;
+  };
+  auto got = [](const Outcome& o, const std::string& node) {
+    for (const auto& x : o.destinations)
+      if (x.node == node) return x.volume;
+    return std::int64_t{-1};
+  };
+  Scenario s;
+  s.year = 2020;
+  const Outcome plain = solve(infra_with("consumer"), s);
+  const Outcome contract = solve(infra_with("contract"), s);
+  EXPECT_EQ(plain.delivered, 10);
+  EXPECT_EQ(contract.delivered, 10);
+  EXPECT_EQ(got(plain, "b"), 9);  // the nearer buyer first
+  EXPECT_EQ(got(plain, "c"), 1);
+  EXPECT_EQ(got(contract, "c"), 2);  // the contract first
+  EXPECT_EQ(got(contract, "b"), 8);
+}
+
 // Link weights order the North-South routes as S4 does (the western branch through Azerbaijan the
 // most profitable, Central Asia "much more complex and expensive"), so the western branch, with
 // lorries across the Rasht-Astara gap, carries cargo, and blocking Azerbaijan reroutes it.

@@ -182,7 +182,10 @@ TEST_P(Settling, IssuesSettleByBargainingWithCurrentLeverage) {
     // This month's leverage rests on last month's trade: last month's leverage indicator.
     const double lev_ab = tr.indicators[(t - 1) * kIndicators + kLeverage];
     const double lev_ba = lev_ab * lev0_ba / lev0_ab;
-    auto players = bargain::players(m, *bargain::find_issue(m, spec.settle[s.issue]));
+    // The run's players: the built-in model draws them over their ranges for (seed 3, run 17).
+    const kb::Issue& issue = *bargain::find_issue(m, spec.settle[s.issue]);
+    ASSERT_TRUE(e.samples_issue_inputs());
+    auto players = bargain::draw_issue(issue, 3, 17).players;
     for (auto& p : players) {
       if (p.id == spec.focal_a) p.capability *= 1 + weight * lev_ab;
       if (p.id == spec.focal_b) p.capability *= 1 + weight * lev_ba;
