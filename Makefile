@@ -24,38 +24,39 @@ run: build
 test: build
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
 
-# The MPI build (Open MPI from setup.sh) in its own folder, and its test: `mpirun -n 3` against one
-# process, byte for byte. Only the binary and the MPI test are built there. MPI_OPT sets its
-# optimisation (CI checks the MPI path at -O1, which builds in much less time).
-MPI_OPT ?= -O3
-test-mpi: setup
-	cmake -S . -B $(BUILD)-mpi -DCMAKE_BUILD_TYPE=Release -DSPHERE_WITH_MPI=ON \
-	  "-DCMAKE_CXX_FLAGS_RELEASE=$(MPI_OPT) -DNDEBUG" > /dev/null
-	@cmake --build $(BUILD)-mpi -j $(JOBS) --target sphere
-	ctest --test-dir $(BUILD)-mpi -R '^mpi\.' --output-on-failure
+# The MPI check: `sphere_mpi` (the app with Open MPI from setup.sh, at -O1) added to the Release
+# tree, reusing its layer libraries, and its tests: `mpirun -n 3` against one process, byte for
+# byte.
+test-mpi: setup $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DSPHERE_MPI_CHECK=ON > /dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target sphere_mpi
+	ctest --test-dir $(BUILD) -R '^mpi\.' --output-on-failure
 
-# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer in its own folder; any
-# report stops the test that made it (halt on error). -O1 without debug information: the build
-# is about as fast as the Release one and a report still names its function and file.
+# One clang tree for the sanitizer tests and the fuzz harnesses: every layer and test built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (the layers also with libFuzzer's coverage, so
+# the harnesses link the same libraries). -O1 with line tables only: the build is about as fast
+# as the Release one and a report still names its function, file and line.
+SANITIZE_BUILD ?= $(BUILD)-asan
+$(SANITIZE_BUILD)/CMakeCache.txt: | setup
+	CC=clang CXX=clang++ cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Release \
+	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only -DNDEBUG" \
+	  -DSPHERE_FUZZ=ON -DSPHERE_WEB=OFF > /dev/null
+
+# The whole suite under ASan + UBSan; any report stops the test that made it (halt on error).
 SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-test-sanitize: setup
-	cmake -S . -B $(BUILD)-sanitize -DCMAKE_BUILD_TYPE=Release -DSPHERE_SANITIZE=ON -DSPHERE_WEB=OFF \
-	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" > /dev/null
-	@cmake --build $(BUILD)-sanitize -j $(JOBS)
-	$(SANITIZE_ENV) ctest --test-dir $(BUILD)-sanitize -j $(JOBS) --output-on-failure -E '^browser\.'
+test-sanitize: setup $(SANITIZE_BUILD)/CMakeCache.txt
+	@cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_BUILD) -j $(JOBS) --output-on-failure -E '^browser\.'
 
 # libFuzzer harnesses (fuzz/, Debian's clang) run for FUZZ_SECONDS each, FUZZ_JOBS at a time, over
 # the seed corpora; prints each harness's execs and fails on any crash (the input is kept in
-# $(BUILD)-fuzz/crashes). Only the harnesses and the layers they use are built.
+# $(SANITIZE_BUILD)/crashes). Only the harnesses and the layers they use are built.
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= $(JOBS)
-fuzz: setup
-	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=Release \
-	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only -DNDEBUG" \
-	  -DSPHERE_FUZZ=ON -DSPHERE_BUILD_TESTS=OFF > /dev/null
-	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target sphere_fuzzers
-	fuzz/run.sh $(BUILD)-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS)
+fuzz: setup $(SANITIZE_BUILD)/CMakeCache.txt
+	@cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target sphere_fuzzers
+	fuzz/run.sh $(SANITIZE_BUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-mpi $(BUILD)-sanitize $(BUILD)-fuzz
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

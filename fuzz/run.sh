@@ -10,7 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: fuzz/run.sh BUILD SECONDS [JOBS]}"
 seconds="${2:-60}"
 jobs="${3:-1}"
-harnesses=(fuzz_date fuzz_options fuzz_partial fuzz_events fuzz_model fuzz_shock fuzz_panel fuzz_http)
+harnesses=(fuzz_date fuzz_options fuzz_partial fuzz_events fuzz_model fuzz_model_events
+           fuzz_model_dir fuzz_calibration fuzz_backtest fuzz_dimacs fuzz_shock fuzz_panel fuzz_http)
 mkdir -p "$build/crashes"
 
 run_one() {

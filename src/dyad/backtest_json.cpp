@@ -199,7 +199,8 @@ BacktestSummary backtest_summary_from_json(const std::string& text, const std::s
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number beyond a double (1e999).
     throw InputError(where, 0, "", std::string("not JSON: ") + e.what());
   }
   BacktestSummary s;

@@ -87,14 +87,17 @@ Calibration calibration_from_json(const std::string& text, const std::string& wh
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number beyond a double (1e999).
     throw InputError(where, 0, "", std::string("not JSON: ") + e.what());
   }
   const auto need = [&](const json& node, const char* key) -> const json& {
     if (!node.contains(key)) throw InputError(where, 0, key, "missing");
     return node.at(key);
   };
-  if (j.value("sphere_calibration", 0) != 1)
+  // value() throws on anything but an object.
+  if (!j.is_object() || !j["sphere_calibration"].is_number_integer() ||
+      j["sphere_calibration"].get<long long>() != 1)
     throw InputError(where, 0, "sphere_calibration", "not a Sphere calibration file (version 1)");
   Calibration cal;
   try {

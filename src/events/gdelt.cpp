@@ -131,11 +131,12 @@ long count_tabs(const char* p, std::size_t n, const char*) {
 }
 #endif
 
-constexpr std::uint64_t kTopBit = std::uint64_t{1} << 63;
+// Only the scalar path below uses these (the SSE2 path on x86-64 reads offsets from a table).
+[[maybe_unused]] constexpr std::uint64_t kTopBit = std::uint64_t{1} << 63;
 
 // Set bits of x. SWAR arithmetic unless the target has a popcount instruction: baseline x86-64
 // has none, and GCC's fallback is a library call.
-inline std::size_t popcount64(std::uint64_t x) {
+[[maybe_unused]] inline std::size_t popcount64(std::uint64_t x) {
 #if defined(__POPCNT__)
   return static_cast<std::size_t>(__builtin_popcountll(x));
 #else

@@ -57,7 +57,8 @@ struct Problem {
 };
 
 // Parses the DIMACS max-flow format ("p max N M", "n ID s|t", "a FROM TO CAP"; nodes 1-based).
-// Throws InputError naming `file` and the line at fault.
+// Throws InputError naming `file` and the line at fault; so do more than 10 million nodes and
+// capacities adding up to more than 2^62 (flow sums could overflow).
 Problem read_dimacs(std::string_view text, const std::string& file);
 
 // --- N-k contingency ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <lemon/preflow.h>
 #include <lemon/smart_graph.h>
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -67,6 +68,12 @@ MinCostFlow min_cost_flow(const Graph& graph, const std::vector<std::int64_t>& s
   return result;
 }
 
+namespace {
+// Limits of a DIMACS problem (read_dimacs): nodes, and the sum of every arc's capacity.
+constexpr long long kMaxDimacsNodes = 10'000'000;
+constexpr long long kMaxDimacsCapacity = 1LL << 62;
+}  // namespace
+
 Problem read_dimacs(std::string_view text, const std::string& file) {
   Problem problem;
   std::istringstream in{std::string(text)};
@@ -75,6 +82,7 @@ Problem read_dimacs(std::string_view text, const std::string& file) {
   bool header = false;
   int source = -1, sink = -1;
   std::size_t declared_arcs = 0;
+  long long total_capacity = 0;
   auto fail = [&](const std::string& message) { throw InputError(file, number, "", message); };
   while (std::getline(in, line)) {
     ++number;
@@ -86,9 +94,13 @@ Problem read_dimacs(std::string_view text, const std::string& file) {
       long long n = 0, m = 0;
       if (!(fields >> kind >> n >> m) || kind != "max" || n < 2 || m < 0)
         fail("expected 'p max NODES ARCS' with at least two nodes");
+      // The solvers allocate per node: a 20-byte file must not ask for gigabytes.
+      if (n > kMaxDimacsNodes)
+        fail(fmt::format("{} nodes; at most {} are read", n, kMaxDimacsNodes));
       problem.graph.nodes = static_cast<int>(n);
       declared_arcs = static_cast<std::size_t>(m);
-      problem.graph.arcs.reserve(declared_arcs);
+      // Every arc takes a line of at least 8 bytes, so the text bounds what is worth reserving.
+      problem.graph.arcs.reserve(std::min(declared_arcs, text.size() / 8));
       header = true;
     } else if (!header) {
       fail("expected the problem line 'p max NODES ARCS' first");
@@ -104,6 +116,9 @@ Problem read_dimacs(std::string_view text, const std::string& file) {
           from > problem.graph.nodes || to > problem.graph.nodes)
         fail("expected 'a FROM TO CAPACITY' with nodes between 1 and the node count");
       if (capacity < 0) fail(fmt::format("capacity {} is negative", capacity));
+      // Flows and excesses are sums of capacities: bounded, they cannot overflow.
+      if (capacity > kMaxDimacsCapacity || (total_capacity += capacity) > kMaxDimacsCapacity)
+        fail(fmt::format("the capacities add up to more than {}", kMaxDimacsCapacity));
       problem.graph.add_arc(static_cast<int>(from - 1), static_cast<int>(to - 1), capacity);
     } else {
       fail(fmt::format("unknown line type '{}'; expected c, p, n or a", tag));

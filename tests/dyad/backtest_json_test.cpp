@@ -116,6 +116,10 @@ TEST(BacktestJson, AMissingOrMalformedPartNamesTheFileAndField) {
     EXPECT_NE(std::string(e.what()).find("models[1].horizons[0].crps"), std::string::npos) << e.what();
   }
   EXPECT_THROW(backtest_summary_from_json("{", "b.json"), InputError);
+  // A number beyond a double is the JSON library's out_of_range, not a parse error: still an
+  // InputError (found by fuzz/fuzz_backtest, where it escaped).
+  EXPECT_THROW(backtest_summary_from_json("{\"origins\": -7.1e4959464184590255}", "b.json"), InputError);
+  EXPECT_THROW(backtest_summary_from_json("[1e999]", "b.json"), InputError);
   EXPECT_THROW(read_backtest_summary("/nonexistent/backtest.json"), InputError);
   // A file without the provenance block (written before it existed) still reads.
   j = nlohmann::json::parse(backtest_to_json(a_result(), p, {}));

@@ -304,6 +304,21 @@ TEST(CalibrationFile, RoundTripsAndRefusesAnotherPanel) {
   }
 }
 
+// Not an object, or a number beyond a double: an InputError naming the file, never the JSON
+// library's own exception (found by fuzz/fuzz_calibration, where `value()` threw on a number).
+TEST(CalibrationFile, RefusesTextThatIsNotACalibrationObject) {
+  const panel::Panel p = empty_panel(5, 12);
+  for (const char* text : {"1", "[1]", "\"x\"", "null", "{\"sphere_calibration\": \"1\"}",
+                           "{\"sphere_calibration\": 1e999}"}) {
+    try {
+      calibration_from_json(text, "cal.json", p);
+      ADD_FAILURE() << "read " << text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.diagnostics().items()[0].file, "cal.json") << text;
+    }
+  }
+}
+
 TEST(CalibrationFile, RefusesAnotherVintageOfTheSameFile) {
   panel::Panel p = empty_panel(50, 30);
   simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 8);

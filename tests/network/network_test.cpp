@@ -103,6 +103,29 @@ TEST(Dimacs, ReadsAndRejectsWithLine) {
   EXPECT_THROW(read_dimacs("p max 2 1\nn 1 s\nn 2 t\na 1 2 -1\n", "g"), InputError);
 }
 
+// A few bytes must not make the reader or the solver allocate gigabytes or overflow a flow sum:
+// node counts beyond 10 million, arc counts the text cannot hold, and capacities adding up past
+// 2^62 are refused (or reserve nothing) with the line at fault.
+TEST(Dimacs, BoundsWhatAFewBytesCanAskFor) {
+  const auto line_of = [](const std::string& text) {
+    try {
+      read_dimacs(text, "g.max");
+    } catch (const InputError& e) {
+      return e.diagnostics().items()[0].line;
+    }
+    return -1;
+  };
+  EXPECT_EQ(line_of("c big\np max 2000000000 1\n"), 2);
+  EXPECT_EQ(line_of("p max 10000001 0\n"), 1);
+  // A billion arcs declared, one given: refused for the count, after reserving next to nothing.
+  EXPECT_EQ(line_of("p max 2 1000000000\nn 1 s\nn 2 t\na 1 2 1\n"), 0);
+  EXPECT_EQ(line_of("p max 2 2\nn 1 s\nn 2 t\na 1 2 4611686018427387904\na 1 2 1\n"), 5);
+  EXPECT_EQ(line_of("p max 2 1\nn 1 s\nn 2 t\na 1 2 9223372036854775807\n"), 4);
+  // 2^62 in all is still read, and its flow computed exactly.
+  const Problem p = read_dimacs("p max 2 2\nn 1 s\nn 2 t\na 1 2 4611686018427387903\na 1 2 1\n", "g");
+  EXPECT_EQ(max_flow(p.graph, p.source, p.sink).value, 4611686018427387904LL);
+}
+
 // A random graph from a seeded engine (raw draws only, so it is the same on every platform).
 Graph random_graph(std::uint64_t seed, int nodes, int arcs) {
   std::mt19937_64 rng(seed);
