@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace sphere::testing {
 
@@ -47,5 +49,15 @@ std::string read_file(const std::filesystem::path& path);
 // status and stderr.
 RunResult interrupt_sphere(const std::string& args, const std::filesystem::path& ready,
                            const std::string& signal = "INT", double delay = 0.5);
+
+// The report's table cells for one scenario of `scenarios --json` at the horizon: P, the Monte
+// Carlo interval and the parameter interval, in whole per cent as the report prints them.
+inline std::string scenario_cells(const nlohmann::json& scenario) {
+  const auto& last = scenario["curve"].back();
+  const auto pc = [](const nlohmann::json& v) { return fmt::format("{:.0f}%", 100 * v.get<double>()); };
+  return fmt::format("<td class=\"num\">{}</td><td class=\"num\">{}–{}</td><td class=\"num\">{}–{}</td>",
+                     pc(last["p"]), pc(last["mc"][0]), pc(last["mc"][1]), pc(last["parameters"][0]),
+                     pc(last["parameters"][1]));
+}
 
 }  // namespace sphere::testing

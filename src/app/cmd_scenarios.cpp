@@ -24,56 +24,35 @@ namespace {
 
 std::string pct(double p) { return fmt::format("{:.0f}%", 100 * p); }
 
-template <typename Options>
-int run_hindcast(const Options& opts, const panel::Panel& p, const ResolvedPanel& rp,
-                 const dyad::QuestionSet& qs) {
-  const auto [from, to] = p.period_range(opts.hindcast, "--hindcast");
-  dyad::HindcastOptions ho;
-  for (int a = from; a <= to; a += opts.step) ho.as_of.push_back(a);
-  ho.lead = opts.lead;
-  if (from < qs.window || to + opts.lead - 1 >= p.periods || from > to)
-    throw InputError("--hindcast", 0, "--hindcast",
-                     fmt::format("as-of months must leave a full window before them and {} months "
-                                 "after them inside the panel ({}..{})",
-                                 opts.lead, p.period_name(qs.window), p.period_name(p.periods - opts.lead)));
-  for (std::size_t i = 0; i < rp.actors.size(); ++i)
-    for (std::size_t j = i + 1; j < rp.actors.size(); ++j) {
-      const long d = p.find_pair(rp.actors[i].first, rp.actors[j].first);
-      if (d >= 0) ho.pairs.push_back(d);
-    }
-  if (ho.pairs.empty()) ho.pairs.push_back(p.find_pair(qs.pair_a, qs.pair_b));
-  ho.spec.target = rp.target;
-  ho.outlook.runs = std::min(opts.runs, 2000);
-  ho.outlook.parameter_draws = 1;
-  ho.outlook.sample_parameters = false;
-  ho.outlook.seed = opts.seed;
-  ho.outlook.threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+int run_hindcast(const ScenarioOptions& opts) {
+  const kb::Model model = load_model(opts.model);
+  service::ScenarioHindcastRequest request;
+  request.model_dir = model_directory(opts.model);
+  request.data_root = opts.model.data_root;
+  request.as_of = opts.hindcast;
+  request.lead = opts.lead;
+  request.step = opts.step;
+  request.runs = opts.runs;
+  request.seed = opts.seed;
+  request.threads = opts.threads;
   const bool tty = isatty(STDERR_FILENO) != 0;
-  ho.progress = [tty](const std::string& what, int done, int total) {
+  request.progress = [tty](const std::string& what, int done, int total) {
     if (tty) std::cerr << fmt::format("\r\033[K[{}/{}] {}", done, total, what) << std::flush;
   };
-  const dyad::HindcastResult r = dyad::hindcast(p, qs, ho);
+  const service::ScenarioHindcast h = service::scenario_hindcast(model, request);
   if (tty) std::cerr << "\r\033[K";
-  static const char* names[] = {"model", "uniform", "climatology", "persistence"};
   if (opts.model.json) {
-    nlohmann::json rows = nlohmann::json::array(), scores = nlohmann::json::array();
-    for (const auto& row : r.rows)
-      rows.push_back({{"as_of", p.period_name(row.as_of)}, {"window_end", p.period_name(row.target)},
-                      {"pair", p.pair_name(row.pair)}, {"observed", qs.questions[row.observed].id},
-                      {"forecast", row.forecast}, {"climatology", row.climatology},
-                      {"persistence", qs.questions[row.persistence].id}});
-    for (int f = 0; f < 4; ++f)
-      scores.push_back({{"forecaster", names[f]}, {"rps", r.rps[f]}, {"rps_interval", r.rps_interval[f]},
-                        {"brier", r.brier[f]}, {"brier_interval", r.brier_interval[f]}});
-    print_json(std::cout, {{"rows", rows}, {"scores", scores}});
+    print_json(std::cout, service::to_json(h));
     return kExitOk;
   }
+  const dyad::HindcastResult& r = h.result;
+  const dyad::QuestionSet& qs = h.questions;
   std::cout << fmt::format(
       "Hindcast of the scenario questions on {} · as-of {} every {} months · class of the 12-month "
       "window ending {} months later · {} pairs · {} forecasts\n"
       "Each as-of month uses only data before it (model refitted each year). Lower is better.\n\n",
-      std::filesystem::path(p.file).filename().string(), opts.hindcast, opts.step, opts.lead - 1,
-      ho.pairs.size(), r.rows.size());
+      h.panel_file, opts.hindcast, opts.step, opts.lead - 1, h.pairs, r.rows.size());
+  static const char* names[] = {"model", "uniform", "climatology", "persistence"};
   Table t({"forecaster", "ranked probability score [95%, bootstrap over as-of months]", "Brier [95%]"});
   for (int f = 0; f < 4; ++f)
     t.add({names[f], fmt::format("{:.3f} [{:.3f}, {:.3f}]", r.rps[f], r.rps_interval[f][0], r.rps_interval[f][1]),
@@ -206,12 +185,8 @@ void print_scenarios(std::ostream& out, const service::ScenarioForecast& f) {
 }
 
 int run_scenarios(const ScenarioOptions& options) {
+  if (!options.hindcast.empty()) return run_hindcast(options);
   const kb::Model model = load_model(options.model);
-  if (!options.hindcast.empty()) {
-    const dyad::QuestionSet qs = dyad::read_questions(model_directory(options.model));
-    const ResolvedPanel rp = resolve_panel(options.model, PanelOptions{}, 0);
-    return run_hindcast(options, rp.panel, rp, qs);
-  }
   const service::ScenarioForecast f = compute_scenarios(model, options);
   if (options.model.json) print_json(std::cout, service::to_json(f));
   else print_scenarios(std::cout, f);

@@ -283,6 +283,27 @@ std::string svg_probabilities(const std::vector<ScenarioProbability>& scenarios)
   return svg.finish();
 }
 
+namespace {
+
+// A polyline through (xs, ys), in the frame's scales.
+std::string line_path(const Scale& x, const Scale& y, const std::vector<double>& xs,
+                      const std::vector<double>& ys) {
+  std::string d;
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    d += fmt::format("{}{},{}", i ? "L" : "M", num(x(xs[i])), num(y(ys[i])));
+  return d;
+}
+
+// The closed area between `lo` and `hi` over xs: along `hi`, back along `lo`.
+std::string band_path(const Scale& x, const Scale& y, const std::vector<double>& xs,
+                      const std::vector<double>& lo, const std::vector<double>& hi) {
+  std::string d = line_path(x, y, xs, hi);
+  for (std::size_t i = xs.size(); i-- > 0;) d += fmt::format("L{},{}", num(x(xs[i])), num(y(lo[i])));
+  return d + "Z";
+}
+
+}  // namespace
+
 std::string svg_fan(const Fan& fan) {
   Frame f;
   f.width = 520;
@@ -300,19 +321,9 @@ std::string svg_fan(const Fan& fan) {
     svg.line(x(t), f.y0(), x(t), f.y0() + 4, "#777");
     svg.text(x(t), f.y0() + 16, year_label(t), "middle", 10, "#555");
   }
-  auto band = [&](const std::vector<double>& lo, const std::vector<double>& hi) {
-    std::string d;
-    for (std::size_t i = 0; i < fan.x.size(); ++i)
-      d += fmt::format("{}{},{}", i ? "L" : "M", num(x(fan.x[i])), num(y(hi[i])));
-    for (std::size_t i = fan.x.size(); i-- > 0;)
-      d += fmt::format("L{},{}", num(x(fan.x[i])), num(y(lo[i])));
-    return d + "Z";
-  };
-  svg.path(band(fan.q[0], fan.q[4]), "#9ecae1", "none", 0, "95% band", "opacity=\"0.6\"");
-  svg.path(band(fan.q[1], fan.q[3]), "#4292c6", "none", 0, "50% band", "opacity=\"0.6\"");
-  std::string d;
-  for (std::size_t i = 0; i < fan.x.size(); ++i)
-    d += fmt::format("{}{},{}", i ? "L" : "M", num(x(fan.x[i])), num(y(fan.q[2][i])));
+  svg.path(band_path(x, y, fan.x, fan.q[0], fan.q[4]), "#9ecae1", "none", 0, "95% band", "opacity=\"0.6\"");
+  svg.path(band_path(x, y, fan.x, fan.q[1], fan.q[3]), "#4292c6", "none", 0, "50% band", "opacity=\"0.6\"");
+  const std::string d = line_path(x, y, fan.x, fan.q[2]);
   svg.path(d, "none", "#08306b", 2, "median");
   return svg.finish();
 }
@@ -335,23 +346,14 @@ std::string svg_scenario_curves(const Scenarios& sc) {
     svg.line(x(t), f.y0(), x(t), f.y0() + 4, "#777");
     svg.text(x(t), f.y0() + 16, year_label(t), "middle", 10, "#555");
   }
-  const auto band = [&](const std::vector<double>& xv, const std::vector<double>& lo,
-                        const std::vector<double>& hi) {
-    std::string d;
-    for (std::size_t i = 0; i < xv.size(); ++i) d += fmt::format("{}{},{}", i ? "L" : "M", num(x(xv[i])), num(y(hi[i])));
-    for (std::size_t i = xv.size(); i-- > 0;) d += fmt::format("L{},{}", num(x(xv[i])), num(y(lo[i])));
-    return d + "Z";
-  };
   for (std::size_t k = 0; k < sc.curves.size(); ++k) {
     const ScenarioCurve& c = sc.curves[k];
     const std::string colour(palette(k));
-    svg.path(band(c.x, c.param_low, c.param_high), colour, "none", 0,
+    svg.path(band_path(x, y, c.x, c.param_low, c.param_high), colour, "none", 0,
              c.name + ": parameter-uncertainty 95% band", "opacity=\"0.18\"");
-    svg.path(band(c.x, c.mc_low, c.mc_high), colour, "none", 0, c.name + ": Monte Carlo 95% band",
+    svg.path(band_path(x, y, c.x, c.mc_low, c.mc_high), colour, "none", 0, c.name + ": Monte Carlo 95% band",
              "opacity=\"0.45\"");
-    std::string d;
-    for (std::size_t i = 0; i < c.x.size(); ++i) d += fmt::format("{}{},{}", i ? "L" : "M", num(x(c.x[i])), num(y(c.p[i])));
-    svg.path(d, "none", colour, 2, fmt::format("{}: {:.0f}% at {}", c.name, 100 * c.p.back(), sc.horizon));
+    svg.path(line_path(x, y, c.x, c.p), "none", colour, 2, fmt::format("{}: {:.0f}% at {}", c.name, 100 * c.p.back(), sc.horizon));
     svg.text(f.x1() + 6, y(c.p.back()) + 4, fmt::format("{} {:.0f}%", c.id, 100 * c.p.back()), "start", 11, colour);
   }
   return svg.finish();

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -284,6 +285,66 @@ ScenarioForecast scenario_forecast(const kb::Model& model, const ScenarioRequest
   declared.data_root = request.data_root;
   const ResolvedPanel rp = resolve_panel(&model, declared);
   return scenario_forecast(model, rp.panel, rp.target, request);
+}
+
+ScenarioHindcast scenario_hindcast(const kb::Model& model, const ScenarioHindcastRequest& request) {
+  PanelRequest declared;
+  declared.model_dir = request.model_dir;
+  declared.data_root = request.data_root;
+  const ResolvedPanel rp = resolve_panel(&model, declared);
+  const panel::Panel& p = rp.panel;
+  ScenarioHindcast out;
+  out.questions = dyad::read_questions(request.model_dir);
+  const dyad::QuestionSet& qs = out.questions;
+  int from = 0, to = 0;
+  try {
+    std::tie(from, to) = p.period_range(request.as_of, "hindcast");
+  } catch (const InputError& e) {  // named as the request's field
+    throw InputError(kRequest, 0, "hindcast", e.diagnostics().items().at(0).message);
+  }
+  if (from < qs.window || to + request.lead - 1 >= p.periods || from > to)
+    throw InputError(kRequest, 0, "hindcast",
+                     fmt::format("as-of months must leave a full window before them and {} months "
+                                 "after them inside the panel ({}..{})",
+                                 request.lead, p.period_name(qs.window),
+                                 p.period_name(p.periods - request.lead)));
+  dyad::HindcastOptions ho;
+  for (int a = from; a <= to; a += request.step) ho.as_of.push_back(a);
+  ho.lead = request.lead;
+  for (std::size_t i = 0; i < rp.actors.size(); ++i)
+    for (std::size_t j = i + 1; j < rp.actors.size(); ++j) {
+      const long d = p.find_pair(rp.actors[i].first, rp.actors[j].first);
+      if (d >= 0) ho.pairs.push_back(d);
+    }
+  if (ho.pairs.empty()) ho.pairs.push_back(p.find_pair(qs.pair_a, qs.pair_b));
+  ho.spec.target = rp.target;
+  ho.outlook.runs = std::min(request.runs, 2000);
+  ho.outlook.parameter_draws = 1;
+  ho.outlook.sample_parameters = false;
+  ho.outlook.seed = request.seed;
+  ho.outlook.threads = thread_count(request.threads);
+  ho.progress = request.progress;
+  out.result = dyad::hindcast(p, qs, ho);
+  out.panel_file = std::filesystem::path(p.file).filename().string();
+  out.pairs = ho.pairs.size();
+  for (int t = 0; t < p.periods; ++t) out.period_names.push_back(p.period_name(t));
+  for (std::size_t d = 0; d < p.pairs.size(); ++d) out.pair_names.push_back(p.pair_name(d));
+  return out;
+}
+
+nlohmann::json to_json(const ScenarioHindcast& h) {
+  static const char* names[] = {"model", "uniform", "climatology", "persistence"};
+  const dyad::HindcastResult& r = h.result;
+  nlohmann::json rows = nlohmann::json::array(), scores = nlohmann::json::array();
+  for (const auto& row : r.rows)
+    rows.push_back({{"as_of", h.period_names[row.as_of]}, {"window_end", h.period_names[row.target]},
+                    {"pair", h.pair_names[row.pair]}, {"observed", h.questions.questions[row.observed].id},
+                    {"forecast", row.forecast}, {"climatology", row.climatology},
+                    {"persistence", h.questions.questions[row.persistence].id}});
+  for (int f = 0; f < 4; ++f)
+    scores.push_back({{"forecaster", names[f]}, {"rps", r.rps[f]}, {"rps_interval", r.rps_interval[f]},
+                      {"brier", r.brier[f]}, {"brier_interval", r.brier_interval[f]}});
+  return {{"rows", rows}, {"scores", scores}};
 }
 
 }  // namespace sphere::service

@@ -321,6 +321,34 @@ ScenarioForecast scenario_forecast(const kb::Model& model, const ScenarioRequest
 // and the attribution.
 nlohmann::json to_json(const ScenarioForecast& forecast);
 
+// The scenario questions hindcast on the model's panel: from each as-of month, using only data
+// before it, the class of the window ending `lead` − 1 months later, for every pair of the
+// model's actors the panel names; scored (RPS and Brier) against uniform, climatology and
+// persistence.
+struct ScenarioHindcastRequest {
+  std::string model_dir, data_root;  // questions.toml and the declared panel
+  std::string as_of;                 // field "hindcast": FROM..TO, panel months
+  int lead = 12, step = 3;           // fields "lead", "step"
+  int runs = 2000;                   // trajectories per pair and as-of month (at most 2000)
+  std::uint64_t seed = 1;
+  int threads = 0;                   // 0: every core (the results do not depend on it)
+  // What is being done, and how far along: (as-of month name, done, total).
+  std::function<void(const std::string&, int, int)> progress;
+};
+struct ScenarioHindcast {
+  dyad::QuestionSet questions;
+  std::string panel_file;           // the panel's file name
+  std::vector<std::string> period_names, pair_names;  // of the panel, for the rows
+  std::size_t pairs = 0;
+  dyad::HindcastResult result;
+};
+// Throws InputError naming the field "hindcast" when the as-of months leave no full window
+// before them or `lead` months after them inside the panel.
+ScenarioHindcast scenario_hindcast(const kb::Model& model, const ScenarioHindcastRequest& request);
+// Rows (as-of, window end, pair, observed, forecast, climatology, persistence) and the scores of
+// model, uniform, climatology and persistence with their intervals.
+nlohmann::json to_json(const ScenarioHindcast& hindcast);
+
 // One run of the scenario forecast replayed: its simulated months with the class each month
 // reached and the documented events it matched.
 struct ScenarioRun {

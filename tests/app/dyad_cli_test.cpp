@@ -306,11 +306,7 @@ TEST(Run, PrintsTheEstimatedScenariosAndItsReportStatesTheSameNumbers) {
   ASSERT_NE(section, std::string::npos);
   const std::string scenarios = report.substr(section, report.find("</section>", section) - section);
   for (const auto& s : j["scenarios"]["scenarios"]) {
-    const auto& last = s["curve"].back();
-    const std::string row = fmt::format(
-        "<td class=\"num\">{:.0f}%</td><td class=\"num\">{:.0f}%–{:.0f}%</td><td class=\"num\">{:.0f}%–{:.0f}%</td>",
-        100 * last["p"].get<double>(), 100 * last["mc"][0].get<double>(), 100 * last["mc"][1].get<double>(),
-        100 * last["parameters"][0].get<double>(), 100 * last["parameters"][1].get<double>());
+    const std::string row = sphere::testing::scenario_cells(s);
     EXPECT_NE(scenarios.find(row), std::string::npos) << s["scenario"] << " " << row;
   }
   // The structural engine's section keeps its indicators but not its own scenario classes.

@@ -513,14 +513,6 @@ std::string as_label(double v, int digits) {
 }
 
 // A scenario's cells at the horizon in the report's table: P, Monte Carlo and parameter intervals.
-std::string scenario_cells(const nlohmann::json& scenario) {
-  const auto& last = scenario["curve"].back();
-  const auto pc = [](const nlohmann::json& v) { return fmt::format("{:.0f}%", 100 * v.get<double>()); };
-  return fmt::format("<td class=\"num\">{}</td><td class=\"num\">{}–{}</td><td class=\"num\">{}–{}</td>",
-                     pc(last["p"]), pc(last["mc"][0]), pc(last["mc"][1]), pc(last["parameters"][0]),
-                     pc(last["parameters"][1]));
-}
-
 // One question, one answer: the CLI, the API and the report state the same numbers for the same
 // request (forecast, leverage, network what-if), and `sphere run`'s report shows the forecast the
 // command printed.
