@@ -90,6 +90,8 @@ Problem read_dimacs(std::string_view text, const std::string& file) {
     std::string tag;
     if (!(fields >> tag) || tag == "c") continue;
     if (tag == "p") {
+      // A second problem line would re-size the graph under the arcs already read.
+      if (header) fail("a second problem line; a file holds one problem");
       std::string kind;
       long long n = 0, m = 0;
       if (!(fields >> kind >> n >> m) || kind != "max" || n < 2 || m < 0)

@@ -106,6 +106,17 @@ TEST(Dimacs, ReadsAndRejectsWithLine) {
 // A few bytes must not make the reader or the solver allocate gigabytes or overflow a flow sum:
 // node counts beyond 10 million, arc counts the text cannot hold, and capacities adding up past
 // 2^62 are refused (or reserve nothing) with the line at fault.
+// Found by fuzz_dimacs: a second, smaller problem line left arcs pointing past the last node.
+TEST(Dimacs, ASecondProblemLineIsRejectedWithItsLine) {
+  try {
+    read_dimacs("p max 42 1\nn 1 s\nn 4 t\na 1 3 10\np max 2 1\n", "g.max");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items().at(0).line, 5);
+    EXPECT_NE(e.diagnostics().items().at(0).message.find("second problem line"), std::string::npos);
+  }
+}
+
 TEST(Dimacs, BoundsWhatAFewBytesCanAskFor) {
   const auto line_of = [](const std::string& text) {
     try {
