@@ -145,7 +145,6 @@ NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
       for (std::size_t i = 0; i < grad.size(); ++i) grad[i] = -total[i + 1];
       return -total[0];
     };
-    using Objective = decltype(objective);
     // Start from least squares of log(1 + y) on the two regressors: on panels with counts in the
     // thousands (ICEWS) a fixed start leaves the optimiser far from the optimum.
     Eigen::Matrix3d xtx = Eigen::Matrix3d::Zero();
@@ -160,18 +159,8 @@ NbArBaseline fit_nb_ar(const panel::Panel& panel, int measure, int until,
     std::vector<double> x = {std::clamp(beta(0), -14.0, 9.0), std::clamp(beta(1), -2.9, 2.9),
                              std::clamp(beta(2), -2.9, 2.9), 0.0};
     double value = 0;
-    detail::minimise(4, [&](nlopt::opt& opt) {
-      opt.set_lower_bounds({-15, -3, -3, -4.6});
-      opt.set_upper_bounds({10, 3, 3, 6.9});
-      opt.set_xtol_rel(1e-9);
-      opt.set_ftol_rel(1e-14);
-      opt.set_maxeval(2000);
-      opt.set_min_objective(
-          [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
-            return (*static_cast<Objective*>(data))(v, grad);
-          },
-          &objective);
-    }, &x, &value);
+    detail::minimise_in_box({{-15, -3, -3, -4.6}, {10, 3, 3, 6.9}, 1e-9, 1e-14, 2000}, objective,
+                            &x, &value);
     model.horizons.push_back({h, x[0], x[1], x[2], x[3]});
   }
   return model;

@@ -47,21 +47,9 @@ std::pair<double, double> fit_prior(const std::vector<double>& totals,
     if (!grad.empty()) grad = {-a * da, -b * db};
     return -ll;
   };
-  using Objective = decltype(objective);
   std::vector<double> x = {std::log(0.5), std::log(1.0)};
   double value = 0;
-  detail::minimise(2, [&](nlopt::opt& opt) {
-    opt.set_lower_bounds({-12, -12});
-    opt.set_upper_bounds({12, 15});
-    opt.set_xtol_rel(1e-10);
-    opt.set_ftol_rel(1e-15);
-    opt.set_maxeval(2000);
-    opt.set_min_objective(
-        [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
-          return (*static_cast<Objective*>(data))(v, grad);
-        },
-        &objective);
-  }, &x, &value);
+  detail::minimise_in_box({{-12, -12}, {12, 15}, 1e-10, 1e-15, 2000}, objective, &x, &value);
   return {std::exp(x[0]), std::exp(x[1])};
 }
 

@@ -68,6 +68,30 @@ nlopt::result minimise(unsigned n, const Configure& configure, std::vector<doubl
   return nlopt::FAILURE;
 }
 
+// A box-bounded minimisation: bounds, tolerances and the evaluation limit.
+struct Box {
+  std::vector<double> lower, upper;
+  double xtol_rel = 1e-9, ftol_rel = 1e-14;
+  int maxeval = 2000;
+};
+// minimise() in `box` of `objective(x, grad)` (grad filled when not empty; returns the value).
+template <class Objective>
+nlopt::result minimise_in_box(const Box& box, Objective& objective, std::vector<double>* x,
+                              double* value) {
+  return minimise(static_cast<unsigned>(x->size()), [&](nlopt::opt& opt) {
+    opt.set_lower_bounds(box.lower);
+    opt.set_upper_bounds(box.upper);
+    opt.set_xtol_rel(box.xtol_rel);
+    opt.set_ftol_rel(box.ftol_rel);
+    opt.set_maxeval(box.maxeval);
+    opt.set_min_objective(
+        [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
+          return (*static_cast<Objective*>(data))(v, grad);
+        },
+        &objective);
+  }, x, value);
+}
+
 // Purpose of the dyadic model's random streams (core Rng; the sim layer uses 1-5).
 inline constexpr std::uint32_t kPurposeDyad = 16;
 

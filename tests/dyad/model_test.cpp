@@ -74,6 +74,15 @@ TEST(Scores, PitOfACalibratedForecastIsUniform) {
   }
 }
 
+// Central differences (step 1e-6) of f(log_mean, log_r, ...) in log_mean and in log_r.
+template <class F>
+std::pair<double, double> central_differences(const F& f, double log_mean, double log_r) {
+  const double h = 1e-6;
+  double scratch = 0;
+  return {(f(log_mean + h, log_r, &scratch, &scratch) - f(log_mean - h, log_r, &scratch, &scratch)) / (2 * h),
+          (f(log_mean, log_r + h, &scratch, &scratch) - f(log_mean, log_r - h, &scratch, &scratch)) / (2 * h)};
+}
+
 TEST(NegativeBinomial, LogPmfAndItsDerivativesMatchTheClosedFormAndDifferences) {
   // Counts below and beyond the table (64), a mean far below r, and the censored tail.
   for (const double r : {0.7, 3.0, 800.0}) {
@@ -82,16 +91,12 @@ TEST(NegativeBinomial, LogPmfAndItsDerivativesMatchTheClosedFormAndDifferences) 
         const auto at = [&](double log_mean, double log_r, double* dm, double* dr) {
           return detail::NbLogPmf(std::exp(log_r)).with_gradient(y, std::exp(log_mean), log_mean, dm, dr);
         };
-        double dm = 0, dr = 0, scratch = 0;
+        double dm = 0, dr = 0;
         const double v = at(std::log(mean), std::log(r), &dm, &dr);
         const double direct = std::lgamma(y + r) - std::lgamma(r) - std::lgamma(y + 1.0) +
                               r * std::log(r / (r + mean)) + y * std::log(mean / (r + mean));
         EXPECT_NEAR(v, direct, 1e-9 * std::max(1.0, std::fabs(direct))) << r << " " << mean << " " << y;
-        const double h = 1e-6;
-        const double fm = (at(std::log(mean) + h, std::log(r), &scratch, &scratch) -
-                           at(std::log(mean) - h, std::log(r), &scratch, &scratch)) / (2 * h);
-        const double fr = (at(std::log(mean), std::log(r) + h, &scratch, &scratch) -
-                           at(std::log(mean), std::log(r) - h, &scratch, &scratch)) / (2 * h);
+        const auto [fm, fr] = central_differences(at, std::log(mean), std::log(r));
         EXPECT_NEAR(dm, fm, 1e-6 * std::max(1.0, std::fabs(fm))) << r << " " << mean << " " << y;
         EXPECT_NEAR(dr, fr, 1e-6 * std::max(1.0, std::fabs(fr))) << r << " " << mean << " " << y;
       }
@@ -99,7 +104,7 @@ TEST(NegativeBinomial, LogPmfAndItsDerivativesMatchTheClosedFormAndDifferences) 
         const auto tail = [&](double log_mean, double log_r, double* dm, double* dr) {
           return detail::NbLogPmf(std::exp(log_r)).log_tail_gradient(bound, std::exp(log_mean), dm, dr);
         };
-        double dm = 0, dr = 0, scratch = 0;
+        double dm = 0, dr = 0;
         const double v = tail(std::log(mean), std::log(r), &dm, &dr);
         std::vector<double> pmf(bound);
         nb_pmf(mean, r, bound, false, pmf.data());
@@ -110,11 +115,7 @@ TEST(NegativeBinomial, LogPmfAndItsDerivativesMatchTheClosedFormAndDifferences) 
           EXPECT_NEAR(v, std::log(1.0 - below), 1e-12) << r << " " << mean << " " << bound;
         }
         if (v < -600) continue;  // the floor: flat by construction
-        const double h = 1e-6;
-        const double fm = (tail(std::log(mean) + h, std::log(r), &scratch, &scratch) -
-                           tail(std::log(mean) - h, std::log(r), &scratch, &scratch)) / (2 * h);
-        const double fr = (tail(std::log(mean), std::log(r) + h, &scratch, &scratch) -
-                           tail(std::log(mean), std::log(r) - h, &scratch, &scratch)) / (2 * h);
+        const auto [fm, fr] = central_differences(tail, std::log(mean), std::log(r));
         EXPECT_NEAR(dm, fm, 1e-5 * std::max(1.0, std::fabs(fm))) << r << " " << mean << " " << bound;
         EXPECT_NEAR(dr, fr, 1e-5 * std::max(1.0, std::fabs(fr))) << r << " " << mean << " " << bound;
       }
