@@ -327,12 +327,7 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
   const std::vector<std::string> names = backtest_model_names(options);
   const int models = static_cast<int>(names.size());
   const int nh = static_cast<int>(options.horizons.size());
-  result.models.resize(models);
-  for (int m = 0; m < models; ++m) {
-    result.models[m].name = names[m];
-    result.models[m].horizons.resize(nh);
-    for (int i = 0; i < nh; ++i) result.models[m].horizons[i].reset(options.horizons[i], panel.periods);
-  }
+  result.models = detail::score_tables(names, options.horizons, panel.periods);
 
   std::vector<Calibration> fits;
   NbArBaseline nbar;

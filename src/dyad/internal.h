@@ -92,6 +92,18 @@ nlopt::result minimise_in_box(const Box& box, Objective& objective, std::vector<
   }, x, value);
 }
 
+// One score table per model name, each with one row per horizon over `periods` panel periods.
+inline std::vector<ModelScores> score_tables(const std::vector<std::string>& names,
+                                            const std::vector<int>& horizons, int periods) {
+  std::vector<ModelScores> models(names.size());
+  for (std::size_t m = 0; m < names.size(); ++m) {
+    models[m].name = names[m];
+    models[m].horizons.resize(horizons.size());
+    for (std::size_t i = 0; i < horizons.size(); ++i) models[m].horizons[i].reset(horizons[i], periods);
+  }
+  return models;
+}
+
 // Purpose of the dyadic model's random streams (core Rng; the sim layer uses 1-5).
 inline constexpr std::uint32_t kPurposeDyad = 16;
 

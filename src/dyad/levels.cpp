@@ -425,12 +425,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
   const auto names = level_backtest_model_names();
   const int models = static_cast<int>(names.size());
   const int nh = static_cast<int>(options.horizons.size());
-  result.models.resize(models);
-  for (int m = 0; m < models; ++m) {
-    result.models[m].name = names[m];
-    result.models[m].horizons.resize(nh);
-    for (int i = 0; i < nh; ++i) result.models[m].horizons[i].reset(options.horizons[i], panel.periods);
-  }
+  result.models = detail::score_tables(names, options.horizons, panel.periods);
   LevelFit fit;
   LevelArBaseline ar;
   int fitted_year = -1;
