@@ -24,40 +24,6 @@ std::string with_interval(double value, double se, double low, double high) {
   return fmt::format("{:.{}f}  [{:.{}f}, {:.{}f}]", value, decimals, low, decimals, high, decimals);
 }
 
-// p-value of the likelihood-ratio statistic for k parameters restricted at a boundary: the
-// reference is the chi-bar-squared mixture 0.5 chi2(k-1) + 0.5 chi2(k) (Self and Liang 1987),
-// computed for k <= 3 with the regularised incomplete gamma through erfc/exp.
-double chi2_survival(double x, int k) {
-  if (k <= 0) return x > 0 ? 0.0 : 1.0;
-  if (k == 1) return std::erfc(std::sqrt(x / 2.0));
-  if (k == 2) return std::exp(-x / 2.0);
-  // k = 3
-  return std::erfc(std::sqrt(x / 2.0)) + std::sqrt(2.0 * x / M_PI) * std::exp(-x / 2.0);
-}
-
-std::vector<long> selected_pairs(const panel::Panel& p, const std::vector<std::string>& dyads,
-                                 const std::vector<std::pair<std::string, std::string>>& actors) {
-  std::vector<long> out;
-  if (!dyads.empty()) {
-    for (const auto& spec : dyads) {
-      const auto parts = split_trimmed(spec, ':');
-      const long d = parts.size() == 2 ? p.find_pair(parts[0], parts[1]) : -1;
-      if (d < 0)
-        throw InputError("--dyads", 0, spec, "the panel has no pair '" + spec + "' (codes as A:B)");
-      out.push_back(d);
-    }
-    return out;
-  }
-  // The pairs among the model's mapped actors that the panel covers.
-  for (std::size_t i = 0; i < actors.size(); ++i)
-    for (std::size_t j = 0; j < actors.size(); ++j) {
-      if (i == j || (!p.directed && j < i)) continue;
-      const long d = p.find_pair(actors[i].first, actors[j].first);
-      if (d >= 0) out.push_back(d);
-    }
-  return out;
-}
-
 }  // namespace
 
 void add_calibrate_command(CLI::App& app, Action& action) {
@@ -77,7 +43,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   add_model_options(*cmd, opts->model);
   add_panel_options(*cmd, opts->panel);
   cmd->add_option("--until", opts->until, "Use only periods before this month, YYYY-MM (the vintage)");
-  cmd->add_option("--dyads", opts->dyads,
+  cmd->add_option("--dyads,--dyad", opts->dyads,
                   "Pairs to check and keep anchors for, A:B (default: the model's actors; all with --panel)")
       ->delimiter(',');
   cmd->add_option("--partner", opts->partner,
@@ -95,72 +61,25 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       const ResolvedPanel rp = resolve_panel(opts->model, opts->panel, until);
       const panel::Panel& p = rp.panel;
       print_bad_rows(std::cerr, p);
-      dyad::Spec spec;
-      spec.target = rp.target;
-      spec.partner = opts->partner;
-      dyad::FitOptions fo;
-      fo.threads = opts->threads > 0 ? opts->threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const dyad::Calibration cal = dyad::fit(p, spec, fo);
-      const bool from_model = opts->panel.file.empty();
-      const auto pairs = selected_pairs(p, opts->dyads, rp.actors);
-      std::vector<dyad::PredictiveCheck> checks;
-      for (long d : pairs) checks.push_back(dyad::check_pair(p, cal, d, opts->replicates, opts->seed));
-
-      // The file: anchors of the selected pairs only when a selection exists.
-      std::string written;
-      if (!opts->no_write) {
-        std::string path = opts->out;
-        if (path.empty()) {
-          if (!from_model)
-            throw InputError("--out", 0, "--out", "give --out FILE (or --no-write) with --panel");
-          path = model_directory(opts->model) + "/calibration.json";
-        }
-        std::string command = "sphere calibrate";
-        if (!opts->panel.file.empty()) command += " --panel " + opts->panel.file;
-        if (!opts->until.empty()) command += " --until " + opts->until;
-        if (!opts->panel.target.empty()) command += " --target " + opts->panel.target;
-        panel::Panel kept = p;
-        dyad::Calibration kept_cal = cal;
-        if (!pairs.empty()) {
-          kept.pairs.clear();
-          for (auto& a : kept_cal.anchors) a.clear();
-          for (long d : pairs) {
-            kept.pairs.push_back(p.pairs[d]);
-            for (std::size_t k = 0; k < cal.anchors.size(); ++k)
-              kept_cal.anchors[k].push_back(cal.anchors[k][d]);
-          }
-        }
-        std::string text = dyad::calibration_to_json(kept_cal, kept, command);
-        write_file_atomically(path, text + "\n");
-        written = path;
-      }
-
+      service::CalibrateRequest request;
+      request.dyads = opts->dyads;
+      request.partner = opts->partner;
+      request.write = !opts->no_write;
+      request.out = opts->out;
+      request.model_dir = opts->panel.file.empty() ? model_directory(opts->model) : "";
+      request.replicates = opts->replicates;
+      request.seed = opts->seed;
+      request.threads = opts->threads;
+      request.command = "sphere calibrate";
+      if (!opts->panel.file.empty()) request.command += " --panel " + opts->panel.file;
+      if (!opts->until.empty()) request.command += " --until " + opts->until;
+      if (!opts->panel.target.empty()) request.command += " --target " + opts->panel.target;
+      const service::CalibrateOutcome outcome = service::calibrate(rp, request);
+      const dyad::Calibration& cal = outcome.calibration;
+      const auto& checks = outcome.checks;
+      const std::string& written = outcome.written;
       if (opts->model.json) {
-        nlohmann::json out = nlohmann::json::parse(dyad::calibration_to_json(cal, p, "sphere calibrate"));
-        out.erase("anchors");
-        nlohmann::json jc = nlohmann::json::array();
-        for (const auto& c : checks) {
-          nlohmann::json stats = nlohmann::json::array();
-          for (const auto& s : c.stats)
-            stats.push_back({{"stat", s.name}, {"observed", s.observed}, {"low", s.low},
-                             {"median", s.median}, {"high", s.high}, {"inside", s.inside()}});
-          jc.push_back({{"pair", c.pair}, {"stats", stats}});
-        }
-        out["checks"] = jc;
-        if (!checks.empty()) {
-          const auto sum = dyad::summarise_checks(checks, opts->replicates);
-          nlohmann::json per = nlohmann::json::array();
-          for (const auto& st : sum.stats)
-            per.push_back({{"stat", st.name}, {"inside", st.inside}, {"total", st.total},
-                           {"expected_misses", st.expected_misses}, {"p_value", st.p_value}});
-          out["checks_summary"] = {{"inside", sum.inside}, {"total", sum.total},
-                                   {"miss_rate", sum.miss_rate}, {"expected_misses", sum.expected_misses},
-                                   {"p_value", sum.p_value}, {"by_statistic", per}, {"pass", sum.pass}};
-        }
-        out["bad_rows"] = p.bad.total();
-        if (!written.empty()) out["written"] = written;
-        print_json(std::cout, out);
+        std::cout << service::calibrate_to_json(outcome, p);
         return kExitOk;
       }
       std::cout << fmt::format(
@@ -172,10 +91,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
         std::cout << "Cross-excitation partner: " << cal.partner << "\n";
       for (const auto& f : cal.fits) {
         const double lr = 2.0 * (f.loglik - f.loglik_null);
-        int k = 0;
-        for (int i = 1; i <= 3; ++i) k += f.free[i];
-        // Boundary-corrected reference: half the mass at one fewer degree of freedom.
-        const double p_value = 0.5 * chi2_survival(lr, k) + 0.5 * chi2_survival(lr, k - 1);
+        const double p_value = service::no_dynamics_p_value(f);
         std::cout << fmt::format(
             "\n{} · {} observations · log-likelihood {:.1f} · {} ({} evaluations)\n", f.measure,
             f.observations, f.loglik, f.status, f.evaluations);
@@ -219,7 +135,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
         std::cout << fmt::format("{} of {} statistics inside their simulated range.\n", inside, total);
         // Pass or fail: each statistic's misses against what a correct model gives (binomial;
         // Bonferroni over the four statistics).
-        const auto sum = dyad::summarise_checks(checks, opts->replicates);
+        const auto& sum = *outcome.summary;
         std::cout << fmt::format("Outside their range: {} of {}, {:.1f} expected ({:.1f}% each under the model), "
                                  "P(as many or more) = {:.2g}",
                                  total - inside, total, sum.expected_misses, 100 * sum.miss_rate, sum.p_value);

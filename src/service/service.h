@@ -404,6 +404,36 @@ std::string render_report(const kb::Model& model, const ReportRequest& request);
 // The report's map alone (request: year, cut, opened), as one SVG element.
 std::string render_map(const kb::Model& model, const ReportRequest& request);
 
+// ---- Calibration ------------------------------------------------------------------------------
+
+// Fits the dyadic event model on a panel (the panel's `until` is the vintage).
+struct CalibrateRequest {
+  std::vector<std::string> dyads;  // field "dyads": pairs to check and keep anchors for, A:B;
+                                   // empty: the pairs among the model's mapped actors
+  std::string partner;             // field "partner": another measure, or "reverse"
+  bool write = true;               // write the calibration file
+  std::string out;                 // field "out"; empty: MODEL_DIR/calibration.json
+  std::string model_dir;           // empty for a panel given as a file (then `out` is needed)
+  int replicates = 200;            // simulated series per predictive check
+  std::uint64_t seed = 1;          // of the predictive checks
+  int threads = 0;                 // 0: every core (the results do not depend on it)
+  std::string command;             // recorded as the file's provenance
+};
+struct CalibrateOutcome {
+  dyad::Calibration calibration;
+  std::vector<dyad::PredictiveCheck> checks;
+  std::optional<dyad::ChecksSummary> summary;  // when there are checks
+  int replicates = 0;
+  std::string written;  // the file written, if any
+};
+// Fits, checks and (when asked) writes the file atomically. Throws InputError naming the request
+// field or the panel's file, line and field.
+CalibrateOutcome calibrate(const ResolvedPanel& panel, const CalibrateRequest& request);
+std::string calibrate_to_json(const CalibrateOutcome& outcome, const panel::Panel& panel);
+// The p-value of the likelihood-ratio test of a fit against no state, excitation or cross terms,
+// referred to the boundary-corrected mixture 0.5 chi2(k) + 0.5 chi2(k - 1) (Self and Liang 1987).
+double no_dynamics_p_value(const dyad::MeasureFit& fit);
+
 // ---- Backtests --------------------------------------------------------------------------------
 
 // Rolling-origin forecasts of every pair of a panel, scored against the baselines.
