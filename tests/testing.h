@@ -44,6 +44,11 @@ RunResult run_sphere(const std::string& args);
 
 std::string read_file(const std::filesystem::path& path);
 
+// Writes small.csv in `dir`, a panel in the GDELT monthly layout: ARM:AZE and AZE:RUS every month
+// of 2020-2021, ARM:RUS every third. Its sum_score is constant per pair, or varies from month to
+// month with `varied_scores` (for the level model). Returns the file's path.
+std::string write_small_gdelt_panel(const std::filesystem::path& dir, bool varied_scores = false);
+
 // Starts `sphere ARGS` in the background, waits until `ready` exists (empty: `delay` seconds;
 // else `delay` seconds more once it does), sends it `signal` (INT or TERM) and returns its exit
 // status and stderr.

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <nlopt.hpp>
@@ -51,6 +52,21 @@ inline double median_of(std::vector<double> v) {
   if (v.size() % 2) return v[k];
   const double upper = v[k];
   return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + k));
+}
+
+// A level fit's measure index and the end of its window [0, until) (0: the whole panel). Throws
+// InputError for an unknown measure, a count, or fewer than 6 periods.
+inline std::pair<int, int> level_fit_window(const panel::Panel& panel, const std::string& measure_name,
+                                            int until) {
+  const int measure = panel.measure_index(measure_name);
+  if (measure < 0)
+    throw InputError(panel.file, 0, "target", "the panel has no measure '" + measure_name + "'");
+  if (panel.measures[measure].count)
+    throw InputError(panel.file, 0, "target",
+                     "'" + measure_name + "' is a count; the level model fits real-valued levels");
+  until = until > 0 ? std::min(until, panel.periods) : panel.periods;
+  if (until < 6) throw InputError(panel.file, 0, "until", "fewer than 6 periods before the fit's end");
+  return {measure, until};
 }
 
 // One negative-binomial draw, censored at `bound` (-1: none): inversion for small means,

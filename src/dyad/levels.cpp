@@ -159,14 +159,9 @@ Maximum maximise(const LevelData& data) {
 }  // namespace
 
 LevelFit fit_levels(const panel::Panel& panel, const std::string& measure_name, int until) {
-  const int measure = panel.measure_index(measure_name);
-  if (measure < 0)
-    throw InputError(panel.file, 0, "target", "the panel has no measure '" + measure_name + "'");
-  if (panel.measures[measure].count)
-    throw InputError(panel.file, 0, "target",
-                     "'" + measure_name + "' is a count; the level model fits real-valued levels");
-  until = until > 0 ? std::min(until, panel.periods) : panel.periods;
-  if (until < 6) throw InputError(panel.file, 0, "until", "fewer than 6 periods before the fit's end");
+  const std::pair<int, int> window = detail::level_fit_window(panel, measure_name, until);
+  const int measure = window.first;
+  until = window.second;
   LevelFit fit;
   fit.measure = measure_name;
   fit.first = panel.first;

@@ -16,19 +16,7 @@ using sphere::testing::TempDir;
 using sphere::testing::read_file;
 
 // A small panel in the GDELT monthly layout: three pairs over 24 months.
-std::string small_panel(const TempDir& dir) {
-  const auto path = (dir.path() / "small.csv").string();
-  std::ofstream out(path);
-  out << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n";
-  for (int m = 0; m < 24; ++m) {
-    const std::string month = (m < 12 ? "2020-" : "2021-") + std::string(m % 12 < 9 ? "0" : "") +
-                              std::to_string(m % 12 + 1);
-    out << month << ",ARM,AZE,30," << 10 + m % 5 << "," << 5 + (m * 7) % 6 << "," << 5 << ",-100\n";
-    out << month << ",AZE,RUS,30," << 8 << "," << (m * 3) % 4 << "," << 7 << ",50\n";
-    if (m % 3 == 0) out << month << ",ARM,RUS,30,2,1,1,0\n";
-  }
-  return path;
-}
+std::string small_panel(const TempDir& dir) { return sphere::testing::write_small_gdelt_panel(dir.path()); }
 
 TEST(Calibrate, FitsAPanelAndWritesItsFile) {
   TempDir dir;

@@ -8,22 +8,13 @@
 #include <gtest/gtest.h>
 
 #include "dyad/dyad.h"
+#include "dyad/synthetic.h"
 #include "testing.h"
 
 namespace sphere::dyad {
 namespace {
 
-double crps_integral(const std::function<double(double)>& F, double y, double lo, double hi) {
-  const int n = 400000;
-  const double dx = (hi - lo) / n;
-  double total = 0;
-  for (int i = 0; i < n; ++i) {
-    const double x = lo + (i + 0.5) * dx;
-    const double d = F(x) - (x >= y ? 1.0 : 0.0);
-    total += d * d * dx;
-  }
-  return total;
-}
+using testing::crps_integral;
 
 TEST(HurdleScores, ClosedFormCrpsMatchesTheIntegralOfTheCdf) {
   for (const HurdleForecast f : {HurdleForecast{0.7, -4.0, 2.5, 3.0}, HurdleForecast{1.0, 2.0, 1.0, 30.0},
@@ -58,18 +49,7 @@ TEST(HurdleScores, QuantilesInvertTheCdfAndTheAtomHoldsItsMass) {
 
 // Pairs whose level is zero with probability 1 - p and otherwise mu + s t_nu, independently.
 panel::Panel hurdle_panel(int pairs, int periods, double p, double nu, std::uint64_t seed) {
-  panel::Panel out;
-  out.file = "hurdle.csv";
-  out.format = panel::Format::kDyadCsv;
-  out.first = 2000 * 12;
-  out.periods = periods;
-  out.measures = {{"score", false, false, "Goldstein"}};
-  const int codes = static_cast<int>(std::ceil(std::sqrt(2.0 * pairs))) + 2;
-  for (int i = 0; i < codes; ++i) out.codes.push_back(std::string("C").append(std::to_string(100 + i)));
-  for (int a = 0; a < codes && static_cast<int>(out.pairs.size()) < pairs; ++a)
-    for (int b = a + 1; b < codes && static_cast<int>(out.pairs.size()) < pairs; ++b) out.pairs.push_back({a, b});
-  out.exposure.assign(periods, 1.0);
-  out.values.assign(out.pairs.size() * periods, 0.0f);
+  panel::Panel out = testing::empty_panel(pairs, periods, {{"score", false, false, "Goldstein"}});
   for (std::size_t d = 0; d < out.pairs.size(); ++d) {
     Rng rng(seed, static_cast<std::uint32_t>(d), 0, 91, 0);
     const double mu = 30.0 * rng.normal(), s = std::exp(std::log(10.0) + rng.normal());

@@ -8,10 +8,13 @@
 #include <gtest/gtest.h>
 
 #include "dyad/dyad.h"
+#include "dyad/synthetic.h"
 #include "testing.h"
 
 namespace sphere::dyad {
 namespace {
+
+using testing::crps_integral;
 
 // Pairs whose level follows z_t = mu + phi (z_{t-1} - mu) + s e_t with pair-specific mu and s
 // (lognormal, a thousandfold range as in GDELT's sum_score), started from the stationary law.
@@ -19,18 +22,7 @@ struct LevelTruth {
   std::vector<double> mu, s;
 };
 panel::Panel level_panel(int pairs, int periods, double phi, std::uint64_t seed, LevelTruth* truth) {
-  panel::Panel p;
-  p.file = "levels.csv";
-  p.format = panel::Format::kDyadCsv;
-  p.first = 2000 * 12;
-  p.periods = periods;
-  p.measures = {{"score", false, false, "Goldstein"}};
-  const int codes = static_cast<int>(std::ceil(std::sqrt(2.0 * pairs))) + 2;
-  for (int i = 0; i < codes; ++i) p.codes.push_back(std::string("C").append(std::to_string(100 + i)));
-  for (int a = 0; a < codes && static_cast<int>(p.pairs.size()) < pairs; ++a)
-    for (int b = a + 1; b < codes && static_cast<int>(p.pairs.size()) < pairs; ++b) p.pairs.push_back({a, b});
-  p.exposure.assign(periods, 1.0);
-  p.values.assign(p.pairs.size() * periods, 0.0f);
+  panel::Panel p = testing::empty_panel(pairs, periods, {{"score", false, false, "Goldstein"}});
   for (std::size_t d = 0; d < p.pairs.size(); ++d) {
     Rng rng(seed, static_cast<std::uint32_t>(d), 0, 77, 0);
     const double mu = 50.0 * rng.normal(), s = std::exp(std::log(10.0) + 1.2 * rng.normal());
@@ -100,19 +92,6 @@ TEST(LevelPredictive, MatchesSimulatedPathsOfTheModel) {
     EXPECT_NEAR(g.mean, mean, 5 * std::sqrt(var / n)) << h;
     EXPECT_NEAR(g.sd, std::sqrt(var), 0.01 * std::sqrt(var)) << h;
   }
-}
-
-// The CRPS as its definition: the integral of (F(x) - 1{x >= y})^2, by the midpoint rule.
-double crps_integral(const std::function<double(double)>& F, double y, double lo, double hi) {
-  const int n = 400000;
-  const double dx = (hi - lo) / n;
-  double total = 0;
-  for (int i = 0; i < n; ++i) {
-    const double x = lo + (i + 0.5) * dx;
-    const double d = F(x) - (x >= y ? 1.0 : 0.0);
-    total += d * d * dx;
-  }
-  return total;
 }
 
 TEST(LevelScores, ClosedFormAndSampleCrpsMatchTheIntegral) {

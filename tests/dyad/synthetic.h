@@ -3,26 +3,32 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dyad/dyad.h"
 
 namespace sphere::dyad::testing {
 
-// A synthetic undirected panel with two count measures (target, partner), unbounded, exposure 1.
-inline panel::Panel empty_panel(int pairs, int periods) {
+// A synthetic undirected panel of zeros from 2000-01, exposure 1: by default two count measures
+// (target, partner), unbounded.
+inline panel::Panel empty_panel(int pairs, int periods,
+                                std::vector<panel::Measure> measures = {{"conflict", true, false, "events"},
+                                                                        {"coop", true, false, "events"}}) {
   panel::Panel p;
   p.file = "synthetic.csv";
   p.format = panel::Format::kDyadCsv;
   p.first = 2000 * 12;
   p.periods = periods;
-  p.measures = {{"conflict", true, false, "events"}, {"coop", true, false, "events"}};
+  p.measures = std::move(measures);
   const int codes = static_cast<int>(std::ceil(std::sqrt(2.0 * pairs))) + 2;
   for (int i = 0; i < codes; ++i) p.codes.push_back(std::string("C").append(std::to_string(100 + i)));
   for (int a = 0; a < codes && static_cast<int>(p.pairs.size()) < pairs; ++a)
     for (int b = a + 1; b < codes && static_cast<int>(p.pairs.size()) < pairs; ++b) p.pairs.push_back({a, b});
   p.exposure.assign(periods, 1.0);
-  p.values.assign(p.pairs.size() * 2 * periods, 0.0f);
+  p.values.assign(p.pairs.size() * p.measures.size() * periods, 0.0f);
   return p;
 }
 
@@ -49,6 +55,19 @@ inline void simulate_into(panel::Panel* p, const Params& target, const Params& p
       p->values[(d * 2 + 1) * p->periods + t] = static_cast<float>(sim.partner[t]);
     }
   }
+}
+
+// The CRPS as its definition: the integral of (F(x) - 1{x >= y})^2, by the midpoint rule.
+inline double crps_integral(const std::function<double(double)>& F, double y, double lo, double hi) {
+  const int n = 400000;
+  const double dx = (hi - lo) / n;
+  double total = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = lo + (i + 0.5) * dx;
+    const double d = F(x) - (x >= y ? 1.0 : 0.0);
+    total += d * d * dx;
+  }
+  return total;
 }
 
 }  // namespace sphere::dyad::testing

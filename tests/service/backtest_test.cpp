@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "service/requests.h"
 #include "service/service.h"
 #include "testing.h"
 
@@ -15,31 +16,10 @@ using sphere::testing::TempDir;
 
 // Three pairs over 24 months in the GDELT monthly layout.
 ResolvedPanel small_panel(const TempDir& dir) {
-  const auto path = (dir.path() / "small.csv").string();
-  {
-    std::ofstream out(path);
-    out << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n";
-    for (int m = 0; m < 24; ++m) {
-      const std::string month = (m < 12 ? "2020-" : "2021-") + std::string(m % 12 < 9 ? "0" : "") +
-                                std::to_string(m % 12 + 1);
-      out << month << ",ARM,AZE,30," << 10 + m % 5 << "," << 5 + (m * 7) % 6 << ",5," << -100 + 37 * ((m * 5) % 7) << "\n";
-      out << month << ",AZE,RUS,30,8," << (m * 3) % 4 << ",7," << 50 + 11 * ((m * 3) % 5) << "\n";
-      if (m % 3 == 0) out << month << ",ARM,RUS,30,2,1,1," << 4 * (m % 4) - 3 << "\n";
-    }
-  }
+  const std::string path = sphere::testing::write_small_gdelt_panel(dir.path(), true);
   PanelRequest request;
   request.file = path;
   return resolve_panel(nullptr, request);
-}
-
-std::string field_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    const auto& d = e.diagnostics().items().front();
-    return d.file == kRequest ? d.field : "file " + d.file;
-  }
-  return "no error";
 }
 
 BacktestRequest quick(const std::string& origins) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "service/requests.h"
 #include "service/service.h"
 #include "testing.h"
 
@@ -13,18 +14,7 @@ namespace {
 using sphere::testing::TempDir;
 
 ResolvedPanel small_panel(const TempDir& dir) {
-  const auto path = (dir.path() / "small.csv").string();
-  {
-    std::ofstream out(path);
-    out << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n";
-    for (int m = 0; m < 24; ++m) {
-      const std::string month = (m < 12 ? "2020-" : "2021-") + std::string(m % 12 < 9 ? "0" : "") +
-                                std::to_string(m % 12 + 1);
-      out << month << ",ARM,AZE,30," << 10 + m % 5 << "," << 5 + (m * 7) % 6 << ",5,-100\n";
-      out << month << ",AZE,RUS,30,8," << (m * 3) % 4 << ",7,50\n";
-      if (m % 3 == 0) out << month << ",ARM,RUS,30,2,1,1,0\n";
-    }
-  }
+  const std::string path = sphere::testing::write_small_gdelt_panel(dir.path(), false);
   PanelRequest request;
   request.file = path;
   return resolve_panel(nullptr, request);
@@ -36,16 +26,6 @@ CalibrateRequest quick() {
   r.threads = 1;
   r.write = false;
   return r;
-}
-
-std::string field_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    const auto& d = e.diagnostics().items().front();
-    return d.file == kRequest ? d.field : "file " + d.file;
-  }
-  return "no error";
 }
 
 TEST(Calibrate, ARequestsProblemsNameItsFields) {

@@ -1,6 +1,7 @@
 // Requests built field by field for the service tests.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,17 @@ inline LeverageRequest leverage_request(std::string channel, std::string actor =
   r.cell = std::move(cell);
   r.cut = std::move(cut);
   return r;
+}
+
+// The request field a call's InputError names ("file F" for a file's problem, "no error").
+inline std::string field_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    const auto& d = e.diagnostics().items().front();
+    return d.file == kRequest ? d.field : "file " + d.file;
+  }
+  return "no error";
 }
 
 }  // namespace sphere::service

@@ -30,6 +30,23 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
+std::string write_small_gdelt_panel(const std::filesystem::path& dir, bool varied_scores) {
+  const auto path = (dir / "small.csv").string();
+  std::ofstream out(path);
+  out << "month,country1,country2,days_in_data,days_nonzero,days_negative,days_positive,sum_score\n";
+  for (int m = 0; m < 24; ++m) {
+    const std::string month = (m < 12 ? "2020-" : "2021-") + std::string(m % 12 < 9 ? "0" : "") +
+                              std::to_string(m % 12 + 1);
+    const int arm_aze = varied_scores ? -100 + 37 * ((m * 5) % 7) : -100;
+    const int aze_rus = varied_scores ? 50 + 11 * ((m * 3) % 5) : 50;
+    const int arm_rus = varied_scores ? 4 * (m % 4) - 3 : 0;
+    out << month << ",ARM,AZE,30," << 10 + m % 5 << "," << 5 + (m * 7) % 6 << ",5," << arm_aze << "\n";
+    out << month << ",AZE,RUS,30,8," << (m * 3) % 4 << ",7," << aze_rus << "\n";
+    if (m % 3 == 0) out << month << ",ARM,RUS,30,2,1,1," << arm_rus << "\n";
+  }
+  return path;
+}
+
 RunResult run_sphere(const std::string& args) {
   TempDir dir;
   const auto out = dir.path() / "out", err = dir.path() / "err";
