@@ -32,17 +32,18 @@ test-mpi: setup $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS) --target sphere_mpi
 	ctest --test-dir $(BUILD) -R '^mpi\.' --output-on-failure
 
-# One clang tree for the sanitizer tests and the fuzz harnesses: every layer and test built with
-# AddressSanitizer + UndefinedBehaviorSanitizer (the layers also with libFuzzer's coverage, so
-# the harnesses link the same libraries). -O1 with line tables only: the build is about as fast
-# as the Release one and a report still names its function, file and line.
+# One clang tree for the sanitizer tests and the fuzz harnesses: every layer, the app, the tests
+# and the harnesses built with AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer's
+# coverage, so that the tests and the harnesses link the same library objects. -O1 with line
+# tables only (test code at -O0): a report still names its function, file and line.
 SANITIZE_BUILD ?= $(BUILD)-asan
 $(SANITIZE_BUILD)/CMakeCache.txt: | setup
 	CC=clang CXX=clang++ cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Release \
 	  "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -gline-tables-only -DNDEBUG" \
 	  -DSPHERE_FUZZ=ON -DSPHERE_WEB=OFF > /dev/null
 
-# The whole suite under ASan + UBSan; any report stops the test that made it (halt on error).
+# The whole suite under ASan + UBSan, in parallel; any report stops the test that made it (halt
+# on error) and fails the target. Builds the harnesses too, so `make fuzz` after it only runs them.
 SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 test-sanitize: setup $(SANITIZE_BUILD)/CMakeCache.txt
