@@ -143,13 +143,13 @@ std::vector<double> joined_outputs(const std::vector<store::SensitivityPartial>&
   return outputs;
 }
 
-int run_shard(const kb::Model& model, const Options& o, const ShardSpec& shard) {
+int run_shard(const kb::Model& model, const Options& o, service::Shard spec) {
+  const struct { std::uint32_t index, count; } shard{spec.index + 1, spec.count};
   const sim::Engine engine = build_engine(model, o.engine);
   const store::SensitivityPartial p = compute_shard(model, o.engine, engine,
                                                     make_design(model, engine, o),
                                                     shard.index - 1, shard.count);
-  const std::string file =
-      o.out.empty() ? fmt::format("part-{}-of-{}.json", shard.index, shard.count) : o.out;
+  const std::string file = o.out.empty() ? service::default_part_file(spec) : o.out;
   store::write_partial(file, p);
   const std::string range = point_range(p.first_point, p.first_point + p.outputs.size());
   if (o.engine.model.json)
@@ -256,11 +256,12 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
   cmd->callback([opts, &action] {
     if (opts->shard.empty() && !opts->out.empty())
       throw CLI::ValidationError("--out", "--out needs --shard");
-    const ShardSpec shard = opts->shard.empty() ? ShardSpec{} : parse_shard(opts->shard);
+    const std::optional<service::Shard> shard =
+        opts->shard.empty() ? std::nullopt : std::optional(parse_shard(opts->shard));
     action = [opts, shard] {
       const kb::Model model = load_model(opts->engine.model);
       const InterruptGuard guard;
-      return shard.count > 0 ? run_shard(model, *opts, shard) : run_sensitivity(model, *opts);
+      return shard ? run_shard(model, *opts, *shard) : run_sensitivity(model, *opts);
     };
   });
 }

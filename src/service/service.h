@@ -28,6 +28,7 @@
 #include "panel/panel.h"
 #include "report/report.h"
 #include "sim/sim.h"
+#include "store/store.h"
 
 namespace sphere::service {
 
@@ -223,6 +224,12 @@ sim::ForecastSummary forecast(const sim::Engine& engine, const ForecastRequest& 
                               const std::function<void(std::span<const sim::RunOutcome>)>& on_runs = {},
                               const std::function<void(std::uint32_t)>& progress = {});
 
+// A structural forecast computed once, with the engine that made it.
+struct ComputedForecast {
+  sim::Engine engine;
+  sim::ForecastSummary summary;
+};
+
 // A forecast as Sphere states it everywhere (CLI --json, the API's finished job, the report):
 // scenarios with `probability`, `low95`, `high95` (Wilson) and `runs`; each indicator's months
 // with `mean` and quantiles `q025`, `q25`, `q50`, `q75`, `q975`; drivers, settled issues,
@@ -245,6 +252,90 @@ std::vector<sim::Factor> model_factors(const kb::Model& model,
 sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& request,
                                  const sim::Engine& base, const std::vector<sim::Factor>& factors,
                                  const std::string& output);
+
+// ---- Shards: one forecast or sensitivity analysis computed in parts ----------------------------
+
+// Shard `index` (0-based) of `count`: a contiguous range of an ensemble's blocks of runs, or of a
+// sensitivity design's points. Folded in shard order, the parts give the bytes of one process.
+struct Shard {
+  std::uint32_t index = 0, count = 1;
+};
+// "K/N" with 1 <= K <= N <= 100000 (K counted from 1); throws InputError naming the field
+// "shard" (a usage error).
+Shard parse_shard(const std::string& text);
+// Where a shard's partial result goes when the request names no file: "part-K-of-N.json".
+std::string default_part_file(const Shard& shard);
+// The runs of blocks [first_block, end_block) of an ensemble of `runs`: "runs 0–649", "no runs".
+std::string run_range(std::uint32_t runs, std::uint32_t first_block, std::uint32_t end_block);
+// Parameter settings as a shard records them: NAME=VALUE each, by name, each value in the
+// shortest form that reads back to the same number.
+std::vector<std::string> setting_texts(const std::map<std::string, double>& settings);
+
+// A forecast's shard: its blocks of the request's ensemble, with what identifies the ensemble
+// (seed, runs, months, shocks, settings and the engine's digest). `engine` is the request's.
+store::Partial forecast_shard(const kb::Model& model, const sim::Engine& engine,
+                              const ForecastRequest& request, Shard shard);
+
+struct ForecastShardRequest {
+  ForecastRequest forecast;
+  Shard shard;
+  std::string file;  // field "out"; empty: default_part_file(shard)
+};
+struct WrittenShard {
+  Shard shard;
+  std::string file, range, digest;  // range: "runs 0–649" or "points 0–11"
+  std::uint64_t seed = 0;
+  std::string unit;        // "runs" (a forecast's) or "points" (a sensitivity design's)
+  std::uint64_t size = 0;  // runs of the ensemble or points of the design
+  std::string method;      // a sensitivity design's: morris or sobol
+};
+// Computes the shard and writes its partial result atomically (whole or absent). Throws
+// InputError naming the field "horizon" before any work when a shard could not hold the months.
+WrittenShard write_forecast_shard(const kb::Model& model, const ForecastShardRequest& request);
+// {shard, shards, seed, runs or points, range, file, digest}
+nlohmann::json to_json(const WrittenShard& written);
+
+// The partial results of one computation, read from files and checked: a forecast's shards or a
+// sensitivity analysis's (one of the two is empty), exactly shards 1..N, in shard order.
+struct ShardSet {
+  std::vector<store::Partial> forecast;
+  std::vector<store::SensitivityPartial> sensitivity;
+};
+// Reads and checks the files. Throws InputError naming every file that cannot be read (the error
+// then takes its kind: I/O, or a damaged file), every repeated or incompatible shard and every
+// missing one with how to compute it again; `names` words that advice in the front end's terms
+// (the field "shard" -> "--shard"). A forecast's shards mixed with an analysis's are refused.
+ShardSet read_shards(const std::vector<std::string>& files, const FieldNames& names);
+
+// A forecast folded from its parts, and where it was stored.
+struct MergedForecast {
+  ComputedForecast forecast;
+  std::string db;                // the SQLite file it was written to; empty: none
+  std::int64_t forecast_id = 0;  // its id there
+};
+// Where a forecast is stored besides being returned.
+struct ForecastStore {
+  std::string db;            // field "db": a SQLite file (created when missing); empty: none
+  std::string command_line;  // recorded with the forecast
+};
+// Folds a forecast's checked shards (read_shards) in block order with the reducer of one
+// process, so that the summary is bitwise identical to it; the engine is rebuilt from the
+// shards' own request and must have their digest (else InputError naming the model). Nothing is
+// stored unless every run is there.
+MergedForecast merge_forecast(const kb::Model& model, const std::vector<store::Partial>& parts,
+                              const ForecastStore& store = {});
+
+// A computation shared by cooperating processes (MPI ranks): each passes its own part's text
+// (store::partial_to_text); the first (rank 0) gets every process's text in rank order, the
+// others nothing. A process that dies fails the whole computation.
+using Gather = std::function<std::vector<std::string>(const std::string& mine)>;
+// Process `mine.index` of `mine.count` computes its shard of the request's forecast; the first
+// folds every part as merge_forecast does and returns the forecast (stored when asked), the
+// others nullopt. Bitwise identical to one process.
+std::optional<MergedForecast> distributed_forecast(const kb::Model& model,
+                                                   const ForecastRequest& request, Shard mine,
+                                                   const Gather& gather,
+                                                   const ForecastStore& store = {});
 
 // ---- Observation panels ---------------------------------------------------------------------
 
@@ -365,11 +456,6 @@ nlohmann::json to_json(const ScenarioRun& run);
 
 // ---- The report ----------------------------------------------------------------------------
 
-// A structural forecast computed once, with the engine that made it.
-struct ComputedForecast {
-  sim::Engine engine;
-  sim::ForecastSummary summary;
-};
 // Runs done of `total`, over every ensemble a use case makes. To stop the work it throws an
 // exception not derived from std::exception (a failed section is caught and reported as such).
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
