@@ -11,7 +11,6 @@
 #endif
 
 #include "app/forecast.h"
-#include "store/store.h"
 
 namespace sphere::app {
 namespace {
@@ -25,7 +24,9 @@ int run_merge(const std::vector<std::string>& files, const ModelOptions& model_o
     if (csv || !db.empty())
       throw InputError(kRequest, 0, csv ? "csv" : "db",
                        "applies to a forecast's shards, not a sensitivity analysis's");
-    return merge_sensitivity(load_model(model_options), set.sensitivity, model_options.json);
+    return present_sensitivity(
+        service::merge_sensitivity(load_model(model_options), set.sensitivity),
+        model_options.json);
   }
   std::string line = "sphere merge";
   for (const auto& file : files) line += " " + file;

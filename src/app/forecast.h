@@ -11,11 +11,6 @@
 #include "app/app.h"
 #include "sim/sim.h"
 
-namespace sphere::store {
-class ForecastWriter;
-struct SensitivityPartial;
-}
-
 namespace sphere::app {
 
 // Options of the commands that run the engine.
@@ -66,11 +61,8 @@ int run_forecast_shard(const kb::Model& model, const EngineCliOptions& options,
 int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& options,
                      const std::string& db, const std::string& command_line, bool json, bool csv);
 
-// `sphere merge` of a sensitivity analysis's shards (checked: shards 1..N of one design, in
-// shard order): checks the digest against `model`, computes the indices from every output in
-// point order and prints them as `sphere sensitivity` in one process does.
-int merge_sensitivity(const kb::Model& model, const std::vector<store::SensitivityPartial>& parts,
-                      bool json);
+// Prints a sensitivity analysis's indices as a table or JSON (sensitivity and merge).
+int present_sensitivity(const service::SensitivityResult& result, bool json);
 
 #ifdef SPHERE_WITH_MPI
 // This process's rank of `size` under mpirun.

@@ -337,6 +337,74 @@ std::optional<MergedForecast> distributed_forecast(const kb::Model& model,
                                                    const Gather& gather,
                                                    const ForecastStore& store = {});
 
+// ---- Sensitivity analyses: which parameters drive an output ---------------------------------
+
+// Morris screening or Sobol indices of one forecast output over the ranges of model.toml's
+// parameters. Every way of computing it (one process, shards, cooperating processes) evaluates
+// the same points (a pure function of the seed) and computes the indices from every output in
+// point order, so the results are identical.
+struct SensitivityRequest {
+  // Seed, trajectories per point, threads, horizon, shocks and the parameters set (not varied).
+  ForecastRequest forecast;
+  std::string method = "morris";  // field "method": morris or sobol
+  std::string output;             // field "output": a scenario id or an indicator
+  int n = 0;                      // field "n": trajectories or base points; 0: 10 or 64
+  int levels = 4;                 // field "levels": Morris grid levels
+  int bootstrap = 200;            // field "bootstrap": Sobol bootstrap resamples
+};
+// The request's design (no shard, no outputs): factors, points and digest. `engine` is the
+// request's forecast engine. Throws InputError naming the field "method" for another method.
+store::SensitivityPartial sensitivity_design(const kb::Model& model, const sim::Engine& engine,
+                                             const SensitivityRequest& request);
+// Called once with (0, points) before the work, then once per point evaluated (from the worker
+// threads, done counted in no particular order); it may throw to stop the work.
+using PointProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+// Evaluates shard `shard` of the request's design: its contiguous range of points.
+store::SensitivityPartial sensitivity_shard(const kb::Model& model,
+                                            const SensitivityRequest& request, Shard shard,
+                                            const PointProgress& progress = {});
+
+// The indices, one row per factor, the most influential first (by mu* or ST).
+struct SensitivityRow {
+  sim::Factor factor;
+  double mu_star = 0, mu = 0, sigma = 0;                      // Morris
+  double s1 = 0, s1_low = 0, s1_high = 0, st = 0, st_low = 0, st_high = 0;  // Sobol, 95%
+};
+struct SensitivityResult {
+  std::string method, output;
+  int n = 0;
+  std::uint32_t runs = 0;  // trajectories per point
+  std::uint64_t seed = 0;
+  std::vector<SensitivityRow> rows;
+  bool morris() const { return method == "morris"; }
+};
+// The indices of `design` from `outputs` (every point's, in point order).
+SensitivityResult sensitivity_indices(const store::SensitivityPartial& design,
+                                      const std::vector<double>& outputs);
+// The whole analysis in this process.
+SensitivityResult sensitivity(const kb::Model& model, const SensitivityRequest& request,
+                              const PointProgress& progress = {});
+struct SensitivityShardRequest {
+  SensitivityRequest analysis;
+  Shard shard;
+  std::string file;  // field "out"; empty: default_part_file(shard)
+};
+// Evaluates the shard and writes its partial result atomically (whole or absent).
+WrittenShard write_sensitivity_shard(const kb::Model& model, const SensitivityShardRequest& request,
+                                     const PointProgress& progress = {});
+// The indices from a sensitivity analysis's checked shards (read_shards): the model must give
+// the design's digest (else InputError naming the model), and the shards cover every point once.
+SensitivityResult merge_sensitivity(const kb::Model& model,
+                                    const std::vector<store::SensitivityPartial>& parts);
+// As distributed_forecast: each process evaluates its shard, the first computes the indices.
+std::optional<SensitivityResult> distributed_sensitivity(const kb::Model& model,
+                                                         const SensitivityRequest& request,
+                                                         Shard mine, const Gather& gather,
+                                                         const PointProgress& progress = {});
+// {method, output, n, runs_per_point, seed, factors: [{parameter, low, high, mu_star, mu, sigma}
+// or {parameter, low, high, S1, S1_low95, S1_high95, ST, ST_low95, ST_high95}]}
+nlohmann::json to_json(const SensitivityResult& result);
+
 // ---- Observation panels ---------------------------------------------------------------------
 
 // Which panel a use case reads: a file, or the one the model declares in observations.toml.
