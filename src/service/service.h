@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -404,6 +405,54 @@ std::optional<SensitivityResult> distributed_sensitivity(const kb::Model& model,
 // {method, output, n, runs_per_point, seed, factors: [{parameter, low, high, mu_star, mu, sigma}
 // or {parameter, low, high, S1, S1_low95, S1_high95, ST, ST_low95, ST_high95}]}
 nlohmann::json to_json(const SensitivityResult& result);
+
+// ---- Importing events into a model -----------------------------------------------------------
+
+// Events imported from a data set (GDELT, ICEWS) appended to a model directory's events.csv in
+// the model's own format, citing a data-set source that sources.toml gets when it lacks it.
+struct ModelImportRequest {
+  std::string model_dir;     // field "into_model": the model directory
+  std::string source_id;     // field "source_id": the source the events cite; empty: GDELT or ICEWS
+  std::string format = "gdelt";  // gdelt or icews: the data set the events come from
+  std::string input;         // the imported file ("-": standard input), named in the new source
+};
+struct ModelImportSummary {
+  std::string model;  // the directory
+  long long appended = 0;
+  bool source_added = false;
+  // Events not appended: an actor not in actors.toml, fewer than two actors, already in the
+  // log, no record id to give them an id.
+  long long not_in_model = 0, one_sided = 0, already = 0, no_record_id = 0;
+};
+// The import as one transaction. The directory is locked from before the model is read until
+// after the files are replaced (a second import waits, saying so on stderr); both files are
+// written under unique temporary names renamed over the originals only by commit(), sources.toml
+// first, so that nothing is half-written or lost on any error or concurrent import, and the log
+// never cites a source the model lacks. Destroyed without commit(), it leaves the model as it was.
+// Throws InputError naming the field "source_id" (a usage error) when it names a text source.
+class ModelImport {
+ public:
+  explicit ModelImport(const ModelImportRequest& request);
+  ~ModelImport();
+  ModelImport(const ModelImport&) = delete;
+  ModelImport& operator=(const ModelImport&) = delete;
+
+  // Where the imported events go (each one the log can take is appended).
+  events::EventSink& sink();
+  // Replaces the model's files with the new ones.
+  void commit();
+  ModelImportSummary summary() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+// The source entry (a [[source]] table of sources.toml) that imported events cite.
+std::string data_source_entry(const std::string& id, const std::string& format,
+                              const std::string& input);
+// {model, appended, source_added, skipped: {actor_not_in_model, fewer_than_two_actors,
+// already_in_log, no_record_id}}
+nlohmann::json to_json(const ModelImportSummary& summary);
 
 // ---- Observation panels ---------------------------------------------------------------------
 
