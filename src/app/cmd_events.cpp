@@ -71,17 +71,6 @@ void add_source_options(CLI::App& cmd, SourceOptions& o) {
                "Keep duplicates (same date, actors and event code); removed by default");
 }
 
-// Runs a command's action, turning an option found wrong only once the model is loaded (an
-// unknown actor in --dyad) into a usage error.
-int guard_usage(const char* command, const std::function<int()>& body) {
-  try {
-    return body();
-  } catch (const CLI::ValidationError& e) {
-    std::cerr << "sphere events " << command << ": " << e.what() << "\n";
-    return kExitUsage;
-  }
-}
-
 // Feeds the chosen events to `sink`; returns a description of where they came from.
 std::string feed(const SourceOptions& o, events::EventSink& sink, Dyad* dyad) {
   const events::QuadScheme& scheme = *events::QuadScheme::find(o.scheme);
@@ -263,7 +252,7 @@ void add_series(CLI::App& parent, Action& action) {
     if (!o->to.empty()) to = day_bound(o->to, "--to", true).month_index();
     if (from && to && *from > *to) throw CLI::ValidationError("--to", "is before --from");
     action = [o, dyad, from, to] {
-      return guard_usage("series", [&] { return run_series(*o, dyad, from, to); });
+      return run_series(*o, dyad, from, to);
     };
   });
 }
@@ -359,7 +348,7 @@ void add_import(CLI::App& parent, Action& action) {
     }
     if (!o->from.empty()) options.filter.from = day_bound(o->from, "--from", false);
     if (!o->to.empty()) options.filter.to = day_bound(o->to, "--to", true);
-    action = [o, options, dyads] { return guard_usage("import", [&] {
+    action = [o, options, dyads] {
       // The model is loaded (and validated) before anything is read.
       std::unique_ptr<service::ModelImport> into;
       if (!o->into_model.empty())
@@ -471,7 +460,7 @@ void add_import(CLI::App& parent, Action& action) {
         }
       }
       return kExitOk;
-    }); };
+    };
   });
 }
 
@@ -664,7 +653,7 @@ void add_fit(CLI::App& parent, Action& action) {
     if (!o->to.empty()) last = events::days_from_civil(day_bound(o->to, "--to", true));
     if (first && last && *first > *last) throw CLI::ValidationError("--to", "is before --from");
     action = [o, dyad, first, last] {
-      return guard_usage("fit", [&] { return run_fit(*o, dyad, first, last); });
+      return run_fit(*o, dyad, first, last);
     };
   });
 }
