@@ -12,7 +12,6 @@
 #include <thread>
 #include <tuple>
 
-#include <boost/math/special_functions/erf.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -90,65 +89,17 @@ void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::v
   out << "\n";
 }
 
-// A level target (GDELT's sum_score): the Gaussian level model against the level baselines.
-int run_levels(const ResolvedPanel& rp, const dyad::BacktestOptions& bo, const std::string& origins,
-               const std::string& horizons_text, const std::string& refit, const std::string& forecasts_out,
-               const dyad::BacktestProvenance& prov, bool json) {
-  const panel::Panel& p = rp.panel;
-  dyad::LevelBacktestOptions lo;
-  lo.target = rp.target;
-  lo.origin_from = bo.origin_from;
-  lo.origin_to = bo.origin_to;
-  lo.horizons = bo.horizons;
-  lo.pairs = bo.pairs;
-  lo.active_only = bo.active_only;
-  lo.refit = bo.refit;
-  lo.bootstrap = bo.bootstrap;
-  lo.seed = bo.forecast.seed;
-  lo.threads = bo.threads;
-  lo.progress = bo.progress;
-  std::unique_ptr<std::ofstream> out;
-  std::string tmp;
-  if (!forecasts_out.empty()) {
-    tmp = forecasts_out + ".partial." + std::to_string(::getpid());
-    out = std::make_unique<std::ofstream>(tmp);
-    if (!*out) throw std::runtime_error("cannot write " + forecasts_out);
-    *out << "origin,month,horizon,country1,country2,mean";
-    for (int q = 5; q <= 95; q += 5) *out << fmt::format(",q{:02}", q);
-    *out << "\n";
-    lo.on_forecast = [&p, &out](int origin, int h, std::size_t pair, const dyad::Normal& g) {
-      std::string line = fmt::format("{},{},{},{},{},{:.6g}", p.period_name(origin),
-                                     p.period_name(origin + h - 1), h, p.codes[p.pairs[pair].a],
-                                     p.codes[p.pairs[pair].b], g.mean);
-      // Gaussian quantiles: mean + sd sqrt(2) erfinv(2q - 1).
-      for (int q = 5; q <= 95; q += 5)
-        line += fmt::format(",{:.6g}", g.mean + g.sd * std::sqrt(2.0) * boost::math::erf_inv(2 * q / 100.0 - 1));
-      *out << line << "\n";
-    };
-  }
-  dyad::LevelBacktestResult r;
-  try {
-    r = dyad::backtest_levels(p, lo);
-    if (out) {
-      out->close();
-      if (!*out || std::rename(tmp.c_str(), forecasts_out.c_str()) != 0)
-        throw std::runtime_error("writing " + forecasts_out + " failed");
-    }
-  } catch (...) {
-    if (out) std::remove(tmp.c_str());
-    throw;
-  }
-  if (isatty(STDERR_FILENO)) std::cerr << "\r\033[K";
-  if (json) {
-    std::cout << dyad::level_backtest_to_json(r, p, prov);
-    return kExitOk;
-  }
+// A level target (GDELT's sum_score): the robust level model against the Gaussian AR and the level
+// baselines.
+int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, const std::vector<int>& horizons,
+                 const std::string& origins, const std::string& horizons_text, const std::string& refit,
+                 const std::string& forecasts_out) {
   std::cout << fmt::format(
       "Backtest · {} (a level) on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
       "Every forecast uses only data before its origin. Mean CRPS, lower is better.\n\n",
       r.target, p.file, origins, r.origins, horizons_text, r.forecasts, refit);
   std::vector<std::string> header{"model"};
-  for (int h : lo.horizons) header.push_back(fmt::format("CRPS h={}", h));
+  for (int h : horizons) header.push_back(fmt::format("CRPS h={}", h));
   Table t(header);
   for (const auto& m : r.models) {
     std::vector<std::string> row{m.name};
@@ -161,7 +112,7 @@ int run_levels(const ResolvedPanel& rp, const dyad::BacktestOptions& bo, const s
   print_skills(std::cout, r.skills);
   const auto& h1 = r.models.front().horizons.front();
   if (h1.n) {
-    std::cout << "\nPIT histogram of the level model at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
+    std::cout << "\nPIT histogram of the robust level model at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
     double prev = 0;
     for (int i = 0; i < 10; ++i) {
       const double F = h1.pit[i] / h1.n;
@@ -170,7 +121,20 @@ int run_levels(const ResolvedPanel& rp, const dyad::BacktestOptions& bo, const s
     }
     std::cout << "\n";
   }
-  std::cout << "\nFits (jackknife bias-corrected; ± one standard error; in brackets the uncorrected maximum):\n";
+  std::cout << "\nRobust level model fits (± one standard error; lambda: the grid's best, in brackets the "
+               "grid values inside the 95% profile-likelihood region):\n";
+  Table hf({"fitted before", "lambda", "nu", "log c", "log k", "P(non-zero)", "pairs", "log-likelihood"});
+  for (const auto& fit : r.hurdle_fits) {
+    const auto se = [&](int i) { return fit.covariance[i][i] > 0 ? std::sqrt(fit.covariance[i][i]) : std::nan(""); };
+    hf.add({p.period_name(fit.until - p.first),
+            fmt::format("{:.2f} [{:.2f}, {:.2f}]", fit.lambda, fit.lambda_low, fit.lambda_high),
+            fmt::format("{:.2f} (log {:.3f} ± {:.3f})", std::exp(fit.params.log_nu), fit.params.log_nu, se(0)),
+            fmt::format("{:.3f} ± {:.3f}", fit.params.log_c, se(1)),
+            fmt::format("{:.2f} ± {:.2f}", fit.params.log_k, se(2)),
+            fmt::format("{:.3f}", fit.nonzero_share), std::to_string(fit.pairs), fmt::format("{:.0f}", fit.loglik)});
+  }
+  hf.print(std::cout);
+  std::cout << "\nGaussian AR fits (jackknife bias-corrected; ± one standard error; in brackets the uncorrected maximum):\n";
   Table f({"fitted before", "phi", "log c", "log k", "pairs", "log-likelihood"});
   for (const auto& fit : r.fits) {
     const auto se = [&](int i) { return fit.covariance[i][i] > 0 ? std::sqrt(fit.covariance[i][i]) : std::nan(""); };
@@ -188,28 +152,12 @@ int run_levels(const ResolvedPanel& rp, const dyad::BacktestOptions& bo, const s
   return kExitOk;
 }
 
-std::string utc_now() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr))); }
-
 // `--score-only`: every backtest of the database scored against the (newer) panel.
 int score_only(const std::string& db, const ResolvedPanel& rp, const std::string& command, bool json) {
   const panel::Panel& p = rp.panel;
-  const auto scorings = store::rescore_backtests(db, p, dyad::file_digest(rp.path),
-                                                 std::filesystem::file_size(rp.path), command, utc_now());
+  const auto scorings = service::rescore(rp, db, command);
   if (json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : scorings) {
-      dyad::BacktestProvenance prov;
-      prov.command = command;
-      prov.data_through = p.period_name(p.periods - 1);
-      prov.refit = r.vintage.refit;
-      prov.fixed_threshold = r.vintage.fixed_threshold;
-      out.push_back({{"backtest", r.backtest_id}, {"made", r.created},
-                     {"made_on", {{"panel", r.vintage.panel_file}, {"data_through", r.vintage.data_through},
-                                  {"panel_digest", r.vintage.panel_digest}}},
-                     {"forecasts", r.forecasts}, {"scored", r.scored}, {"pending", r.pending},
-                     {"results", nlohmann::json::parse(dyad::backtest_to_json(r.result, p, prov))}});
-    }
-    print_json(std::cout, out);
+    std::cout << service::rescore_to_json(scorings, p, command);
     return kExitOk;
   }
   for (const auto& r : scorings) {
@@ -242,7 +190,7 @@ void add_backtest_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "backtest", "Rolling-origin forecasts of every pair of a panel, scored against persistence, "
                   "climatology, recent and NB-autoregression baselines (CRPS, log, Brier, RPS, PIT); "
-                  "a level target (sum_score) takes the Gaussian level model and level baselines");
+                  "a level target (sum_score) takes the robust level model, the Gaussian AR and level baselines");
   add_model_options(*cmd, opts->model);
   add_panel_options(*cmd, opts->panel);
   cmd->add_option("--origins", opts->origins,
@@ -289,7 +237,6 @@ void add_backtest_command(CLI::App& app, Action& action) {
         if (po.target.empty()) po.target = store::stored_backtests(opts->db).front().target;
         return score_only(opts->db, resolve_panel(opts->model, po, 0), command, opts->model.json);
       }
-      if (opts->origins.empty()) throw InputError("--origins", 0, "--origins", "give --origins FROM..TO");
       arg("--origins", opts->origins);
       arg("--horizons", opts->horizons);
       arg("--pairs", opts->pairs);
@@ -298,92 +245,32 @@ void add_backtest_command(CLI::App& app, Action& action) {
       if (opts->no_ablations) command += " --no-ablations";
       command += fmt::format(" --paths {} --threshold {} --bootstrap {} --seed {}", opts->paths,
                              opts->threshold, opts->bootstrap, opts->seed);
-      const std::vector<int> horizons = dyad::parse_horizons(opts->horizons, "--horizons");
       const ResolvedPanel rp = resolve_panel(opts->model, opts->panel, 0);
       const panel::Panel& p = rp.panel;
       print_bad_rows(std::cerr, p);
-      dyad::BacktestOptions bo;
-      bo.spec.target = rp.target;
-      bo.spec.partner = opts->partner;
-      std::tie(bo.origin_from, bo.origin_to) = p.period_range(opts->origins, "--origins");
-      if (bo.origin_from < 3 || bo.origin_to > p.periods || bo.origin_from > bo.origin_to)
-        throw InputError("--origins", 0, "--origins",
-                         fmt::format("origins {} must lie inside the panel, from its 4th period ({}) "
-                                     "to the period after its last ({})",
-                                     opts->origins, p.period_name(3), p.period_name(p.periods)));
-      bo.horizons = horizons;
-      bo.refit = opts->refit == "every" ? dyad::Refit::kEvery
-                 : opts->refit == "once" ? dyad::Refit::kOnce
-                                         : dyad::Refit::kYearly;
-      if (opts->pairs == "active") {
-        bo.active_only = true;
-      } else if (opts->pairs != "all") {
-        bo.pairs = p.pairs_of(opts->pairs, "--pairs");
-      }
-      bo.ablations = !opts->no_ablations;
-      bo.fixed_threshold = opts->threshold;
-      bo.bootstrap = opts->bootstrap;
-      bo.forecast.paths = opts->paths;
-      bo.forecast.seed = opts->seed;
-      bo.threads = opts->threads > 0 ? opts->threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const int target_measure = p.measure_index(rp.target);
-      const bool level = target_measure >= 0 && !p.measures[target_measure].count;
-      if (level && !opts->db.empty())
-        throw InputError("--db", 0, "--db",
-                         "'" + rp.target + "' is a level: the result store holds count forecasts (pmfs) only");
-      if (level && !opts->partner.empty())
-        throw InputError("--partner", 0, "--partner",
-                         "'" + rp.target + "' is a level: the level model has no partner series");
-      dyad::BacktestProvenance prov;
-      prov.command = command;
-      prov.created = utc_now();
-      prov.panel_digest = dyad::file_digest(rp.path);
-      prov.panel_bytes = std::filesystem::file_size(rp.path);
-      prov.data_through = p.period_name(p.periods - 1);
-      prov.refit = opts->refit;
-      prov.horizons = opts->horizons;
-      prov.fixed_threshold = opts->threshold;
-      if (level) {
-        const bool tty = isatty(STDERR_FILENO) != 0;
-        bo.progress = [tty](const std::string& what, int done, int total) {
-          if (!tty) return;
-          std::cerr << fmt::format("\r\033[K[{:>3}/{}] {}", done, total, what) << std::flush;
-        };
-        return run_levels(rp, bo, opts->origins, opts->horizons, opts->refit, opts->forecasts_out, prov,
-                          opts->model.json);
-      }
-      // The store is opened (and checked against what it holds) before the long computation.
-      std::unique_ptr<store::BacktestWriter> db;
-      if (!opts->db.empty()) {
-        store::BacktestVintage v;
-        v.command = command;
-        v.model = opts->panel.file.empty() ? model_directory(opts->model) : "";
-        v.panel_file = p.file;
-        v.panel_format = panel::format_name(p.format);
-        v.panel_digest = prov.panel_digest;
-        v.panel_bytes = prov.panel_bytes;
-        v.data_from = p.period_name(0);
-        v.data_through = prov.data_through;
-        v.target = rp.target;
-        v.partner = opts->partner.empty() ? dyad::default_partner(p, rp.target) : opts->partner;
-        v.refit = opts->refit;
-        v.horizons = horizons;
-        v.models = dyad::backtest_model_names(bo);
-        v.seed = opts->seed;
-        v.paths = opts->paths;
-        v.fixed_threshold = opts->threshold;
-        v.bootstrap = opts->bootstrap;
-        db = std::make_unique<store::BacktestWriter>(opts->db, v);
-        bo.on_record = [&db, &p](const dyad::ForecastRecord& r) { db->add(r, p); };
-      }
+      service::BacktestRequest request;
+      request.origins = opts->origins;
+      request.horizons = opts->horizons;
+      request.pairs = opts->pairs;
+      request.refit = opts->refit;
+      request.partner = opts->partner;
+      request.forecasts_out = opts->forecasts_out;
+      request.db = opts->db;
+      request.paths = opts->paths;
+      request.threshold = opts->threshold;
+      request.bootstrap = opts->bootstrap;
+      request.seed = opts->seed;
+      request.threads = opts->threads;
+      request.ablations = !opts->no_ablations;
+      request.command = command;
+      request.model_dir = opts->panel.file.empty() ? model_directory(opts->model) : "";
       // Ctrl-C or SIGTERM: the backtest stops at its next step and unwinds; the store rolls
       // back (removing a file it created) and the forecasts CSV's temporary file is removed.
       const InterruptGuard guard;
       const bool tty = isatty(STDERR_FILENO) != 0;
       const auto started = std::chrono::steady_clock::now();
       bool estimated = false;
-      bo.progress = [tty, started, &estimated](const std::string& what, int done, int total) {
+      request.progress = [tty, started, &estimated](const std::string& what, int done, int total) {
         throw_if_interrupted();
         if (!tty) return;
         const double elapsed =
@@ -399,52 +286,22 @@ void add_backtest_command(CLI::App& app, Action& action) {
                                  done > 0 ? " · " + duration_text(left) + " left" : "")
                   << std::flush;
       };
-      // The forecasts CSV is written to a temporary file and renamed at the end.
-      std::string csv;
-      std::unique_ptr<std::ofstream> out;
-      std::string tmp;
-      if (!opts->forecasts_out.empty()) {
-        tmp = opts->forecasts_out + ".partial." + std::to_string(::getpid());
-        out = std::make_unique<std::ofstream>(tmp);
-        if (!*out) throw std::runtime_error("cannot write " + opts->forecasts_out);
-        *out << "origin,month,horizon,country1,country2,mean";
-        for (int q = 5; q <= 95; q += 5) *out << fmt::format(",q{:02}", q);
-        *out << "\n";
-        bo.on_forecast = [&p, &out](int origin, int h, std::size_t pair, const dyad::Pmf& pmf) {
-          double mean = 0;
-          for (std::size_t k = 0; k < pmf.size(); ++k) mean += k * pmf[k];
-          std::string line = fmt::format("{},{},{},{},{},{:.4g}", p.period_name(origin),
-                                         p.period_name(origin + h - 1), h, p.codes[p.pairs[pair].a],
-                                         p.codes[p.pairs[pair].b], mean);
-          for (int q = 5; q <= 95; q += 5) line += fmt::format(",{}", dyad::quantile(pmf, q / 100.0));
-          *out << line << "\n";
-        };
-      }
-      dyad::BacktestResult r;
-      try {
-        r = dyad::backtest(p, bo);
-        if (db) db->commit(r, p, dyad::backtest_to_json(r, p, prov));
-        if (out) {
-          out->close();
-          if (!*out || std::rename(tmp.c_str(), opts->forecasts_out.c_str()) != 0)
-            throw std::runtime_error("writing " + opts->forecasts_out + " failed");
-        }
-      } catch (...) {
-        if (out) std::remove(tmp.c_str());
-        throw;
-      }
+      const service::BacktestOutcome outcome = service::backtest(rp, request);
       if (tty) std::cerr << "\r\033[K";
-
       if (opts->model.json) {
-        std::cout << dyad::backtest_to_json(r, p, prov);
+        std::cout << outcome.to_json(p);
         return kExitOk;
       }
+      if (outcome.levels)
+        return print_levels(p, *outcome.levels, outcome.horizons, opts->origins, opts->horizons, opts->refit,
+                            opts->forecasts_out);
+      const dyad::BacktestResult& r = *outcome.counts;
       std::cout << fmt::format(
           "Backtest · {} on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
           "Every forecast uses only data before its origin. Lower scores are better.\n\n",
           r.target, p.file, opts->origins, r.origins, opts->horizons, r.forecasts, opts->refit);
-      print_scores(std::cout, r, horizons, opts->threshold);
-      if (db) std::cout << "Stored every forecast and score in " << opts->db << "\n";
+      print_scores(std::cout, r, outcome.horizons, opts->threshold);
+      if (!opts->db.empty()) std::cout << "Stored every forecast and score in " << opts->db << "\n";
       if (!opts->forecasts_out.empty()) std::cout << "Wrote " << opts->forecasts_out << "\n";
       return kExitOk;
     };

@@ -500,16 +500,16 @@ std::vector<Skill> skills_of(const std::vector<ModelScores>& models, int resampl
   return out;
 }
 
-std::vector<int> parse_horizons(const std::string& text, const std::string& where) {
+std::vector<int> parse_horizons(const std::string& text, const std::string& field) {
   std::vector<int> out;
   for (const auto& part : split_trimmed(text, ',')) {
     int h = 0;
     const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), h);
     if (ec != std::errc() || end != part.data() + part.size() || h < 1 || h > 120)
-      throw InputError(where, 0, where, "'" + part + "' is not a horizon of 1 to 120 periods");
+      throw InputError(kRequest, 0, field, "'" + part + "' is not a horizon of 1 to 120 periods");
     out.push_back(h);
   }
-  if (out.empty()) throw InputError(where, 0, where, "no horizon given");
+  if (out.empty()) throw InputError(kRequest, 0, field, "no horizon given");
   return out;
 }
 

@@ -184,9 +184,27 @@ std::string level_backtest_to_json(const LevelBacktestResult& r, const panel::Pa
                     {"loglik", f.loglik}, {"pairs", f.pairs}, {"observations", f.observations},
                     {"evaluations", f.evaluations}, {"status", f.status}});
   }
+  json hurdle_fits = json::array();
+  for (const auto& f : r.hurdle_fits) {
+    json params = json::object();
+    const std::array<double, HurdleParams::kCount> v = {f.params.log_nu, f.params.log_c, f.params.log_k};
+    for (int i = 0; i < HurdleParams::kCount; ++i) {
+      const double var = f.covariance[i][i];
+      params[HurdleParams::names()[i]] = {{"estimate", v[i]}, {"se", var > 0 ? json(std::sqrt(var)) : json(nullptr)}};
+    }
+    json profile = json::array();
+    for (const auto& [lambda, l] : f.profile) profile.push_back({{"lambda", lambda}, {"loglik", l}});
+    hurdle_fits.push_back({{"fitted_before", p.period_name(f.until - p.first)}, {"params", params},
+                           {"lambda", f.lambda}, {"lambda_region", {f.lambda_low, f.lambda_high}},
+                           {"profile", profile}, {"nonzero_share", f.nonzero_share},
+                           {"prior_scale", f.prior_scale}, {"exposure_scale", f.exposure_scale},
+                           {"loglik", f.loglik}, {"pairs", f.pairs}, {"observations", f.observations},
+                           {"evaluations", f.evaluations}, {"status", f.status}});
+  }
   json out = {{"panel", std::filesystem::path(p.file).filename().string()}, {"target", r.target},
               {"kind", "level"}, {"origins", r.origins}, {"forecasts_per_model", r.forecasts},
-              {"models", models}, {"skill", skills_json(r.skills)}, {"fits", fits},
+              {"models", models}, {"skill", skills_json(r.skills)}, {"level_fits", hurdle_fits},
+              {"fits", fits},
               {"not_applicable", "the count model's ablations (excitation, cross-excitation, "
                                  "pooling, relation state) and the count scores (log score of a "
                                  "pmf, Brier of exceedances, ranked probability score of count "

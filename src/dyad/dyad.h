@@ -247,8 +247,8 @@ struct ForecastRecord {
   ForecastScore score;
 };
 
-// "1,3,6,12" -> horizons in periods, each 1 to 120; throws InputError naming `where`.
-std::vector<int> parse_horizons(const std::string& text, const std::string& where);
+// "1,3,6,12" -> horizons in periods, each 1 to 120; throws InputError naming the request `field`.
+std::vector<int> parse_horizons(const std::string& text, const std::string& field);
 
 struct BacktestOptions {
   Spec spec;                       // target and partner; switches are set per model
@@ -442,6 +442,57 @@ double crps_normal(const Normal& forecast, double y);
 // mean |x - y| - (1 / n^2) sum_i (2i - n - 1) x_(i).
 double crps_sample(const std::vector<double>& sorted, double y);
 
+// The robust level model, Sphere's level forecast (docs/MODEL.md, "Level model"): a hurdle with a
+// Student-t body, on the pair's recent history weighted by w_s = lambda^(o-1-s) before origin o.
+//   P(z != 0) = p = (n + k pbar) / (W + k),   n = sum of w over non-zero periods, W = sum of w
+//   z | z != 0 ~ mu + s t_nu,   mu = weighted median of the non-zero z,
+//   s^2 = c^2 (n mad^2 + k sbar^2) / (n + k),   mad = 1.4826 x weighted median |z - mu|
+// pbar (the share of non-zero pair-periods) and sbar (the median pair's mad) are the window's;
+// (nu, c, k) maximise the one-step predictive likelihood over the window for each lambda of a
+// grid, and lambda is the grid's best (profile likelihood).
+struct HurdleParams {
+  static constexpr int kCount = 3;
+  double log_nu = 0, log_c = 0, log_k = 0;
+  static const std::array<const char*, kCount>& names();
+};
+
+struct HurdleFit {
+  std::string measure;
+  int first = 0, until = 0;   // absolute periods [first, until) were used
+  double exposure_scale = 1;  // f_t = exposure_t / exposure_scale
+  double lambda = 1;          // the recency weight, from the grid
+  double lambda_low = 1, lambda_high = 1;  // grid values within the 95% profile-likelihood region
+  std::vector<std::pair<double, double>> profile;  // (lambda, maximised log-likelihood)
+  HurdleParams params;
+  // Of params at lambda (observed information^-1, central differences; zero where at a bound).
+  std::array<std::array<double, HurdleParams::kCount>, HurdleParams::kCount> covariance{};
+  double nonzero_share = 0, prior_scale = 0;  // pbar, sbar
+  double loglik = 0;
+  std::size_t pairs = 0, observations = 0;
+  int evaluations = 0;
+  bool converged = false;
+  std::string status;
+};
+
+// Fits the robust level model on periods [0, until) (every pair with a non-zero value in the
+// window; each period from the pair's second with a non-zero value before it is one term).
+HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure, int until);
+
+// The predictive of Y = f z: zero with probability 1 - nonzero, else location + scale t_nu.
+struct HurdleForecast {
+  double nonzero = 1, location = 0, scale = 0, nu = 5;
+  double mean() const { return nonzero * location; }
+};
+HurdleForecast level_hurdle_predictive(const panel::Panel& panel, int measure, const HurdleFit& fit,
+                                       std::size_t pair, int origin, int h);
+// Closed form (the Student-t CRPS of Jordan, Krueger and Lerch 2019, mixed with the atom):
+// CRPS = q|y| + p A(y) - q p A(0) - p^2 s C_nu, with q = 1 - p, A(y) = E|X - y| of the t body.
+double crps_hurdle(const HurdleForecast& forecast, double y);
+// P(Y < y) and P(Y = y).
+std::pair<double, double> hurdle_cdf(const HurdleForecast& forecast, double y);
+// The u-quantile, 0 < u < 1.
+double hurdle_quantile(const HurdleForecast& forecast, double u);
+
 // The AR baseline on levels: a pooled least-squares regression of y_{t+h-1} on the pair's last
 // value and its mean over the last 12 periods (one fit per horizon), with a Gaussian predictive
 // whose variance is the pair's mean squared residual shrunk towards the median pair's with one
@@ -469,8 +520,9 @@ struct LevelBacktestOptions {
   int bootstrap = 500;
   std::uint64_t seed = 1;
   int threads = 1;
-  // Called with the level model's forecast of every pair, origin and horizon, in a fixed order.
-  std::function<void(int origin, int horizon, std::size_t pair, const Normal& forecast)> on_forecast;
+  // Called with the robust level model's forecast of every pair, origin and horizon, in a fixed
+  // order.
+  std::function<void(int origin, int horizon, std::size_t pair, const HurdleForecast& forecast)> on_forecast;
   std::function<void(const std::string& what, int done, int total)> progress;
 };
 
@@ -478,9 +530,11 @@ struct LevelBacktestResult {
   std::string target;
   int origins = 0;
   std::size_t forecasts = 0;        // scored forecasts of each model
-  std::vector<ModelScores> models;  // [0] the level model; then the baselines (CRPS and PIT only)
-  std::vector<Skill> skills;        // the level model against every baseline, by horizon
-  std::vector<LevelFit> fits;       // at each refit
+  std::vector<ModelScores> models;  // [0] the robust level model; then the Gaussian AR and the
+                                    // baselines (CRPS and PIT only)
+  std::vector<Skill> skills;        // the robust level model against every other, by horizon
+  std::vector<HurdleFit> hurdle_fits;  // at each refit
+  std::vector<LevelFit> fits;          // the Gaussian AR's, at each refit
 };
 // The names of the models a level backtest scores, in LevelBacktestResult order.
 std::vector<std::string> level_backtest_model_names();

@@ -29,6 +29,30 @@ inline int days_in_month(int month_index) {
   return days[month] + (month == 1 && leap ? 1 : 0);
 }
 
+// A level's exposure scale over periods [0, until): the mean exposure of the covered periods.
+inline double exposure_scale_over(const panel::Panel& panel, int until) {
+  double sum = 0;
+  int n = 0;
+  for (int t = 0; t < until; ++t)
+    if (panel.exposure[t] > 0) sum += panel.exposure[t], ++n;
+  return n ? sum / n : 1.0;
+}
+
+// The exposure factor of period t (1 past the panel's end: a full period).
+inline double factor_at(const panel::Panel& panel, int t, double scale) {
+  return t < panel.periods ? panel.exposure[t] / scale : 1.0;
+}
+
+// The median (the mean of the two middle values of an even count); 0 for none.
+inline double median_of(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const std::size_t k = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  if (v.size() % 2) return v[k];
+  const double upper = v[k];
+  return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + k));
+}
+
 // One negative-binomial draw, censored at `bound` (-1: none): inversion for small means,
 // gamma-Poisson otherwise. Used by forecasts, predictive checks and the outlook alike.
 inline int draw_nb(Rng& rng, double mean, double r, int bound) {

@@ -1,6 +1,7 @@
-// The level model: a pooled Gaussian autoregression of a real-valued measure (GDELT's sum_score)
-// with pair anchors, its predictive distribution, the baselines on levels and their rolling-origin
-// backtest (docs/MODEL.md, "Level model").
+// The Gaussian level model: a pooled autoregression of a real-valued measure (GDELT's sum_score)
+// with pair anchors, its predictive distribution, the baselines on levels and the rolling-origin
+// backtest of the robust level model (level_hurdle.cpp) against them all (docs/MODEL.md, "Level
+// model").
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -15,33 +16,15 @@
 namespace sphere::dyad {
 namespace {
 
+using detail::exposure_scale_over;
+using detail::factor_at;
+using detail::median_of;
+
 constexpr double kLogTwoPi = 1.8378770664093453;
 // Bounds of (phi, log c, log k): a stationary AR(1); a scale within e^±5 of the pair's; between
 // e^-5 and e^8 pseudo-periods of the median pair's variance.
 constexpr std::array<double, LevelParams::kCount> kLevelLower = {-0.99, -5.0, -5.0};
 constexpr std::array<double, LevelParams::kCount> kLevelUpper = {0.99, 5.0, 8.0};
-
-double exposure_scale_over(const panel::Panel& panel, int until) {
-  double sum = 0;
-  int n = 0;
-  for (int t = 0; t < until; ++t)
-    if (panel.exposure[t] > 0) sum += panel.exposure[t], ++n;
-  return n ? sum / n : 1.0;
-}
-
-// The exposure factor of period t (1 past the panel's end: a full period).
-double factor_at(const panel::Panel& panel, int t, double scale) {
-  return t < panel.periods ? panel.exposure[t] / scale : 1.0;
-}
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const std::size_t k = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  if (v.size() % 2) return v[k];
-  const double upper = v[k];
-  return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + k));
-}
 
 // What the likelihood of one pair needs: its anchors and the sums of squares of its
 // deviations, so that an evaluation costs O(pairs). a_t = z_t - mu, b_t = z_{t-1} - mu.
@@ -376,7 +359,7 @@ Normal level_ar_predictive(const LevelArBaseline& model, const panel::Panel& pan
 }
 
 std::vector<std::string> level_backtest_model_names() {
-  return {"sphere-level", "persistence", "persistence+changes", "climatology", "recent", "ar"};
+  return {"sphere-level", "gaussian-ar", "persistence", "persistence+changes", "climatology", "recent", "ar"};
 }
 
 namespace {
@@ -394,6 +377,14 @@ ForecastScore score_normal(const Normal& g, double y) {
   s.crps = crps_normal(g, y);
   if (g.sd > 0) add_pit_split(0.5 * std::erfc(-(y - g.mean) / g.sd / std::sqrt(2.0)), 0.0, &s.pit);
   else add_pit_split(y > g.mean ? 1.0 : 0.0, y == g.mean ? 1.0 : 0.0, &s.pit);
+  return s;
+}
+
+ForecastScore score_hurdle(const HurdleForecast& f, double y) {
+  ForecastScore s;
+  s.crps = crps_hurdle(f, y);
+  const auto [below, at] = hurdle_cdf(f, y);
+  add_pit_split(below, at, &s.pit);
   return s;
 }
 
@@ -426,6 +417,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
   const int models = static_cast<int>(names.size());
   const int nh = static_cast<int>(options.horizons.size());
   result.models = detail::score_tables(names, options.horizons, panel.periods);
+  HurdleFit hurdle;
   LevelFit fit;
   LevelArBaseline ar;
   int fitted_year = -1;
@@ -435,7 +427,9 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
     const int year = panel.yearly ? panel.first + origin : (panel.first + origin) / 12;
     if (!fitted || options.refit == Refit::kEvery || (options.refit == Refit::kYearly && year != fitted_year)) {
       if (options.progress) options.progress("fitting on data before " + panel.period_name(origin), origin - options.origin_from, total);
+      hurdle = fit_level_hurdle(panel, options.target, origin);
       fit = fit_levels(panel, options.target, origin);
+      result.hurdle_fits.push_back(hurdle);
       ar = fit_level_ar(panel, measure, origin, options.horizons);
       result.fits.push_back(fit);
       fitted = true;
@@ -461,7 +455,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
     }
     const std::size_t stride = static_cast<std::size_t>(models) * nh;
     std::vector<ForecastScore> scores(pairs.size() * stride);
-    std::vector<Normal> forecasts(options.on_forecast ? pairs.size() * nh : 0);
+    std::vector<HurdleForecast> forecasts(options.on_forecast ? pairs.size() * nh : 0);
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<double> climate, recent, changes;
       for (std::size_t i = from; i < pairs.size(); i += step) {
@@ -480,7 +474,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
         for (int hi = 0; hi < nh; ++hi) {
           const int h = options.horizons[hi];
           const int t = origin + h - 1;
-          const Normal model = level_predictive(panel, measure, fit, anchors[d], d, origin, h);
+          const HurdleForecast model = level_hurdle_predictive(panel, measure, hurdle, d, origin, h);
           if (options.on_forecast) forecasts[i * nh + hi] = model;
           if (t >= panel.periods) continue;
           const double outcome = y[t];
@@ -488,13 +482,14 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
           changes.clear();
           for (int s = h; s < origin; ++s) changes.push_back(y[origin - 1] + (y[s] - y[s - h]));
           std::sort(changes.begin(), changes.end());
-          out[0 * nh + hi] = score_normal(model, outcome);
-          out[1 * nh + hi] = score_normal({y[origin - 1], 0.0}, outcome);
-          out[2 * nh + hi] = changes.empty() ? score_normal({y[origin - 1], 0.0}, outcome)
+          out[0 * nh + hi] = score_hurdle(model, outcome);
+          out[1 * nh + hi] = score_normal(level_predictive(panel, measure, fit, anchors[d], d, origin, h), outcome);
+          out[2 * nh + hi] = score_normal({y[origin - 1], 0.0}, outcome);
+          out[3 * nh + hi] = changes.empty() ? score_normal({y[origin - 1], 0.0}, outcome)
                                              : score_sample(changes, outcome);
-          out[3 * nh + hi] = score_sample(climate, outcome);
-          out[4 * nh + hi] = score_sample(recent, outcome);
-          out[5 * nh + hi] = score_normal(level_ar_predictive(ar, panel, measure, d, origin, h), outcome);
+          out[4 * nh + hi] = score_sample(climate, outcome);
+          out[5 * nh + hi] = score_sample(recent, outcome);
+          out[6 * nh + hi] = score_normal(level_ar_predictive(ar, panel, measure, d, origin, h), outcome);
         }
       }
     };

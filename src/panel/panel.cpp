@@ -47,21 +47,25 @@ int Panel::period_of(const std::string& text, const std::string& where) const {
   return (yearly ? date->year : date->month_index()) - first;
 }
 
-std::pair<int, int> Panel::period_range(const std::string& text, const std::string& where) const {
+std::pair<int, int> Panel::period_range(const std::string& text, const std::string& field) const {
   const auto dots = text.find("..");
   if (dots == std::string::npos)
-    throw InputError(where, 0, where,
+    throw InputError(kRequest, 0, field,
                      fmt::format("'{}': expected FROM..TO, e.g. {}..{}", text, period_name(0),
                                  period_name(std::max(0, periods - 1))));
-  return {period_of(text.substr(0, dots), where), period_of(text.substr(dots + 2), where)};
+  try {
+    return {period_of(text.substr(0, dots), field), period_of(text.substr(dots + 2), field)};
+  } catch (const InputError& e) {
+    throw InputError(kRequest, 0, field, e.diagnostics().items().front().message);
+  }
 }
 
-std::vector<long> Panel::pairs_of(const std::string& text, const std::string& where) const {
+std::vector<long> Panel::pairs_of(const std::string& text, const std::string& field) const {
   std::vector<long> out;
   for (const auto& spec : split_trimmed(text, ',')) {
     const auto parts = split_trimmed(spec, ':');
     const long d = parts.size() == 2 ? find_pair(parts[0], parts[1]) : -1;
-    if (d < 0) throw InputError(where, 0, where, "the panel never names the pair '" + spec + "'");
+    if (d < 0) throw InputError(kRequest, 0, field, "the panel never names the pair '" + spec + "'");
     out.push_back(d);
   }
   return out;

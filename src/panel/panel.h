@@ -97,11 +97,11 @@ struct Panel {
   // Period index of a month ("2020-07"; a year for yearly panels), or throws InputError.
   int period_of(const std::string& text, const std::string& where) const;
   // "FROM..TO" (each as period_of reads it) -> (from, to) period indices, from <= to not
-  // checked; throws InputError naming `where` (a command-line option).
-  std::pair<int, int> period_range(const std::string& text, const std::string& where) const;
-  // "A:B,C:D" -> the pairs' indices (order-free when undirected); throws InputError naming
-  // `where` for a pair the panel never names.
-  std::vector<long> pairs_of(const std::string& text, const std::string& where) const;
+  // checked; throws InputError naming the request field `field`.
+  std::pair<int, int> period_range(const std::string& text, const std::string& field) const;
+  // "A:B,C:D" -> the pairs' indices (order-free when undirected); throws InputError naming the
+  // request field `field` for a pair the panel never names.
+  std::vector<long> pairs_of(const std::string& text, const std::string& field) const;
 };
 
 // Reads a panel, streaming; throws InputError (file, line, field) on the first bad row when

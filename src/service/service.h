@@ -606,4 +606,40 @@ std::string render_report(const kb::Model& model, const ReportRequest& request);
 // The report's map alone (request: year, cut, opened), as one SVG element.
 std::string render_map(const kb::Model& model, const ReportRequest& request);
 
+// ---- Backtests --------------------------------------------------------------------------------
+
+// Rolling-origin forecasts of every pair of a panel, scored against the baselines.
+struct BacktestRequest {
+  std::string origins;                 // field "origins": FROM..TO (required)
+  std::string horizons = "1,3,6,12";   // field "horizons"
+  std::string pairs = "all";           // field "pairs": all, active, or A:B,C:D
+  std::string refit = "yearly";        // field "refit": every, yearly or once
+  std::string partner;                 // field "partner"; empty: as calibrate chooses
+  std::string forecasts_out;           // field "forecasts_out": CSV of every forecast of the model
+  std::string db;                      // field "db": SQLite result store (counts only)
+  int paths = 64, threshold = 0, bootstrap = 500;
+  std::uint64_t seed = 1;
+  int threads = 0;                     // 0: every core (the results do not depend on it)
+  bool ablations = true;               // the model with each mechanism off
+  std::string command;                 // recorded as the vintage
+  std::string model_dir;               // recorded as the vintage (a declared panel's model)
+  std::function<void(const std::string& what, int done, int total)> progress;  // may throw to stop
+};
+struct BacktestOutcome {
+  bool level = false;
+  std::vector<int> horizons;
+  dyad::BacktestProvenance provenance;
+  std::optional<dyad::BacktestResult> counts;       // a count target
+  std::optional<dyad::LevelBacktestResult> levels;  // a level target
+  std::string to_json(const panel::Panel& panel) const;
+};
+// Runs the backtest the request describes. The forecasts CSV and the store are written whole or
+// not at all. Throws InputError naming the request field (or the file) on a bad request.
+BacktestOutcome backtest(const ResolvedPanel& panel, const BacktestRequest& request);
+// Scores every backtest stored in `db` against `panel` (newer data) and records the scoring.
+std::vector<store::Rescoring> rescore(const ResolvedPanel& panel, const std::string& db,
+                                      const std::string& command);
+std::string rescore_to_json(const std::vector<store::Rescoring>& scorings, const panel::Panel& panel,
+                            const std::string& command);
+
 }  // namespace sphere::service

@@ -138,7 +138,7 @@ TEST(Backtest, ALevelTargetTakesTheLevelModel) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["kind"], "level");
-  EXPECT_EQ(j["models"].size(), 6u);
+  EXPECT_EQ(j["models"].size(), 7u);
   EXPECT_EQ(j["models"][0]["horizons"][0]["n"], 4 * 3);
   const std::string forecasts = sphere::testing::read_file(csv);
   EXPECT_EQ(std::count(forecasts.begin(), forecasts.end(), '\n'), 1 + 4 * 2 * 3);
