@@ -177,7 +177,8 @@ void suggest_names(CLI::App& app, std::ostream& out);
 // A request field's name on the command line ("cut" -> "--cut", "blocked" -> "--block-country").
 std::string flag_of(std::string_view field);
 // Prints `error` to stderr as the CLI reports it (request fields as flags) and returns its exit
-// code (one per kind of error: service::exit_code).
+// code (one per kind of error: service::exit_code; a CLI11 error raised by a running command,
+// an option wrong only against the loaded model, is a usage error).
 int report_error(const std::exception& error);
 
 }  // namespace sphere::app

@@ -585,14 +585,12 @@ void add_bargain_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   add_eu_options(*validate, opts->validate_eu);
   validate->callback([opts, &action] {
+    if (opts->deu.empty() && opts->cases.empty())
+      throw CLI::ValidationError("--deu", "give --deu FILE, --cases DIR or both");
     action = [opts] {
       const int threads = opts->threads > 0
                               ? opts->threads
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      if (opts->deu.empty() && opts->cases.empty()) {
-        std::cerr << "sphere bargain validate: give --deu FILE, --cases DIR or both\n";
-        return kExitUsage;
-      }
       return run_validate(opts->deu, opts->validate_eu, opts->validate_json, opts->forecasts,
                           threads,
                           opts->capability == "gdp" ? bargain::DeuCapability::kGdp

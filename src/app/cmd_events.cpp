@@ -71,17 +71,6 @@ void add_source_options(CLI::App& cmd, SourceOptions& o) {
                "Keep duplicates (same date, actors and event code); removed by default");
 }
 
-// Runs a command's action, turning an option found wrong only once the model is loaded (an
-// unknown actor in --dyad) into a usage error.
-int guard_usage(const char* command, const std::function<int()>& body) {
-  try {
-    return body();
-  } catch (const CLI::ValidationError& e) {
-    std::cerr << "sphere events " << command << ": " << e.what() << "\n";
-    return kExitUsage;
-  }
-}
-
 // Feeds the chosen events to `sink`; returns a description of where they came from.
 std::string feed(const SourceOptions& o, events::EventSink& sink, Dyad* dyad) {
   const events::QuadScheme& scheme = *events::QuadScheme::find(o.scheme);
@@ -263,7 +252,7 @@ void add_series(CLI::App& parent, Action& action) {
     if (!o->to.empty()) to = day_bound(o->to, "--to", true).month_index();
     if (from && to && *from > *to) throw CLI::ValidationError("--to", "is before --from");
     action = [o, dyad, from, to] {
-      return guard_usage("series", [&] { return run_series(*o, dyad, from, to); });
+      return run_series(*o, dyad, from, to);
     };
   });
 }
@@ -274,103 +263,6 @@ struct Tee : events::EventSink {
   void add(const events::EventView& e) override {
     for (auto* s : sinks) s->add(e);
   }
-};
-
-// A TOML basic string: quotes and backslashes escaped, control characters dropped.
-std::string toml_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) out += c;
-  }
-  return out + "\"";
-}
-
-// `--into-model DIR`: the kept events appended to DIR/events.csv in the model's format, citing a
-// data-set source that DIR/sources.toml gets when it lacks it. DIR is locked for the whole import
-// (a second import waits), the model is read only once the lock is held, and both files are
-// written under unique temporary names renamed over the originals only by commit(): nothing
-// half-written and nothing lost on any error or concurrent import.
-class ModelLogTarget {
- public:
-  ModelLogTarget(const std::string& dir, const std::string& source_id, const std::string& format,
-                 const std::string& input)
-      : dir_(dir),
-        lock_(dir_, fmt::format("sphere events import: another import into {} is running; "
-                                "waiting for it to finish\n",
-                                dir)),
-        model_(kb::load_model(kb::ModelFiles::directory(dir), kb::builtin_codebook())) {
-    if (const kb::Source* s = model_.find_source(source_id); s && s->kind != "data")
-      throw CLI::ValidationError("--source-id", fmt::format("'{}' is a text source in {}; imported "
-                                                            "events cite a data source (kind = \"data\")",
-                                                            source_id, s->origin.file));
-    if (!model_.find_source(source_id)) source_block_ = source_entry(source_id, format, input);
-    const std::string log = read_file(dir_ / "events.csv");
-    events_ = std::make_unique<AtomicFile>(dir_ / "events.csv");
-    writer_ = std::make_unique<events::ModelLogWriter>(model_, source_id, format, events_->fd());
-    events_->write(log);
-    if (!log.empty() && log.back() != '\n') events_->write("\n");
-  }
-  ModelLogTarget(const ModelLogTarget&) = delete;
-  ModelLogTarget& operator=(const ModelLogTarget&) = delete;
-  ~ModelLogTarget() { writer_.reset(); }  // before the file it writes to
-
-  events::ModelLogWriter& writer() { return *writer_; }
-
-  // Renames the new files over the old ones: sources.toml first, so that the log never cites a
-  // source the model lacks.
-  void commit() {
-    writer_->flush();
-    if (!source_block_.empty()) {
-      std::string text = read_file(dir_ / "sources.toml");
-      if (!text.empty() && text.back() != '\n') text += '\n';
-      write_file_atomically(dir_ / "sources.toml", text + "\n" + source_block_);
-    }
-    events_->commit();
-  }
-
-  nlohmann::json summary() const {
-    return {{"model", dir_.string()},          {"appended", writer_ ? writer_->written() : 0},
-            {"source_added", !source_block_.empty()},
-            {"skipped", {{"actor_not_in_model", writer_->not_in_model()},
-                         {"fewer_than_two_actors", writer_->one_sided()},
-                         {"already_in_log", writer_->already()},
-                         {"no_record_id", writer_->no_record_id()}}}};
-  }
-
- private:
-  static std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path.string(), 0, "", "cannot read the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  // The data-set source the imported events cite (docs/DATA.md, sources.toml).
-  static std::string source_entry(const std::string& id, const std::string& format,
-                                  const std::string& input) {
-    const bool gdelt = format == "gdelt";
-    const std::string file = input == "-" ? "<stdin>" : std::filesystem::path(input).filename().string();
-    return fmt::format(
-        "[[source]]\nid = {}\nkind = \"data\"\nfile = {}\ntitle = {}\nauthor = \"\"\npublisher = {}\n"
-        "date = \"\"\ndate_clues = {}\nperspective = {}\n",
-        toml_string(id), toml_string(file),
-        toml_string(gdelt ? "GDELT event records (CAMEO-coded from news reports)"
-                          : "ICEWS coded event records (CAMEO-coded from news stories)"),
-        toml_string(gdelt ? "The GDELT Project" : "ICEWS (Lockheed Martin / Harvard Dataverse)"),
-        toml_string("each event's own date; added by `sphere events import --into-model`, first from " + file),
-        toml_string(std::string("machine-coded events from news media, not checked by a person; each quote is "
-                                "the coded row's reference (") +
-                    (gdelt ? "SOURCEURL, or the GLOBALEVENTID" : "Story ID, or the Event ID") + ")"));
-  }
-
-  std::filesystem::path dir_;
-  DirectoryLock lock_;  // held from before the model is read until after the rename
-  kb::Model model_;
-  std::string source_block_;
-  std::unique_ptr<AtomicFile> events_;
-  std::unique_ptr<events::ModelLogWriter> writer_;
 };
 
 nlohmann::json report_json(const events::ImportReport& r) {
@@ -456,13 +348,12 @@ void add_import(CLI::App& parent, Action& action) {
     }
     if (!o->from.empty()) options.filter.from = day_bound(o->from, "--from", false);
     if (!o->to.empty()) options.filter.to = day_bound(o->to, "--to", true);
-    action = [o, options, dyads] { return guard_usage("import", [&] {
+    action = [o, options, dyads] {
       // The model is loaded (and validated) before anything is read.
-      std::unique_ptr<ModelLogTarget> into;
-      if (!o->into_model.empty()) {
-        const std::string id = !o->source_id.empty() ? o->source_id : o->format == "icews" ? "ICEWS" : "GDELT";
-        into = std::make_unique<ModelLogTarget>(o->into_model, id, o->format, o->input);
-      }
+      std::unique_ptr<service::ModelImport> into;
+      if (!o->into_model.empty())
+        into = std::make_unique<service::ModelImport>(
+            service::ModelImportRequest{o->into_model, o->source_id, o->format, o->input});
       const int fd = o->input == "-" ? 0 : ::open(o->input.c_str(), O_RDONLY);
       if (fd < 0) throw InputError(o->input, 0, "", "cannot open the file");
       // The CSV is written to a unique temporary file renamed at the end: nothing half-written,
@@ -480,7 +371,7 @@ void add_import(CLI::App& parent, Action& action) {
       if (out_fd >= 0) tee.sinks.push_back((writer = std::make_unique<events::CsvEventWriter>(out_fd)).get());
       events::SeriesBuilder builder(events::SeriesOptions{!o->no_dedup, false});
       if (o->series) tee.sinks.push_back(&builder);
-      if (into) tee.sinks.push_back(&into->writer());
+      if (into) tee.sinks.push_back(&into->sink());
       const std::string label = o->input == "-" ? "<stdin>" : o->input;
       const auto codebook = kb::builtin_codebook();
       const auto countries = events::CountryTable::builtin();
@@ -553,25 +444,23 @@ void add_import(CLI::App& parent, Action& action) {
           j["series"] = series;
           j["duplicates_removed"] = builder.duplicates();
         }
-        if (into) j["into_model"] = into->summary();
+        if (into) j["into_model"] = service::to_json(into->summary());
         // Bytes of a broken input may appear in the report's examples: shown, not fatal.
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       } else {
         print_report(std::cerr, label, report);
         if (into) {
-          const nlohmann::json m = into->summary();
-          const auto& skipped = m["skipped"];
+          const service::ModelImportSummary m = into->summary();
           std::cerr << fmt::format(
               "{}: {} events appended to events.csv{}; not appended: {} with an actor not in "
               "actors.toml, {} without two actors, {} already in the log, {} without a record id\n",
-              o->into_model, m["appended"].get<long long>(),
-              m["source_added"].get<bool>() ? " (data-set source added to sources.toml)" : "",
-              skipped["actor_not_in_model"].get<long long>(), skipped["fewer_than_two_actors"].get<long long>(),
-              skipped["already_in_log"].get<long long>(), skipped["no_record_id"].get<long long>());
+              o->into_model, m.appended,
+              m.source_added ? " (data-set source added to sources.toml)" : "", m.not_in_model,
+              m.one_sided, m.already, m.no_record_id);
         }
       }
       return kExitOk;
-    }); };
+    };
   });
 }
 
@@ -764,7 +653,7 @@ void add_fit(CLI::App& parent, Action& action) {
     if (!o->to.empty()) last = events::days_from_civil(day_bound(o->to, "--to", true));
     if (first && last && *first > *last) throw CLI::ValidationError("--to", "is before --from");
     action = [o, dyad, first, last] {
-      return guard_usage("fit", [&] { return run_fit(*o, dyad, first, last); });
+      return run_fit(*o, dyad, first, last);
     };
   });
 }

@@ -173,23 +173,24 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
         bar.update(done);
         throw_if_interrupted();  // between batches: the threads are idle
       });
-  return present_forecast(model, engine, f, writer.get(), db, json, csv);
+  if (!writer) return present_forecast(model, engine, f, "", 0, json, csv);
+  writer->commit(f);
+  return present_forecast(model, engine, f, db, writer->forecast_id(), json, csv);
 }
 
 int present_forecast(const kb::Model& model, const sim::Engine& engine,
-                     const sim::ForecastSummary& f, store::ForecastWriter* writer,
-                     const std::string& db, bool json, bool csv) {
-  if (writer) writer->commit(f);
+                     const sim::ForecastSummary& f, const std::string& db,
+                     std::int64_t forecast_id, bool json, bool csv) {
   if (csv) {
     print_csv(engine, f);
   } else if (json) {
     nlohmann::json j = service::to_json(model, engine, f);
-    if (writer) j["db"] = {{"file", db}, {"forecast_id", writer->forecast_id()}};
+    if (!db.empty()) j["db"] = {{"file", db}, {"forecast_id", forecast_id}};
     print_json(std::cout, j);
   } else {
     print_summary(engine, f);
-    if (writer)
-      std::cout << fmt::format("\nWritten to {} (forecast id {}).\n", db, writer->forecast_id());
+    if (!db.empty())
+      std::cout << fmt::format("\nWritten to {} (forecast id {}).\n", db, forecast_id);
   }
   return kExitOk;
 }
@@ -232,11 +233,12 @@ void add_forecast_command(CLI::App& app, Action& action) {
       throw CLI::ValidationError("--shard", "--db and --csv belong to `sphere merge`");
     if (opts->shard.empty() && !opts->out.empty())
       throw CLI::ValidationError("--out", "--out needs --shard");
-    const ShardSpec shard = opts->shard.empty() ? ShardSpec{} : parse_shard(opts->shard);
+    const std::optional<service::Shard> shard =
+        opts->shard.empty() ? std::nullopt : std::optional(parse_shard(opts->shard));
     action = [opts, cmd, shard] {
       const kb::Model model = load_model(opts->engine.model);
-      if (shard.count > 0)
-        return run_forecast_shard(model, opts->engine, shard, opts->out, opts->engine.model.json);
+      if (shard)
+        return run_forecast_shard(model, opts->engine, *shard, opts->out, opts->engine.model.json);
       std::string line = "sphere forecast";
       for (const auto& arg : cmd->remaining()) line += " " + arg;
       line += fmt::format(" --runs {} --seed {}", opts->engine.runs, opts->engine.seed);

@@ -11,11 +11,6 @@
 #include "app/app.h"
 #include "sim/sim.h"
 
-namespace sphere::store {
-class ForecastWriter;
-struct SensitivityPartial;
-}
-
 namespace sphere::app {
 
 // Options of the commands that run the engine.
@@ -47,22 +42,18 @@ Date parse_month_option(const std::string& text, const char* option);
 int run_forecast(const kb::Model& model, const EngineCliOptions& options, const std::string& db,
                  const std::string& command_line, bool json, bool csv = false);
 
-// Prints a computed forecast (table, JSON or CSV), committing it to `writer` first when given
-// (`db` names the writer's file). Shared by forecast and merge, so their outputs are the same.
+// Prints a computed forecast (table, JSON or CSV) with where it was stored (`db`, empty: not
+// stored). Shared by forecast and merge, so their outputs are the same.
 int present_forecast(const kb::Model& model, const sim::Engine& engine,
-                     const sim::ForecastSummary& summary, store::ForecastWriter* writer,
-                     const std::string& db, bool json, bool csv);
+                     const sim::ForecastSummary& summary, const std::string& db,
+                     std::int64_t forecast_id, bool json, bool csv);
 
-// Shard `index` (1-based) of `count`, from --shard K/N.
-struct ShardSpec {
-  std::uint32_t index = 0, count = 0;
-};
-// Parses "K/N" with 1 <= K <= N; throws CLI::ValidationError naming --shard.
-ShardSpec parse_shard(const std::string& text);
+// --shard K/N as the service's shard; throws CLI::ValidationError naming --shard.
+service::Shard parse_shard(const std::string& text);
 // `sphere forecast --shard K/N`: computes the shard's blocks of runs and writes its partial
 // result to `out` (default part-K-of-N.json) atomically; prints what it wrote.
 int run_forecast_shard(const kb::Model& model, const EngineCliOptions& options,
-                       const ShardSpec& shard, const std::string& out, bool json);
+                       service::Shard shard, const std::string& out, bool json);
 
 // Under `mpirun -n R` (R > 1) in a build with SPHERE_WITH_MPI: rank r computes shard r+1 of R,
 // rank 0 folds them in order and prints or stores the forecast, bitwise identical to one
@@ -70,11 +61,8 @@ int run_forecast_shard(const kb::Model& model, const EngineCliOptions& options,
 int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& options,
                      const std::string& db, const std::string& command_line, bool json, bool csv);
 
-// `sphere merge` of a sensitivity analysis's shards (checked: shards 1..N of one design, in
-// shard order): checks the digest against `model`, computes the indices from every output in
-// point order and prints them as `sphere sensitivity` in one process does.
-int merge_sensitivity(const kb::Model& model, const std::vector<store::SensitivityPartial>& parts,
-                      bool json);
+// Prints a sensitivity analysis's indices as a table or JSON (sensitivity and merge).
+int present_sensitivity(const service::SensitivityResult& result, bool json);
 
 #ifdef SPHERE_WITH_MPI
 // This process's rank of `size` under mpirun.

@@ -186,6 +186,12 @@ std::string flag_of(std::string_view field) {
 }
 
 int report_error(const std::exception& error) {
+  // An option found wrong only once the command runs (against the model it loaded) is a usage
+  // error like one found while parsing.
+  if (dynamic_cast<const CLI::Error*>(&error)) {
+    std::cerr << "sphere: usage error: " << error.what() << "\n";
+    return sphere::exit_code(ErrorKind::kUsage);
+  }
   const ErrorKind kind = service::error_kind(error);
   const auto* input = dynamic_cast<const InputError*>(&error);
   if (!input) {
@@ -195,6 +201,7 @@ int report_error(const std::exception& error) {
   const auto& problems = input->diagnostics();
   const char* what = kind == ErrorKind::kIo           ? "cannot read or write"
                      : kind == ErrorKind::kCorruption ? "damaged file"
+                     : kind == ErrorKind::kUsage      ? "usage error"
                                                       : "invalid input";
   std::cerr << fmt::format("sphere: {} ({} problem{}):\n", what, problems.size(),
                            problems.size() == 1 ? "" : "s")

@@ -63,57 +63,6 @@ sim::EnsembleOptions ensemble_options(const ForecastRequest& request) {
   return o;
 }
 
-std::vector<sim::Factor> model_factors(const kb::Model& model,
-                                       const std::map<std::string, double>& settings) {
-  std::vector<sim::Factor> factors;
-  for (const auto& p : model.parameters)
-    if (p.high > p.low && !settings.contains(p.name)) factors.push_back({p.name, p.low, p.high});
-  if (factors.empty())
-    throw InputError(model.location + "/model.toml", 0, "parameter",
-                     settings.empty() ? "no parameter has a range to vary"
-                                      : "no parameter with a range is left to vary");
-  return factors;
-}
-
-sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& request,
-                                 const sim::Engine& base, const std::vector<sim::Factor>& factors,
-                                 const std::string& output) {
-  int scenario = -1, indicator = -1;
-  std::vector<std::string> names;
-  for (std::size_t k = 0; k < base.scenarios().size(); ++k) {
-    if (base.scenarios()[k].id == output) scenario = static_cast<int>(k);
-    names.push_back(base.scenarios()[k].id);
-  }
-  for (std::size_t k = 0; k < base.indicator_names().size(); ++k) {
-    if (base.indicator_names()[k] == output) indicator = static_cast<int>(k);
-    names.push_back(base.indicator_names()[k]);
-  }
-  if (scenario < 0 && indicator < 0) {
-    std::string listed;
-    for (const auto& n : names) listed += " " + n;
-    throw InputError(kRequest, 0, "output",
-                     fmt::format("unknown output '{}'; expected one of:{}{}", output, listed,
-                                 did_you_mean(output, names)));
-  }
-  return [&model, request, factors, scenario, indicator](const std::vector<double>& x) {
-    sim::EngineOptions eo;
-    eo.horizon = request.horizon;
-    eo.shocks = request.shocks;
-    eo.overrides = request.settings;
-    for (std::size_t i = 0; i < factors.size(); ++i) eo.overrides[factors[i].name] = x[i];
-    const sim::Engine engine = sim::Engine::build(model, eo);
-    sim::Classifier classifier(engine.scenarios(), engine.state_names());
-    const int last = engine.months() - 1;
-    double sum = 0;
-    for (std::uint32_t r = 0; r < request.runs; ++r) {
-      const sim::Trajectory tr = engine.simulate(request.seed, r);
-      sum += scenario >= 0 ? (classifier.classify(tr.state) == scenario ? 1.0 : 0.0)
-                           : tr.indicators[last * sim::kIndicators + indicator];
-    }
-    return sum / request.runs;
-  };
-}
-
 nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,
                        const sim::ForecastSummary& summary) {
   nlohmann::json j = to_json(engine, summary);

@@ -9,6 +9,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -224,6 +225,12 @@ sim::ForecastSummary forecast(const sim::Engine& engine, const ForecastRequest& 
                               const std::function<void(std::span<const sim::RunOutcome>)>& on_runs = {},
                               const std::function<void(std::uint32_t)>& progress = {});
 
+// A structural forecast computed once, with the engine that made it.
+struct ComputedForecast {
+  sim::Engine engine;
+  sim::ForecastSummary summary;
+};
+
 // A forecast as Sphere states it everywhere (CLI --json, the API's finished job, the report):
 // scenarios with `probability`, `low95`, `high95` (Wilson) and `runs`; each indicator's months
 // with `mean` and quantiles `q025`, `q25`, `q50`, `q75`, `q975`; drivers, settled issues,
@@ -246,6 +253,206 @@ std::vector<sim::Factor> model_factors(const kb::Model& model,
 sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& request,
                                  const sim::Engine& base, const std::vector<sim::Factor>& factors,
                                  const std::string& output);
+
+// ---- Shards: one forecast or sensitivity analysis computed in parts ----------------------------
+
+// Shard `index` (0-based) of `count`: a contiguous range of an ensemble's blocks of runs, or of a
+// sensitivity design's points. Folded in shard order, the parts give the bytes of one process.
+struct Shard {
+  std::uint32_t index = 0, count = 1;
+};
+// "K/N" with 1 <= K <= N <= 100000 (K counted from 1); throws InputError naming the field
+// "shard" (a usage error).
+Shard parse_shard(const std::string& text);
+// Where a shard's partial result goes when the request names no file: "part-K-of-N.json".
+std::string default_part_file(const Shard& shard);
+// The runs of blocks [first_block, end_block) of an ensemble of `runs`: "runs 0–649", "no runs".
+std::string run_range(std::uint32_t runs, std::uint32_t first_block, std::uint32_t end_block);
+// Parameter settings as a shard records them: NAME=VALUE each, by name, each value in the
+// shortest form that reads back to the same number.
+std::vector<std::string> setting_texts(const std::map<std::string, double>& settings);
+
+// A forecast's shard: its blocks of the request's ensemble, with what identifies the ensemble
+// (seed, runs, months, shocks, settings and the engine's digest). `engine` is the request's.
+store::Partial forecast_shard(const kb::Model& model, const sim::Engine& engine,
+                              const ForecastRequest& request, Shard shard);
+
+struct ForecastShardRequest {
+  ForecastRequest forecast;
+  Shard shard;
+  std::string file;  // field "out"; empty: default_part_file(shard)
+};
+struct WrittenShard {
+  Shard shard;
+  std::string file, range, digest;  // range: "runs 0–649" or "points 0–11"
+  std::uint64_t seed = 0;
+  std::string unit;        // "runs" (a forecast's) or "points" (a sensitivity design's)
+  std::uint64_t size = 0;  // runs of the ensemble or points of the design
+  std::string method;      // a sensitivity design's: morris or sobol
+};
+// Computes the shard and writes its partial result atomically (whole or absent). Throws
+// InputError naming the field "horizon" before any work when a shard could not hold the months.
+WrittenShard write_forecast_shard(const kb::Model& model, const ForecastShardRequest& request);
+// {shard, shards, seed, runs or points, range, file, digest}
+nlohmann::json to_json(const WrittenShard& written);
+
+// The partial results of one computation, read from files and checked: a forecast's shards or a
+// sensitivity analysis's (one of the two is empty), exactly shards 1..N, in shard order.
+struct ShardSet {
+  std::vector<store::Partial> forecast;
+  std::vector<store::SensitivityPartial> sensitivity;
+};
+// Reads and checks the files. Throws InputError naming every file that cannot be read (the error
+// then takes its kind: I/O, or a damaged file), every repeated or incompatible shard and every
+// missing one with how to compute it again; `names` words that advice in the front end's terms
+// (the field "shard" -> "--shard"). A forecast's shards mixed with an analysis's are refused.
+ShardSet read_shards(const std::vector<std::string>& files, const FieldNames& names);
+
+// A forecast folded from its parts, and where it was stored.
+struct MergedForecast {
+  ComputedForecast forecast;
+  std::string db;                // the SQLite file it was written to; empty: none
+  std::int64_t forecast_id = 0;  // its id there
+};
+// Where a forecast is stored besides being returned.
+struct ForecastStore {
+  std::string db;            // field "db": a SQLite file (created when missing); empty: none
+  std::string command_line;  // recorded with the forecast
+};
+// Folds a forecast's checked shards (read_shards) in block order with the reducer of one
+// process, so that the summary is bitwise identical to it; the engine is rebuilt from the
+// shards' own request and must have their digest (else InputError naming the model). Nothing is
+// stored unless every run is there.
+MergedForecast merge_forecast(const kb::Model& model, const std::vector<store::Partial>& parts,
+                              const ForecastStore& store = {});
+
+// A computation shared by cooperating processes (MPI ranks): each passes its own part's text
+// (store::partial_to_text); the first (rank 0) gets every process's text in rank order, the
+// others nothing. A process that dies fails the whole computation.
+using Gather = std::function<std::vector<std::string>(const std::string& mine)>;
+// Process `mine.index` of `mine.count` computes its shard of the request's forecast; the first
+// folds every part as merge_forecast does and returns the forecast (stored when asked), the
+// others nullopt. Bitwise identical to one process.
+std::optional<MergedForecast> distributed_forecast(const kb::Model& model,
+                                                   const ForecastRequest& request, Shard mine,
+                                                   const Gather& gather,
+                                                   const ForecastStore& store = {});
+
+// ---- Sensitivity analyses: which parameters drive an output ---------------------------------
+
+// Morris screening or Sobol indices of one forecast output over the ranges of model.toml's
+// parameters. Every way of computing it (one process, shards, cooperating processes) evaluates
+// the same points (a pure function of the seed) and computes the indices from every output in
+// point order, so the results are identical.
+struct SensitivityRequest {
+  // Seed, trajectories per point, threads, horizon, shocks and the parameters set (not varied).
+  ForecastRequest forecast;
+  std::string method = "morris";  // field "method": morris or sobol
+  std::string output;             // field "output": a scenario id or an indicator
+  int n = 0;                      // field "n": trajectories or base points; 0: 10 or 64
+  int levels = 4;                 // field "levels": Morris grid levels
+  int bootstrap = 200;            // field "bootstrap": Sobol bootstrap resamples
+};
+// The request's design (no shard, no outputs): factors, points and digest. `engine` is the
+// request's forecast engine. Throws InputError naming the field "method" for another method.
+store::SensitivityPartial sensitivity_design(const kb::Model& model, const sim::Engine& engine,
+                                             const SensitivityRequest& request);
+// Called once with (0, points) before the work, then once per point evaluated (from the worker
+// threads, done counted in no particular order); it may throw to stop the work.
+using PointProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+// Evaluates shard `shard` of the request's design: its contiguous range of points.
+store::SensitivityPartial sensitivity_shard(const kb::Model& model,
+                                            const SensitivityRequest& request, Shard shard,
+                                            const PointProgress& progress = {});
+
+// The indices, one row per factor, the most influential first (by mu* or ST).
+struct SensitivityRow {
+  sim::Factor factor;
+  double mu_star = 0, mu = 0, sigma = 0;                      // Morris
+  double s1 = 0, s1_low = 0, s1_high = 0, st = 0, st_low = 0, st_high = 0;  // Sobol, 95%
+};
+struct SensitivityResult {
+  std::string method, output;
+  int n = 0;
+  std::uint32_t runs = 0;  // trajectories per point
+  std::uint64_t seed = 0;
+  std::vector<SensitivityRow> rows;
+  bool morris() const { return method == "morris"; }
+};
+// The indices of `design` from `outputs` (every point's, in point order).
+SensitivityResult sensitivity_indices(const store::SensitivityPartial& design,
+                                      const std::vector<double>& outputs);
+// The whole analysis in this process.
+SensitivityResult sensitivity(const kb::Model& model, const SensitivityRequest& request,
+                              const PointProgress& progress = {});
+struct SensitivityShardRequest {
+  SensitivityRequest analysis;
+  Shard shard;
+  std::string file;  // field "out"; empty: default_part_file(shard)
+};
+// Evaluates the shard and writes its partial result atomically (whole or absent).
+WrittenShard write_sensitivity_shard(const kb::Model& model, const SensitivityShardRequest& request,
+                                     const PointProgress& progress = {});
+// The indices from a sensitivity analysis's checked shards (read_shards): the model must give
+// the design's digest (else InputError naming the model), and the shards cover every point once.
+SensitivityResult merge_sensitivity(const kb::Model& model,
+                                    const std::vector<store::SensitivityPartial>& parts);
+// As distributed_forecast: each process evaluates its shard, the first computes the indices.
+std::optional<SensitivityResult> distributed_sensitivity(const kb::Model& model,
+                                                         const SensitivityRequest& request,
+                                                         Shard mine, const Gather& gather,
+                                                         const PointProgress& progress = {});
+// {method, output, n, runs_per_point, seed, factors: [{parameter, low, high, mu_star, mu, sigma}
+// or {parameter, low, high, S1, S1_low95, S1_high95, ST, ST_low95, ST_high95}]}
+nlohmann::json to_json(const SensitivityResult& result);
+
+// ---- Importing events into a model -----------------------------------------------------------
+
+// Events imported from a data set (GDELT, ICEWS) appended to a model directory's events.csv in
+// the model's own format, citing a data-set source that sources.toml gets when it lacks it.
+struct ModelImportRequest {
+  std::string model_dir;     // field "into_model": the model directory
+  std::string source_id;     // field "source_id": the source the events cite; empty: GDELT or ICEWS
+  std::string format = "gdelt";  // gdelt or icews: the data set the events come from
+  std::string input;         // the imported file ("-": standard input), named in the new source
+};
+struct ModelImportSummary {
+  std::string model;  // the directory
+  long long appended = 0;
+  bool source_added = false;
+  // Events not appended: an actor not in actors.toml, fewer than two actors, already in the
+  // log, no record id to give them an id.
+  long long not_in_model = 0, one_sided = 0, already = 0, no_record_id = 0;
+};
+// The import as one transaction. The directory is locked from before the model is read until
+// after the files are replaced (a second import waits, saying so on stderr); both files are
+// written under unique temporary names renamed over the originals only by commit(), sources.toml
+// first, so that nothing is half-written or lost on any error or concurrent import, and the log
+// never cites a source the model lacks. Destroyed without commit(), it leaves the model as it was.
+// Throws InputError naming the field "source_id" (a usage error) when it names a text source.
+class ModelImport {
+ public:
+  explicit ModelImport(const ModelImportRequest& request);
+  ~ModelImport();
+  ModelImport(const ModelImport&) = delete;
+  ModelImport& operator=(const ModelImport&) = delete;
+
+  // Where the imported events go (each one the log can take is appended).
+  events::EventSink& sink();
+  // Replaces the model's files with the new ones.
+  void commit();
+  ModelImportSummary summary() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+// The source entry (a [[source]] table of sources.toml) that imported events cite.
+std::string data_source_entry(const std::string& id, const std::string& format,
+                              const std::string& input);
+// {model, appended, source_added, skipped: {actor_not_in_model, fewer_than_two_actors,
+// already_in_log, no_record_id}}
+nlohmann::json to_json(const ModelImportSummary& summary);
 
 // ---- Observation panels ---------------------------------------------------------------------
 
@@ -366,11 +573,6 @@ nlohmann::json to_json(const ScenarioRun& run);
 
 // ---- The report ----------------------------------------------------------------------------
 
-// A structural forecast computed once, with the engine that made it.
-struct ComputedForecast {
-  sim::Engine engine;
-  sim::ForecastSummary summary;
-};
 // Runs done of `total`, over every ensemble a use case makes. To stop the work it throws an
 // exception not derived from std::exception (a failed section is caught and reported as such).
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;

@@ -37,6 +37,20 @@ TEST(Cli, OneExitCodePerKindOfError) {
   const auto damaged = run_sphere("merge '" + part.string() + "'");
   EXPECT_EQ(damaged.exit_code, 4) << damaged.err;  // a damaged file of Sphere's own
   EXPECT_NE(damaged.err.find("checksum"), std::string::npos) << damaged.err;
+  // A usage error found by the service (a request field of the wrong kind) is still exit 1, and
+  // names the flag.
+  const auto shard = run_sphere("forecast --runs 10 --shard 3/2");
+  EXPECT_EQ(shard.exit_code, 1) << shard.err;
+  EXPECT_NE(shard.err.find("--shard"), std::string::npos) << shard.err;
+  const auto model = dir.path() / "mini";
+  std::filesystem::copy(sphere::testing::fixtures() / "mini", model);
+  std::ofstream(dir.path() / "rows.tsv") << "";
+  const auto text_source = run_sphere("events import '" + (dir.path() / "rows.tsv").string() +
+                                      "' --into-model '" + model.string() + "' --source-id S0");
+  EXPECT_EQ(text_source.exit_code, 1) << text_source.err;
+  EXPECT_NE(text_source.err.find("usage error"), std::string::npos) << text_source.err;
+  EXPECT_NE(text_source.err.find("--source-id: 'S0' is a text source"), std::string::npos)
+      << text_source.err;
 }
 
 TEST(Cli, MistypedCommandsAndOptionsAreAnsweredWithTheClosestName) {
