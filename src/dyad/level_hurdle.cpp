@@ -22,8 +22,8 @@ using detail::median_of;
 // Bounds of (log nu, log c, log k): nu in [1.2, 200] (a finite mean, so a finite CRPS; 200 is a
 // normal body for these purposes); the scale within e^±3 of the robust one; between e^-5 and e^6
 // pseudo-periods of the population's share and scale.
-constexpr std::array<double, HurdleParams::kCount> kLower = {0.18232155679395462, -3.0, -5.0};
-constexpr std::array<double, HurdleParams::kCount> kUpper = {5.298317366548036, 3.0, 6.0};
+constexpr std::array<double, HurdleParams::kCount> kHurdleLower = {0.18232155679395462, -3.0, -5.0};
+constexpr std::array<double, HurdleParams::kCount> kHurdleUpper = {5.298317366548036, 3.0, 6.0};
 // The recency weights tried; 1 weighs the whole history equally.
 constexpr std::array<double, 8> kLambdaGrid = {0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0};
 constexpr double kMadToSd = 1.4826;  // a normal's sd over its median absolute deviation
@@ -184,8 +184,8 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
       int evaluations = 0;
     } context{&terms, fit.nonzero_share, fit.prior_scale};
     nlopt::opt opt(nlopt::LN_BOBYQA, HurdleParams::kCount);
-    opt.set_lower_bounds(std::vector<double>(kLower.begin(), kLower.end()));
-    opt.set_upper_bounds(std::vector<double>(kUpper.begin(), kUpper.end()));
+    opt.set_lower_bounds(std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()));
+    opt.set_upper_bounds(std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()));
     opt.set_xtol_rel(1e-7);
     opt.set_maxeval(2000);
     opt.set_min_objective(
@@ -234,7 +234,7 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
   std::array<bool, k> inside{};
   for (int i = 0; i < k; ++i) {
     step[i] = 1e-4 * std::max(1.0, std::fabs(best_x[i]));
-    inside[i] = best_x[i] - 2 * step[i] > kLower[i] && best_x[i] + 2 * step[i] < kUpper[i];
+    inside[i] = best_x[i] - 2 * step[i] > kHurdleLower[i] && best_x[i] + 2 * step[i] < kHurdleUpper[i];
   }
   const auto ll = [&](int i, double si, int j, double sj) {
     auto v = best_x;

@@ -15,14 +15,14 @@ namespace {
 using sphere::testing::TempDir;
 
 // Three pairs over 24 months in the GDELT monthly layout.
-ResolvedPanel small_panel(const TempDir& dir) {
+ResolvedPanel backtest_panel(const TempDir& dir) {
   const std::string path = sphere::testing::write_small_gdelt_panel(dir.path(), true);
   PanelRequest request;
   request.file = path;
   return resolve_panel(nullptr, request);
 }
 
-BacktestRequest quick(const std::string& origins) {
+BacktestRequest quick_backtest(const std::string& origins) {
   BacktestRequest r;
   r.origins = origins;
   r.horizons = "1,2";
@@ -34,26 +34,26 @@ BacktestRequest quick(const std::string& origins) {
 
 TEST(Backtest, ARequestsProblemsNameItsFieldsNeutrally) {
   TempDir dir;
-  const ResolvedPanel p = small_panel(dir);
-  EXPECT_EQ(field_of([&] { backtest(p, quick("")); }), "origins");
-  EXPECT_EQ(field_of([&] { backtest(p, quick("2019-01..2021-06")); }), "origins");
-  EXPECT_EQ(field_of([&] { backtest(p, quick("2021-01")); }), "origins");
-  BacktestRequest r = quick("2021-01..2021-03");
+  const ResolvedPanel p = backtest_panel(dir);
+  EXPECT_EQ(field_of([&] { backtest(p, quick_backtest("")); }), "origins");
+  EXPECT_EQ(field_of([&] { backtest(p, quick_backtest("2019-01..2021-06")); }), "origins");
+  EXPECT_EQ(field_of([&] { backtest(p, quick_backtest("2021-01")); }), "origins");
+  BacktestRequest r = quick_backtest("2021-01..2021-03");
   r.horizons = "0";
   EXPECT_EQ(field_of([&] { backtest(p, r); }), "horizons");
-  r = quick("2021-01..2021-03");
+  r = quick_backtest("2021-01..2021-03");
   r.pairs = "GEO:RUS";
   EXPECT_EQ(field_of([&] { backtest(p, r); }), "pairs");
-  r = quick("2021-01..2021-03");
+  r = quick_backtest("2021-01..2021-03");
   r.refit = "monthly";
   EXPECT_EQ(field_of([&] { backtest(p, r); }), "refit");
 }
 
 TEST(Backtest, ALevelTargetTakesTheLevelModelsAndRefusesTheStore) {
   TempDir dir;
-  ResolvedPanel p = small_panel(dir);
+  ResolvedPanel p = backtest_panel(dir);
   p.target = "sum_score";
-  BacktestRequest r = quick("2021-06..2021-09");
+  BacktestRequest r = quick_backtest("2021-06..2021-09");
   r.forecasts_out = (dir.path() / "f.csv").string();
   const BacktestOutcome out = backtest(p, r);
   ASSERT_TRUE(out.level);
@@ -70,8 +70,8 @@ TEST(Backtest, ALevelTargetTakesTheLevelModelsAndRefusesTheStore) {
 
 TEST(Backtest, ACountTargetScoresTheModelAndTheBaselinesAndStoresThem) {
   TempDir dir;
-  const ResolvedPanel p = small_panel(dir);
-  BacktestRequest r = quick("2021-06..2021-09");
+  const ResolvedPanel p = backtest_panel(dir);
+  BacktestRequest r = quick_backtest("2021-06..2021-09");
   r.db = (dir.path() / "bt.sqlite").string();
   r.command = "sphere backtest (test)";
   const BacktestOutcome out = backtest(p, r);

@@ -13,14 +13,14 @@ namespace {
 
 using sphere::testing::TempDir;
 
-ResolvedPanel small_panel(const TempDir& dir) {
+ResolvedPanel calibrate_panel(const TempDir& dir) {
   const std::string path = sphere::testing::write_small_gdelt_panel(dir.path(), false);
   PanelRequest request;
   request.file = path;
   return resolve_panel(nullptr, request);
 }
 
-CalibrateRequest quick() {
+CalibrateRequest quick_calibration() {
   CalibrateRequest r;
   r.replicates = 40;
   r.threads = 1;
@@ -30,19 +30,19 @@ CalibrateRequest quick() {
 
 TEST(Calibrate, ARequestsProblemsNameItsFields) {
   TempDir dir;
-  const ResolvedPanel p = small_panel(dir);
-  CalibrateRequest r = quick();
+  const ResolvedPanel p = calibrate_panel(dir);
+  CalibrateRequest r = quick_calibration();
   r.dyads = {"ARM:GEO"};
   EXPECT_EQ(field_of([&] { calibrate(p, r); }), "dyads");
-  r = quick();
+  r = quick_calibration();
   r.write = true;  // a panel file and no model directory: where to write must be given
   EXPECT_EQ(field_of([&] { calibrate(p, r); }), "out");
 }
 
 TEST(Calibrate, ChecksTheChosenPairsAndWritesTheirAnchorsOnly) {
   TempDir dir;
-  const ResolvedPanel p = small_panel(dir);
-  CalibrateRequest r = quick();
+  const ResolvedPanel p = calibrate_panel(dir);
+  CalibrateRequest r = quick_calibration();
   r.dyads = {"ARM:AZE"};
   r.write = true;
   r.out = (dir.path() / "cal.json").string();
