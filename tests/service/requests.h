@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,5 +44,8 @@ inline std::string field_of(const std::function<void()>& f) {
   }
   return "no error";
 }
+
+// A front end's field names that show which field a message names: "<field>".
+inline std::string bracketed(std::string_view field) { return "<" + std::string(field) + ">"; }
 
 }  // namespace sphere::service

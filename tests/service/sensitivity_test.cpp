@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "service/requests.h"
 #include "service/service.h"
 #include "testing.h"
 
@@ -27,7 +28,6 @@ SensitivityRequest small_analysis(const std::string& method) {
   return r;
 }
 
-std::string bracketed(std::string_view field) { return "<" + std::string(field) + ">"; }
 
 TEST(Sensitivity, ShardsInFilesGiveTheIndicesOfOneProcess) {
   const kb::Model model = kb::load_builtin_model();

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "service/requests.h"
 #include "service/service.h"
 #include "testing.h"
 
@@ -22,7 +23,6 @@ ForecastRequest small_request(std::uint64_t seed = 9) {
 }
 
 // The front end's words for a field, visibly so.
-std::string bracketed(std::string_view field) { return "<" + std::string(field) + ">"; }
 std::string neutral(std::string_view field) { return std::string(field); }
 
 // Writes shards `which` (0-based) of `count` of the request into `dir`; returns the files.
