@@ -49,6 +49,12 @@ std::string read_file(const std::filesystem::path& path);
 // month with `varied_scores` (for the level model). Returns the file's path.
 std::string write_small_gdelt_panel(const std::filesystem::path& dir, bool varied_scores = false);
 
+// One GDELT 2.0 event row (61 tab-separated columns, newline-terminated) with the columns the
+// importer reads.
+std::string gdelt_row(const std::string& id, const std::string& date, const std::string& actor1,
+                      const std::string& actor2, const std::string& code, const std::string& quad,
+                      const std::string& goldstein, const std::string& url);
+
 // Starts `sphere ARGS` in the background, waits until `ready` exists (empty: `delay` seconds;
 // else `delay` seconds more once it does), sends it `signal` (INT or TERM) and returns its exit
 // status and stderr.

@@ -13,6 +13,8 @@
 namespace sphere {
 namespace {
 
+using sphere::testing::gdelt_row;
+
 using sphere::testing::run_sphere;
 using sphere::testing::TempDir;
 
@@ -142,25 +144,6 @@ TEST(EventsCli, StrictStopsAtTheFirstBadRowAndWritesNothing) {
   EXPECT_NE(strict.err.find(":6:"), std::string::npos) << strict.err;
   EXPECT_FALSE(std::filesystem::exists(kept));
   EXPECT_EQ(hidden_files(dir.path()), 0);  // its temporary removed
-}
-
-// One GDELT 2.0 row (61 fields) with the columns the importer reads.
-std::string gdelt_row(const std::string& id, const std::string& date, const std::string& actor1,
-                      const std::string& actor2, const std::string& code, const std::string& quad,
-                      const std::string& goldstein, const std::string& url) {
-  std::vector<std::string> f(61);
-  f[0] = id;
-  f[1] = date;
-  f[7] = actor1;
-  f[17] = actor2;
-  f[25] = "1";
-  f[26] = code;
-  f[29] = quad;
-  f[30] = goldstein;
-  f[60] = url;
-  std::string line;
-  for (std::size_t i = 0; i < f.size(); ++i) line += (i ? "\t" : "") + f[i];
-  return line + "\n";
 }
 
 TEST(EventsCli, ImportIntoAModelAppendsCheckedEventsAtomically) {

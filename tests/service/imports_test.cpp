@@ -14,27 +14,10 @@
 namespace sphere::service {
 namespace {
 
+using sphere::testing::gdelt_row;
+
 using sphere::testing::read_file;
 using sphere::testing::TempDir;
-
-// A GDELT 2.0 row (61 tab-separated columns) with the fields the import reads.
-std::string gdelt_row(const std::string& id, const std::string& date, const std::string& actor1,
-                      const std::string& actor2, const std::string& code, const std::string& quad,
-                      const std::string& goldstein, const std::string& url) {
-  std::vector<std::string> f(61);
-  f[0] = id;
-  f[1] = date;
-  f[7] = actor1;
-  f[17] = actor2;
-  f[25] = "1";
-  f[26] = code;
-  f[29] = quad;
-  f[30] = goldstein;
-  f[60] = url;
-  std::string line;
-  for (std::size_t i = 0; i < f.size(); ++i) line += (i ? "\t" : "") + f[i];
-  return line + "\n";
-}
 
 // Streams the rows of `file` into `import`.
 void feed(const std::filesystem::path& file, ModelImport& import) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <vector>
 #include <random>
 #include <sstream>
 
@@ -45,6 +46,24 @@ std::string write_small_gdelt_panel(const std::filesystem::path& dir, bool varie
     if (m % 3 == 0) out << month << ",ARM,RUS,30,2,1,1," << arm_rus << "\n";
   }
   return path;
+}
+
+std::string gdelt_row(const std::string& id, const std::string& date, const std::string& actor1,
+                      const std::string& actor2, const std::string& code, const std::string& quad,
+                      const std::string& goldstein, const std::string& url) {
+  std::vector<std::string> f(61);
+  f[0] = id;
+  f[1] = date;
+  f[7] = actor1;
+  f[17] = actor2;
+  f[25] = "1";
+  f[26] = code;
+  f[29] = quad;
+  f[30] = goldstein;
+  f[60] = url;
+  std::string line;
+  for (std::size_t i = 0; i < f.size(); ++i) line += (i ? "\t" : "") + f[i];
+  return line + "\n";
 }
 
 RunResult run_sphere(const std::string& args) {
