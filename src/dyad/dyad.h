@@ -485,6 +485,10 @@ struct HurdleForecast {
 };
 HurdleForecast level_hurdle_predictive(const panel::Panel& panel, int measure, const HurdleFit& fit,
                                        std::size_t pair, int origin, int h);
+// The same at each of `horizons`: the pair's summary is computed once.
+std::vector<HurdleForecast> level_hurdle_predictives(const panel::Panel& panel, int measure,
+                                                     const HurdleFit& fit, std::size_t pair, int origin,
+                                                     const std::vector<int>& horizons);
 // Closed form (the Student-t CRPS of Jordan, Krueger and Lerch 2019, mixed with the atom):
 // CRPS = q|y| + p A(y) - q p A(0) - p^2 s C_nu, with q = 1 - p, A(y) = E|X - y| of the t body.
 double crps_hurdle(const HurdleForecast& forecast, double y);

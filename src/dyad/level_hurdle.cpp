@@ -269,15 +269,27 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
   return fit;
 }
 
-HurdleForecast level_hurdle_predictive(const panel::Panel& panel, int measure, const HurdleFit& fit,
-                                       std::size_t pair, int origin, int h) {
+std::vector<HurdleForecast> level_hurdle_predictives(const panel::Panel& panel, int measure,
+                                                     const HurdleFit& fit, std::size_t pair, int origin,
+                                                     const std::vector<int>& horizons) {
   std::vector<std::pair<double, double>> scratch;
   const Summary s = summarise(panel, panel.series(pair, measure), origin, fit.exposure_scale, fit.lambda, &scratch);
-  HurdleForecast f = predictive_of(s, fit.params, fit.nonzero_share, fit.prior_scale);
-  const double factor = factor_at(panel, origin + h - 1, fit.exposure_scale);
-  f.location *= factor;
-  f.scale *= factor;
-  return f;
+  const HurdleForecast z = predictive_of(s, fit.params, fit.nonzero_share, fit.prior_scale);
+  std::vector<HurdleForecast> out;
+  out.reserve(horizons.size());
+  for (int h : horizons) {
+    HurdleForecast f = z;
+    const double factor = factor_at(panel, origin + h - 1, fit.exposure_scale);
+    f.location *= factor;
+    f.scale *= factor;
+    out.push_back(f);
+  }
+  return out;
+}
+
+HurdleForecast level_hurdle_predictive(const panel::Panel& panel, int measure, const HurdleFit& fit,
+                                       std::size_t pair, int origin, int h) {
+  return level_hurdle_predictives(panel, measure, fit, pair, origin, {h}).front();
 }
 
 namespace {

@@ -466,10 +466,12 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
         std::sort(climate.begin(), climate.end());
         std::sort(recent.begin(), recent.end());
         ForecastScore* out = scores.data() + i * stride;
+        const std::vector<HurdleForecast> robust =
+            level_hurdle_predictives(panel, measure, hurdle, d, origin, options.horizons);
         for (int hi = 0; hi < nh; ++hi) {
           const int h = options.horizons[hi];
           const int t = origin + h - 1;
-          const HurdleForecast model = level_hurdle_predictive(panel, measure, hurdle, d, origin, h);
+          const HurdleForecast& model = robust[hi];
           if (options.on_forecast) forecasts[i * nh + hi] = model;
           if (t >= panel.periods) continue;
           const double outcome = y[t];
