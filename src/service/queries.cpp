@@ -1,12 +1,10 @@
-// Queries over the model's records: actors by name, the timeline, a dyad's series, link states,
-// the bargaining outlook.
+// Queries over the model's records: actors by name, the timeline, a dyad's series, link states.
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
 
 #include <fmt/format.h>
 
-#include "bargain/bargain.h"
 #include "service/service.h"
 
 namespace sphere::service {
@@ -205,30 +203,6 @@ nlohmann::json to_json(const SeriesResult& r) {
                              {"ba_events", r.ba.months[i].events},
                              {"ba_goldstein", r.ba.months[i].goldstein}});
   }
-  return out;
-}
-
-std::vector<IssueOutlook> bargain_outlook(const kb::Model& model) {
-  std::vector<IssueOutlook> out;
-  for (const auto& issue : model.issues) {
-    const auto players = bargain::players(model, issue);
-    const auto nash = bargain::nash_bargaining(players, issue.status_quo.value);
-    out.push_back({&issue, bargain::compromise(players), nash.outcome,
-                   bargain::expected_utility(players, {}).forecast(), nash.agreement});
-  }
-  return out;
-}
-
-nlohmann::json to_json(const std::vector<IssueOutlook>& outlook) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& o : outlook)
-    out.push_back({{"id", o.issue->id},
-                   {"title", o.issue->title},
-                   {"status_quo", o.issue->status_quo.value},
-                   {"compromise", o.compromise},
-                   {"nash", o.nash},
-                   {"nash_agreement", o.nash_agreement},
-                   {"expected_utility", o.expected_utility}});
   return out;
 }
 

@@ -369,21 +369,22 @@ report::Tornado tornado_of(const kb::Model& model, const ReportRequest& o,
   return t;
 }
 
+// The three bargaining models at the stated values, as `sphere bargain` computes them.
 report::Bargaining bargaining_of(const kb::Model& model) {
+  BargainRequest request;
+  request.draws = 0;
   report::Bargaining b;
-  for (const auto& issue : model.issues) {
+  for (const auto& r : bargain_issues(model, request).issues) {
     report::IssueOutcome out;
-    out.id = issue.id;
-    out.title = issue.title;
-    out.low = issue.low;
-    out.high = issue.high;
-    out.status_quo = issue.status_quo.value;
-    const auto players = bargain::players(model, issue);
-    for (const auto& p : players) out.stands.push_back({p.id, p.position, p.salience});
-    out.outcomes.push_back({"compromise", bargain::compromise(players)});
-    const auto nash = bargain::nash_bargaining(players, issue.status_quo.value);
-    out.outcomes.push_back({nash.agreement ? "Nash" : "Nash (no deal)", nash.outcome});
-    out.outcomes.push_back({"expected utility", bargain::expected_utility(players, {}).forecast()});
+    out.id = r.issue->id;
+    out.title = r.issue->title;
+    out.low = r.issue->low;
+    out.high = r.issue->high;
+    out.status_quo = r.issue->status_quo.value;
+    for (const auto& p : r.players) out.stands.push_back({p.id, p.position, p.salience});
+    out.outcomes.push_back({"compromise", r.compromise});
+    out.outcomes.push_back({r.nash.agreement ? "Nash" : "Nash (no deal)", r.nash.outcome});
+    out.outcomes.push_back({"expected utility", r.eu.forecast()});
     b.issues.push_back(std::move(out));
   }
   return b;

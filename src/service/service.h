@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bargain/bargain.h"
 #include "core/core.h"
 #include "dyad/dyad.h"
 #include "events/events.h"
@@ -187,14 +188,106 @@ nlohmann::json to_json(const LeverageResult& result);
 
 // ---- Bargaining ----------------------------------------------------------------------------
 
-// Each issue of the model under the three bargaining models with their point inputs.
-struct IssueOutlook {
-  const kb::Issue* issue = nullptr;
-  double compromise = 0.0, nash = 0.0, expected_utility = 0.0;
-  bool nash_agreement = false;
+// Which of the three bargaining models a request shows ("all", "compromise", "nbs", "eu").
+enum class BargainMethod { kAll, kCompromise, kNash, kExpectedUtility };
+std::optional<BargainMethod> parse_bargain_method(std::string_view name);
+std::string to_string(BargainMethod method);
+// Whether a request for `shown` shows `model`'s results.
+bool shows(BargainMethod shown, BargainMethod model);
+
+// Where the model's contested issues (issues.toml) settle.
+struct BargainRequest {
+  std::string issue;                          // field "issue": an issue id; empty: every issue
+  BargainMethod method = BargainMethod::kAll;  // what the encoding shows (all three always run)
+  bargain::EuOptions eu;                      // fields "rounds", "probability", "q", "tolerance"
+  int draws = 1000;  // field "draws": of every input from its range; 0: the stated values only
+  std::uint64_t seed = 1;  // of the draws
 };
-std::vector<IssueOutlook> bargain_outlook(const kb::Model& model);
-nlohmann::json to_json(const std::vector<IssueOutlook>& outlook);
+// One issue under the compromise model, the Nash bargaining solution and the expected-utility
+// model at the stated values, and (when drawn) over the inputs' ranges.
+struct IssueBargain {
+  const kb::Issue* issue = nullptr;
+  std::vector<bargain::Player> players;
+  double compromise = 0.0;
+  bargain::NashResult nash;
+  bargain::EuResult eu;
+  std::optional<bargain::IssueDistribution> sampled;
+};
+struct BargainOutcome {
+  std::string model;  // the model's location
+  BargainRequest request;
+  std::vector<IssueBargain> issues;  // issues.toml order
+};
+// Throws InputError naming the request field: an unknown issue (with the model's ids and the
+// closest one), rounds outside 1..1000, q or tolerance outside 0..1, negative draws.
+BargainOutcome bargain_issues(const kb::Model& model, const BargainRequest& request);
+// Why the Nash solution is what it is, naming the actors on each side of the status quo.
+std::string nash_reason(const IssueBargain& issue);
+// {model, probability, q, rounds, draws, seed, issues: [{id, title, low, high, status_quo,
+// status_quo_range, actors, compromise, nbs, eu, distribution}]}, the models as the request shows.
+nlohmann::json to_json(const BargainOutcome& outcome);
+
+// The bargaining models scored on the DEU III data set and on the small known cases.
+struct DeuRequest {
+  std::string file;  // field "deu": the DEU III file (tab-separated)
+  bargain::DeuCapability capability = bargain::DeuCapability::kGdp;
+  bargain::EuOptions eu;
+  int threads = 0;   // for the expected-utility forecasts; 0: every core (results do not depend on it)
+};
+// Published or independently reproduced figures for the same issues (docs/MODEL.md): the MAE
+// overall, in COD and CNS (empty: none), and where they come from.
+struct DeuReference {
+  std::string all, cod, cns, where;
+};
+DeuReference deu_reference(bargain::DeuModel model, bargain::DeuCapability capability);
+// The model's JSON key ("compromise", "nbs", "eu_scholz_code", ...).
+std::string deu_key(bargain::DeuModel model);
+struct DeuValidation {
+  std::string file;
+  bargain::DeuCapability capability = bargain::DeuCapability::kGdp;
+  std::size_t issues = 0;  // scoreable issues
+  std::vector<bargain::DeuScore> scores;  // in report order
+};
+// Throws InputError naming the file, line and column of a malformed file.
+DeuValidation validate_deu(const DeuRequest& request);
+// {file, capability, issues, models: [{model, name, all, with_reference_point, cod, cns,
+// reference_mae, reference}]}
+nlohmann::json to_json(const DeuValidation& validation);
+// Every model's forecast for every DEU issue, with the time the expected-utility runs took (wall
+// clock and the processor time of all threads), for the benchmark's comparison.
+struct DeuForecasts {
+  struct Row {
+    std::string id;
+    double outcome = 0.0;
+    std::map<std::string, std::optional<double>> forecasts;  // deu_key -> forecast (nullopt: n/a)
+  };
+  std::vector<Row> issues;
+  double eu_seconds = 0.0, eu_cpu_seconds = 0.0;
+  int threads = 1;
+};
+DeuForecasts deu_forecasts(const DeuRequest& request);
+// {eu_seconds, eu_cpu_seconds, threads, issues: [{id, outcome, <deu_key>: forecast or null}]}
+nlohmann::json to_json(const DeuForecasts& forecasts);
+// The small cases of known_outcomes.csv: each model's error in per cent of the case's scale.
+struct CaseScores {
+  struct Scored {
+    bargain::BargainCase input;
+    std::vector<bargain::CaseForecast> forecasts;  // in report order
+  };
+  struct Mean {
+    std::string model;
+    int cases = 0;
+    double error_pct = 0.0;  // mean over the cases it applies to; NaN when none
+  };
+  std::vector<Scored> cases, run_only;  // run_only: inputs without a recorded outcome
+  std::vector<Mean> means;              // each model in report order, each case weighing the same
+};
+// A forecast's absolute error in per cent of the case's scale.
+double error_pct(const bargain::BargainCase& c, double forecast);
+// Throws InputError naming the file, line and column of a malformed case file.
+CaseScores score_cases(const std::string& dir, const bargain::EuOptions& eu);
+// {cases: [{case, outcome, models: [{model, forecast, error_pct}]}]}
+nlohmann::json to_json(const CaseScores& scores);
 
 // ---- Forecast ------------------------------------------------------------------------------
 

@@ -231,7 +231,9 @@ TEST_F(Server, InvalidInputsAre400WithAReason) {
         "/api/network/whatif?carrier=water", "/api/series?a=RUS", "/api/series?a=RUS&b=NOBODY",
         "/api/timeline?from=2025&to=2020", "/api/leverage?cut=nope",
         "/api/network/whatif?carrier=gas&cut=btc", "/api/network/whatif?carrier=freight&open=rasht-astara@2028-01",
-        "/api/network/map?cut=nope"}) {
+        "/api/network/map?cut=nope", "/api/bargain?method=median", "/api/bargain?rounds=0",
+        "/api/bargain?q=2", "/api/bargain?probability=odd", "/api/bargain?draws=10000&rounds=100",
+        "/api/bargain?issue=zangezur"}) {
     const Reply r = get(target);
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_FALSE(r.json().value("error", "").empty()) << target;
@@ -243,6 +245,7 @@ TEST_F(Server, InvalidInputsAre400WithAReason) {
       {"/api/network/whatif?carrier=gsa", "did you mean 'gas'?"},
       {"/api/leverage?channel=enrgy", "'channel': 'enrgy' is not a channel"},
       {"/api/series?a=RUS&b=AZEE", "'b': no actor 'AZEE' in the model; did you mean 'AZE'?"},
+      {"/api/bargain?issue=zangezur-corridr", "'issue': no issue 'zangezur-corridr'"},
   };
   for (const auto& [target, message] : named) {
     const Reply r = get(target);
@@ -514,8 +517,8 @@ std::string as_label(double v, int digits) {
 
 // A scenario's cells at the horizon in the report's table: P, Monte Carlo and parameter intervals.
 // One question, one answer: the CLI, the API and the report state the same numbers for the same
-// request (forecast, leverage, network what-if), and `sphere run`'s report shows the forecast the
-// command printed.
+// request (forecast, leverage, network what-if, bargaining), and `sphere run`'s report shows the
+// forecast the command printed.
 TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
   const auto cli = nlohmann::json::parse(run_sphere("forecast --runs 300 --seed 3 --json").out);
   nlohmann::json job;
@@ -581,6 +584,12 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
       {"leverage --channel energy --json", "/api/leverage?channel=energy"},
       {"timeline --actor AZE --from 2024 --to 2025 --json", "/api/timeline?actor=AZE&from=2024&to=2025"},
       {"timeline peace --json", "/api/timeline?text=peace"},
+      {"bargain --json", "/api/bargain"},
+      {"bargain --issue zangezur-corridor --method eu --rounds 4 --probability printed --q 0.9 "
+       "--tolerance 0.01 --draws 100 --seed 3 --json",
+       "/api/bargain?issue=zangezur-corridor&method=eu&rounds=4&probability=printed&q=0.9&"
+       "tolerance=0.01&draws=100&seed=3"},
+      {"bargain --method nbs --draws 0 --json", "/api/bargain?method=nbs&draws=0"},
   };
   if (estimated) {
     const RunResult cli_scenarios = run_sphere("scenarios --json");

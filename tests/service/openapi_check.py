@@ -17,6 +17,7 @@ PAIRS = [
     ("timeline --actor AZE --from 2024 --json", "/api/timeline"),
     ("forecast --runs 20 --horizon 2026-03 --json", "/api/forecasts/{id}#result"),
     ("scenarios --runs 200 --draws 4 --horizon 2026-03 --json", "/api/scenarios"),
+    ("bargain --draws 20 --json", "/api/bargain"),
 ]
 
 

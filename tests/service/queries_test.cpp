@@ -1,4 +1,4 @@
-// Queries over the model's records: actors by name, link states, a dyad's series, bargaining.
+// Queries over the model's records: actors by name, link states, a dyad's series.
 #include <gtest/gtest.h>
 
 #include "service/service.h"
@@ -76,20 +76,6 @@ TEST(Series, BothDirectionsOverTheSameMonths) {
   EXPECT_EQ(j["months"].size(), r.ab.months.size());
   EXPECT_EQ(j["months"][0]["month"].get<std::string>().size(), 7u);  // YYYY-MM
   EXPECT_EQ(field_of([] { series(builtin(), {"AZE", "Azerbaijan"}); }).rfind("b: ", 0), 0u);
-}
-
-TEST(Bargain, EveryIssueUnderTheThreeModels) {
-  const auto outlook = bargain_outlook(builtin());
-  ASSERT_EQ(outlook.size(), builtin().issues.size());
-  ASSERT_FALSE(outlook.empty());
-  for (const auto& o : outlook)
-    for (double v : {o.compromise, o.nash, o.expected_utility}) {
-      EXPECT_GE(v, 0.0) << o.issue->id;
-      EXPECT_LE(v, 100.0) << o.issue->id;
-    }
-  const nlohmann::json j = to_json(outlook);
-  EXPECT_EQ(j[0]["id"], outlook[0].issue->id);
-  EXPECT_EQ(j[0]["compromise"].get<double>(), outlook[0].compromise);
 }
 
 }  // namespace
