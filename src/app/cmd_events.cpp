@@ -1,17 +1,13 @@
 // `sphere events series|import|fit`: dyadic monthly series, streaming GDELT/ICEWS import, and
-// Hawkes fits, over the model's event log or an imported event CSV.
-#include <fcntl.h>
-#include <unistd.h>
-
+// Hawkes fits, over the model's event log or an imported event CSV. The use cases are
+// service::event_series, import_events and fit_dyad_hawkes; this file declares the flags and
+// renders the results.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <limits>
 #include <memory>
-#include <sstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -71,46 +67,14 @@ void add_source_options(CLI::App& cmd, SourceOptions& o) {
                "Keep duplicates (same date, actors and event code); removed by default");
 }
 
-// Feeds the chosen events to `sink`; returns a description of where they came from.
-std::string feed(const SourceOptions& o, events::EventSink& sink, Dyad* dyad) {
-  const events::QuadScheme& scheme = *events::QuadScheme::find(o.scheme);
-  if (!o.events_file.empty()) {
-    std::ifstream in(o.events_file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    events::read_event_csv(text.str(), o.events_file, kb::builtin_codebook(), scheme, sink);
-    return o.events_file;
-  }
-  kb::Model model = load_model(o.model);
-  if (dyad) {  // names and aliases resolve to ids, rolled up like the events
-    for (std::string* side : {&dyad->a, &dyad->b}) {
-      // A name the model does not have is invalid input (exit 2), with the closest id.
-      const kb::Actor& actor = service::require_actor(model, *side, "dyad");
-      *side = o.no_rollup ? actor.id : events::top_affiliation(model, actor.id);
-    }
-  }
-  events::feed_model_events(model, scheme, !o.no_rollup, sink);
-  return model.location;
+service::EventSource event_source(const SourceOptions& o) {
+  return {o.events_file, events::QuadScheme::find(o.scheme), !o.no_rollup, !o.no_dedup};
 }
 
-nlohmann::json cell_json(const MonthCell& c, bool neutral) {
-  nlohmann::json quad = {{"1", c.quad[1]}, {"2", c.quad[2]}, {"3", c.quad[3]}, {"4", c.quad[4]}};
-  if (neutral) quad["0"] = c.quad[0];
-  return {{"events", c.events},          {"quad", quad},
-          {"goldstein", c.goldstein},    {"cooperation", c.cooperation},
-          {"conflict", c.conflict},      {"net", c.net()}};
-}
-
-nlohmann::json series_json(const DyadSeries& s, const std::map<int, MonthCell>& years, bool neutral) {
-  nlohmann::json months = nlohmann::json::array();
-  for (const auto& c : s.months) {
-    nlohmann::json j = cell_json(c, neutral);
-    j["month"] = month_label(c.month);
-    months.push_back(j);
-  }
-  nlohmann::json year_only = nlohmann::json::object();
-  for (const auto& [year, c] : years) year_only[std::to_string(year)] = cell_json(c, neutral);
-  return {{"actor1", s.actor1}, {"actor2", s.actor2}, {"months", months}, {"year_only", year_only}};
+// The model of a source that reads the model's log; nullopt for an events file.
+std::optional<kb::Model> source_model(const SourceOptions& o) {
+  if (!o.events_file.empty()) return std::nullopt;
+  return load_model(o.model);
 }
 
 void print_csv_header(std::ostream& out, bool neutral) {
@@ -190,26 +154,17 @@ void print_chart(std::ostream& out, const DyadSeries& s, const std::map<int, Mon
                        year, c.events, c.events == 1 ? "" : "s", c.goldstein);
 }
 
-// Prints both directions of a dyad as CSV, JSON or a chart.
-void print_dyad(const events::SeriesBuilder& b, const Dyad& d, std::optional<int> from,
-                std::optional<int> to, bool csv, bool json, bool neutral, nlohmann::json* json_out) {
-  auto span = b.span(d.a, d.b);
-  const int first = from.value_or(span ? span->first : 0);
-  const int last = to.value_or(span ? span->second : -1);
-  if (!span && !(from && to)) {
-    if (!csv && !json) std::cout << fmt::format("{} and {}: no events dated to a month or day\n", d.a, d.b);
-  }
-  for (const auto& [x, y] : {std::pair{d.a, d.b}, std::pair{d.b, d.a}}) {
-    const DyadSeries s = b.series(x, y, first, last);
-    std::map<int, MonthCell> years;
-    for (const auto& [year, c] : b.year_only(x, y))
-      if (year * 12 + 11 >= first && year * 12 <= last) years[year] = c;
-    if (json) json_out->push_back(series_json(s, years, neutral));
-    else if (csv) print_csv(std::cout, s, neutral);
-    else if (!s.months.empty()) print_chart(std::cout, s, years), std::cout << "\n";
+// Prints both directions of a dyad as CSV or a chart.
+void print_dyad(const service::DyadSeriesPair& d, bool csv, bool neutral) {
+  if (!d.dated && !csv)
+    std::cout << fmt::format("{} and {}: no events dated to a month or day\n", d.a, d.b);
+  for (const service::DirectedSeries* s : {&d.ab, &d.ba}) {
+    if (csv) print_csv(std::cout, s->series, neutral);
+    else if (!s->series.months.empty()) print_chart(std::cout, s->series, s->year_only), std::cout << "\n";
     else
-      for (const auto& [year, c] : years)
-        std::cout << fmt::format("{} → {}  {}: {} events dated to the year only\n", x, y, year, c.events);
+      for (const auto& [year, c] : s->year_only)
+        std::cout << fmt::format("{} → {}  {}: {} events dated to the year only\n", s->series.actor1,
+                                 s->series.actor2, year, c.events);
   }
 }
 
@@ -219,20 +174,20 @@ struct SeriesArgs {
   bool csv = false;
 };
 
-int run_series(const SeriesArgs& args, Dyad dyad, std::optional<int> from, std::optional<int> to) {
-  events::SeriesBuilder b(events::SeriesOptions{!args.source.no_dedup, false});
-  const std::string where = feed(args.source, b, &dyad);
-  const bool neutral = args.source.scheme == "phoenix";
-  nlohmann::json series = nlohmann::json::array();
-  if (args.csv) print_csv_header(std::cout, neutral);
-  print_dyad(b, dyad, from, to, args.csv, args.source.model.json, neutral, &series);
+int run_series(const SeriesArgs& args, const Dyad& dyad, std::optional<int> from, std::optional<int> to) {
+  const auto model = source_model(args.source);
+  const service::EventSeries result = service::event_series(
+      model ? &*model : nullptr, {event_source(args.source), dyad.a, dyad.b, from, to});
   if (args.source.model.json) {
-    print_json(std::cout, {{"source", where}, {"scheme", args.source.scheme},
-                           {"duplicates_removed", b.duplicates()}, {"series", series}});
-  } else if (!args.csv) {
-    std::cout << fmt::format("{}; QuadClass scheme {}; {} duplicate events removed\n", where,
-                             args.source.scheme, b.duplicates());
+    print_json(std::cout, to_json(result));
+    return kExitOk;
   }
+  const bool neutral = result.scheme == "phoenix";
+  if (args.csv) print_csv_header(std::cout, neutral);
+  print_dyad(result.dyad, args.csv, neutral);
+  if (!args.csv)
+    std::cout << fmt::format("{}; QuadClass scheme {}; {} duplicate events removed\n", result.source,
+                             result.scheme, result.duplicates);
   return kExitOk;
 }
 
@@ -257,26 +212,6 @@ void add_series(CLI::App& parent, Action& action) {
   });
 }
 
-// Sends each event to two sinks.
-struct Tee : events::EventSink {
-  std::vector<events::EventSink*> sinks;
-  void add(const events::EventView& e) override {
-    for (auto* s : sinks) s->add(e);
-  }
-};
-
-nlohmann::json report_json(const events::ImportReport& r) {
-  nlohmann::json reasons = nlohmann::json::object(), skipped = nlohmann::json::object(),
-                 layouts = nlohmann::json::object();
-  for (const auto& [why, x] : r.reasons)
-    reasons[why] = {{"rows", x.count}, {"first_line", x.first_line}, {"example", x.example}};
-  for (const auto& [why, x] : r.skipped)
-    skipped[why] = {{"rows", x.count}, {"first_line", x.first_line}, {"example", x.example}};
-  for (const auto& [n, count] : r.layouts) layouts[std::to_string(n)] = count;
-  return {{"lines", r.lines}, {"bytes", r.bytes},     {"kept", r.kept},       {"filtered_out", r.filtered_out},
-          {"bad", r.bad},     {"bad_rows", reasons}, {"skipped", skipped}, {"layouts", layouts}};
-}
-
 void print_report(std::ostream& out, const std::string& input, const events::ImportReport& r) {
   out << fmt::format("{}: {} lines, {} bytes; kept {}, filtered out {}, bad {}\n", input, r.lines,
                      r.bytes, r.kept, r.filtered_out, r.bad);
@@ -289,6 +224,40 @@ void print_report(std::ostream& out, const std::string& input, const events::Imp
     out << fmt::format("  bad: {}: {} rows, first at line {} ({})\n", why, x.count, x.first_line, x.example);
   for (const auto& [why, x] : r.skipped)
     out << fmt::format("  skipped: {}: {} rows, first at line {} ({})\n", why, x.count, x.first_line, x.example);
+}
+
+// The kept events' series: per dyad of the filter, or CSV of every dyad, or a table of the most
+// active ones.
+void print_imported_series(const service::EventImport& r, bool csv) {
+  if (csv) print_csv_header(std::cout, r.neutral);
+  if (!r.dyads.empty()) {
+    for (const auto& d : r.dyads) print_dyad(d, csv, r.neutral);
+    if (!csv) std::cout << fmt::format("{} duplicate events removed\n", r.duplicates);
+    return;
+  }
+  if (csv) {
+    for (const auto& s : r.all) print_csv(std::cout, s.series, r.neutral);
+    return;
+  }
+  auto total = [](const events::DyadSeries& s) {
+    int n = 0;
+    for (const auto& c : s.months) n += c.events;
+    return n;
+  };
+  std::vector<const events::DyadSeries*> all;
+  for (const auto& s : r.all) all.push_back(&s.series);
+  std::stable_sort(all.begin(), all.end(), [&](auto* x, auto* y) { return total(*x) > total(*y); });
+  Table t({"dyad", "months", "events", "Goldstein sum"});
+  for (std::size_t i = 0; i < all.size() && i < 20; ++i) {
+    double g = 0;
+    for (const auto& c : all[i]->months) g += c.goldstein;
+    t.add({all[i]->actor1 + " → " + all[i]->actor2,
+           month_label(all[i]->months.front().month) + " … " + month_label(all[i]->months.back().month),
+           std::to_string(total(*all[i])), fmt::format("{:+.1f}", g)});
+  }
+  t.print(std::cout);
+  std::cout << fmt::format("{} dyads; {} duplicates removed, {} events without two actors\n",
+                           all.size(), r.duplicates, r.one_sided);
 }
 
 void add_import(CLI::App& parent, Action& action) {
@@ -336,150 +305,44 @@ void add_import(CLI::App& parent, Action& action) {
     if (o->csv && !o->series) throw CLI::ValidationError("--csv", "prints series; add --series");
     if (o->input != "-" && !std::filesystem::is_regular_file(o->input) && !std::filesystem::exists(o->input))
       throw CLI::ValidationError("input", "no such file: " + o->input);
-    events::ImportOptions options;
-    options.strict = o->strict;
-    options.scheme = events::QuadScheme::find(o->scheme);
-    options.filter.actors = o->actors;
-    options.filter.root_only = o->root_only;
-    std::vector<Dyad> dyads;
-    for (const auto& d : o->dyads) {
-      dyads.push_back(parse_dyad(d));
-      options.filter.dyads.emplace_back(dyads.back().a, dyads.back().b);
+    service::EventImportRequest request;
+    request.input = o->input;
+    request.format = o->format;
+    request.filter.actors = o->actors;
+    request.filter.root_only = o->root_only;
+    for (const auto& text : o->dyads) {
+      const Dyad d = parse_dyad(text);
+      request.filter.dyads.emplace_back(d.a, d.b);
     }
-    if (!o->from.empty()) options.filter.from = day_bound(o->from, "--from", false);
-    if (!o->to.empty()) options.filter.to = day_bound(o->to, "--to", true);
-    action = [o, options, dyads] {
-      // The model is loaded (and validated) before anything is read.
-      std::unique_ptr<service::ModelImport> into;
-      if (!o->into_model.empty())
-        into = std::make_unique<service::ModelImport>(
-            service::ModelImportRequest{o->into_model, o->source_id, o->format, o->input});
-      const int fd = o->input == "-" ? 0 : ::open(o->input.c_str(), O_RDONLY);
-      if (fd < 0) throw InputError(o->input, 0, "", "cannot open the file");
-      // The CSV is written to a unique temporary file renamed at the end: nothing half-written,
-      // and the temporary removed on any failure.
-      std::unique_ptr<AtomicFile> out_file;
-      int out_fd = -1;
-      if (o->out == "-") {
-        out_fd = 1;
-      } else if (!o->out.empty()) {
-        out_file = std::make_unique<AtomicFile>(o->out);
-        out_fd = out_file->fd();
-      }
-      Tee tee;
-      std::unique_ptr<events::CsvEventWriter> writer;
-      if (out_fd >= 0) tee.sinks.push_back((writer = std::make_unique<events::CsvEventWriter>(out_fd)).get());
-      events::SeriesBuilder builder(events::SeriesOptions{!o->no_dedup, false});
-      if (o->series) tee.sinks.push_back(&builder);
-      if (into) tee.sinks.push_back(&into->sink());
-      const std::string label = o->input == "-" ? "<stdin>" : o->input;
-      const auto codebook = kb::builtin_codebook();
-      const auto countries = events::CountryTable::builtin();
-      const auto types = o->actor_types ? events::TypeTable::builtin() : events::TypeTable();
-      events::ImportOptions import_options = options;
-      if (o->actor_types) import_options.types = &types;
-      events::ImportReport report;
-      try {
-        report = o->format == "icews"
-                     ? events::import_icews(fd, label, codebook, countries, import_options, tee)
-                     : events::import_gdelt(fd, label, codebook, countries, import_options, tee);
-        // A file in which no row parses is the wrong file, not an empty import: exit 2 with the
-        // reasons, and nothing written.
-        if (report.bad > 0 && report.kept == 0 && report.filtered_out == 0) {
-          const auto& [why, first] = *report.reasons.begin();
-          throw InputError(label, first.first_line, "",
-                           fmt::format("no row parses as {} ({} bad rows; first: {}, {})",
-                                       o->format == "icews" ? "ICEWS" : "GDELT", report.bad, why,
-                                       first.example));
-        }
-        if (writer) writer->flush();
-        if (into) into->commit();
-      } catch (...) {
-        if (fd != 0) ::close(fd);
-        writer.reset();  // before its file is removed
-        throw;
-      }
-      if (fd != 0) ::close(fd);
-      if (out_file) {
-        writer.reset();
-        out_file->commit();
-      }
-      const bool neutral = o->scheme == "phoenix";
-      nlohmann::json series = nlohmann::json::array();
-      if (o->series) {
-        if (o->csv) print_csv_header(std::cout, neutral);
-        if (!dyads.empty()) {
-          for (const auto& d : dyads) print_dyad(builder, d, {}, {}, o->csv, o->json, neutral, &series);
-          if (!o->csv && !o->json)
-            std::cout << fmt::format("{} duplicate events removed\n", builder.duplicates());
-        } else if (o->json || o->csv) {
-          for (const auto& s : builder.all()) {
-            if (o->json) series.push_back(series_json(s, builder.year_only(s.actor1, s.actor2), neutral));
-            else print_csv(std::cout, s, neutral);
-          }
-        } else {  // every dyad: a table of the most active ones
-          auto all = builder.all();
-          auto total = [](const DyadSeries& s) {
-            int n = 0;
-            for (const auto& c : s.months) n += c.events;
-            return n;
-          };
-          std::stable_sort(all.begin(), all.end(), [&](auto& x, auto& y) { return total(x) > total(y); });
-          Table t({"dyad", "months", "events", "Goldstein sum"});
-          for (std::size_t i = 0; i < all.size() && i < 20; ++i) {
-            double g = 0;
-            for (const auto& c : all[i].months) g += c.goldstein;
-            t.add({all[i].actor1 + " → " + all[i].actor2,
-                   month_label(all[i].months.front().month) + " … " + month_label(all[i].months.back().month),
-                   std::to_string(total(all[i])), fmt::format("{:+.1f}", g)});
-          }
-          t.print(std::cout);
-          std::cout << fmt::format("{} dyads; {} duplicates removed, {} events without two actors\n",
-                                   all.size(), builder.duplicates(), builder.one_sided());
-        }
-      }
+    if (!o->from.empty()) request.filter.from = day_bound(o->from, "--from", false);
+    if (!o->to.empty()) request.filter.to = day_bound(o->to, "--to", true);
+    request.scheme = events::QuadScheme::find(o->scheme);
+    request.strict = o->strict;
+    request.actor_types = o->actor_types;
+    request.out = o->out;
+    request.series = o->series;
+    request.dedup = !o->no_dedup;
+    request.into_model = o->into_model;
+    request.source_id = o->source_id;
+    action = [o, request] {
+      const service::EventImport result = service::import_events(request);
       if (o->json) {
-        nlohmann::json j = {{"input", label}, {"report", report_json(report)}};
-        if (o->series) {
-          j["series"] = series;
-          j["duplicates_removed"] = builder.duplicates();
-        }
-        if (into) j["into_model"] = service::to_json(into->summary());
         // Bytes of a broken input may appear in the report's examples: shown, not fatal.
-        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-      } else {
-        print_report(std::cerr, label, report);
-        if (into) {
-          const service::ModelImportSummary m = into->summary();
-          std::cerr << fmt::format(
-              "{}: {} events appended to events.csv{}; not appended: {} with an actor not in "
-              "actors.toml, {} without two actors, {} already in the log, {} without a record id\n",
-              o->into_model, m.appended,
-              m.source_added ? " (data-set source added to sources.toml)" : "", m.not_in_model,
-              m.one_sided, m.already, m.no_record_id);
-        }
+        std::cout << service::encode(to_json(result));
+        return kExitOk;
       }
+      if (o->series) print_imported_series(result, o->csv);
+      print_report(std::cerr, result.input, result.report);
+      if (const auto& m = result.into_model)
+        std::cerr << fmt::format(
+            "{}: {} events appended to events.csv{}; not appended: {} with an actor not in "
+            "actors.toml, {} without two actors, {} already in the log, {} without a record id\n",
+            o->into_model, m->appended,
+            m->source_added ? " (data-set source added to sources.toml)" : "", m->not_in_model,
+            m->one_sided, m->already, m->no_record_id);
       return kExitOk;
     };
   });
-}
-
-// A 95% Wald interval on the log scale (the delta method: se(log x) = se / x), so that the
-// interval of a positive parameter stays positive. Used for rates and decays; the excitation,
-// which is often near its bound of 0, gets the profile-likelihood interval of the fit.
-std::pair<double, double> interval95(double estimate, double se) {
-  const double spread = std::exp(1.96 * se / estimate);
-  return {estimate / spread, estimate * spread};
-}
-
-// The 95% interval of parameter (k, l) of kind `what` ("mu", "alpha", "omega"); NaN: none.
-std::pair<double, double> interval_of(const events::HawkesFit& f, const std::string& what,
-                                      std::size_t k, std::size_t l) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  if (what == "alpha") return {f.alpha_profile[k][l][0], f.alpha_profile[k][l][1]};
-  const double est = what == "mu" ? f.params.mu[k] : f.params.omega[k];
-  const double se = what == "mu" ? f.stderr_.mu[k] : f.stderr_.omega[k];
-  return std::isfinite(se) ? interval95(est, se) : std::pair{nan, nan};
 }
 
 // A number to the precision an interval of width `width` supports: two significant digits of
@@ -490,45 +353,6 @@ std::string supported(double value, double width) {
   return fmt::format("{:.{}f}", value, decimals);
 }
 
-bool enough_events(const events::HawkesFit& f) {
-  return std::all_of(f.events.begin(), f.events.end(),
-                     [](int n) { return n >= events::InformationRule{}.min_events; });
-}
-
-nlohmann::json fit_json(const events::HawkesFit& f, const std::vector<std::string>& streams) {
-  auto value = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  auto param = [&](const std::string& what, std::size_t k, std::size_t l, double est, double se) {
-    const auto [low, high] = interval_of(f, what, k, l);
-    return nlohmann::json{{"estimate", est}, {"stderr", value(se)}, {"low95", value(low)},
-                          {"high95", value(high)},
-                          {"interval", what == "alpha" ? "profile likelihood" : "Wald, log scale"}};
-  };
-  const std::string shortfall = events::hawkes_shortfall(f);
-  nlohmann::json j = {{"streams", streams},
-                      {"log_likelihood", f.log_likelihood},
-                      {"poisson_log_likelihood", f.log_likelihood_poisson},
-                      {"lr_statistic", f.lr_statistic},
-                      {"lr_p_value", f.lr_p_value},
-                      {"spectral_radius", f.spectral_radius},
-                      {"converged", f.converged},
-                      {"evaluations", f.iterations},
-                      {"usable", shortfall.empty()},
-                      {"shortfall", shortfall}};
-  for (std::size_t k = 0; k < f.params.dims(); ++k) {
-    j["mu"].push_back(param("mu", k, k, f.params.mu[k], f.stderr_.mu[k]));
-    j["omega"].push_back(param("omega", k, k, f.params.omega[k], f.stderr_.omega[k]));
-    nlohmann::json row = nlohmann::json::array();
-    for (std::size_t l = 0; l < f.params.dims(); ++l)
-      row.push_back(param("alpha", k, l, f.params.alpha[k][l], f.stderr_.alpha[k][l]));
-    j["alpha"].push_back(row);
-    j["events"].push_back(f.events[k]);
-    // With few events the time-rescaling test has no power: no p-value is given.
-    j["ks_statistic"].push_back(enough_events(f) ? value(f.ks_statistic[k]) : nlohmann::json(nullptr));
-    j["ks_p_value"].push_back(enough_events(f) ? value(f.ks_p_value[k]) : nlohmann::json(nullptr));
-  }
-  return j;
-}
-
 void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<std::string>& streams,
                double days) {
   std::string title;
@@ -537,28 +361,29 @@ void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<
   out << fmt::format("{} Hawkes fit: {} over {:.0f} days\n", streams.size() == 1 ? "Univariate" : "Bivariate",
                      title, days);
   Table t({"parameter", "estimate", "95% interval"});
-  auto add = [&](const std::string& name, const std::string& what, std::size_t k, std::size_t l,
+  using service::HawkesParameter;
+  auto add = [&](const std::string& name, HawkesParameter what, std::size_t k, std::size_t l,
                  double est) {
-    const auto [low, high] = interval_of(f, what, k, l);
+    const auto [low, high] = service::hawkes_interval(f, what, k, l);
     const double width = high - low;
     t.add({name, supported(est, width),
            std::isfinite(width) ? fmt::format("[{}, {}]", supported(low, width), supported(high, width))
                                 : std::string("none (at a bound or not identified)")});
   };
   for (std::size_t k = 0; k < f.params.dims(); ++k) {
-    add("mu " + streams[k] + " (per day)", "mu", k, k, f.params.mu[k]);
+    add("mu " + streams[k] + " (per day)", HawkesParameter::kMu, k, k, f.params.mu[k]);
     for (std::size_t l = 0; l < f.params.dims(); ++l)
-      add(fmt::format("alpha {} ← {}", streams[k], streams[l]), "alpha", k, l, f.params.alpha[k][l]);
+      add(fmt::format("alpha {} ← {}", streams[k], streams[l]), HawkesParameter::kAlpha, k, l, f.params.alpha[k][l]);
   }
   for (std::size_t l = 0; l < f.params.dims(); ++l)
-    add("omega " + streams[l] + " (per day)", "omega", l, l, f.params.omega[l]);
+    add("omega " + streams[l] + " (per day)", HawkesParameter::kOmega, l, l, f.params.omega[l]);
   t.print(out);
   out << "alpha: profile-likelihood interval; mu, omega: Wald interval on the log scale\n";
   out << fmt::format("branching (spectral radius of alpha) {:.2f}{}; excitation against a Poisson "
                      "process: likelihood ratio {:.1f}, p = {:.2g} (chi-bar-squared)\n",
                      f.spectral_radius, f.spectral_radius < 1 ? "" : " (not stationary)",
                      f.lr_statistic, f.lr_p_value);
-  if (enough_events(f)) {
+  if (service::hawkes_testable(f)) {
     for (std::size_t k = 0; k < streams.size(); ++k)
       out << fmt::format("time-rescaling check {}: KS distance {:.2f}, p = {:.2g}{}\n", streams[k],
                          f.ks_statistic[k], f.ks_p_value[k],
@@ -567,7 +392,7 @@ void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<
   const std::string shortfall = events::hawkes_shortfall(f);
   if (!shortfall.empty())
     out << "Not usable by the engine (minimum-information rule, docs/MODEL.md): " << shortfall
-        << (enough_events(f) ? "" : "; estimates for inspection only, no goodness-of-fit test")
+        << (service::hawkes_testable(f) ? "" : "; estimates for inspection only, no goodness-of-fit test")
         << "\n";
   out << "\n";
 }
@@ -579,59 +404,22 @@ struct FitArgs {
   std::uint64_t seed = 1;
 };
 
-int run_fit(const FitArgs& args, Dyad dyad, std::optional<long> first, std::optional<long> last) {
-  // feed() turns names in --dyad into ids only when it loads the model, before the first event:
-  // the sink that compares ids is built at that first event.
-  struct Late : events::EventSink {
-    std::unique_ptr<events::EventTimes> times;
-    std::unique_ptr<events::Deduplicator> dedup;
-    Dyad* dyad;
-    const FitArgs* args;
-    void add(const events::EventView& e) override {
-      if (!times) {
-        times = std::make_unique<events::EventTimes>(dyad->a, dyad->b, args->quad, args->seed);
-        dedup = std::make_unique<events::Deduplicator>(*times);
-      }
-      if (args->source.no_dedup) times->add(e);
-      else dedup->add(e);
-    }
-  } late;
-  late.dyad = &dyad;
-  late.args = &args;
-  const std::string where = feed(args.source, late, &dyad);
-  if (!late.times) late.times = std::make_unique<events::EventTimes>(dyad.a, dyad.b, args.quad, args.seed);
-  const std::string ab = dyad.a + "→" + dyad.b, ba = dyad.b + "→" + dyad.a;
-  const events::PointData both = late.times->data(true, first, last);
-  nlohmann::json fits = nlohmann::json::array();
-  std::vector<std::string> failures;
-  auto attempt = [&](const events::PointData& data, const std::vector<std::string>& streams) {
-    try {
-      const events::HawkesFit f = events::fit_hawkes(data);
-      if (args.source.model.json) fits.push_back(fit_json(f, streams));
-      else print_fit(std::cout, f, streams, data.horizon);
-    } catch (const std::invalid_argument& e) {
-      std::string names;
-      for (const auto& s : streams) names += (names.empty() ? "" : " + ") + s;
-      failures.push_back(names + ": " + e.what());
-    }
-  };
-  // The single-stream fits share the bivariate fit's window, so their likelihoods compare.
-  events::PointData one{{both.times[0]}, both.horizon}, other{{both.times[1]}, both.horizon};
-  attempt(one, {ab});
-  attempt(other, {ba});
-  attempt(both, {ab, ba});
-  const long long coarse = late.times->skipped_coarse();
+int run_fit(const FitArgs& args, const Dyad& dyad, std::optional<long> first,
+            std::optional<long> last) {
+  const auto model = source_model(args.source);
+  const service::DyadHawkes result = service::fit_dyad_hawkes(
+      model ? &*model : nullptr,
+      {event_source(args.source), dyad.a, dyad.b, args.quad, args.seed, first, last});
   if (args.source.model.json) {
-    print_json(std::cout, {{"source", where}, {"class", args.quad}, {"time_unit", "day"},
-                           {"horizon_days", both.horizon}, {"fits", fits}, {"not_fitted", failures},
-                           {"year_only_events_left_out", coarse}});
+    print_json(std::cout, to_json(result));
   } else {
-    for (const auto& f : failures) std::cout << "not fitted: " << f << "\n";
+    for (const auto& f : result.fits) print_fit(std::cout, f.fit, f.streams, f.horizon);
+    for (const auto& f : result.not_fitted) std::cout << "not fitted: " << f << "\n";
     std::cout << fmt::format("{}; times in days; {} events dated to a year only left out; "
-                             "month-dated events placed on the 15th\n", where, coarse);
+                             "month-dated events placed on the 15th\n", result.source, result.year_only);
   }
-  if (fits.empty() && args.source.model.json) return kExitInvalidInput;
-  return failures.size() == 3 ? kExitInvalidInput : kExitOk;
+  // Every fit failed: too few events.
+  return result.fits.empty() ? kExitInvalidInput : kExitOk;
 }
 
 void add_fit(CLI::App& parent, Action& action) {

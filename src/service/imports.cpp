@@ -1,5 +1,9 @@
-// Events of a data set imported into a model directory: one locked, atomic transaction over
-// events.csv and sources.toml.
+// Event files (GDELT, ICEWS) streamed through a filter into an event CSV, monthly series and a
+// model directory; the import into a model is one locked, atomic transaction over events.csv and
+// sources.toml.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -19,6 +23,21 @@ std::string read_text(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Sends each event to every sink.
+struct ImportTee : events::EventSink {
+  std::vector<events::EventSink*> sinks;
+  void add(const events::EventView& e) override {
+    for (auto* s : sinks) s->add(e);
+  }
+};
+
+nlohmann::json import_reason_json(const std::map<std::string, events::ImportReport::Reason>& reasons) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [why, x] : reasons)
+    out[why] = {{"rows", x.count}, {"first_line", x.first_line}, {"example", x.example}};
+  return out;
 }
 
 }  // namespace
@@ -127,6 +146,105 @@ nlohmann::json to_json(const ModelImportSummary& m) {
             {"fewer_than_two_actors", m.one_sided},
             {"already_in_log", m.already},
             {"no_record_id", m.no_record_id}}}};
+}
+
+EventImport import_events(const EventImportRequest& request) {
+  // The model is loaded (and validated) before anything is read.
+  std::unique_ptr<ModelImport> into;
+  if (!request.into_model.empty())
+    into = std::make_unique<ModelImport>(
+        ModelImportRequest{request.into_model, request.source_id, request.format, request.input});
+  const int fd = request.input == "-" ? 0 : ::open(request.input.c_str(), O_RDONLY);
+  if (fd < 0) throw InputError(request.input, 0, "", "cannot open the file");
+  // The CSV is written to a unique temporary file renamed at the end: nothing half-written, and
+  // the temporary removed on any failure.
+  std::unique_ptr<AtomicFile> out_file;
+  int out_fd = -1;
+  if (request.out == "-") {
+    out_fd = 1;
+  } else if (!request.out.empty()) {
+    out_file = std::make_unique<AtomicFile>(request.out);
+    out_fd = out_file->fd();
+  }
+  ImportTee tee;
+  std::unique_ptr<events::CsvEventWriter> writer;
+  if (out_fd >= 0) tee.sinks.push_back((writer = std::make_unique<events::CsvEventWriter>(out_fd)).get());
+  events::SeriesBuilder builder(events::SeriesOptions{request.dedup, false});
+  if (request.series) tee.sinks.push_back(&builder);
+  if (into) tee.sinks.push_back(&into->sink());
+  EventImport out;
+  out.input = request.input == "-" ? "<stdin>" : request.input;
+  out.series = request.series;
+  out.neutral = request.scheme->name() == "phoenix";
+  const auto codebook = kb::builtin_codebook();
+  const auto countries = events::CountryTable::builtin();
+  const auto types = request.actor_types ? events::TypeTable::builtin() : events::TypeTable();
+  events::ImportOptions options;
+  options.filter = request.filter;
+  options.scheme = request.scheme;
+  options.strict = request.strict;
+  if (request.actor_types) options.types = &types;
+  const bool icews = request.format == "icews";
+  try {
+    out.report = icews ? events::import_icews(fd, out.input, codebook, countries, options, tee)
+                       : events::import_gdelt(fd, out.input, codebook, countries, options, tee);
+    // A file in which no row parses is the wrong file, not an empty import: nothing is written.
+    if (out.report.bad > 0 && out.report.kept == 0 && out.report.filtered_out == 0) {
+      const auto& [why, first] = *out.report.reasons.begin();
+      throw InputError(out.input, first.first_line, "",
+                       fmt::format("no row parses as {} ({} bad rows; first: {}, {})",
+                                   icews ? "ICEWS" : "GDELT", out.report.bad, why, first.example));
+    }
+    if (writer) writer->flush();
+    if (into) into->commit();
+  } catch (...) {
+    if (fd != 0) ::close(fd);
+    writer.reset();  // before its file is removed
+    throw;
+  }
+  if (fd != 0) ::close(fd);
+  if (out_file) {
+    writer.reset();
+    out_file->commit();
+  }
+  if (request.series) {
+    if (!request.filter.dyads.empty()) {
+      for (const auto& [a, b] : request.filter.dyads) out.dyads.push_back(dyad_series(builder, a, b));
+    } else {
+      for (auto& s : builder.all()) {
+        auto years = builder.year_only(s.actor1, s.actor2);
+        out.all.push_back({std::move(s), std::move(years)});
+      }
+    }
+    out.duplicates = builder.duplicates();
+    out.one_sided = builder.one_sided();
+  }
+  if (into) out.into_model = into->summary();
+  return out;
+}
+
+nlohmann::json to_json(const events::ImportReport& r) {
+  nlohmann::json layouts = nlohmann::json::object();
+  for (const auto& [n, count] : r.layouts) layouts[std::to_string(n)] = count;
+  return {{"lines", r.lines}, {"bytes", r.bytes}, {"kept", r.kept}, {"filtered_out", r.filtered_out},
+          {"bad", r.bad}, {"bad_rows", import_reason_json(r.reasons)},
+          {"skipped", import_reason_json(r.skipped)}, {"layouts", layouts}};
+}
+
+nlohmann::json to_json(const EventImport& r) {
+  nlohmann::json j = {{"input", r.input}, {"report", to_json(r.report)}};
+  if (r.series) {
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& d : r.dyads) {
+      series.push_back(to_json(d.ab, r.neutral));
+      series.push_back(to_json(d.ba, r.neutral));
+    }
+    for (const auto& s : r.all) series.push_back(to_json(s, r.neutral));
+    j["series"] = series;
+    j["duplicates_removed"] = r.duplicates;
+  }
+  if (r.into_model) j["into_model"] = to_json(*r.into_model);
+  return j;
 }
 
 }  // namespace sphere::service

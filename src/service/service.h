@@ -547,6 +547,116 @@ std::string data_source_entry(const std::string& id, const std::string& format,
 // already_in_log, no_record_id}}
 nlohmann::json to_json(const ModelImportSummary& summary);
 
+// ---- Event series, imports and Hawkes fits ----------------------------------------------------
+
+// Where a use case's events come from: an event CSV (an import's output) or the model's log.
+struct EventSource {
+  std::string events_file;  // field "events"; empty: the model's log
+  const events::QuadScheme* scheme = &events::QuadScheme::gdelt();  // field "scheme"
+  bool rollup = true;       // persons and organisations counted as their states
+  bool dedup = true;        // events with the same date, actors and event code counted once
+};
+// One direction of a dyad: its months (zeros filled in) and the events dated to a year only.
+struct DirectedSeries {
+  events::DyadSeries series;
+  std::map<int, events::MonthCell> year_only;  // by year, within the months asked for
+};
+// Both directions of a dyad over the months asked for (its own span when none are).
+struct DyadSeriesPair {
+  std::string a, b;
+  bool dated = true;  // false: no event between them dated to a month or day, and no months asked for
+  DirectedSeries ab, ba;
+};
+DyadSeriesPair dyad_series(const events::SeriesBuilder& builder, const std::string& a,
+                           const std::string& b, std::optional<int> from = {},
+                           std::optional<int> to = {});
+// One direction as JSON: actor1, actor2, months, year_only; QuadClass 0 only when `neutral`.
+nlohmann::json to_json(const DirectedSeries& series, bool neutral);
+
+struct EventSeriesRequest {
+  EventSource source;
+  std::string a, b;             // field "dyad": ids (names and aliases, from the model's log)
+  std::optional<int> from, to;  // month indexes; nullopt: the dyad's own span
+};
+struct EventSeries {
+  std::string source;  // the file, or the model's location
+  std::string scheme;
+  long long duplicates = 0;
+  DyadSeriesPair dyad;
+};
+// `model` is read when the request names no events file. Throws InputError naming the field
+// "dyad" for an actor the model lacks, or the file, line and field of a bad event row.
+EventSeries event_series(const kb::Model* model, const EventSeriesRequest& request);
+// {source, scheme, duplicates_removed, series: [a->b, b->a]}
+nlohmann::json to_json(const EventSeries& series);
+
+// A GDELT or ICEWS event file streamed through a filter into any of: an event CSV, monthly
+// series, a model's event log.
+struct EventImportRequest {
+  std::string input;              // the file, or "-" for standard input
+  std::string format = "gdelt";   // gdelt or icews
+  events::ImportFilter filter;
+  const events::QuadScheme* scheme = &events::QuadScheme::gdelt();
+  bool strict = false;            // stop at the first bad row
+  bool actor_types = false;       // GDELT: kept events' actors refined by their CAMEO types
+  std::string out;                // field "out": the kept events as CSV; "-": standard output
+  bool series = false;            // build the kept events' monthly series
+  bool dedup = true;              // ... counting duplicates once
+  std::string into_model;         // field "into_model": append to this model's log; empty: none
+  std::string source_id;          // field "source_id": the source those events cite
+};
+struct EventImport {
+  std::string input;  // as messages name it ("<stdin>" for standard input)
+  events::ImportReport report;
+  bool series = false;
+  std::vector<DyadSeriesPair> dyads;  // the filter's dyads, when it has any
+  std::vector<DirectedSeries> all;    // otherwise every ordered dyad
+  long long duplicates = 0, one_sided = 0;
+  std::optional<ModelImportSummary> into_model;
+  bool neutral = false;  // the scheme has a neutral class 0
+};
+// Writes the CSV and the model's files whole or not at all. Throws InputError (the file and its
+// first bad row) when no row parses, or at the first bad row when strict.
+EventImport import_events(const EventImportRequest& request);
+// {input, report, series and duplicates_removed (when asked), into_model (when given)}
+nlohmann::json to_json(const EventImport& result);
+// {lines, bytes, kept, filtered_out, bad, bad_rows, skipped, layouts}
+nlohmann::json to_json(const events::ImportReport& report);
+
+// Hawkes processes fitted to a dyad's daily event times: A->B and B->A alone and both together.
+struct HawkesRequest {
+  EventSource source;
+  std::string a, b;               // field "dyad"
+  int quad = -1;                  // field "class": only events of this QuadClass; -1: all
+  std::uint64_t seed = 1;         // of the spreading of same-day events over their day
+  std::optional<long> first, last;  // days since 1970-01-01
+};
+struct HawkesStreamsFit {
+  std::vector<std::string> streams;  // "A→B", ...
+  events::HawkesFit fit;
+  double horizon = 0.0;  // days
+};
+struct DyadHawkes {
+  std::string source;
+  int quad = -1;
+  double horizon = 0.0;
+  std::vector<HawkesStreamsFit> fits;
+  std::vector<std::string> not_fitted;  // "streams: why"
+  long long year_only = 0;              // events dated to a year only, left out
+};
+// `model` is read when the request names no events file.
+DyadHawkes fit_dyad_hawkes(const kb::Model* model, const HawkesRequest& request);
+// Which parameter of a fit: the baseline rate, an excitation or a decay rate.
+enum class HawkesParameter { kMu, kAlpha, kOmega };
+// The 95% interval of parameter (k, l): profile likelihood for an excitation, Wald on the log
+// scale for a rate; NaN ends when there is none.
+std::pair<double, double> hawkes_interval(const events::HawkesFit& fit, HawkesParameter what,
+                                          std::size_t k, std::size_t l);
+// Whether every stream has the events a goodness-of-fit test needs (the minimum-information rule).
+bool hawkes_testable(const events::HawkesFit& fit);
+// {source, class, time_unit, horizon_days, fits, not_fitted, year_only_events_left_out}
+nlohmann::json to_json(const DyadHawkes& result);
+
 // ---- Observation panels ---------------------------------------------------------------------
 
 // Which panel a use case reads: a file, or the one the model declares in observations.toml.

@@ -126,5 +126,76 @@ TEST(ModelImport, TheSourceEntryIsOneEscapedDataSourceTable) {
   EXPECT_NE(data_source_entry("GDELT", "gdelt", "-").find("file = \"<stdin>\""), std::string::npos);
 }
 
+TEST(EventImport, OneStreamFeedsTheCsvTheSeriesAndTheModel) {
+  const MiniModel mini;
+  EventImportRequest request;
+  request.input = mini.rows.string();
+  request.out = (mini.dir.path() / "kept.csv").string();
+  request.series = true;
+  request.into_model = mini.model.string();
+  const EventImport r = import_events(request);
+  EXPECT_EQ(r.report.lines, 4);
+  EXPECT_EQ(r.report.kept, 4);
+  EXPECT_EQ(r.report.bad, 0);
+  ASSERT_TRUE(r.into_model);
+  EXPECT_EQ(r.into_model->appended, 2);
+  // Every two-sided event is in a series: RUS→AZE, AZE→RUS and UKR→RUS, one each.
+  EXPECT_EQ(r.all.size(), 3u);
+  EXPECT_EQ(r.one_sided, 1);
+  for (const auto& s : r.all) {
+    int events = 0;
+    for (const auto& c : s.series.months) events += c.events;
+    EXPECT_EQ(events, 1) << s.series.actor1 << "→" << s.series.actor2;
+  }
+  // The CSV reads back as the same events.
+  events::SeriesBuilder reread;
+  events::read_event_csv(read_file(request.out), request.out, kb::builtin_codebook(),
+                         events::QuadScheme::gdelt(), reread);
+  EXPECT_EQ(reread.all().size(), r.all.size());
+  const nlohmann::json j = to_json(r);
+  EXPECT_EQ(j["report"]["kept"], 4);
+  EXPECT_EQ(j["series"].size(), 3u);
+  EXPECT_EQ(j["into_model"]["appended"], 2);
+}
+
+TEST(EventImport, AFilteredDyadGivesBothDirections) {
+  const MiniModel mini;
+  EventImportRequest request;
+  request.input = mini.rows.string();
+  request.series = true;
+  request.filter.dyads = {{"AZE", "RUS"}};
+  const EventImport r = import_events(request);
+  EXPECT_EQ(r.report.kept, 2);
+  EXPECT_EQ(r.report.filtered_out, 2);
+  ASSERT_EQ(r.dyads.size(), 1u);
+  EXPECT_TRUE(r.all.empty());
+  EXPECT_EQ(r.dyads[0].ab.series.actor1, "AZE");
+  EXPECT_EQ(r.dyads[0].ba.series.actor1, "RUS");
+  EXPECT_EQ(to_json(r)["series"].size(), 2u);
+  EXPECT_FALSE(to_json(r).contains("into_model"));
+}
+
+TEST(EventImport, AFileWhereNoRowParsesWritesNothing) {
+  const MiniModel mini;
+  const auto bad = mini.dir.path() / "bad.tsv";
+  std::ofstream(bad) << "not\ta\tgdelt\trow\n";
+  const std::string events = read_file(mini.model / "events.csv");
+  EventImportRequest request;
+  request.input = bad.string();
+  request.out = (mini.dir.path() / "kept.csv").string();
+  request.into_model = mini.model.string();
+  try {
+    import_events(request);
+    ADD_FAILURE() << "imported a file in which no row parses";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].file, bad.string());
+    EXPECT_EQ(e.diagnostics().items()[0].line, 1);
+  }
+  EXPECT_FALSE(std::filesystem::exists(request.out));
+  EXPECT_EQ(read_file(mini.model / "events.csv"), events);
+  EXPECT_EQ(hidden_files(mini.model), 0);
+  EXPECT_EQ(hidden_files(mini.dir.path()), 0);
+}
+
 }  // namespace
 }  // namespace sphere::service
