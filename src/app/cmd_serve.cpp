@@ -259,7 +259,11 @@ nlohmann::json Service::timeline(const httplib::Request& req) const {
 }
 
 nlohmann::json Service::series(const httplib::Request& req) const {
-  return service::to_json(service::series(model_, {param(req, "a"), param(req, "b")}));
+  // The request of `sphere events series --dyad A:B --json`, with its defaults.
+  service::EventSeriesRequest r;
+  r.a = param(req, "a");
+  r.b = param(req, "b");
+  return service::to_json(service::event_series(&model_, r));
 }
 
 nlohmann::json Service::links(const httplib::Request& req) const {

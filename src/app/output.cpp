@@ -179,7 +179,7 @@ std::string flag_of(std::string_view field) {
   // Where the flag is not the field's name with dashes.
   if (field == "blocked") return "--block-country";
   if (field == "opened") return "--open";
-  if (field == "dyads") return "--dyad";
+  if (field == "dyads" || field == "a" || field == "b") return "--dyad";
   std::string flag = "--" + std::string(field);
   std::replace(flag.begin(), flag.end(), '_', '-');
   return flag;

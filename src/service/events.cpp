@@ -16,11 +16,23 @@ namespace {
 
 std::string month_name(int index) { return fmt::format("{:04}-{:02}", index / 12, index % 12 + 1); }
 
+// The same actor on both sides of a dyad: no dyad.
+void check_two_actors(const std::string& a, const std::string& b, const std::string& a_given,
+                      const std::string& b_given) {
+  if (a == b)
+    throw InputError(kRequest, 0, "b",
+                     a == a_given && b == b_given
+                         ? fmt::format("'{}' is on both sides of the dyad", a)
+                         : fmt::format("'{}' and '{}' are the same actor ({})", a_given, b_given, a));
+}
+
 // Feeds the source's events to `sink` and returns where they came from. From the model's log,
 // the dyad's names and aliases first become ids, rolled up as the events are.
 std::string feed_events(const kb::Model* model, const EventSource& source, events::EventSink& sink,
                         std::string& a, std::string& b) {
+  const std::string a_given = a, b_given = b;
   if (!source.events_file.empty()) {
+    check_two_actors(a, b, a_given, b_given);
     std::ifstream in(source.events_file, std::ios::binary);
     if (!in) throw IoError(source.events_file + ": cannot read the file");
     std::ostringstream text;
@@ -30,11 +42,12 @@ std::string feed_events(const kb::Model* model, const EventSource& source, event
     return source.events_file;
   }
   if (!model) throw std::logic_error("events of the model's log without a model");
-  for (std::string* side : {&a, &b}) {
+  for (auto [side, field] : {std::pair{&a, "a"}, std::pair{&b, "b"}}) {
     // A name the model does not have is invalid input, answered with the closest id.
-    const kb::Actor& actor = require_actor(*model, *side, "dyad");
+    const kb::Actor& actor = require_actor(*model, *side, field);
     *side = source.rollup ? events::top_affiliation(*model, actor.id) : actor.id;
   }
+  check_two_actors(a, b, a_given, b_given);
   events::feed_model_events(*model, *source.scheme, source.rollup, sink);
   return model->location;
 }

@@ -1,4 +1,4 @@
-// Queries over the model's records: actors by name, the timeline, a dyad's series, link states.
+// Queries over the model's records: actors by name, the timeline, link states.
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
@@ -173,37 +173,6 @@ LinkState link_state(const kb::InfraLink& link, int year) {
   }
   if (state.status != "operating") state.capacity = 0;
   return state;
-}
-
-SeriesResult series(const kb::Model& model, const SeriesRequest& request) {
-  SeriesResult r;
-  r.a = events::top_affiliation(model, require_actor(model, request.a, "a").id);
-  r.b = events::top_affiliation(model, require_actor(model, request.b, "b").id);
-  if (r.a == r.b)
-    throw InputError(kRequest, 0, "b", fmt::format("'{}' and '{}' are the same actor ({})",
-                                                   request.a, request.b, r.a));
-  events::SeriesBuilder builder;
-  events::feed_model_events(model, events::QuadScheme::gdelt(), true, builder);
-  r.ab.actor1 = r.ba.actor2 = r.a;
-  r.ab.actor2 = r.ba.actor1 = r.b;
-  if (const auto span = builder.span(r.a, r.b)) {
-    r.ab = builder.series(r.a, r.b, span->first, span->second);
-    r.ba = builder.series(r.b, r.a, span->first, span->second);
-  }
-  return r;
-}
-
-nlohmann::json to_json(const SeriesResult& r) {
-  nlohmann::json out = {{"a", r.a}, {"b", r.b}, {"months", nlohmann::json::array()}};
-  for (std::size_t i = 0; i < r.ab.months.size(); ++i) {
-    const int m = r.ab.months[i].month;
-    out["months"].push_back({{"month", fmt::format("{}-{:02d}", m / 12, m % 12 + 1)},
-                             {"ab_events", r.ab.months[i].events},
-                             {"ab_goldstein", r.ab.months[i].goldstein},
-                             {"ba_events", r.ba.months[i].events},
-                             {"ba_goldstein", r.ba.months[i].goldstein}});
-  }
-  return out;
 }
 
 }  // namespace sphere::service

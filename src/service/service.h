@@ -112,20 +112,6 @@ struct LinkState {
 };
 LinkState link_state(const kb::InfraLink& link, int year);
 
-// ---- Series of a dyad ----------------------------------------------------------------------
-
-// The monthly event counts and Goldstein sums of a dyad in both directions, from the model's own
-// events (each actor rolled up to its top affiliation), over the months the pair has events.
-struct SeriesRequest {
-  std::string a, b;  // actor ids, names or aliases (fields "a", "b")
-};
-struct SeriesResult {
-  std::string a, b;  // the top affiliations the series are of
-  events::DyadSeries ab, ba;  // empty months when the pair has no event
-};
-SeriesResult series(const kb::Model& model, const SeriesRequest& request);
-nlohmann::json to_json(const SeriesResult& result);
-
 // ---- Network what-if -----------------------------------------------------------------------
 
 struct WhatIfRequest {
@@ -573,9 +559,10 @@ DyadSeriesPair dyad_series(const events::SeriesBuilder& builder, const std::stri
 // One direction as JSON: actor1, actor2, months, year_only; QuadClass 0 only when `neutral`.
 nlohmann::json to_json(const DirectedSeries& series, bool neutral);
 
+// The monthly series of a dyad in both directions: `sphere events series` and /api/series.
 struct EventSeriesRequest {
   EventSource source;
-  std::string a, b;             // field "dyad": ids (names and aliases, from the model's log)
+  std::string a, b;             // fields "a", "b": ids (names and aliases, from the model's log)
   std::optional<int> from, to;  // month indexes; nullopt: the dyad's own span
 };
 struct EventSeries {
@@ -584,8 +571,9 @@ struct EventSeries {
   long long duplicates = 0;
   DyadSeriesPair dyad;
 };
-// `model` is read when the request names no events file. Throws InputError naming the field
-// "dyad" for an actor the model lacks, or the file, line and field of a bad event row.
+// `model` is read when the request names no events file. Throws InputError naming the field "a"
+// or "b" for an actor the model lacks (with the closest id) or the same actor twice, or the file,
+// line and field of a bad event row.
 EventSeries event_series(const kb::Model* model, const EventSeriesRequest& request);
 // {source, scheme, duplicates_removed, series: [a->b, b->a]}
 nlohmann::json to_json(const EventSeries& series);
@@ -626,7 +614,7 @@ nlohmann::json to_json(const events::ImportReport& report);
 // Hawkes processes fitted to a dyad's daily event times: A->B and B->A alone and both together.
 struct HawkesRequest {
   EventSource source;
-  std::string a, b;               // field "dyad"
+  std::string a, b;               // fields "a", "b", as EventSeriesRequest's
   int quad = -1;                  // field "class": only events of this QuadClass; -1: all
   std::uint64_t seed = 1;         // of the spreading of same-day events over their day
   std::optional<long> first, last;  // days since 1970-01-01

@@ -66,7 +66,12 @@ TEST(Errors, NoLayerNamesAFlag) {
                          what_if_request("freight", {}, {}, {{"rasht-astara", Date{2028, 1, 0}}}));
       },
       [] { service::leverage_matrix(builtin(), leverage_request("enrgy")); },
-      [] { service::series(builtin(), {"RUS", "NOBODY"}); },
+      [] {
+        service::EventSeriesRequest r;
+        r.a = "RUS";
+        r.b = "NOBODY";
+        service::event_series(&builtin(), r);
+      },
       [] {
         sim::EngineOptions o;
         o.horizon = Date{2020, 1, 0};

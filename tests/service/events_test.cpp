@@ -46,11 +46,20 @@ TEST(EventSeries, NamesBecomeIdsAndBothDirectionsShareTheMonths) {
   EXPECT_FALSE(j["series"][0]["months"][0]["quad"].contains("0"));  // no neutral class under gdelt
 }
 
-TEST(EventSeries, AnUnknownActorNamesTheDyadField) {
+TEST(EventSeries, AnUnknownOrRepeatedActorNamesItsSide) {
   EventSeriesRequest request;
   request.a = "RUS";
   request.b = "AZEE";
-  EXPECT_EQ(field_of([&] { event_series(&events_model(), request); }), "dyad");
+  EXPECT_EQ(field_of([&] { event_series(&events_model(), request); }), "b");
+  request.a = "";
+  EXPECT_EQ(field_of([&] { event_series(&events_model(), request); }), "a");
+  request.a = "AZE";
+  request.b = "Azerbaijan";  // the same actor by its name
+  EXPECT_EQ(field_of([&] { event_series(&events_model(), request); }), "b");
+  HawkesRequest fit;
+  fit.a = "AZE";
+  fit.b = "AZE";
+  EXPECT_EQ(field_of([&] { fit_dyad_hawkes(&events_model(), fit); }), "b");
 }
 
 TEST(EventSeries, AnEventsFileIsReadInsteadOfTheModel) {

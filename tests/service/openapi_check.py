@@ -18,6 +18,7 @@ PAIRS = [
     ("forecast --runs 20 --horizon 2026-03 --json", "/api/forecasts/{id}#result"),
     ("scenarios --runs 200 --draws 4 --horizon 2026-03 --json", "/api/scenarios"),
     ("bargain --draws 20 --json", "/api/bargain"),
+    ("events series --dyad RUS:AZE --json", "/api/series"),
 ]
 
 

@@ -1,4 +1,4 @@
-// Queries over the model's records: actors by name, link states, a dyad's series.
+// Queries over the model's records: actors by name, link states.
 #include <gtest/gtest.h>
 
 #include "service/service.h"
@@ -58,24 +58,6 @@ TEST(Links, StateInAYearIsTheNetworksCapacity) {
     differing_years += statuses.size() > 1;
   }
   EXPECT_GT(differing_years, 0) << "no link changes state: the test cannot tell the rules apart";
-}
-
-TEST(Series, BothDirectionsOverTheSameMonths) {
-  const SeriesResult r = series(builtin(), {"RUS", "Azerbaijan"});
-  EXPECT_EQ(r.a, "RUS");
-  EXPECT_EQ(r.b, "AZE");
-  ASSERT_FALSE(r.ab.months.empty());
-  ASSERT_EQ(r.ab.months.size(), r.ba.months.size());
-  int events = 0;
-  for (std::size_t i = 0; i < r.ab.months.size(); ++i) {
-    EXPECT_EQ(r.ab.months[i].month, r.ba.months[i].month);
-    events += r.ab.months[i].events + r.ba.months[i].events;
-  }
-  EXPECT_GT(events, 0);
-  const nlohmann::json j = to_json(r);
-  EXPECT_EQ(j["months"].size(), r.ab.months.size());
-  EXPECT_EQ(j["months"][0]["month"].get<std::string>().size(), 7u);  // YYYY-MM
-  EXPECT_EQ(field_of([] { series(builtin(), {"AZE", "Azerbaijan"}); }).rfind("b: ", 0), 0u);
 }
 
 }  // namespace
