@@ -121,9 +121,10 @@ int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, cons
     }
     std::cout << "\n";
   }
-  std::cout << "\nRobust level model fits (± one standard error; lambda: the grid's best, in brackets the "
-               "grid values inside the 95% profile-likelihood region):\n";
-  Table hf({"fitted before", "lambda", "nu", "log c", "log k", "P(non-zero)", "pairs", "log-likelihood"});
+  std::cout << "\nRobust level model fits (minimum one-step CRPS, ± one standard error clustered by pair; "
+               "lambda: the grid value of least CRPS, in brackets the grid values inside the 95% "
+               "profile-likelihood region):\n";
+  Table hf({"fitted before", "lambda", "nu", "log c", "log k", "P(non-zero)", "pairs", "one-step CRPS"});
   for (const auto& fit : r.hurdle_fits) {
     const auto se = [&](int i) { return fit.covariance[i][i] > 0 ? std::sqrt(fit.covariance[i][i]) : std::nan(""); };
     hf.add({p.period_name(fit.until - p.first),
@@ -131,7 +132,7 @@ int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, cons
             fmt::format("{:.2f} (log {:.3f} ± {:.3f})", std::exp(fit.params.log_nu), fit.params.log_nu, se(0)),
             fmt::format("{:.3f} ± {:.3f}", fit.params.log_c, se(1)),
             fmt::format("{:.2f} ± {:.2f}", fit.params.log_k, se(2)),
-            fmt::format("{:.3f}", fit.nonzero_share), std::to_string(fit.pairs), fmt::format("{:.0f}", fit.loglik)});
+            fmt::format("{:.3f}", fit.nonzero_share), std::to_string(fit.pairs), fmt::format("{:.2f}", fit.crps)});
   }
   hf.print(std::cout);
   std::cout << "\nGaussian AR fits (jackknife bias-corrected; ± one standard error; in brackets the uncorrected maximum):\n";

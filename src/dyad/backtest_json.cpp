@@ -193,10 +193,16 @@ std::string level_backtest_to_json(const LevelBacktestResult& r, const panel::Pa
       params[HurdleParams::names()[i]] = {{"estimate", v[i]}, {"se", var > 0 ? json(std::sqrt(var)) : json(nullptr)}};
     }
     json profile = json::array();
-    for (const auto& [lambda, l] : f.profile) profile.push_back({{"lambda", lambda}, {"loglik", l}});
+    for (const auto& point : f.profile)
+      profile.push_back({{"lambda", point.lambda}, {"loglik", point.loglik}, {"crps", point.crps}});
+    json likelihood = json::object();
+    const std::array<double, HurdleParams::kCount> ml = {f.likelihood_params.log_nu, f.likelihood_params.log_c,
+                                                         f.likelihood_params.log_k};
+    for (int i = 0; i < HurdleParams::kCount; ++i) likelihood[HurdleParams::names()[i]] = ml[i];
     hurdle_fits.push_back({{"fitted_before", p.period_name(f.until - p.first)}, {"params", params},
                            {"lambda", f.lambda}, {"lambda_region", {f.lambda_low, f.lambda_high}},
-                           {"profile", profile}, {"nonzero_share", f.nonzero_share},
+                           {"profile", profile}, {"likelihood_params", likelihood}, {"crps", f.crps},
+                           {"nonzero_share", f.nonzero_share},
                            {"prior_scale", f.prior_scale}, {"exposure_scale", f.exposure_scale},
                            {"loglik", f.loglik}, {"pairs", f.pairs}, {"observations", f.observations},
                            {"evaluations", f.evaluations}, {"status", f.status}});

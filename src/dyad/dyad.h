@@ -447,9 +447,10 @@ double crps_sample(const std::vector<double>& sorted, double y);
 //   P(z != 0) = p = (n + k pbar) / (W + k),   n = sum of w over non-zero periods, W = sum of w
 //   z | z != 0 ~ mu + s t_nu,   mu = weighted median of the non-zero z,
 //   s^2 = c^2 (n mad^2 + k sbar^2) / (n + k),   mad = 1.4826 x weighted median |z - mu|
-// pbar (the share of non-zero pair-periods) and sbar (the median pair's mad) are the window's;
-// (nu, c, k) maximise the one-step predictive likelihood over the window for each lambda of a
-// grid, and lambda is the grid's best (profile likelihood).
+// pbar (the share of non-zero pair-periods) and sbar (the median pair's mad) are the window's.
+// At each lambda of a grid (nu, c, k) maximise the one-step predictive likelihood over the
+// window; lambda is the grid value whose mean one-step CRPS there is least, and (nu, c, k) are
+// then re-estimated at it by minimum CRPS (the score the forecasts are judged by).
 struct HurdleParams {
   static constexpr int kCount = 3;
   double log_nu = 0, log_c = 0, log_k = 0;
@@ -462,12 +463,18 @@ struct HurdleFit {
   double exposure_scale = 1;  // f_t = exposure_t / exposure_scale
   double lambda = 1;          // the recency weight, from the grid
   double lambda_low = 1, lambda_high = 1;  // grid values within the 95% profile-likelihood region
-  std::vector<std::pair<double, double>> profile;  // (lambda, maximised log-likelihood)
-  HurdleParams params;
-  // Of params at lambda (observed information^-1, central differences; zero where at a bound).
+  struct ProfilePoint {
+    double lambda = 1, loglik = 0, crps = 0;  // the likelihood's maximum and the CRPS there
+  };
+  std::vector<ProfilePoint> profile;
+  HurdleParams params;             // minimum CRPS at lambda: what forecasts
+  HurdleParams likelihood_params;  // maximum likelihood at lambda, for comparison
+  // Of params at lambda (the sandwich H^-1 J H^-1 of the mean CRPS, clustered by pair; central
+  // differences; zero where at a bound).
   std::array<std::array<double, HurdleParams::kCount>, HurdleParams::kCount> covariance{};
   double nonzero_share = 0, prior_scale = 0;  // pbar, sbar
-  double loglik = 0;
+  double crps = 0;    // the mean one-step CRPS at params (units of the measure)
+  double loglik = 0;  // the one-step log-likelihood at params
   std::size_t pairs = 0, observations = 0;
   int evaluations = 0;
   bool converged = false;

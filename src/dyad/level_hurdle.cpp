@@ -3,10 +3,13 @@
 // closed-form CRPS (docs/MODEL.md, "Level model").
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
+#include <optional>
 
 #include <Eigen/Dense>
 #include <boost/math/distributions/students_t.hpp>
+#include <boost/math/interpolators/cubic_hermite.hpp>
 #include <fmt/format.h>
 #include <nlopt.hpp>
 
@@ -82,10 +85,11 @@ HurdleForecast predictive_of(const Summary& s, const HurdleParams& p, double non
   return f;
 }
 
-// One term of the likelihood: a period's level and its pair's summary of the periods before.
+// One term of the fit: a period's level and its pair's summary of the periods before.
 struct Term {
   Summary summary;
-  double z = 0, log_factor = 0;
+  double z = 0, log_factor = 0, factor = 1;
+  std::uint32_t pair = 0;  // the pairs' clusters of the CRPS fit's covariance
 };
 
 double loglik(const std::vector<Term>& terms, const HurdleParams& p, double nonzero_share,
@@ -108,6 +112,166 @@ double loglik(const std::vector<Term>& terms, const HurdleParams& p, double nonz
 }
 
 HurdleParams params_of(const std::vector<double>& x) { return {x[0], x[1], x[2]}; }
+
+// The Student-t body's functions at one nu, computed once per evaluation of the objective. With
+// `tabulate`, the CDF within |u| <= kTabulatedU comes from a cubic Hermite table in atan(u) (with
+// the exact density as its derivative: error below 1e-12) rather than from the incomplete beta
+// function at each call: the fit evaluates it millions of times at one nu.
+struct TBody {
+  static constexpr double kTabulatedU = 50;
+  static constexpr int kTablePoints = 2049;
+
+  TBody(double nu_, bool tabulate)
+      : nu(nu_), t(nu_),
+        log_norm(std::lgamma(0.5 * (nu_ + 1)) - std::lgamma(0.5 * nu_) - 0.5 * std::log(nu_ * M_PI)) {
+    const auto log_beta = [](double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); };
+    half_spread = 2 * std::sqrt(nu) / (nu - 1) * std::exp(log_beta(0.5, nu - 0.5) - 2 * log_beta(0.5, 0.5 * nu));
+    if (!tabulate) return;
+    const double from = -std::atan(kTabulatedU), step = -2 * from / (kTablePoints - 1);
+    std::vector<double> value(kTablePoints), slope(kTablePoints);
+    for (int i = 0; i < kTablePoints; ++i) {
+      const double u = std::tan(from + i * step);
+      value[i] = boost::math::cdf(t, u);
+      slope[i] = pdf(u) * (1 + u * u);  // dF/dtheta at u = tan(theta)
+    }
+    table.emplace(std::move(value), std::move(slope), from, step);
+    theta_low = table->domain().first;
+    theta_high = table->domain().second;
+  }
+  double pdf(double u) const { return std::exp(log_norm - 0.5 * (nu + 1) * std::log1p(u * u / nu)); }
+  double cdf(double u) const {
+    if (table && std::fabs(u) < kTabulatedU) return (*table)(std::clamp(std::atan(u), theta_low, theta_high));
+    return boost::math::cdf(t, u);
+  }
+  // E|T - u| of a standard t: u (2F(u) - 1) + 2 f(u) (nu + u^2) / (nu - 1).
+  double abs_from(double u) const { return u * (2 * cdf(u) - 1) + 2 * pdf(u) * (nu + u * u) / (nu - 1); }
+
+  double nu;
+  boost::math::students_t_distribution<double> t;
+  double log_norm, half_spread = 0;
+  std::optional<boost::math::interpolators::cardinal_cubic_hermite<std::vector<double>>> table;
+  double theta_low = 0, theta_high = 0;
+};
+
+// The term's CRPS in units of y (the CRPS of z times the exposure factor); as crps_hurdle.
+double term_crps(const Term& term, const HurdleForecast& f, const TBody& body) {
+  const double p = f.nonzero, q = 1 - p;
+  double crps;
+  if (!(f.scale > 0)) {
+    crps = q * std::fabs(term.z) + p * std::fabs(term.z - f.location) - q * p * std::fabs(f.location);
+  } else {
+    const double a0 = f.scale * body.abs_from(-f.location / f.scale);
+    // At z = 0 the first two terms are p A(0): the crps is p^2 (A(0) - s C).
+    const double ay = term.z == 0 ? a0 : f.scale * body.abs_from((term.z - f.location) / f.scale);
+    crps = q * std::fabs(term.z) + p * ay - q * p * a0 - p * p * f.scale * body.half_spread;
+  }
+  return crps * term.factor;
+}
+
+// The mean one-step CRPS over the terms: the objective of the fit.
+double mean_crps(const std::vector<Term>& terms, const HurdleParams& p, double nonzero_share, double prior_scale) {
+  const TBody body(std::exp(p.log_nu), true);
+  double total = 0;
+  for (const Term& term : terms) total += term_crps(term, predictive_of(term.summary, p, nonzero_share, prior_scale), body);
+  return terms.empty() ? 0.0 : total / static_cast<double>(terms.size());
+}
+
+struct HurdleMinimum {
+  std::vector<double> x;
+  double value = 0;
+  nlopt::result result = nlopt::FAILURE;
+  int evaluations = 0;
+};
+
+// Minimises `objective` over (log nu, log c, log k) within the bounds, by NLopt's BOBYQA.
+HurdleMinimum minimise_hurdle(const std::function<double(const std::vector<double>&)>& objective,
+                              std::vector<double> start) {
+  struct Context {
+    const std::function<double(const std::vector<double>&)>* objective;
+    int evaluations = 0;
+  } context{&objective};
+  nlopt::opt opt(nlopt::LN_BOBYQA, HurdleParams::kCount);
+  opt.set_lower_bounds(std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()));
+  opt.set_upper_bounds(std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()));
+  opt.set_xtol_rel(1e-7);
+  opt.set_maxeval(2000);
+  opt.set_min_objective(
+      [](const std::vector<double>& v, std::vector<double>&, void* raw) {
+        auto* c = static_cast<Context*>(raw);
+        ++c->evaluations;
+        return (*c->objective)(v);
+      },
+      &context);
+  HurdleMinimum out;
+  try {
+    out.result = opt.optimize(start, out.value);
+  } catch (const nlopt::roundoff_limited&) {
+    out.result = nlopt::ROUNDOFF_LIMITED;
+    out.value = objective(start);
+  }
+  out.x = start;
+  out.evaluations = context.evaluations;
+  return out;
+}
+
+// The covariance of the minimum-CRPS estimate: the sandwich H^-1 J H^-1, with H the Hessian of
+// the mean CRPS and J the variance of its gradient summed over each pair's terms (a pair's months
+// are not independent, its pairs are taken to be). Central differences; none for a parameter at
+// its bound.
+void hurdle_sandwich(const std::vector<Term>& terms, const std::vector<double>& x, HurdleFit* fit) {
+  constexpr int k = HurdleParams::kCount;
+  std::array<double, k> step{};
+  std::vector<int> free;
+  for (int i = 0; i < k; ++i) {
+    step[i] = 1e-4 * std::max(1.0, std::fabs(x[i]));
+    if (x[i] - 2 * step[i] > kHurdleLower[i] && x[i] + 2 * step[i] < kHurdleUpper[i]) free.push_back(i);
+  }
+  const int n = static_cast<int>(free.size());
+  if (n == 0 || terms.empty()) return;
+  const auto q = [&](int i, double si, int j, double sj) {
+    auto v = x;
+    if (i >= 0) v[i] += si;
+    if (j >= 0) v[j] += sj;
+    return mean_crps(terms, params_of(v), fit->nonzero_share, fit->prior_scale);
+  };
+  const double q0 = q(-1, 0, -1, 0);
+  Eigen::MatrixXd hessian(n, n);
+  for (int a = 0; a < n; ++a)
+    for (int b = a; b < n; ++b) {
+      const int i = free[a], j = free[b];
+      hessian(a, b) = hessian(b, a) =
+          i == j ? (q(i, step[i], -1, 0) - 2 * q0 + q(i, -step[i], -1, 0)) / (step[i] * step[i])
+                 : (q(i, step[i], j, step[j]) - q(i, step[i], j, -step[j]) - q(i, -step[i], j, step[j]) +
+                    q(i, -step[i], j, -step[j])) / (4 * step[i] * step[j]);
+    }
+  // Each term's gradient, summed per pair.
+  std::uint32_t pairs = 0;
+  for (const Term& t : terms) pairs = std::max(pairs, t.pair + 1);
+  Eigen::MatrixXd per_pair = Eigen::MatrixXd::Zero(pairs, n);
+  for (int a = 0; a < n; ++a) {
+    const int i = free[a];
+    for (double sign : {1.0, -1.0}) {
+      auto v = x;
+      v[i] += sign * step[i];
+      const HurdleParams p = params_of(v);
+      const TBody body(std::exp(p.log_nu), true);
+      for (const Term& t : terms)
+        per_pair(t.pair, a) += sign * term_crps(t, predictive_of(t.summary, p, fit->nonzero_share, fit->prior_scale), body) /
+                               (2 * step[i]);
+    }
+  }
+  const double count = static_cast<double>(terms.size());
+  const Eigen::MatrixXd meat = per_pair.transpose() * per_pair / (count * count);
+  Eigen::LDLT<Eigen::MatrixXd> ldlt(hessian);
+  if (ldlt.info() != Eigen::Success || !ldlt.isPositive()) {
+    fit->status += "; CRPS Hessian not positive definite (no intervals)";
+    return;
+  }
+  const Eigen::MatrixXd bread = ldlt.solve(Eigen::MatrixXd::Identity(n, n));
+  const Eigen::MatrixXd cov = bread * meat * bread;
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) fit->covariance[free[a]][free[b]] = cov(a, b);
+}
 
 }  // namespace
 
@@ -158,114 +322,62 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
   fit.nonzero_share = static_cast<double>(nonzero) / static_cast<double>(cells);
   fit.prior_scale = median_of(mads);
 
-  // Profile likelihood over the recency grid: (nu, c, k) maximised at each lambda.
+  // At each lambda of the grid: the maximum-likelihood (nu, c, k) and the mean one-step CRPS
+  // there; lambda is the grid value whose CRPS is least, and (nu, c, k) are then re-estimated there
+  // by minimum CRPS from the likelihood's estimate.
   std::vector<Term> terms, best_terms;
   std::vector<std::pair<double, double>> scratch;
-  std::vector<double> x = {std::log(5.0), 0.0, 0.0}, best_x = x;
-  double best = -HUGE_VAL;
-  nlopt::result best_result = nlopt::FAILURE;
+  std::vector<double> x = {std::log(5.0), 0.0, 0.0}, best_ml = x;
+  double best_crps = HUGE_VAL, best_loglik = -HUGE_VAL;
   for (double lambda : kLambdaGrid) {
     terms.clear();
-    for (std::size_t d : fitted) {
-      const float* y = panel.series(d, measure);
+    for (std::size_t i = 0; i < fitted.size(); ++i) {
+      const float* y = panel.series(fitted[i], measure);
       bool seen = false;
       for (int t = 0; t < until; ++t) {
         if (panel.exposure[t] <= 0) continue;
         if (seen) {
           const double f = factor_at(panel, t, scale);
-          terms.push_back({summarise(panel, y, t, scale, lambda, &scratch), y[t] / f, std::log(f)});
+          terms.push_back({summarise(panel, y, t, scale, lambda, &scratch), y[t] / f, std::log(f), f,
+                           static_cast<std::uint32_t>(i)});
         }
         seen = seen || y[t] != 0;
       }
     }
-    struct Context {
-      const std::vector<Term>* terms;
-      double share, prior;
-      int evaluations = 0;
-    } context{&terms, fit.nonzero_share, fit.prior_scale};
-    nlopt::opt opt(nlopt::LN_BOBYQA, HurdleParams::kCount);
-    opt.set_lower_bounds(std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()));
-    opt.set_upper_bounds(std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()));
-    opt.set_xtol_rel(1e-7);
-    opt.set_maxeval(2000);
-    opt.set_min_objective(
-        [](const std::vector<double>& v, std::vector<double>&, void* raw) {
-          auto* c = static_cast<Context*>(raw);
-          ++c->evaluations;
-          return -loglik(*c->terms, params_of(v), c->share, c->prior);
-        },
-        &context);
-    std::vector<double> start = x;
-    double value = 0;
-    nlopt::result result;
-    try {
-      result = opt.optimize(start, value);
-    } catch (const nlopt::roundoff_limited&) {
-      result = nlopt::ROUNDOFF_LIMITED;
-      value = -loglik(terms, params_of(start), fit.nonzero_share, fit.prior_scale);
-    }
-    fit.evaluations += context.evaluations;
-    fit.profile.push_back({lambda, -value});
-    x = start;  // the next lambda starts from here
-    if (-value > best) {
-      best = -value;
-      best_x = start;
-      best_result = result;
+    const HurdleMinimum ml = minimise_hurdle(
+        [&](const std::vector<double>& v) { return -loglik(terms, params_of(v), fit.nonzero_share, fit.prior_scale); }, x);
+    fit.evaluations += ml.evaluations;
+    const double crps = mean_crps(terms, params_of(ml.x), fit.nonzero_share, fit.prior_scale);
+    fit.profile.push_back({lambda, -ml.value, crps});
+    x = ml.x;  // the next lambda starts from here
+    best_loglik = std::max(best_loglik, -ml.value);
+    if (crps < best_crps) {
+      best_crps = crps;
+      best_ml = ml.x;
       fit.lambda = lambda;
       best_terms.swap(terms);
     }
   }
+  const HurdleMinimum cr = minimise_hurdle(
+      [&](const std::vector<double>& v) { return mean_crps(best_terms, params_of(v), fit.nonzero_share, fit.prior_scale); },
+      best_ml);
+  fit.evaluations += cr.evaluations;
   fit.observations = best_terms.size();
-  fit.params = params_of(best_x);
-  fit.loglik = best;
-  fit.converged = best_result > 0 && best_result != nlopt::MAXEVAL_REACHED;
-  fit.status = fit.converged ? "converged" : fmt::format("optimiser stopped ({})", static_cast<int>(best_result));
-  // Grid values inside the 95% profile-likelihood region (2 (l_max - l) <= 3.84).
+  fit.likelihood_params = params_of(best_ml);
+  fit.params = params_of(cr.x);
+  fit.crps = cr.value;
+  fit.loglik = loglik(best_terms, fit.params, fit.nonzero_share, fit.prior_scale);
+  fit.converged = cr.result > 0 && cr.result != nlopt::MAXEVAL_REACHED;
+  fit.status = fit.converged ? "converged" : fmt::format("optimiser stopped ({})", static_cast<int>(cr.result));
+  // Grid values whose likelihood fit lies within 3.84/2 of the best (the 95% profile-likelihood
+  // region): how sharply the data pin the memory down.
   fit.lambda_low = fit.lambda_high = fit.lambda;
-  for (const auto& [lambda, l] : fit.profile)
-    if (2 * (best - l) <= 3.841458820694124) {
-      fit.lambda_low = std::min(fit.lambda_low, lambda);
-      fit.lambda_high = std::max(fit.lambda_high, lambda);
+  for (const auto& point : fit.profile)
+    if (2 * (best_loglik - point.loglik) <= 3.841458820694124) {
+      fit.lambda_low = std::min(fit.lambda_low, point.lambda);
+      fit.lambda_high = std::max(fit.lambda_high, point.lambda);
     }
-
-  // Observed information at lambda by central differences; a parameter at a bound gets none.
-  constexpr int k = HurdleParams::kCount;
-  std::array<double, k> step{};
-  std::array<bool, k> inside{};
-  for (int i = 0; i < k; ++i) {
-    step[i] = 1e-4 * std::max(1.0, std::fabs(best_x[i]));
-    inside[i] = best_x[i] - 2 * step[i] > kHurdleLower[i] && best_x[i] + 2 * step[i] < kHurdleUpper[i];
-  }
-  const auto ll = [&](int i, double si, int j, double sj) {
-    auto v = best_x;
-    v[i] += si;
-    if (j >= 0) v[j] += sj;
-    return loglik(best_terms, params_of(v), fit.nonzero_share, fit.prior_scale);
-  };
-  std::vector<int> free;
-  for (int i = 0; i < k; ++i)
-    if (inside[i]) free.push_back(i);
-  const int n = static_cast<int>(free.size());
-  Eigen::MatrixXd information(n, n);
-  for (int a = 0; a < n; ++a)
-    for (int b = a; b < n; ++b) {
-      const int i = free[a], j = free[b];
-      const double h = i == j ? (ll(i, step[i], -1, 0) - 2 * best + ll(i, -step[i], -1, 0)) / (step[i] * step[i])
-                              : (ll(i, step[i], j, step[j]) - ll(i, step[i], j, -step[j]) -
-                                 ll(i, -step[i], j, step[j]) + ll(i, -step[i], j, -step[j])) /
-                                    (4 * step[i] * step[j]);
-      information(a, b) = information(b, a) = -h;
-    }
-  if (n > 0) {
-    Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
-    if (ldlt.info() == Eigen::Success && ldlt.isPositive()) {
-      const Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(n, n));
-      for (int a = 0; a < n; ++a)
-        for (int b = 0; b < n; ++b) fit.covariance[free[a]][free[b]] = cov(a, b);
-    } else {
-      fit.status += "; information matrix not positive definite (no intervals)";
-    }
-  }
+  hurdle_sandwich(best_terms, cr.x, &fit);
   return fit;
 }
 
@@ -292,30 +404,10 @@ HurdleForecast level_hurdle_predictive(const panel::Panel& panel, int measure, c
   return level_hurdle_predictives(panel, measure, fit, pair, origin, {h}).front();
 }
 
-namespace {
-
-// E|X - y| of the t body, X = location + scale T: scale [z (2F(z) - 1) + 2 f(z) (nu + z^2) / (nu - 1)].
-double body_abs(const HurdleForecast& f, double y) {
-  const boost::math::students_t_distribution<double> t(f.nu);
-  const double z = (y - f.location) / f.scale;
-  return f.scale * (z * (2 * boost::math::cdf(t, z) - 1) + 2 * boost::math::pdf(t, z) * (f.nu + z * z) / (f.nu - 1));
-}
-
-// Half E|X - X'| of the t body over its scale: 2 sqrt(nu) B(1/2, nu - 1/2) / ((nu - 1) B(1/2, nu/2)^2).
-double body_half_spread(double nu) {
-  const auto log_beta = [](double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); };
-  return 2 * std::sqrt(nu) / (nu - 1) * std::exp(log_beta(0.5, nu - 0.5) - 2 * log_beta(0.5, 0.5 * nu));
-}
-
-}  // namespace
-
 double crps_hurdle(const HurdleForecast& f, double y) {
-  const double p = f.nonzero, q = 1 - p;
-  if (!(f.scale > 0)) {  // the body is a point at the location
-    const double a_y = std::fabs(y - f.location), a_0 = std::fabs(f.location);
-    return q * std::fabs(y) + p * a_y - q * p * a_0;
-  }
-  return q * std::fabs(y) + p * body_abs(f, y) - q * p * body_abs(f, 0.0) - p * p * f.scale * body_half_spread(f.nu);
+  Term term;
+  term.z = y;
+  return term_crps(term, f, TBody(f.nu, false));
 }
 
 std::pair<double, double> hurdle_cdf(const HurdleForecast& f, double y) {
