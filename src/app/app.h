@@ -159,7 +159,7 @@ class Table {
 
 // One CSV field, quoted when needed (RFC 4180).
 std::string csv_field(const std::string& text);
-// Prints JSON with two-space indentation and a final newline.
+// Prints JSON as the API sends it (service::encode): two-space indentation, a final newline.
 void print_json(std::ostream& out, const nlohmann::json& value);
 // The model's records and the results both front ends share (service/service.h).
 using service::actor_family;

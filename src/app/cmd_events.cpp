@@ -45,8 +45,6 @@ Date day_bound(const std::string& text, const char* option, bool last) {
   return *d;
 }
 
-std::string month_label(int index) { return fmt::format("{:04}-{:02}", index / 12, index % 12 + 1); }
-
 // Where events come from: the model's log (actors rolled up to their states) or an event CSV.
 struct SourceOptions {
   ModelOptions model;
@@ -85,7 +83,7 @@ void print_csv_header(std::ostream& out, bool neutral) {
 void print_csv(std::ostream& out, const DyadSeries& s, bool neutral) {
   for (const auto& c : s.months)
     out << fmt::format("{},{},{},{},{}{},{},{},{},{},{},{},{}\n", s.actor1, s.actor2,
-                       month_label(c.month), c.events, neutral ? std::to_string(c.quad[0]) + "," : "",
+                       month_text(c.month), c.events, neutral ? std::to_string(c.quad[0]) + "," : "",
                        c.quad[1], c.quad[2], c.quad[3], c.quad[4], format_number(c.goldstein),
                        format_number(c.cooperation), format_number(c.conflict), c.net());
 }
@@ -109,7 +107,7 @@ void print_chart(std::ostream& out, const DyadSeries& s, const std::map<int, Mon
     max = std::max({max, c.cooperation, -c.conflict});
   }
   out << fmt::format("{} → {}   {} … {}   {} event{}, Goldstein sum {:+.1f}\n", s.actor1, s.actor2,
-                     month_label(s.months.front().month), month_label(s.months.back().month), events,
+                     month_text(s.months.front().month), month_text(s.months.back().month), events,
                      events == 1 ? "" : "s", goldstein);
   if (events > 0) {
     out << "           J F M A M J J A S O N D\n";
@@ -146,7 +144,7 @@ void print_chart(std::ostream& out, const DyadSeries& s, const std::map<int, Mon
     for (const auto& c : s.months)
       if (c.events > 0)
         out << fmt::format("  {}  {:>3} event{}  quad 1–4: {}/{}/{}/{}  Goldstein {:+.1f}  net {:+d}\n",
-                           month_label(c.month), c.events, c.events == 1 ? "" : "s", c.quad[1], c.quad[2], c.quad[3],
+                           month_text(c.month), c.events, c.events == 1 ? "" : "s", c.quad[1], c.quad[2], c.quad[3],
                            c.quad[4], c.goldstein, c.net());
   }
   for (const auto& [year, c] : years)
@@ -252,7 +250,7 @@ void print_imported_series(const service::EventImport& r, bool csv) {
     double g = 0;
     for (const auto& c : all[i]->months) g += c.goldstein;
     t.add({all[i]->actor1 + " → " + all[i]->actor2,
-           month_label(all[i]->months.front().month) + " … " + month_label(all[i]->months.back().month),
+           month_text(all[i]->months.front().month) + " … " + month_text(all[i]->months.back().month),
            std::to_string(total(*all[i])), fmt::format("{:+.1f}", g)});
   }
   t.print(std::cout);
@@ -328,7 +326,7 @@ void add_import(CLI::App& parent, Action& action) {
       const service::EventImport result = service::import_events(request);
       if (o->json) {
         // Bytes of a broken input may appear in the report's examples: shown, not fatal.
-        std::cout << service::encode(to_json(result));
+        print_json(std::cout, to_json(result));
         return kExitOk;
       }
       if (o->series) print_imported_series(result, o->csv);

@@ -158,7 +158,7 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-void print_json(std::ostream& out, const nlohmann::json& value) { out << value.dump(2) << '\n'; }
+void print_json(std::ostream& out, const nlohmann::json& value) { out << service::encode(value); }
 
 void suggest_names(CLI::App& app, std::ostream& out) {
   CLI::App* reached = &app;

@@ -2,8 +2,6 @@
 // input files it names) and their scores beside the baselines.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #define CSV_IO_NO_THREAD
 #include <fmt/format.h>
@@ -14,14 +12,6 @@
 
 namespace sphere::bargain {
 namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), 0, "", "cannot read the file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 double number(const std::string& cell, const std::string& file, int line, const char* column) {
   try {
@@ -39,7 +29,7 @@ std::vector<Player> read_actor_table(const std::filesystem::path& path, const ch
                                      const char* capability, const char* position,
                                      const char* salience) {
   const std::string file = path.string();
-  const std::string text = read_text(path);
+  const std::string text = read_text_file(path);
   std::vector<Player> players;
   try {
     io::CSVReader<4, io::trim_chars<' '>, io::double_quote_escape<Sep, '"'>> reader(
@@ -68,7 +58,7 @@ BargainCase ktab_case(const std::filesystem::path& path, const std::string& case
   const std::string file = path.string();
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(read_text(path));
+    doc = nlohmann::json::parse(read_text_file(path));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(file, 0, "", e.what());
   }
@@ -105,7 +95,7 @@ BargainCase ktab_case(const std::filesystem::path& path, const std::string& case
 std::vector<BargainCase> load_cases(const std::filesystem::path& dir) {
   const std::filesystem::path index = dir / "known_outcomes.csv";
   const std::string file = index.string();
-  const std::string text = read_text(index);
+  const std::string text = read_text_file(index);
   std::vector<BargainCase> cases;
   try {
     io::CSVReader<4, io::trim_chars<' '>, io::double_quote_escape<',', '"'>> reader(

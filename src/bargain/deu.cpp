@@ -3,8 +3,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <tuple>
 
 #define CSV_IO_NO_THREAD
@@ -66,11 +64,7 @@ std::string to_string(DeuCapability capability) {
 
 std::vector<DeuIssue> load_deu(const std::filesystem::path& path, DeuCapability capability) {
   const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(file, 0, "", "cannot read the file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const std::string text = read_text_file(path);
   Diagnostics out;
   std::vector<DeuIssue> issues;
   try {

@@ -45,6 +45,8 @@ struct Date {
   // impossible date (month 13, 30 February).
   static std::optional<Date> parse(std::string_view text, std::string* why = nullptr);
 };
+// A month index (Date::month_index) as YYYY-MM.
+std::string month_text(int month_index);
 
 // The `file` of a Diagnostic about a request (a command line, an API call): its `field` is then
 // the request field's neutral name ("cut", "as_of"), which each front end shows as it knows it
@@ -173,6 +175,8 @@ class AtomicFile {
 
 // AtomicFile for a whole text at once.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
+// The whole of a file as bytes; throws InputError naming it when it cannot be read.
+std::string read_text_file(const std::filesystem::path& path);
 
 // The shortest leading part of `path` that does not exist (the folder to create or point
 // elsewhere, or the file itself when only it is missing); empty when `path` exists.

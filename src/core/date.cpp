@@ -64,4 +64,8 @@ std::optional<Date> Date::parse(std::string_view text, std::string* why) {
   return d;
 }
 
+std::string month_text(int month_index) {
+  return fmt::format("{:04}-{:02}", month_index / 12, month_index % 12 + 1);
+}
+
 }  // namespace sphere

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -108,6 +109,14 @@ std::filesystem::path first_missing(const std::filesystem::path& path) {
     if (!std::filesystem::exists(part, ec)) return part;
   }
   return path;
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path.string(), 0, "", "cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace sphere

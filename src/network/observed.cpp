@@ -2,9 +2,7 @@
 // border points (IEA Gas Trade Flows, gtf_long.csv).
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #define CSV_IO_NO_THREAD
 #include <fmt/format.h>
@@ -38,11 +36,7 @@ std::vector<ObservedPoint> southern_gas_corridor_points() {
 std::vector<ObservedFlow> read_iea_flows(const std::filesystem::path& path,
                                          const std::vector<ObservedPoint>& points) {
   const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(file, 0, "", "cannot read the file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const std::string text = read_text_file(path);
   // (point index, year) -> (sum of mcm, days covered)
   std::map<std::pair<std::size_t, int>, std::pair<double, int>> sums;
   try {

@@ -37,7 +37,7 @@ std::string Panel::pair_name(std::size_t pair) const {
 std::string Panel::period_name(int period) const {
   const int p = first + period;
   if (yearly) return std::to_string(p);
-  return fmt::format("{:04}-{:02}", p / 12, p % 12 + 1);
+  return month_text(p);
 }
 
 int Panel::period_of(const std::string& text, const std::string& where) const {

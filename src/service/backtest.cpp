@@ -3,7 +3,6 @@
 // and score stored with its vintage when a result store is given.
 #include <filesystem>
 #include <memory>
-#include <thread>
 #include <tuple>
 
 #include <fmt/chrono.h>
@@ -65,8 +64,7 @@ BacktestOutcome backtest(const ResolvedPanel& rp, const BacktestRequest& request
   bo.bootstrap = request.bootstrap;
   bo.forecast.paths = request.paths;
   bo.forecast.seed = request.seed;
-  bo.threads = request.threads > 0 ? request.threads
-                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  bo.threads = thread_count(request.threads);
   bo.progress = request.progress;
   const int target_measure = p.measure_index(rp.target);
   outcome.level = target_measure >= 0 && !p.measures[target_measure].count;

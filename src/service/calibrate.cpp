@@ -1,7 +1,6 @@
 // The calibrate use case: the dyadic event model fitted on a resolved panel, the predictive checks
 // of the chosen pairs, and the calibration file written whole with its provenance.
 #include <cmath>
-#include <thread>
 
 #include "service/service.h"
 
@@ -64,8 +63,7 @@ CalibrateOutcome calibrate(const ResolvedPanel& rp, const CalibrateRequest& requ
   spec.target = rp.target;
   spec.partner = request.partner;
   dyad::FitOptions fo;
-  fo.threads = request.threads > 0 ? request.threads
-                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  fo.threads = thread_count(request.threads);
   outcome.calibration = dyad::fit(p, spec, fo);
   const dyad::Calibration& cal = outcome.calibration;
   const auto pairs = selected_pairs(p, request.dyads, rp.actors);

@@ -2,9 +2,7 @@
 // CSV.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -13,8 +11,6 @@
 
 namespace sphere::service {
 namespace {
-
-std::string month_name(int index) { return fmt::format("{:04}-{:02}", index / 12, index % 12 + 1); }
 
 // The same actor on both sides of a dyad: no dyad.
 void check_two_actors(const std::string& a, const std::string& b, const std::string& a_given,
@@ -33,11 +29,7 @@ std::string feed_events(const kb::Model* model, const EventSource& source, event
   const std::string a_given = a, b_given = b;
   if (!source.events_file.empty()) {
     check_two_actors(a, b, a_given, b_given);
-    std::ifstream in(source.events_file, std::ios::binary);
-    if (!in) throw IoError(source.events_file + ": cannot read the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    events::read_event_csv(text.str(), source.events_file, kb::builtin_codebook(), *source.scheme,
+    events::read_event_csv(read_text_file(source.events_file), source.events_file, kb::builtin_codebook(), *source.scheme,
                            sink);
     return source.events_file;
   }
@@ -123,7 +115,7 @@ nlohmann::json to_json(const DirectedSeries& s, bool neutral) {
   nlohmann::json months = nlohmann::json::array();
   for (const auto& c : s.series.months) {
     nlohmann::json j = month_cell_json(c, neutral);
-    j["month"] = month_name(c.month);
+    j["month"] = month_text(c.month);
     months.push_back(j);
   }
   nlohmann::json year_only = nlohmann::json::object();

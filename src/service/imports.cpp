@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -16,14 +15,6 @@
 
 namespace sphere::service {
 namespace {
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), 0, "", "cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Sends each event to every sink.
 struct ImportTee : events::EventSink {
@@ -73,7 +64,7 @@ ModelImport::ModelImport(const ModelImportRequest& request) {
                                  id, source->origin.file),
                      ErrorKind::kUsage);
   if (!s.model.find_source(id)) s.source_block = data_source_entry(id, request.format, request.input);
-  const std::string log = read_text(s.dir / "events.csv");
+  const std::string log = read_text_file(s.dir / "events.csv");
   s.events = std::make_unique<AtomicFile>(s.dir / "events.csv");
   s.writer = std::make_unique<events::ModelLogWriter>(s.model, id, request.format, s.events->fd());
   s.events->write(log);
@@ -88,7 +79,7 @@ void ModelImport::commit() {
   State& s = *state_;
   s.writer->flush();
   if (!s.source_block.empty()) {
-    std::string text = read_text(s.dir / "sources.toml");
+    std::string text = read_text_file(s.dir / "sources.toml");
     if (!text.empty() && text.back() != '\n') text += '\n';
     write_file_atomically(s.dir / "sources.toml", text + "\n" + s.source_block);
   }

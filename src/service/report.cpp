@@ -24,10 +24,6 @@ namespace sphere::service {
 namespace {
 
 
-std::string year_label_of(int month_index) {
-  return fmt::format("{}-{:02d}", month_index / 12, month_index % 12 + 1);
-}
-
 double fractional_year(const Date& d) {
   return d.year + (d.month == 0 ? 0.5 : (d.month - 1 + (d.day == 0 ? 0.5 : (d.day - 0.5) / 31.0)) / 12.0);
 }
@@ -118,7 +114,7 @@ report::DyadPanel dyad_panel(const kb::Model& model, const std::string& a, const
   panel.note = fmt::format(
       "Events of the model's log between {} and {} (persons and organisations counted with their "
       "state), {} to {}, CAMEO QuadClass by the GDELT scheme.{}",
-      a, b, year_label_of(span->first), year_label_of(span->second),
+      a, b, month_text(span->first), month_text(span->second),
       year_only ? fmt::format(" {} events dated to a year only are not in the series.", year_only)
                 : "");
   return panel;
