@@ -2,11 +2,8 @@
 // `network contingency` (N-k sweeps), `network n1` (the EU N-1 indicator), `network links`.
 #include <chrono>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -198,10 +195,7 @@ void add_contingency(CLI::App& parent, Action& action) {
       std::vector<network::Element> elements;
       std::string unit = "units";
       if (!o->dimacs.empty()) {
-        std::ifstream in(o->dimacs, std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        network::Problem p = network::read_dimacs(text.str(), o->dimacs);
+        network::Problem p = network::read_dimacs(read_text_file(o->dimacs), o->dimacs);
         graph = std::move(p.graph);
         source = p.source;
         sink = p.sink;
@@ -221,8 +215,7 @@ void add_contingency(CLI::App& parent, Action& action) {
       }
       network::ContingencyOptions options;
       options.k = o->k;
-      options.threads = o->threads > 0 ? o->threads
-                                       : std::max(1u, std::thread::hardware_concurrency());
+      options.threads = service::thread_count(o->threads);
       options.top = o->top;
       const auto start = std::chrono::steady_clock::now();
       const std::clock_t cpu_start = std::clock();  // processor time of every thread
@@ -320,34 +313,23 @@ void add_links(CLI::App& parent, Action& action) {
   cmd->add_option("--carrier", o->carrier, "Only gas, oil or freight");
   cmd->callback([o, &action] {
     action = [o] {
-      kb::Model model = load_model(o->model);
-      if (!o->year) o->year = model.view.year;
-      nlohmann::json out = nlohmann::json::array();
-      Table t({"link", "carrier", "from", "to", "countries", "capacity", "now", "status"});
-      for (const auto& l : model.infrastructure.links) {
-        if (!o->carrier.empty() && l.carrier != o->carrier) continue;
-        network::Scenario s;
-        s.year = o->year;
-        s.carrier = l.carrier;
-        std::string status;
-        for (const auto& st : l.statuses)
-          if (!(Date{o->year, 12, 0} < st.from)) status = st.status + " since " + st.from.to_string();
-        if (status.empty() && !l.statuses.empty()) status = "not yet (" + l.statuses.front().status + ")";
-        const auto now = network::capacity_at(l, s);
-        std::string countries;
-        for (const auto& c : l.countries) countries += (countries.empty() ? "" : ",") + c;
-        t.add({l.id, l.carrier, l.from, l.to, countries, fmt::format("{} {}", l.capacity, l.unit),
-               std::to_string(now), status});
-        out.push_back({{"id", l.id}, {"name", l.name}, {"carrier", l.carrier}, {"from", l.from},
-                       {"to", l.to}, {"countries", l.countries}, {"capacity", l.capacity},
-                       {"unit", l.unit}, {"capacity_now", now}, {"status", status},
-                       {"source", l.provenance.source},
-                       {"citation", l.provenance.source == "assumption" ? l.provenance.rationale
-                                    : l.provenance.citation.empty() ? l.provenance.quote
-                                                                     : l.provenance.citation}});
+      const kb::Model model = load_model(o->model);
+      const service::LinksResult links =
+          service::network_links(model, {o->year, o->carrier});
+      if (o->model.json) {
+        print_json(std::cout, to_json(model, links));
+        return kExitOk;
       }
-      if (o->model.json) print_json(std::cout, out);
-      else t.print(std::cout);
+      Table t({"link", "carrier", "from", "to", "countries", "capacity", "now", "status"});
+      for (const auto& [l, state] : links.links) {
+        std::string countries;
+        for (const auto& c : l->countries) countries += (countries.empty() ? "" : ",") + c;
+        t.add({l->id, l->carrier, l->from, l->to, countries, fmt::format("{} {}", l->capacity, l->unit),
+               std::to_string(state.operating_capacity()),
+               state.since ? state.status + " since " + state.since->to_string()
+                           : "not yet (" + state.status + ")"});
+      }
+      t.print(std::cout);
       return kExitOk;
     };
   });

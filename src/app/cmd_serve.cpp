@@ -267,25 +267,11 @@ nlohmann::json Service::series(const httplib::Request& req) const {
 }
 
 nlohmann::json Service::links(const httplib::Request& req) const {
-  const int year = int_param(req, "year", model_.view.year, 1900, 2100);
-  nlohmann::json nodes = nlohmann::json::array(), links = nlohmann::json::array();
-  for (const auto& n : model_.infrastructure.nodes) {
-    nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"kind", n.kind}, {"country", n.country}};
-    if (const auto* p = model_.find_place(n.id)) j["position"] = {p->lon, p->lat};
-    nodes.push_back(j);
-  }
-  for (const auto& l : model_.infrastructure.links) {
-    const service::LinkState state = service::link_state(l, year);
-    links.push_back({{"id", l.id}, {"name", l.name}, {"kind", l.kind}, {"carrier", l.carrier},
-                     {"from", l.from}, {"to", l.to}, {"capacity", l.capacity}, {"unit", l.unit},
-                     {"status", state.status}, {"capacity_now", state.capacity}});
-  }
-  return {{"year", year}, {"nodes", nodes}, {"links", links}};
-}
-
-// The API's "open" parameter: LINK or LINK@YYYY-MM (from January of `year` when no month).
-std::pair<std::string, Date> opened_link(const std::string& text, int year) {
-  return service::parse_opened(text, year);
+  // The request of `sphere network links --json`, with its defaults.
+  service::LinksRequest r;
+  r.year = int_param(req, "year", model_.view.year, 1900, 2100);
+  r.carrier = param(req, "carrier");
+  return service::to_json(model_, service::network_links(model_, r));
 }
 
 nlohmann::json Service::what_if(const httplib::Request& req) const {
@@ -294,7 +280,7 @@ nlohmann::json Service::what_if(const httplib::Request& req) const {
   r.carrier = param(req, "carrier", "gas");
   r.cut = list_param(req, "cut");
   r.blocked = list_param(req, "block");
-  for (const auto& text : list_param(req, "open")) r.opened.push_back(opened_link(text, r.year));
+  for (const auto& text : list_param(req, "open")) r.opened.push_back(service::parse_opened(text, r.year));
   if (r.cut.size() > 64 || r.blocked.size() > 16 || r.opened.size() > 64)
     throw HttpError{400, "too many links or countries"};
   return service::to_json(model_.infrastructure, service::what_if(model_.infrastructure, r));
@@ -305,7 +291,7 @@ std::string Service::map_svg(const httplib::Request& req) const {
   service::ReportRequest o;
   o.year = int_param(req, "year", model_.view.year, 1900, 2100);
   o.cut = list_param(req, "cut");
-  for (const auto& text : list_param(req, "open")) o.opened.push_back(opened_link(text, o.year));
+  for (const auto& text : list_param(req, "open")) o.opened.push_back(service::parse_opened(text, o.year));
   network::Scenario check;
   check.year = o.year;
   check.cut = o.cut;
@@ -320,7 +306,7 @@ nlohmann::json Service::leverage(const httplib::Request& req) const {
   service::LeverageRequest r;
   r.channel = param(req, "channel");
   r.cut = list_param(req, "cut");
-  for (const auto& text : list_param(req, "open")) r.opened.push_back(opened_link(text, 0));
+  for (const auto& text : list_param(req, "open")) r.opened.push_back(service::parse_opened(text, 0));
   return service::to_json(service::leverage_matrix(model_, r));
 }
 

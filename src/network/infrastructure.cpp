@@ -72,21 +72,28 @@ void validate(const kb::Infrastructure& infra, const Scenario& scenario) {
   if (!problems.empty()) throw InputError(problems);
 }
 
+LinkState link_state(const kb::InfraLink& link, int year) {
+  const Date at = year_end(year);
+  LinkState state;
+  state.capacity = link.capacity;
+  for (const kb::LinkStatus& s : link.statuses) {
+    if (at < s.from) break;
+    state.status = s.status;
+    state.since = s.from;
+    if (s.capacity) state.capacity = *s.capacity;
+  }
+  if (!state.since && !link.statuses.empty()) state.status = link.statuses.front().status;
+  return state;
+}
+
 std::int64_t capacity_at(const kb::InfraLink& link, const Scenario& scenario) {
   if (link.carrier != scenario.carrier) return 0;
   if (std::find(scenario.cut.begin(), scenario.cut.end(), link.id) != scenario.cut.end()) return 0;
   if (blocked(link, scenario)) return 0;
-  const Date at = year_end(scenario.year);
-  std::string status;
-  std::int64_t capacity = link.capacity;
-  for (const kb::LinkStatus& s : link.statuses) {
-    if (at < s.from) break;
-    status = s.status;
-    if (s.capacity) capacity = *s.capacity;
-  }
+  LinkState state = link_state(link, scenario.year);
   for (const auto& [id, from] : scenario.opened)
-    if (id == link.id && !(at < from)) status = "operating";
-  return status == "operating" ? capacity : 0;
+    if (id == link.id && !(year_end(scenario.year) < from)) state.status = "operating", state.since = from;
+  return state.operating_capacity();
 }
 
 std::vector<std::int64_t> node_flows(const kb::Infrastructure& infra, const std::string& carrier,

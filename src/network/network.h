@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -128,6 +129,19 @@ struct FlowNetwork {
   std::vector<Element> elements;    // one per open link, in infra.links order
   std::vector<int> element_link;    // per element: index into infra.links
 };
+
+// A link as it stands at the end of a year: the latest status that began by then and when it
+// began (nullopt: none had begun; `status` is then the first it will have), and the capacity the
+// statuses give by then (a status's capacity holds from its date until another status gives
+// another; the link's own before any does).
+struct LinkState {
+  std::string status;
+  std::optional<Date> since;
+  std::int64_t capacity = 0;
+  bool operating() const { return since && status == "operating"; }
+  std::int64_t operating_capacity() const { return operating() ? capacity : 0; }
+};
+LinkState link_state(const kb::InfraLink& link, int year);
 
 // The capacity a link has at the end of `year` under `scenario` (0 when it is not operating).
 std::int64_t capacity_at(const kb::InfraLink& link, const Scenario& scenario);

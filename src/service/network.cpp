@@ -164,4 +164,41 @@ nlohmann::json to_json(const kb::Infrastructure& infra, const WhatIfResult& resu
   return j;
 }
 
+LinksResult network_links(const kb::Model& model, const LinksRequest& request) {
+  static const std::vector<std::string> carriers = {"gas", "oil", "freight"};
+  if (!request.carrier.empty() &&
+      std::find(carriers.begin(), carriers.end(), request.carrier) == carriers.end())
+    throw InputError(kRequest, 0, "carrier",
+                     fmt::format("'{}' is not a carrier; expected gas, oil or freight{}",
+                                 request.carrier, did_you_mean(request.carrier, carriers)));
+  LinksResult out;
+  out.year = request.year != 0 ? request.year : model.view.year;
+  for (const auto& l : model.infrastructure.links)
+    if (request.carrier.empty() || l.carrier == request.carrier)
+      out.links.emplace_back(&l, network::link_state(l, out.year));
+  return out;
+}
+
+nlohmann::json to_json(const kb::Model& model, const LinksResult& result) {
+  nlohmann::json nodes = nlohmann::json::array(), links = nlohmann::json::array();
+  for (const auto& n : model.infrastructure.nodes) {
+    nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"kind", n.kind}, {"country", n.country}};
+    if (const auto* p = model.find_place(n.id)) j["position"] = {p->lon, p->lat};
+    nodes.push_back(j);
+  }
+  for (const auto& [l, state] : result.links) {
+    const auto& p = l->provenance;
+    links.push_back({{"id", l->id}, {"name", l->name}, {"kind", l->kind}, {"carrier", l->carrier},
+                     {"from", l->from}, {"to", l->to}, {"countries", l->countries},
+                     {"capacity", l->capacity}, {"unit", l->unit}, {"status", state.status},
+                     {"since", state.since ? nlohmann::json(state.since->to_string()) : nullptr},
+                     {"capacity_now", state.operating_capacity()},
+                     {"source", p.source},
+                     {"citation", p.source == "assumption" ? p.rationale
+                                  : p.citation.empty()      ? p.quote
+                                                            : p.citation}});
+  }
+  return {{"year", result.year}, {"nodes", nodes}, {"links", links}};
+}
+
 }  // namespace sphere::service

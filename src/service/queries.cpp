@@ -1,4 +1,4 @@
-// Queries over the model's records: actors by name, the timeline, link states.
+// Queries over the model's records: actors by name, the timeline.
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
@@ -156,23 +156,6 @@ nlohmann::json to_json(const kb::Model& model, const TimelineResult& result) {
     out.push_back(j);
   }
   return out;
-}
-
-LinkState link_state(const kb::InfraLink& link, int year) {
-  const Date end{year, 12, 0};
-  LinkState state;
-  for (const kb::LinkStatus& s : link.statuses) {
-    if (end < s.from) break;
-    state.status = s.status;
-    state.since = s.from;
-    state.capacity = s.capacity ? *s.capacity : link.capacity;
-  }
-  if (!state.since) {
-    state.status = link.statuses.empty() ? "operating" : link.statuses.front().status;
-    state.capacity = link.statuses.empty() ? link.capacity : 0;
-  }
-  if (state.status != "operating") state.capacity = 0;
-  return state;
 }
 
 }  // namespace sphere::service

@@ -100,17 +100,23 @@ TimelineResult timeline(const kb::Model& model, const TimelineRequest& request);
 // Each event with its CAMEO description and the conflicts naming it.
 nlohmann::json to_json(const kb::Model& model, const TimelineResult& result);
 
-// ---- Link status in a year -----------------------------------------------------------------
+// ---- The network's links in a year ---------------------------------------------------------
 
-// A link as it stands at the end of a year (the rule the network solves by): the latest status
-// that began by then, its capacity, and when it began (nullopt: no status began by then, so the
-// link does not exist yet; `status` is then the first one it will have).
-struct LinkState {
-  std::string status;
-  std::optional<Date> since;
-  std::int64_t capacity = 0;  // the capacity the status gives (0 unless operating)
+// Every link (of one carrier) as it stands at the end of a year, by network::link_state (the
+// rule the network solves by).
+struct LinksRequest {
+  int year = 0;         // field "year"; 0: the model's [view] year
+  std::string carrier;  // field "carrier": gas, oil or freight; empty: every carrier
 };
-LinkState link_state(const kb::InfraLink& link, int year);
+struct LinksResult {
+  int year = 0;
+  std::vector<std::pair<const kb::InfraLink*, network::LinkState>> links;  // file order
+};
+// Throws InputError naming the field "carrier" for another carrier (with the closest one).
+LinksResult network_links(const kb::Model& model, const LinksRequest& request);
+// {year, nodes: [{id, name, kind, country, position}], links: [{id, name, kind, carrier, from,
+// to, countries, capacity, unit, status, since, capacity_now, source, citation}]}
+nlohmann::json to_json(const kb::Model& model, const LinksResult& result);
 
 // ---- Network what-if -----------------------------------------------------------------------
 

@@ -517,8 +517,8 @@ std::string as_label(double v, int digits) {
 
 // A scenario's cells at the horizon in the report's table: P, Monte Carlo and parameter intervals.
 // One question, one answer: the CLI, the API and the report state the same numbers for the same
-// request (forecast, leverage, network what-if, bargaining, series), and `sphere run`'s report
-// shows the forecast the command printed.
+// request (forecast, leverage, network what-if and links, bargaining, series), and `sphere run`'s
+// report shows the forecast the command printed.
 TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
   const auto cli = nlohmann::json::parse(run_sphere("forecast --runs 300 --seed 3 --json").out);
   nlohmann::json job;
@@ -591,6 +591,8 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
        "tolerance=0.01&draws=100&seed=3"},
       {"bargain --method nbs --draws 0 --json", "/api/bargain?method=nbs&draws=0"},
       {"events series --dyad RUS:AZE --json", "/api/series?a=RUS&b=AZE"},
+      {"network links --json", "/api/network/links"},
+      {"network links --year 2030 --carrier freight --json", "/api/network/links?year=2030&carrier=freight"},
       {"events series --dyad Russia:Azerbaijan --json", "/api/series?a=Russia&b=Azerbaijan"},
   };
   if (estimated) {

@@ -35,6 +35,32 @@ Graph clrs() {
   return g;
 }
 
+// A status's capacity holds from its date until another status gives another.
+TEST(LinkState, AStatusCapacityHoldsUntilAnotherIsGiven) {
+  kb::InfraLink link;
+  link.capacity = 30;
+  link.statuses = {{Date{2010, 0, 0}, "planned", std::nullopt, {}},
+                   {Date{2015, 6, 0}, "operating", 10, {}},
+                   {Date{2020, 0, 0}, "halted", std::nullopt, {}},
+                   {Date{2022, 0, 0}, "operating", std::nullopt, {}}};
+  const LinkState before = link_state(link, 2005);
+  EXPECT_FALSE(before.since);
+  EXPECT_EQ(before.status, "planned");  // the first status it will have
+  EXPECT_EQ(before.operating_capacity(), 0);
+  EXPECT_EQ(link_state(link, 2014).operating_capacity(), 0);
+  EXPECT_EQ(link_state(link, 2015).operating_capacity(), 10);
+  EXPECT_EQ(link_state(link, 2020).status, "halted");
+  EXPECT_EQ(link_state(link, 2020).operating_capacity(), 0);
+  const LinkState again = link_state(link, 2023);
+  EXPECT_EQ(again.operating_capacity(), 10);  // the 2015 capacity, not the link's own 30
+  EXPECT_EQ(again.since, (Date{2022, 0, 0}));
+  Scenario s;
+  s.carrier = link.carrier;
+  s.year = 2005;
+  s.opened = {{"", Date{2004, 1, 0}}};  // opened before any status began: the link's own capacity
+  EXPECT_EQ(capacity_at(link, s), 30);
+}
+
 TEST(MaxFlow, HandCheckedGraph) {
   Graph g = clrs();
   MaxFlow r = max_flow(g, 0, 5);

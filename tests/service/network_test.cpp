@@ -1,4 +1,7 @@
 // The network what-if as both front ends run it.
+#include <map>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "service/requests.h"
@@ -87,6 +90,41 @@ TEST(WhatIf, AnIdleChangeIsExplained) {
   ASSERT_EQ(why.size(), 1u);
   EXPECT_NE(why[0].find(idle), std::string::npos);
   EXPECT_TRUE(rerouted(r.before, r.after).empty());
+}
+
+// One rule for a link's state in a year: the one the network solves by.
+TEST(Links, StateInAYearIsTheNetworksCapacity) {
+  int differing_years = 0;
+  std::map<std::string, std::set<std::string>> statuses;
+  for (int year = 1990; year <= 2035; ++year) {
+    const LinksResult r = network_links(builtin(), {year, ""});
+    EXPECT_EQ(r.year, year);
+    ASSERT_EQ(r.links.size(), builtin().infrastructure.links.size());
+    for (const auto& [l, state] : r.links) {
+      network::Scenario s;
+      s.year = year;
+      s.carrier = l->carrier;
+      EXPECT_EQ(state.operating_capacity(), network::capacity_at(*l, s)) << l->id << " " << year;
+      if (state.since) {
+        EXPECT_LE(state.since->year, year) << l->id;
+      }
+      statuses[l->id].insert(state.status);
+    }
+  }
+  for (const auto& [id, seen] : statuses) differing_years += seen.size() > 1;
+  EXPECT_GT(differing_years, 0) << "no link changes state: the test cannot tell the rules apart";
+}
+
+TEST(Links, OneCarrierAndTheEncoding) {
+  const LinksResult gas = network_links(builtin(), {0, "gas"});
+  EXPECT_EQ(gas.year, builtin().view.year);  // the model's view by default
+  ASSERT_FALSE(gas.links.empty());
+  for (const auto& [l, state] : gas.links) EXPECT_EQ(l->carrier, "gas");
+  const nlohmann::json j = to_json(builtin(), gas);
+  EXPECT_EQ(j["links"].size(), gas.links.size());
+  EXPECT_EQ(j["nodes"].size(), builtin().infrastructure.nodes.size());
+  EXPECT_EQ(j["links"][0]["capacity_now"], gas.links[0].second.operating_capacity());
+  EXPECT_EQ(first_problem([] { network_links(builtin(), {0, "gsa"}); }).field, "carrier");
 }
 
 }  // namespace

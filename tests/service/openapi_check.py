@@ -19,6 +19,7 @@ PAIRS = [
     ("scenarios --runs 200 --draws 4 --horizon 2026-03 --json", "/api/scenarios"),
     ("bargain --draws 20 --json", "/api/bargain"),
     ("events series --dyad RUS:AZE --json", "/api/series"),
+    ("network links --json", "/api/network/links"),
 ]
 
 

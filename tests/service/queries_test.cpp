@@ -39,26 +39,5 @@ TEST(Actors, TimelineOrderPutsCoarseDatesAfterTheirMonthsDays) {
     EXPECT_FALSE(timeline_before(events[i]->date, events[i - 1]->date));
 }
 
-// One rule for a link's state in a year: the one the network solves by.
-TEST(Links, StateInAYearIsTheNetworksCapacity) {
-  int differing_years = 0;
-  for (const auto& l : builtin().infrastructure.links) {
-    std::set<std::string> statuses;
-    for (int year = 1990; year <= 2035; ++year) {
-      network::Scenario s;
-      s.year = year;
-      s.carrier = l.carrier;
-      const LinkState state = link_state(l, year);
-      EXPECT_EQ(state.capacity, network::capacity_at(l, s)) << l.id << " " << year;
-      if (state.since) {
-        EXPECT_LE(state.since->year, year) << l.id;
-      }
-      statuses.insert(state.status);
-    }
-    differing_years += statuses.size() > 1;
-  }
-  EXPECT_GT(differing_years, 0) << "no link changes state: the test cannot tell the rules apart";
-}
-
 }  // namespace
 }  // namespace sphere::service
