@@ -592,6 +592,8 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
       {"bargain --method nbs --draws 0 --json", "/api/bargain?method=nbs&draws=0"},
       {"events series --dyad RUS:AZE --json", "/api/series?a=RUS&b=AZE"},
       {"network links --json", "/api/network/links"},
+      {"facts --json", "/api/facts"},
+      {"facts --conflicts --json", "/api/conflicts"},
       {"network links --year 2030 --carrier freight --json", "/api/network/links?year=2030&carrier=freight"},
       {"events series --dyad Russia:Azerbaijan --json", "/api/series?a=Russia&b=Azerbaijan"},
   };
