@@ -120,18 +120,6 @@ report::DyadPanel dyad_panel(const kb::Model& model, const std::string& a, const
   return panel;
 }
 
-// The link's status and capacity at the end of `year`.
-std::pair<std::string, double> state_at(const kb::InfraLink& link, int year) {
-  std::string status = "operating";
-  double capacity = static_cast<double>(link.capacity);
-  for (const auto& s : link.statuses) {
-    if (s.from.year > year) break;
-    status = s.status;
-    if (s.capacity) capacity = static_cast<double>(*s.capacity);
-  }
-  return {status, capacity};
-}
-
 // What one carrier's numbers mean, in words: "demand" is what the destinations can take (for
 // oil, the export terminals' capacity), so delivering less than it is a shortfall only when
 // supply was left undelivered.
@@ -223,7 +211,10 @@ report::MapData map_of(const kb::Model& model, const std::vector<std::string>& c
     link.carrier = l.carrier;
     link.from = l.from;
     link.to = l.to;
-    std::tie(link.status, link.capacity) = state_at(l, year);
+    // The state the network solves with; the capacity the link has by then, operating or not.
+    const network::LinkState state = network::link_state(l, year);
+    link.status = state.status;
+    link.capacity = static_cast<double>(state.capacity);
     link.unit = l.unit;
     if (flow.contains(l.id)) link.flow = flow[l.id];
     link.cut = std::find(cut.begin(), cut.end(), l.id) != cut.end();
