@@ -15,21 +15,7 @@ std::string value_text(const kb::Fact& f) {
   return value;
 }
 
-bool matches(const kb::Fact& f, const std::string& needle) {
-  if (needle.empty()) return true;
-  for (const std::string* field : {&f.id, &f.what, &f.unit, &f.quote.text})
-    if (ascii_lower(*field).find(needle) != std::string::npos) return true;
-  return false;
-}
-
-void print_conflicts(const kb::Model& model, const std::vector<const kb::Conflict*>& shown,
-                     bool json) {
-  if (json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto* c : shown) out.push_back(to_json(*c));
-    print_json(std::cout, out);
-    return;
-  }
+void print_conflicts(const kb::Model& model, const std::vector<const kb::Conflict*>& shown) {
   for (const auto* c : shown) {
     std::cout << fmt::format("⚑ {}  [{}]\n", c->topic, c->id);
     for (const auto& cl : c->claims) {
@@ -60,37 +46,18 @@ void add_facts_command(CLI::App& app, Action& action) {
                 "List every disagreement between sources, with both quotes");
   cmd->callback([opts, &action] {
     action = [opts] {
-      kb::Model model = load_model(opts->model);
-      const std::string needle = ascii_lower(opts->text);
-      std::string actor_id;
-      if (!opts->actor.empty()) {
-        actor_id = service::require_actor(model, opts->actor, "actor").id;
-      }
+      const kb::Model model = load_model(opts->model);
+      // The actor is checked first, with or without --conflicts.
+      const std::vector<const kb::Fact*> shown =
+          service::find_facts(model, {opts->text, opts->actor});
       if (opts->conflicts) {
-        std::vector<const kb::Conflict*> shown;
-        for (const auto& c : model.conflicts) {
-          bool hit = needle.empty() || ascii_lower(c.topic).find(needle) != std::string::npos ||
-                     ascii_lower(c.id).find(needle) != std::string::npos;
-          for (const auto& cl : c.claims)
-            hit = hit || ascii_lower(cl.claim).find(needle) != std::string::npos ||
-                  ascii_lower(cl.quote.text).find(needle) != std::string::npos;
-          if (hit) shown.push_back(&c);
-        }
-        print_conflicts(model, shown, opts->model.json);
+        const auto conflicts = service::find_conflicts(model, opts->text);
+        if (opts->model.json) print_json(std::cout, to_json(conflicts));
+        else print_conflicts(model, conflicts);
         return kExitOk;
       }
-      std::vector<const kb::Fact*> shown;
-      for (const auto& f : model.facts) {
-        if (!matches(f, needle)) continue;
-        if (!actor_id.empty() &&
-            std::find(f.actors.begin(), f.actors.end(), actor_id) == f.actors.end())
-          continue;
-        shown.push_back(&f);
-      }
       if (opts->model.json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto* f : shown) out.push_back(to_json(*f));
-        print_json(std::cout, out);
+        print_json(std::cout, to_json(shown));
         return kExitOk;
       }
       for (const auto* f : shown)

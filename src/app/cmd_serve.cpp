@@ -591,15 +591,12 @@ void Service::install(http::GuardedServer& server) {
   server.Get("/api/health", json([](const httplib::Request&) { return nlohmann::json{{"ok", true}}; }));
   server.Get("/api/model", json([this](const httplib::Request&) { return model_summary(); }));
   server.Get("/api/timeline", json([this](const httplib::Request& r) { return timeline(r); }));
-  server.Get("/api/facts", json([this](const httplib::Request&) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& f : model_.facts) out.push_back(to_json(f));
-    return out;
+  // The requests of `sphere facts [TEXT] [--actor A] --json` and `sphere facts --conflicts --json`.
+  server.Get("/api/facts", json([this](const httplib::Request& r) {
+    return service::to_json(service::find_facts(model_, {param(r, "text"), param(r, "actor")}));
   }));
-  server.Get("/api/conflicts", json([this](const httplib::Request&) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : model_.conflicts) out.push_back(to_json(c));
-    return out;
+  server.Get("/api/conflicts", json([this](const httplib::Request& r) {
+    return service::to_json(service::find_conflicts(model_, param(r, "text")));
   }));
   server.Get("/api/series", json([this](const httplib::Request& r) { return series(r); }));
   server.Get("/api/network/links", json([this](const httplib::Request& r) { return links(r); }));

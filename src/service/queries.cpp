@@ -1,4 +1,4 @@
-// Queries over the model's records: actors by name, the timeline.
+// Queries over the model's records: actors by name, the timeline, facts and disagreements.
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
@@ -155,6 +155,47 @@ nlohmann::json to_json(const kb::Model& model, const TimelineResult& result) {
     j["conflicts"] = it != result.conflicts.end() ? it->second : std::vector<std::string>{};
     out.push_back(j);
   }
+  return out;
+}
+
+std::vector<const kb::Fact*> find_facts(const kb::Model& model, const FactsRequest& request) {
+  const std::string needle = ascii_lower(request.text);
+  const std::string actor =
+      request.actor.empty() ? "" : require_actor(model, request.actor, "actor").id;
+  std::vector<const kb::Fact*> out;
+  for (const auto& f : model.facts) {
+    bool hit = needle.empty();
+    for (const std::string* field : {&f.id, &f.what, &f.unit, &f.quote.text})
+      hit = hit || ascii_lower(*field).find(needle) != std::string::npos;
+    if (hit && (actor.empty() || std::find(f.actors.begin(), f.actors.end(), actor) != f.actors.end()))
+      out.push_back(&f);
+  }
+  return out;
+}
+
+std::vector<const kb::Conflict*> find_conflicts(const kb::Model& model, const std::string& text) {
+  const std::string needle = ascii_lower(text);
+  std::vector<const kb::Conflict*> out;
+  for (const auto& c : model.conflicts) {
+    bool hit = needle.empty() || ascii_lower(c.topic).find(needle) != std::string::npos ||
+               ascii_lower(c.id).find(needle) != std::string::npos;
+    for (const auto& cl : c.claims)
+      hit = hit || ascii_lower(cl.claim).find(needle) != std::string::npos ||
+            ascii_lower(cl.quote.text).find(needle) != std::string::npos;
+    if (hit) out.push_back(&c);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const std::vector<const kb::Fact*>& facts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto* f : facts) out.push_back(to_json(*f));
+  return out;
+}
+
+nlohmann::json to_json(const std::vector<const kb::Conflict*>& conflicts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto* c : conflicts) out.push_back(to_json(*c));
   return out;
 }
 

@@ -76,7 +76,17 @@ bool timeline_before(const Date& a, const Date& b);
 std::vector<const kb::Event*> timeline_events(const kb::Model& model);
 // The ids of the conflicts that name each event.
 std::map<std::string, std::vector<std::string>> conflicts_by_event(const kb::Model& model);
+// The facts whose id, quantity, unit or quote mention `text` (case-insensitive; empty: any),
+// about `actor` (field "actor": an id, name or alias; empty: any), in file order.
+struct FactsRequest {
+  std::string text, actor;
+};
+std::vector<const kb::Fact*> find_facts(const kb::Model& model, const FactsRequest& request);
+// The disagreements whose id, topic, claims or quotes mention `text` (empty: all).
+std::vector<const kb::Conflict*> find_conflicts(const kb::Model& model, const std::string& text);
 // JSON forms of the model's records.
+nlohmann::json to_json(const std::vector<const kb::Fact*>& facts);
+nlohmann::json to_json(const std::vector<const kb::Conflict*>& conflicts);
 nlohmann::json to_json(const kb::Event& event);
 nlohmann::json to_json(const kb::Fact& fact);
 nlohmann::json to_json(const kb::Conflict& conflict);

@@ -246,6 +246,7 @@ TEST_F(Server, InvalidInputsAre400WithAReason) {
       {"/api/leverage?channel=enrgy", "'channel': 'enrgy' is not a channel"},
       {"/api/series?a=RUS&b=AZEE", "'b': no actor 'AZEE' in the model; did you mean 'AZE'?"},
       {"/api/bargain?issue=zangezur-corridr", "'issue': no issue 'zangezur-corridr'"},
+      {"/api/facts?actor=Georgai", "'actor': no actor 'Georgai'"},
   };
   for (const auto& [target, message] : named) {
     const Reply r = get(target);
@@ -594,6 +595,7 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
       {"network links --json", "/api/network/links"},
       {"facts --json", "/api/facts"},
       {"facts --conflicts --json", "/api/conflicts"},
+      {"facts gas --actor Azerbaijan --json", "/api/facts?text=gas&actor=Azerbaijan"},
       {"network links --year 2030 --carrier freight --json", "/api/network/links?year=2030&carrier=freight"},
       {"events series --dyad Russia:Azerbaijan --json", "/api/series?a=Russia&b=Azerbaijan"},
   };

@@ -1,4 +1,6 @@
 // Queries over the model's records: actors by name, link states.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "service/service.h"
@@ -37,6 +39,27 @@ TEST(Actors, TimelineOrderPutsCoarseDatesAfterTheirMonthsDays) {
   ASSERT_EQ(events.size(), builtin().events.size());
   for (std::size_t i = 1; i < events.size(); ++i)
     EXPECT_FALSE(timeline_before(events[i]->date, events[i - 1]->date));
+}
+
+TEST(Facts, TextAndActorNarrowTheSearch) {
+  const auto all = find_facts(builtin(), {});
+  ASSERT_EQ(all.size(), builtin().facts.size());
+  const auto gas = find_facts(builtin(), {"GAS", ""});
+  ASSERT_FALSE(gas.empty());
+  EXPECT_LT(gas.size(), all.size());
+  for (const auto* f : gas) {
+    const std::string text = ascii_lower(f->id + " " + f->what + " " + f->unit + " " + f->quote.text);
+    EXPECT_NE(text.find("gas"), std::string::npos) << f->id;
+  }
+  const auto about = find_facts(builtin(), {"gas", "Azerbaijan"});
+  ASSERT_FALSE(about.empty());
+  EXPECT_LE(about.size(), gas.size());
+  for (const auto* f : about)
+    EXPECT_NE(std::find(f->actors.begin(), f->actors.end(), "AZE"), f->actors.end()) << f->id;
+  EXPECT_EQ(field_of([] { find_facts(builtin(), {"", "Georgai"}); }).rfind("actor: ", 0), 0u);
+  EXPECT_EQ(to_json(about).size(), about.size());
+  EXPECT_EQ(find_conflicts(builtin(), "").size(), builtin().conflicts.size());
+  EXPECT_TRUE(find_conflicts(builtin(), "no such words anywhere").empty());
 }
 
 }  // namespace
