@@ -232,6 +232,10 @@ BacktestSummary backtest_summary_from_json(const std::string& text, const std::s
   s.target = field<std::string>(j, "target", where, "");
   s.origins = field<int>(j, "origins", where, "");
   s.forecasts = field<std::size_t>(j, "forecasts_per_model", where, "");
+  // A level's backtest has no exceedance probabilities: no Brier scores and no reliability.
+  s.kind = j.contains("kind") ? field<std::string>(j, "kind", where, "") : "count";
+  if (s.kind != "count" && s.kind != "level") throw InputError(where, 0, "kind", "expected count or level");
+  const bool level = s.kind == "level";
   // Files written before the provenance block existed still read; the report says it is absent.
   s.fixed_threshold = -1;
   if (j.contains("provenance")) {
@@ -242,7 +246,7 @@ BacktestSummary backtest_summary_from_json(const std::string& text, const std::s
     s.panel_bytes = field<std::uintmax_t>(p, "panel_bytes", where, "provenance.");
     s.data_through = field<std::string>(p, "data_through", where, "provenance.");
     s.refit = field<std::string>(p, "refit", where, "provenance.");
-    s.fixed_threshold = field<int>(p, "fixed_threshold", where, "provenance.");
+    if (!level) s.fixed_threshold = field<int>(p, "fixed_threshold", where, "provenance.");
   }
   const auto models = field<json>(j, "models", where, "");
   if (!models.is_array() || models.empty()) throw InputError(where, 0, "models", "expected a non-empty list");
@@ -259,12 +263,18 @@ BacktestSummary backtest_summary_from_json(const std::string& text, const std::s
       out.h = field<int>(h, "horizon", where, hat);
       out.n = field<std::size_t>(h, "n", where, hat);
       out.crps = field<double>(h, "crps", where, hat);
-      out.brier_q90 = field<double>(h, "brier_q90", where, hat);
-      out.brier_fixed = field<double>(h, "brier_fixed", where, hat);
+      if (!level) {
+        out.brier_q90 = field<double>(h, "brier_q90", where, hat);
+        out.brier_fixed = field<double>(h, "brier_fixed", where, hat);
+      }
       if (h.contains("rps")) out.rps = field<double>(h, "rps", where, hat);
       const auto pit = field<std::vector<double>>(h, "pit_histogram", where, hat);
       if (pit.size() != 10) throw InputError(where, 0, hat + "pit_histogram", "expected 10 bins");
       std::copy(pit.begin(), pit.end(), out.pit.begin());
+      if (level) {
+        model.horizons.push_back(std::move(out));
+        continue;
+      }
       const auto rel = field<json>(h, "reliability", where, hat);
       if (!rel.is_array()) throw InputError(where, 0, hat + "reliability", "expected a list");
       for (const auto& b : rel)

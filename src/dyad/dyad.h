@@ -354,6 +354,7 @@ std::string backtest_to_json(const BacktestResult& result, const panel::Panel& p
 
 // What a report shows of a backtest, read back from its JSON form.
 struct BacktestSummary {
+  std::string kind = "count";  // or "level": no Brier scores, reliability or fixed threshold
   std::string panel, target, command, created, panel_digest, data_through, refit;
   std::uintmax_t panel_bytes = 0;
   int origins = 0;

@@ -333,13 +333,14 @@ std::string backtest_section(const Backtest& b) {
   html += "<div class=\"row\">";
   html += figure(svg_skill_by_horizon(b.skills),
                  "Skill by horizon against each baseline: dot, the skill; bar, its 95% interval.");
-  html += figure(svg_reliability(b.reliability, b.event),
+  if (!b.level)
+    html += figure(svg_reliability(b.reliability, b.event),
                  fmt::format("Reliability at h = {} of {}: forecasts grouped by tenth of their "
                              "probability; each dot's area grows with the forecasts in it. On the "
                              "dashed diagonal the probabilities mean what they say.",
                              b.diagram_horizon, b.event));
   html += figure(svg_pit(b.pit, b.diagram_horizon),
-                 fmt::format("PIT histogram at h = {} (randomisation-free, for counts): flat at "
+                 fmt::format("PIT histogram at h = {} (randomisation-free at an atom): flat at "
                              "the dashed line is calibrated; a hump means forecasts too wide, a "
                              "U too narrow, a slope a bias.",
                              b.diagram_horizon));
@@ -367,7 +368,8 @@ std::string render_html(const Report& r, const Basemap& basemap) {
           "Disagreements</a><a href=\"#timeline\">Timeline</a><a href=\"#dyads\">Dyadic series</a>"
           "<a href=\"#leverage\">Leverage</a><a href=\"#map\">Map</a><a href=\"#scenarios\">"
           "Forecast</a><a href=\"#forecast\">What-if engine</a><a href=\"#sensitivity\">Sensitivity</a><a href=\"#bargaining\">"
-          "Bargaining</a><a href=\"#backtest\">Backtest</a><a href=\"#quotes\">Quotes</a></nav>\n<main>\n";
+          "Bargaining</a><a href=\"#backtest\">Backtest</a><a href=\"#level-backtest\">Level backtest</a>"
+          "<a href=\"#quotes\">Quotes</a></nav>\n<main>\n";
   html += section("sources", "Sources and their standpoints", r.sources, sources_section);
   html += section("disagreements", "Where the sources disagree", r.disagreements,
                   disagreements_section);
@@ -388,6 +390,7 @@ std::string render_html(const Report& r, const Basemap& basemap) {
                   });
   html += section("bargaining", "Bargaining outcomes", r.bargaining, bargaining_section);
   html += section("backtest", "Backtest of the estimated dyadic model", r.backtest, backtest_section);
+  html += section("level-backtest", "Backtest of the level model", r.level_backtest, backtest_section);
   html += section("quotes", "Appendix: the sources' words for each event", r.timeline,
                   quotes_appendix);
   html += "</main>\n<footer>Made by Sphere. Every chart is drawn from the model's sourced data; "

@@ -232,6 +232,7 @@ struct Backtest {
   std::vector<BacktestSkill> rps_skills;  // the same for the ranked probability score
   std::string rps_classes;              // the ordinal classes it scores
   std::string event;                    // what the reliability diagram's probability is of
+  bool level = false;  // a real-valued level: no exceedances, so no reliability diagram
   std::vector<ReliabilityBin> reliability;  // the model's, at `diagram_horizon`
   std::array<double, 10> pit{};             // the model's PIT histogram at `diagram_horizon`
   int diagram_horizon = 1;
@@ -251,7 +252,8 @@ struct Report {
   Part<Forecast> forecast;    // the structural what-if engine
   Part<Tornado> tornado;
   Part<Bargaining> bargaining;
-  Part<Backtest> backtest;
+  Part<Backtest> backtest;        // the count model's (backtest.json)
+  Part<Backtest> level_backtest;  // the level model's (backtest-levels.json)
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -483,22 +483,23 @@ report::Scenarios scenarios_of(const service::ScenarioForecast& f) {
   return sc;
 }
 
-// The backtest the model directory ships (backtest.json, `sphere backtest --json` output): the
+// A backtest the model directory ships (`sphere backtest --json` output, `file` in `dir`): the
 // GDELT backtest takes minutes, too long to run for a report.
-report::Part<report::Backtest> backtest_of(const std::string& dir) {
+report::Part<report::Backtest> backtest_of(const std::string& dir, const std::string& file) {
   report::Part<report::Backtest> part;
-  const std::string path = dir + "/backtest.json";
+  const std::string path = dir + "/" + file;
   if (dir.empty() || !std::filesystem::exists(path)) {
-    part.missing = "the model directory has no backtest.json (a backtest's JSON output, with its "
+    part.missing = "the model directory has no " + file + " (a backtest's JSON output, with its "
                    "provenance, saved there is shown here).";
     return part;
   }
   return attempt<report::Backtest>([&] {
     const dyad::BacktestSummary s = dyad::read_backtest_summary(path);
     report::Backtest b;
-    b.caption = fmt::format("{} on {}: {} origins, {} forecasts per model, from backtest.json.",
-                            s.target, std::filesystem::path(s.panel).filename().string(), s.origins,
-                            s.forecasts);
+    b.caption = fmt::format("{} ({}) on {}: {} origins, {} forecasts per model, from {}.", s.target,
+                            s.kind == "level" ? "a level" : "a count",
+                            std::filesystem::path(s.panel).filename().string(), s.origins, s.forecasts, file);
+    b.level = s.kind == "level";
     if (s.command.empty()) {
       b.provenance.push_back("The file does not record the command, date or panel digest that made it.");
     } else {
@@ -527,6 +528,7 @@ report::Part<report::Backtest> backtest_of(const std::string& dir) {
     b.diagram_horizon = h1.h;
     b.pit = h1.pit;
     for (const auto& bin : h1.reliability) b.reliability.push_back({bin.p, bin.observed, bin.n});
+    if (b.level) return b;
     b.event = s.fixed_threshold >= 0
                   ? fmt::format("P({} > {})", s.target, s.fixed_threshold)
                   : fmt::format("P({} > the fixed threshold)", s.target);
@@ -668,7 +670,8 @@ report::Report report_model(const kb::Model& model, const ReportRequest& o) {
   }
   if (model.issues.empty()) r.bargaining.missing = "the model has no issues.toml.";
   else r.bargaining = attempt<report::Bargaining>([&] { return bargaining_of(model); });
-  r.backtest = backtest_of(o.model_dir);
+  r.backtest = backtest_of(o.model_dir, "backtest.json");
+  r.level_backtest = backtest_of(o.model_dir, "backtest-levels.json");
   // Where the forecast's runs settled each issue, on the same axis as the one-shot models.
   if (r.forecast.data && r.bargaining.data)
     for (auto& issue : r.bargaining.data->issues)

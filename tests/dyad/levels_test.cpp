@@ -154,6 +154,14 @@ TEST(LevelBacktest, ThePersistentModelBeatsClimatologyAndThreadsChangeNoBit) {
   for (std::size_t m = 0; m < one.models.size(); ++m)
     for (std::size_t hi = 0; hi < 2; ++hi)
       EXPECT_EQ(one.models[m].horizons[hi].crps, three.models[m].horizons[hi].crps) << one.models[m].name;
+  // Its JSON reads back as a level's summary, for the report: no Brier scores or reliability.
+  const BacktestSummary s = backtest_summary_from_json(level_backtest_to_json(one, p, {}), "levels.json");
+  EXPECT_EQ(s.kind, "level");
+  ASSERT_EQ(s.models.size(), one.models.size());
+  EXPECT_EQ(s.models[0].name, "sphere-level");
+  EXPECT_NEAR(s.models[0].horizons[0].crps, mean(one, 0, 0), 1e-9 * mean(one, 0, 0));
+  EXPECT_TRUE(s.models[0].horizons[0].reliability.empty());
+  EXPECT_FALSE(s.skills.empty());
 }
 
 }  // namespace

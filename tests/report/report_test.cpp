@@ -155,8 +155,8 @@ TEST(Html, IsSelfContainedAndSaysWhichSectionsAreMissing) {
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  // Sources, disagreements, the nine chart sections and the quote appendix.
-  EXPECT_EQ(count(html, "<section"), 12);
+  // Sources, disagreements, the ten chart sections (two backtests) and the quote appendix.
+  EXPECT_EQ(count(html, "<section"), 13);
   r.sources.data = std::vector<SourceEntry>{{"S0", "A title", "An author", "", "2025", "", "partisan"}};
   const std::string with_source = render_html(r, Basemap::builtin());
   EXPECT_NE(with_source.find("<b>Standpoint:</b> partisan"), std::string::npos);
@@ -237,6 +237,19 @@ TEST(Backtest, ChartsDrawEveryBinAndSkillAndTheSectionShowsTheTable) {
   EXPECT_NE(html.find("fewer than two target periods"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">0.1100</td>"), std::string::npos);
   EXPECT_NE(html.find("Made by `sphere backtest` on a day."), std::string::npos);
+  // A level's backtest: the same tables and charts but the reliability diagram.
+  Backtest level = b;
+  level.level = true;
+  level.caption = "sum_score (a level) on a panel";
+  r.level_backtest.data = level;
+  const std::string both = render_html(r, Basemap::builtin());
+  const std::size_t at = both.find("<section id=\"level-backtest\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = both.substr(at, both.find("</section>", at) - at);
+  EXPECT_NE(section.find("sum_score (a level) on a panel"), std::string::npos);
+  EXPECT_NE(section.find("PIT histogram"), std::string::npos);
+  EXPECT_EQ(section.find("Reliability at h"), std::string::npos);
+  EXPECT_NE(both.find("Reliability at h"), std::string::npos);  // the count model's section has it
   Report none;
   none.backtest.missing = "no backtest.json.";
   EXPECT_NE(render_html(none, Basemap::builtin()).find("Not in this report: no backtest.json."),

@@ -88,6 +88,14 @@ TEST(ReportModel, TheShippedBacktestIsReadFromTheModelDirectory) {
   const report::Report r = report_model(builtin(), request);
   ASSERT_TRUE(r.backtest.data.has_value()) << r.backtest.missing;
   EXPECT_FALSE(r.backtest.data->models.empty());
+  EXPECT_FALSE(r.backtest.data->level);
+  EXPECT_FALSE(r.backtest.data->reliability.empty());
+  // And the level model's, which has no exceedance probabilities to draw a reliability diagram of.
+  ASSERT_TRUE(r.level_backtest.data.has_value()) << r.level_backtest.missing;
+  EXPECT_TRUE(r.level_backtest.data->level);
+  EXPECT_EQ(r.level_backtest.data->models.front().name, "sphere-level");
+  EXPECT_TRUE(r.level_backtest.data->reliability.empty());
+  EXPECT_NE(r.level_backtest.data->caption.find("backtest-levels.json"), std::string::npos);
 }
 
 }  // namespace
