@@ -16,6 +16,15 @@ const kb::Model& events_model() {
   return model;
 }
 
+// An event CSV (an import's output) of RUS→AZE events (CAMEO 111) on these days.
+std::string rus_aze_events_csv(const testing::TempDir& dir, const std::vector<std::string>& days) {
+  const auto csv = dir.path() / "events.csv";
+  std::ofstream out(csv);
+  out << "date,actor1,actor2,cameo,goldstein,quad\n";
+  for (const auto& day : days) out << day << ",RUS,AZE,111,-2,3\n";
+  return csv.string();
+}
+
 TEST(EventSeries, NamesBecomeIdsAndBothDirectionsShareTheMonths) {
   EventSeriesRequest request;
   request.a = "Russia";
@@ -63,18 +72,14 @@ TEST(EventSeries, AnUnknownOrRepeatedActorNamesItsSide) {
 }
 
 TEST(EventSeries, AnEventsFileIsReadInsteadOfTheModel) {
-  testing::TempDir dir;
-  const auto csv = dir.path() / "events.csv";
-  std::ofstream(csv) << "date,actor1,actor2,cameo,goldstein,quad\n"
-                     << "2024-01-05,RUS,AZE,111,-2,3\n"
-                     << "2024-03-05,RUS,AZE,111,-2,3\n"
-                     << "2024-03-05,RUS,AZE,111,-2,3\n";
+  const testing::TempDir dir;
+  const std::string csv = rus_aze_events_csv(dir, {"2024-01-05", "2024-03-05", "2024-03-05"});
   EventSeriesRequest request;
-  request.source.events_file = csv.string();
+  request.source.events_file = csv;
   request.a = "RUS";
   request.b = "AZE";
   const EventSeries s = event_series(nullptr, request);
-  EXPECT_EQ(s.source, csv.string());
+  EXPECT_EQ(s.source, csv);
   EXPECT_EQ(s.duplicates, 1);
   ASSERT_EQ(s.dyad.ab.series.months.size(), 3u);  // January to March, February empty
   EXPECT_EQ(s.dyad.ab.series.months[1].events, 0);
@@ -84,12 +89,9 @@ TEST(EventSeries, AnEventsFileIsReadInsteadOfTheModel) {
 }
 
 TEST(EventHawkes, TooFewEventsAreNotFittedAndSaySo) {
-  testing::TempDir dir;
-  const auto csv = dir.path() / "events.csv";
-  std::ofstream(csv) << "date,actor1,actor2,cameo,goldstein,quad\n"
-                     << "2024-01-05,RUS,AZE,111,-2,3\n";
+  const testing::TempDir dir;
   HawkesRequest request;
-  request.source.events_file = csv.string();
+  request.source.events_file = rus_aze_events_csv(dir, {"2024-01-05"});
   request.a = "RUS";
   request.b = "AZE";
   const DyadHawkes h = fit_dyad_hawkes(nullptr, request);
