@@ -277,8 +277,10 @@ TEST(Set, GivesAParameterAnotherValueInEveryEngineCommand) {
                            "--horizon 2026-03 --json";
   const RunResult all = run_sphere(sens), fewer = run_sphere(sens + " --set theta=0.1");
   ASSERT_EQ(fewer.exit_code, 0) << fewer.err;
-  EXPECT_EQ(json::parse(fewer.out)["factors"].size() + 1, json::parse(all.out)["factors"].size());
-  for (const auto& f : json::parse(fewer.out)["factors"]) EXPECT_NE(f["parameter"], "theta");
+  // Parsed once and kept: a range-for over a member of a temporary would read freed memory.
+  const json fewer_json = json::parse(fewer.out);
+  EXPECT_EQ(fewer_json["factors"].size() + 1, json::parse(all.out)["factors"].size());
+  for (const auto& f : fewer_json["factors"]) EXPECT_NE(f["parameter"], "theta");
 }
 
 TEST(Set, BadSettingsExitTwoInEveryCommandAndWriteNothing) {
