@@ -49,10 +49,36 @@ HawkesParams unflatten(const std::vector<double>& x, std::size_t d) {
   return p;
 }
 
-// The optimisation problem: the data, and optionally one parameter held at a fixed log value
-// (a profile), the optimiser seeing the others only.
+// log L over `events`, the data's events merged in time order (merge(data)): a fit evaluates it
+// thousands of times on the same data, so the merge (a sort) is done once per fit.
+double log_likelihood(const HawkesParams& p, const std::vector<Tagged>& events, const PointData& data) {
+  const std::size_t d = p.dims();
+  std::vector<double> r(d, 0.0);  // r[l] = sum over past l-events of exp(-omega_l (t - t_j))
+  double ll = 0.0, last = 0.0;
+  for (const Tagged& e : events) {
+    for (std::size_t l = 0; l < d; ++l) r[l] *= std::exp(-p.omega[l] * (e.t - last));
+    last = e.t;
+    double lambda = p.mu[e.stream];
+    for (std::size_t l = 0; l < d; ++l) lambda += p.alpha[e.stream][l] * p.omega[l] * r[l];
+    if (!(lambda > 0)) return -std::numeric_limits<double>::infinity();
+    ll += std::log(lambda);
+    r[e.stream] += 1.0;
+  }
+  // Compensator: integral of every intensity over [0, T].
+  for (std::size_t k = 0; k < d; ++k) ll -= p.mu[k] * data.horizon;
+  for (std::size_t l = 0; l < d; ++l) {
+    double mass = 0.0;  // sum_j (1 - exp(-omega_l (T - t_j)))
+    for (double t : data.times[l]) mass += -std::expm1(-p.omega[l] * (data.horizon - t));
+    for (std::size_t k = 0; k < d; ++k) ll -= p.alpha[k][l] * mass;
+  }
+  return ll;
+}
+
+// The optimisation problem: the data (and its events in time order), and optionally one
+// parameter held at a fixed log value (a profile), the optimiser seeing the others only.
 struct Problem {
   const PointData* data;
+  const std::vector<Tagged>* events;
   long fixed = -1;
   double fixed_log = 0.0;
   // Full log-parameter vector of the optimiser's reduced one.
@@ -70,7 +96,7 @@ double objective(unsigned n, const double* x, double* grad, void* data) {
   std::vector<double> natural = problem->full(x, n);
   for (double& v : natural) v = std::exp(v);
   const double ll =
-      hawkes_log_likelihood(unflatten(natural, problem->data->times.size()), *problem->data);
+      log_likelihood(unflatten(natural, problem->data->times.size()), *problem->events, *problem->data);
   return std::isfinite(ll) ? -ll : 1e300;
 }
 
@@ -137,9 +163,10 @@ double chi_bar_squared_survival(double lr, int m) {
 }
 
 // Observed information: the Hessian of -log L in natural parameters, by central differences.
-Eigen::MatrixXd information(const std::vector<double>& x, const PointData& data) {
+Eigen::MatrixXd information(const std::vector<double>& x, const std::vector<Tagged>& events,
+                            const PointData& data) {
   const std::size_t n = x.size(), d = data.times.size();
-  auto f = [&](const std::vector<double>& v) { return -hawkes_log_likelihood(unflatten(v, d), data); };
+  auto f = [&](const std::vector<double>& v) { return -log_likelihood(unflatten(v, d), events, data); };
   std::vector<double> h(n);
   for (std::size_t i = 0; i < n; ++i) h[i] = 1e-4 * std::max(std::fabs(x[i]), 1e-3);
   Eigen::MatrixXd H(n, n);
@@ -174,26 +201,7 @@ double spectral_radius(const HawkesParams& p) {
 }  // namespace
 
 double hawkes_log_likelihood(const HawkesParams& p, const PointData& data) {
-  const std::size_t d = p.dims();
-  std::vector<double> r(d, 0.0);  // r[l] = sum over past l-events of exp(-omega_l (t - t_j))
-  double ll = 0.0, last = 0.0;
-  for (const Tagged& e : merge(data)) {
-    for (std::size_t l = 0; l < d; ++l) r[l] *= std::exp(-p.omega[l] * (e.t - last));
-    last = e.t;
-    double lambda = p.mu[e.stream];
-    for (std::size_t l = 0; l < d; ++l) lambda += p.alpha[e.stream][l] * p.omega[l] * r[l];
-    if (!(lambda > 0)) return -std::numeric_limits<double>::infinity();
-    ll += std::log(lambda);
-    r[e.stream] += 1.0;
-  }
-  // Compensator: integral of every intensity over [0, T].
-  for (std::size_t k = 0; k < d; ++k) ll -= p.mu[k] * data.horizon;
-  for (std::size_t l = 0; l < d; ++l) {
-    double mass = 0.0;  // sum_j (1 - exp(-omega_l (T - t_j)))
-    for (double t : data.times[l]) mass += -std::expm1(-p.omega[l] * (data.horizon - t));
-    for (std::size_t k = 0; k < d; ++k) ll -= p.alpha[k][l] * mass;
-  }
-  return ll;
+  return log_likelihood(p, merge(data), data);
 }
 
 HawkesFit fit_hawkes(const PointData& data, const HawkesOptions& options) {
@@ -217,7 +225,8 @@ HawkesFit fit_hawkes(const PointData& data, const HawkesOptions& options) {
   HawkesFit best;
   best.log_likelihood = -std::numeric_limits<double>::infinity();
   std::vector<double> best_x;
-  const Problem problem{&data};
+  const std::vector<Tagged> events = merge(data);
+  const Problem problem{&data, &events};
   // A few starting decay rates (relative to the mean event rate): the likelihood in omega can
   // have several local optima, and each start costs only O(n) per evaluation.
   for (double scale : {0.1, 1.0, 10.0}) {
@@ -256,7 +265,7 @@ HawkesFit fit_hawkes(const PointData& data, const HawkesOptions& options) {
     for (std::size_t l = 0; l < d; ++l) {
       const std::size_t i = d + k * d + l;
       auto excess = [&](double log_alpha) {
-        const Problem fixed{&data, static_cast<long>(i), log_alpha};
+        const Problem fixed{&data, &events, static_cast<long>(i), log_alpha};
         return 2 * (best.log_likelihood + minimise(fixed, best_log, lower, upper, kProfileTolerance).value) -
                cut;
       };
@@ -283,7 +292,7 @@ HawkesFit fit_hawkes(const PointData& data, const HawkesOptions& options) {
 
   // Standard errors from the inverse observed information; a parameter at its bound, or a
   // singular information matrix, has none (NaN).
-  const Eigen::MatrixXd info = information(best_x, data);
+  const Eigen::MatrixXd info = information(best_x, events, data);
   std::vector<double> se(n, std::numeric_limits<double>::quiet_NaN());
   Eigen::LDLT<Eigen::MatrixXd> ldlt(info);
   if (ldlt.info() == Eigen::Success && ldlt.isPositive()) {
