@@ -113,6 +113,9 @@ double loglik(const std::vector<Term>& terms, const HurdleParams& p, double nonz
 
 HurdleParams params_of(const std::vector<double>& x) { return {x[0], x[1], x[2]}; }
 
+}  // namespace
+
+namespace detail {
 // The Student-t body's functions at one nu, computed once per evaluation of the objective. With
 // `tabulate`, the CDF within |u| <= kTabulatedU comes from a cubic Hermite table in atan(u) (with
 // the exact density as its derivative: error below 1e-12) rather than from the incomplete beta
@@ -152,6 +155,10 @@ struct TBody {
   std::optional<boost::math::interpolators::cardinal_cubic_hermite<std::vector<double>>> table;
   double theta_low = 0, theta_high = 0;
 };
+}  // namespace detail
+
+namespace {
+using detail::TBody;
 
 // The term's CRPS in units of y (the CRPS of z times the exposure factor); as crps_hurdle.
 double term_crps(const Term& term, const HurdleForecast& f, const TBody& body) {
@@ -408,6 +415,39 @@ double crps_hurdle(const HurdleForecast& f, double y) {
   Term term;
   term.z = y;
   return term_crps(term, f, TBody(f.nu, false));
+}
+
+struct HurdleScorer::Body {
+  TBody t;
+};
+HurdleScorer::HurdleScorer(double nu) : body_(std::make_unique<Body>(Body{TBody(nu, false)})) {}
+HurdleScorer::~HurdleScorer() = default;
+
+HurdleScorer::Score HurdleScorer::operator()(const HurdleForecast& f, double y) const {
+  if (f.nu != body_->t.nu) {
+    const auto [below, at] = hurdle_cdf(f, y);
+    return {crps_hurdle(f, y), below, at};
+  }
+  const TBody& body = body_->t;
+  const double p = f.nonzero, q = 1 - p;
+  Score out;
+  out.at = y == 0 ? q : 0.0;
+  if (!(f.scale > 0)) {
+    out.crps = q * std::fabs(y) + p * std::fabs(y - f.location) - q * p * std::fabs(f.location);
+    out.below = (y > 0 ? q : 0.0) + p * (y > f.location ? 1.0 : 0.0);
+    return out;
+  }
+  // E|T - u| = u (2F(u) - 1) + 2 f(u) (nu + u^2) / (nu - 1), with F(u) at y shared by the PIT.
+  const auto abs_from = [&](double u, double cdf) {
+    return u * (2 * cdf - 1) + 2 * body.pdf(u) * (body.nu + u * u) / (body.nu - 1);
+  };
+  const double u0 = -f.location / f.scale, uy = (y - f.location) / f.scale;
+  const double f0 = body.cdf(u0), fy = y == 0 ? f0 : body.cdf(uy);
+  const double a0 = f.scale * abs_from(u0, f0);
+  const double ay = y == 0 ? a0 : f.scale * abs_from(uy, fy);
+  out.crps = q * std::fabs(y) + p * ay - q * p * a0 - p * p * f.scale * body.half_spread;
+  out.below = (y > 0 ? q : 0.0) + p * fy;
+  return out;
 }
 
 std::pair<double, double> hurdle_cdf(const HurdleForecast& f, double y) {

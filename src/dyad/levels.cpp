@@ -375,11 +375,11 @@ ForecastScore score_normal(const Normal& g, double y) {
   return s;
 }
 
-ForecastScore score_hurdle(const HurdleForecast& f, double y) {
+ForecastScore score_hurdle(const HurdleScorer& scorer, const HurdleForecast& f, double y) {
   ForecastScore s;
-  s.crps = crps_hurdle(f, y);
-  const auto [below, at] = hurdle_cdf(f, y);
-  add_pit_split(below, at, &s.pit);
+  const HurdleScorer::Score score = scorer(f, y);
+  s.crps = score.crps;
+  add_pit_split(score.below, score.at, &s.pit);
   return s;
 }
 
@@ -451,6 +451,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
     const std::size_t stride = static_cast<std::size_t>(models) * nh;
     std::vector<ForecastScore> scores(pairs.size() * stride);
     std::vector<HurdleForecast> forecasts(options.on_forecast ? pairs.size() * nh : 0);
+    const HurdleScorer scorer(std::exp(hurdle.params.log_nu));
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<double> climate, recent, changes;
       for (std::size_t i = from; i < pairs.size(); i += step) {
@@ -479,7 +480,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
           changes.clear();
           for (int s = h; s < origin; ++s) changes.push_back(y[origin - 1] + (y[s] - y[s - h]));
           std::sort(changes.begin(), changes.end());
-          out[0 * nh + hi] = score_hurdle(model, outcome);
+          out[0 * nh + hi] = score_hurdle(scorer, model, outcome);
           out[1 * nh + hi] = score_normal(level_predictive(panel, measure, fit, anchors[d], d, origin, h), outcome);
           out[2 * nh + hi] = score_normal({y[origin - 1], 0.0}, outcome);
           out[3 * nh + hi] = changes.empty() ? score_normal({y[origin - 1], 0.0}, outcome)
