@@ -183,42 +183,12 @@ double mean_crps(const std::vector<Term>& terms, const HurdleParams& p, double n
   return terms.empty() ? 0.0 : total / static_cast<double>(terms.size());
 }
 
-struct HurdleMinimum {
-  std::vector<double> x;
-  double value = 0;
-  nlopt::result result = nlopt::FAILURE;
-  int evaluations = 0;
-};
-
 // Minimises `objective` over (log nu, log c, log k) within the bounds, by NLopt's BOBYQA.
-HurdleMinimum minimise_hurdle(const std::function<double(const std::vector<double>&)>& objective,
-                              std::vector<double> start) {
-  struct Context {
-    const std::function<double(const std::vector<double>&)>* objective;
-    int evaluations = 0;
-  } context{&objective};
-  nlopt::opt opt(nlopt::LN_BOBYQA, HurdleParams::kCount);
-  opt.set_lower_bounds(std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()));
-  opt.set_upper_bounds(std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()));
-  opt.set_xtol_rel(1e-7);
-  opt.set_maxeval(2000);
-  opt.set_min_objective(
-      [](const std::vector<double>& v, std::vector<double>&, void* raw) {
-        auto* c = static_cast<Context*>(raw);
-        ++c->evaluations;
-        return (*c->objective)(v);
-      },
-      &context);
-  HurdleMinimum out;
-  try {
-    out.result = opt.optimize(start, out.value);
-  } catch (const nlopt::roundoff_limited&) {
-    out.result = nlopt::ROUNDOFF_LIMITED;
-    out.value = objective(start);
-  }
-  out.x = start;
-  out.evaluations = context.evaluations;
-  return out;
+detail::FreeMinimum minimise_hurdle(const std::function<double(const std::vector<double>&)>& objective,
+                                    std::vector<double> start) {
+  return detail::minimise_free({std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()),
+                                std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()), 1e-7, 0.0, 2000},
+                               objective, std::move(start));
 }
 
 // The covariance of the minimum-CRPS estimate: the sandwich H^-1 J H^-1, with H the Hessian of
@@ -351,7 +321,7 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
         seen = seen || y[t] != 0;
       }
     }
-    const HurdleMinimum ml = minimise_hurdle(
+    const detail::FreeMinimum ml = minimise_hurdle(
         [&](const std::vector<double>& v) { return -loglik(terms, params_of(v), fit.nonzero_share, fit.prior_scale); }, x);
     fit.evaluations += ml.evaluations;
     const double crps = mean_crps(terms, params_of(ml.x), fit.nonzero_share, fit.prior_scale);
@@ -365,7 +335,7 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
       best_terms.swap(terms);
     }
   }
-  const HurdleMinimum cr = minimise_hurdle(
+  const detail::FreeMinimum cr = minimise_hurdle(
       [&](const std::vector<double>& v) { return mean_crps(best_terms, params_of(v), fit.nonzero_share, fit.prior_scale); },
       best_ml);
   fit.evaluations += cr.evaluations;
