@@ -115,16 +115,19 @@ struct Box {
   double xtol_rel = 1e-9, ftol_rel = 1e-14;
   int maxeval = 2000;
 };
+inline void set_box(const Box& box, nlopt::opt* opt) {
+  opt->set_lower_bounds(box.lower);
+  opt->set_upper_bounds(box.upper);
+  opt->set_xtol_rel(box.xtol_rel);
+  opt->set_ftol_rel(box.ftol_rel);
+  opt->set_maxeval(box.maxeval);
+}
 // minimise() in `box` of `objective(x, grad)` (grad filled when not empty; returns the value).
 template <class Objective>
 nlopt::result minimise_in_box(const Box& box, Objective& objective, std::vector<double>* x,
                               double* value) {
   return minimise(static_cast<unsigned>(x->size()), [&](nlopt::opt& opt) {
-    opt.set_lower_bounds(box.lower);
-    opt.set_upper_bounds(box.upper);
-    opt.set_xtol_rel(box.xtol_rel);
-    opt.set_ftol_rel(box.ftol_rel);
-    opt.set_maxeval(box.maxeval);
+    set_box(box, &opt);
     opt.set_min_objective(
         [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
           return (*static_cast<Objective*>(data))(v, grad);
@@ -150,11 +153,7 @@ inline FreeMinimum minimise_free(const Box& box,
     int evaluations = 0;
   } counted{&objective};
   nlopt::opt opt(nlopt::LN_BOBYQA, static_cast<unsigned>(start.size()));
-  opt.set_lower_bounds(box.lower);
-  opt.set_upper_bounds(box.upper);
-  opt.set_xtol_rel(box.xtol_rel);
-  opt.set_ftol_rel(box.ftol_rel);
-  opt.set_maxeval(box.maxeval);
+  set_box(box, &opt);
   opt.set_min_objective(
       [](const std::vector<double>& v, std::vector<double>&, void* raw) {
         auto* c = static_cast<Counted*>(raw);
