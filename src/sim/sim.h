@@ -253,6 +253,7 @@ class Engine {
     bool coercive = true;
   };
   Engine() = default;
+  struct Builder;  // build's steps
   int dyad(int i, int j) const { return i * (n_ - 1) + j - (j > i ? 1 : 0); }
   std::vector<double> state_vector(const std::vector<double>& R,
                                    const std::vector<double>& R_ring,
