@@ -385,6 +385,29 @@ nlohmann::json to_json(const sim::Engine& engine, const sim::ForecastSummary& su
 nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,
                        const sim::ForecastSummary& summary);
 
+// ---- Hindcast of the structural engine -------------------------------------------------------
+
+// The structural engine's forecasts from past months, each calibrated on the events before it,
+// scored (Brier, log) against the outcomes the sources report (model.toml [[outcome]]) and
+// against the uniform and persistence forecasts.
+struct StructuralHindcastRequest {
+  ForecastRequest forecast;  // seed, runs, threads, shocks, settings (the horizon: each outcome's)
+  std::vector<Date> as_of;   // field "as_of": the months to forecast from
+};
+struct StructuralHindcast {
+  std::uint32_t runs = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::string> scenarios;     // the model's scenario ids, the order of each forecast
+  std::vector<sim::HindcastScore> scores;  // per as-of month in request order, then by outcome
+};
+// Throws InputError naming the field "as_of" when it gives no month or a month after every
+// outcome, or the field of a bad shock or setting.
+StructuralHindcast structural_hindcast(const kb::Model& model,
+                                       const StructuralHindcastRequest& request);
+// {runs, seed, scores: [{as_of, outcome_month, outcome, forecast: {scenario: p}, persisted,
+// brier: {model, uniform, persistence}, log_score: {model, uniform, persistence}}]}
+nlohmann::json to_json(const StructuralHindcast& hindcast);
+
 // ---- Sensitivity ---------------------------------------------------------------------------
 
 // The factors of a sensitivity analysis: the model's parameters whose range has width, less those
