@@ -164,6 +164,7 @@ class Service {
   nlohmann::json series(const httplib::Request& req) const;
   nlohmann::json links(const httplib::Request& req) const;
   nlohmann::json what_if(const httplib::Request& req) const;
+  nlohmann::json n1(const httplib::Request& req) const;
   std::string map_svg(const httplib::Request& req) const;
   nlohmann::json leverage(const httplib::Request& req) const;
   nlohmann::json bargaining(const httplib::Request& req) const;
@@ -285,6 +286,14 @@ nlohmann::json Service::what_if(const httplib::Request& req) const {
   if (r.cut.size() > 64 || r.blocked.size() > 16 || r.opened.size() > 64)
     throw HttpError{400, "too many links or countries"};
   return service::to_json(model_.infrastructure, service::what_if(model_, r));
+}
+
+nlohmann::json Service::n1(const httplib::Request& req) const {
+  // The request of `sphere network n1 --json`, with its defaults.
+  service::N1Request r;
+  r.area = param(req, "area");
+  r.year = int_param(req, "year", 0, 1900, 2100);
+  return service::to_json(service::n_minus_1(model_, r));
 }
 
 // The map of the report (same geometry, labels and legend) for the dashboard, as SVG.
@@ -602,6 +611,7 @@ void Service::install(http::GuardedServer& server) {
   server.Get("/api/series", json([this](const httplib::Request& r) { return series(r); }));
   server.Get("/api/network/links", json([this](const httplib::Request& r) { return links(r); }));
   server.Get("/api/network/whatif", json([this](const httplib::Request& r) { return what_if(r); }));
+  server.Get("/api/network/n1", json([this](const httplib::Request& r) { return n1(r); }));
   server.Get("/api/network/map", guarded([this](const httplib::Request& req, httplib::Response& res) {
     res.set_content(map_svg(req), "image/svg+xml");
   }));
