@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -502,6 +503,22 @@ std::vector<HurdleForecast> level_hurdle_predictives(const panel::Panel& panel, 
 double crps_hurdle(const HurdleForecast& forecast, double y);
 // P(Y < y) and P(Y = y).
 std::pair<double, double> hurdle_cdf(const HurdleForecast& forecast, double y);
+// crps_hurdle and hurdle_cdf of forecasts sharing one nu (a fit's), with the t body's constants
+// computed once and its CDF evaluated once for both: the same numbers, for a backtest's
+// hundreds of thousands of forecasts. A forecast of another nu is scored as crps_hurdle would.
+class HurdleScorer {
+ public:
+  explicit HurdleScorer(double nu);
+  ~HurdleScorer();
+  struct Score {
+    double crps = 0, below = 0, at = 0;  // CRPS, P(Y < y), P(Y = y)
+  };
+  Score operator()(const HurdleForecast& forecast, double y) const;
+
+ private:
+  struct Body;
+  std::unique_ptr<Body> body_;
+};
 // The u-quantile, 0 < u < 1.
 double hurdle_quantile(const HurdleForecast& forecast, double u);
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -114,22 +115,62 @@ struct Box {
   double xtol_rel = 1e-9, ftol_rel = 1e-14;
   int maxeval = 2000;
 };
+inline void set_box(const Box& box, nlopt::opt* opt) {
+  opt->set_lower_bounds(box.lower);
+  opt->set_upper_bounds(box.upper);
+  opt->set_xtol_rel(box.xtol_rel);
+  opt->set_ftol_rel(box.ftol_rel);
+  opt->set_maxeval(box.maxeval);
+}
 // minimise() in `box` of `objective(x, grad)` (grad filled when not empty; returns the value).
 template <class Objective>
 nlopt::result minimise_in_box(const Box& box, Objective& objective, std::vector<double>* x,
                               double* value) {
   return minimise(static_cast<unsigned>(x->size()), [&](nlopt::opt& opt) {
-    opt.set_lower_bounds(box.lower);
-    opt.set_upper_bounds(box.upper);
-    opt.set_xtol_rel(box.xtol_rel);
-    opt.set_ftol_rel(box.ftol_rel);
-    opt.set_maxeval(box.maxeval);
+    set_box(box, &opt);
     opt.set_min_objective(
         [](const std::vector<double>& v, std::vector<double>& grad, void* data) {
           return (*static_cast<Objective*>(data))(v, grad);
         },
         &objective);
   }, x, value);
+}
+
+// A derivative-free minimisation in `box` (NLopt's BOBYQA) of an objective without a gradient:
+// the point reached (also where round-off stopped it, with its value), the optimiser's result
+// and the evaluations used.
+struct FreeMinimum {
+  std::vector<double> x;
+  double value = 0;
+  nlopt::result result = nlopt::FAILURE;
+  int evaluations = 0;
+};
+inline FreeMinimum minimise_free(const Box& box,
+                                 const std::function<double(const std::vector<double>&)>& objective,
+                                 std::vector<double> start) {
+  struct Counted {
+    const std::function<double(const std::vector<double>&)>* objective;
+    int evaluations = 0;
+  } counted{&objective};
+  nlopt::opt opt(nlopt::LN_BOBYQA, static_cast<unsigned>(start.size()));
+  set_box(box, &opt);
+  opt.set_min_objective(
+      [](const std::vector<double>& v, std::vector<double>&, void* raw) {
+        auto* c = static_cast<Counted*>(raw);
+        ++c->evaluations;
+        return (*c->objective)(v);
+      },
+      &counted);
+  FreeMinimum out;
+  try {
+    out.result = opt.optimize(start, out.value);
+  } catch (const nlopt::roundoff_limited&) {
+    out.result = nlopt::ROUNDOFF_LIMITED;
+    out.value = objective(start);
+  }
+  out.x = std::move(start);
+  out.evaluations = counted.evaluations;
+  return out;
 }
 
 // One score table per model name, each with one row per horizon over `periods` panel periods.

@@ -113,6 +113,9 @@ double loglik(const std::vector<Term>& terms, const HurdleParams& p, double nonz
 
 HurdleParams params_of(const std::vector<double>& x) { return {x[0], x[1], x[2]}; }
 
+}  // namespace
+
+namespace detail {
 // The Student-t body's functions at one nu, computed once per evaluation of the objective. With
 // `tabulate`, the CDF within |u| <= kTabulatedU comes from a cubic Hermite table in atan(u) (with
 // the exact density as its derivative: error below 1e-12) rather than from the incomplete beta
@@ -152,6 +155,10 @@ struct TBody {
   std::optional<boost::math::interpolators::cardinal_cubic_hermite<std::vector<double>>> table;
   double theta_low = 0, theta_high = 0;
 };
+}  // namespace detail
+
+namespace {
+using detail::TBody;
 
 // The term's CRPS in units of y (the CRPS of z times the exposure factor); as crps_hurdle.
 double term_crps(const Term& term, const HurdleForecast& f, const TBody& body) {
@@ -176,42 +183,12 @@ double mean_crps(const std::vector<Term>& terms, const HurdleParams& p, double n
   return terms.empty() ? 0.0 : total / static_cast<double>(terms.size());
 }
 
-struct HurdleMinimum {
-  std::vector<double> x;
-  double value = 0;
-  nlopt::result result = nlopt::FAILURE;
-  int evaluations = 0;
-};
-
 // Minimises `objective` over (log nu, log c, log k) within the bounds, by NLopt's BOBYQA.
-HurdleMinimum minimise_hurdle(const std::function<double(const std::vector<double>&)>& objective,
-                              std::vector<double> start) {
-  struct Context {
-    const std::function<double(const std::vector<double>&)>* objective;
-    int evaluations = 0;
-  } context{&objective};
-  nlopt::opt opt(nlopt::LN_BOBYQA, HurdleParams::kCount);
-  opt.set_lower_bounds(std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()));
-  opt.set_upper_bounds(std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()));
-  opt.set_xtol_rel(1e-7);
-  opt.set_maxeval(2000);
-  opt.set_min_objective(
-      [](const std::vector<double>& v, std::vector<double>&, void* raw) {
-        auto* c = static_cast<Context*>(raw);
-        ++c->evaluations;
-        return (*c->objective)(v);
-      },
-      &context);
-  HurdleMinimum out;
-  try {
-    out.result = opt.optimize(start, out.value);
-  } catch (const nlopt::roundoff_limited&) {
-    out.result = nlopt::ROUNDOFF_LIMITED;
-    out.value = objective(start);
-  }
-  out.x = start;
-  out.evaluations = context.evaluations;
-  return out;
+detail::FreeMinimum minimise_hurdle(const std::function<double(const std::vector<double>&)>& objective,
+                                    std::vector<double> start) {
+  return detail::minimise_free({std::vector<double>(kHurdleLower.begin(), kHurdleLower.end()),
+                                std::vector<double>(kHurdleUpper.begin(), kHurdleUpper.end()), 1e-7, 0.0, 2000},
+                               objective, std::move(start));
 }
 
 // The covariance of the minimum-CRPS estimate: the sandwich H^-1 J H^-1, with H the Hessian of
@@ -344,7 +321,7 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
         seen = seen || y[t] != 0;
       }
     }
-    const HurdleMinimum ml = minimise_hurdle(
+    const detail::FreeMinimum ml = minimise_hurdle(
         [&](const std::vector<double>& v) { return -loglik(terms, params_of(v), fit.nonzero_share, fit.prior_scale); }, x);
     fit.evaluations += ml.evaluations;
     const double crps = mean_crps(terms, params_of(ml.x), fit.nonzero_share, fit.prior_scale);
@@ -358,7 +335,7 @@ HurdleFit fit_level_hurdle(const panel::Panel& panel, const std::string& measure
       best_terms.swap(terms);
     }
   }
-  const HurdleMinimum cr = minimise_hurdle(
+  const detail::FreeMinimum cr = minimise_hurdle(
       [&](const std::vector<double>& v) { return mean_crps(best_terms, params_of(v), fit.nonzero_share, fit.prior_scale); },
       best_ml);
   fit.evaluations += cr.evaluations;
@@ -408,6 +385,39 @@ double crps_hurdle(const HurdleForecast& f, double y) {
   Term term;
   term.z = y;
   return term_crps(term, f, TBody(f.nu, false));
+}
+
+struct HurdleScorer::Body {
+  TBody t;
+};
+HurdleScorer::HurdleScorer(double nu) : body_(std::make_unique<Body>(Body{TBody(nu, false)})) {}
+HurdleScorer::~HurdleScorer() = default;
+
+HurdleScorer::Score HurdleScorer::operator()(const HurdleForecast& f, double y) const {
+  if (f.nu != body_->t.nu) {
+    const auto [below, at] = hurdle_cdf(f, y);
+    return {crps_hurdle(f, y), below, at};
+  }
+  const TBody& body = body_->t;
+  const double p = f.nonzero, q = 1 - p;
+  Score out;
+  out.at = y == 0 ? q : 0.0;
+  if (!(f.scale > 0)) {
+    out.crps = q * std::fabs(y) + p * std::fabs(y - f.location) - q * p * std::fabs(f.location);
+    out.below = (y > 0 ? q : 0.0) + p * (y > f.location ? 1.0 : 0.0);
+    return out;
+  }
+  // E|T - u| = u (2F(u) - 1) + 2 f(u) (nu + u^2) / (nu - 1), with F(u) at y shared by the PIT.
+  const auto abs_from = [&](double u, double cdf) {
+    return u * (2 * cdf - 1) + 2 * body.pdf(u) * (body.nu + u * u) / (body.nu - 1);
+  };
+  const double u0 = -f.location / f.scale, uy = (y - f.location) / f.scale;
+  const double f0 = body.cdf(u0), fy = y == 0 ? f0 : body.cdf(uy);
+  const double a0 = f.scale * abs_from(u0, f0);
+  const double ay = y == 0 ? a0 : f.scale * abs_from(uy, fy);
+  out.crps = q * std::fabs(y) + p * ay - q * p * a0 - p * p * f.scale * body.half_spread;
+  out.below = (y > 0 ? q : 0.0) + p * fy;
+  return out;
 }
 
 std::pair<double, double> hurdle_cdf(const HurdleForecast& f, double y) {

@@ -120,40 +120,13 @@ LevelData level_data(const panel::Panel& panel, int measure, int from, int until
   return data;
 }
 
-struct Maximum {
-  std::array<double, LevelParams::kCount> x{};
-  nlopt::result result = nlopt::FAILURE;
-  int evaluations = 0;
-};
-
-Maximum maximise(const LevelData& data) {
-  struct Context {
-    const LevelData* data;
-    int evaluations = 0;
-  } context{&data};
-  nlopt::opt opt(nlopt::LN_BOBYQA, LevelParams::kCount);
-  opt.set_lower_bounds(std::vector<double>(kLevelLower.begin(), kLevelLower.end()));
-  opt.set_upper_bounds(std::vector<double>(kLevelUpper.begin(), kLevelUpper.end()));
-  opt.set_xtol_rel(1e-8);
-  opt.set_maxeval(3000);
-  opt.set_min_objective(
-      [](const std::vector<double>& x, std::vector<double>&, void* raw) {
-        auto* c = static_cast<Context*>(raw);
-        ++c->evaluations;
-        return -level_loglik(*c->data, {x[0], x[1], x[2]});
-      },
-      &context);
-  std::vector<double> x = {0.3, 0.0, 0.0};
-  double value = 0;
-  Maximum out;
-  try {
-    out.result = opt.optimize(x, value);
-  } catch (const nlopt::roundoff_limited&) {
-    out.result = nlopt::ROUNDOFF_LIMITED;
-  }
-  out.x = {x[0], x[1], x[2]};
-  out.evaluations = context.evaluations;
-  return out;
+// The maximum-likelihood theta (derivative-free, within the bounds).
+detail::FreeMinimum maximise(const LevelData& data) {
+  return detail::minimise_free(
+      {std::vector<double>(kLevelLower.begin(), kLevelLower.end()),
+       std::vector<double>(kLevelUpper.begin(), kLevelUpper.end()), 1e-8, 0.0, 3000},
+      [&](const std::vector<double>& x) { return -level_loglik(data, {x[0], x[1], x[2]}); },
+      {0.3, 0.0, 0.0});
 }
 
 }  // namespace
@@ -181,9 +154,9 @@ LevelFit fit_levels(const panel::Panel& panel, const std::string& measure_name, 
                      "'" + measure_name + "' varies in no pair before " + panel.period_name(until) +
                          ": nothing to fit");
   fit.prior_variance = data.prior_variance;
-  const Maximum whole = maximise(data);
+  const detail::FreeMinimum whole = maximise(data);
   const nlopt::result result = whole.result;
-  const std::vector<double> x(whole.x.begin(), whole.x.end());
+  const std::vector<double>& x = whole.x;
   fit.evaluations = whole.evaluations;
   fit.converged = result > 0 && result != nlopt::MAXEVAL_REACHED;
   fit.status = fit.converged ? "converged" : fmt::format("optimiser stopped ({})", static_cast<int>(result));
@@ -236,8 +209,8 @@ LevelFit fit_levels(const panel::Panel& panel, const std::string& measure_name, 
   // Nickell bias, and the weights' dependence on the pair's own persistence). Refitting on the
   // two halves of the window and taking 2 theta - (theta_1 + theta_2) / 2 removes that term.
   std::size_t ignored = 0;
-  const Maximum first = maximise(level_data(panel, measure, 0, until / 2, fit.exposure_scale, fitted, &ignored));
-  const Maximum second = maximise(level_data(panel, measure, until / 2, until, fit.exposure_scale, fitted, &ignored));
+  const detail::FreeMinimum first = maximise(level_data(panel, measure, 0, until / 2, fit.exposure_scale, fitted, &ignored));
+  const detail::FreeMinimum second = maximise(level_data(panel, measure, until / 2, until, fit.exposure_scale, fitted, &ignored));
   fit.evaluations += first.evaluations + second.evaluations;
   fit.uncorrected = fit.params;
   std::array<double, LevelParams::kCount> j{};
@@ -375,11 +348,11 @@ ForecastScore score_normal(const Normal& g, double y) {
   return s;
 }
 
-ForecastScore score_hurdle(const HurdleForecast& f, double y) {
+ForecastScore score_hurdle(const HurdleScorer& scorer, const HurdleForecast& f, double y) {
   ForecastScore s;
-  s.crps = crps_hurdle(f, y);
-  const auto [below, at] = hurdle_cdf(f, y);
-  add_pit_split(below, at, &s.pit);
+  const HurdleScorer::Score score = scorer(f, y);
+  s.crps = score.crps;
+  add_pit_split(score.below, score.at, &s.pit);
   return s;
 }
 
@@ -451,6 +424,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
     const std::size_t stride = static_cast<std::size_t>(models) * nh;
     std::vector<ForecastScore> scores(pairs.size() * stride);
     std::vector<HurdleForecast> forecasts(options.on_forecast ? pairs.size() * nh : 0);
+    const HurdleScorer scorer(std::exp(hurdle.params.log_nu));
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<double> climate, recent, changes;
       for (std::size_t i = from; i < pairs.size(); i += step) {
@@ -479,7 +453,7 @@ LevelBacktestResult backtest_levels(const panel::Panel& panel, const LevelBackte
           changes.clear();
           for (int s = h; s < origin; ++s) changes.push_back(y[origin - 1] + (y[s] - y[s - h]));
           std::sort(changes.begin(), changes.end());
-          out[0 * nh + hi] = score_hurdle(model, outcome);
+          out[0 * nh + hi] = score_hurdle(scorer, model, outcome);
           out[1 * nh + hi] = score_normal(level_predictive(panel, measure, fit, anchors[d], d, origin, h), outcome);
           out[2 * nh + hi] = score_normal({y[origin - 1], 0.0}, outcome);
           out[3 * nh + hi] = changes.empty() ? score_normal({y[origin - 1], 0.0}, outcome)

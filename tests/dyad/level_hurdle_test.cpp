@@ -31,6 +31,21 @@ TEST(HurdleScores, ClosedFormCrpsMatchesTheIntegralOfTheCdf) {
   }
 }
 
+TEST(HurdleScores, TheSharedBodyScorerGivesTheSameNumbersAsEachFunction) {
+  const HurdleScorer scorer(3.0);
+  // nu 3 (the scorer's), a body without spread, and another nu (scored on its own).
+  for (const HurdleForecast f : {HurdleForecast{0.7, -4.0, 2.5, 3.0}, HurdleForecast{0.4, 6.0, 0.0, 3.0},
+                                 HurdleForecast{0.2, 5.0, 0.5, 1.5}}) {
+    for (double y : {-9.0, 0.0, 1.0, 6.0, 5.0}) {
+      const HurdleScorer::Score score = scorer(f, y);
+      const auto [below, at] = hurdle_cdf(f, y);
+      EXPECT_EQ(score.crps, crps_hurdle(f, y)) << f.scale << " " << f.nu << " y=" << y;
+      EXPECT_EQ(score.below, below) << f.scale << " " << f.nu << " y=" << y;
+      EXPECT_EQ(score.at, at) << f.scale << " " << f.nu << " y=" << y;
+    }
+  }
+}
+
 TEST(HurdleScores, QuantilesInvertTheCdfAndTheAtomHoldsItsMass) {
   const HurdleForecast f{0.6, 3.0, 2.0, 4.0};
   const double below_zero = hurdle_cdf(f, 0.0).first;
