@@ -246,6 +246,355 @@ Shock parse_shock(const std::string& spec, const std::vector<std::string>& actor
   return s;
 }
 
+// Engine::build's steps, in order; each fills its part of the engine.
+struct Engine::Builder {
+  // Which leverage directions follow the network (so that block:/open: shocks move them).
+  struct LeverageChoice {
+    bool network_ab = false, network_ba = false;
+  };
+
+  // Actors, months and the focal pair, gas seller and buyer.
+  static void set_calendar(Engine& e, const kb::SimulationSpec& spec, const EngineOptions& options) {
+    e.actors_ = spec.actors;
+    e.n_ = static_cast<int>(e.actors_.size());
+    e.dyads_ = e.n_ * (e.n_ - 1);
+    const Date start = options.start.value_or(spec.start);
+    const Date horizon = options.horizon.value_or(spec.horizon);
+    e.start_ = start.month_index();
+    e.horizon_ = horizon.month_index();
+    if (e.horizon_ < e.start_)
+      throw InputError(kRequest, 0, "horizon",
+                       fmt::format("{} is before the first simulated month {}", horizon.to_string(),
+                                   start.to_string()));
+    auto index_of = [&](const std::string& id) {
+      return static_cast<int>(std::find(e.actors_.begin(), e.actors_.end(), id) - e.actors_.begin());
+    };
+    e.a_ = index_of(spec.focal_a);
+    e.b_ = index_of(spec.focal_b);
+    e.gs_ = index_of(spec.gas_seller);
+    e.gb_ = index_of(spec.gas_buyer);
+  }
+
+  // The dynamics' parameters, read once by name from model.toml (with the overrides).
+  static void read_parameters(Engine& e, const kb::Model& model, const ParameterTable& table) {
+    e.params_ = table.values();
+    e.theta_ = table.get("theta");
+    e.kappa_ = table.get("kappa");
+    e.beta_ = table.get("beta");
+    e.baseline_.resize(e.dyads_);
+    for (int i = 0; i < e.n_; ++i)
+      for (int j = 0; j < e.n_; ++j)
+        if (i != j)
+          e.baseline_[e.dyad(i, j)] =
+              table.get_or(fmt::format("baseline.{}.{}", e.actors_[i], e.actors_[j]),
+                           "baseline.default");
+    e.rho_ = table.get("rho");
+    e.hostility_ = table.get("hostility");
+    e.retaliation_ = table.get("retaliation");
+    e.block_months_ = std::round(table.get("block.months"));
+    e.block_cut_ = table.get("block.trade_cut");
+    auto tool = [&](const char* name, const char* cameo, bool coercive) {
+      const kb::CodebookEntry* code = model.codebook.find(cameo);
+      return Tool{name, cameo, code ? code->goldstein : 0.0, table.get(fmt::format("{}.gain", name)),
+                  table.get(fmt::format("{}.cost", name)), coercive};
+    };
+    // CAMEO 191 impose blockade, 173 arrest or detain, 046 engage in negotiation.
+    e.tools_ = {tool("block", "191", true), tool("arrest", "173", true),
+                tool("negotiate", "046", false)};
+  }
+
+  // Starting leverage: the caller's model, else model.toml's choice; a value given on the
+  // command line (or by a sensitivity sample) always wins, so that it can be varied.
+  static LeverageChoice choose_leverage(Engine& e, const kb::Model& model, const EngineOptions& options,
+                                        const ParameterTable& table) {
+    const kb::SimulationSpec& spec = *model.simulation;
+    const int year_before = e.start_ / 12 - 1;  // ties known before the first simulated month
+    ParameterLeverage by_parameter(table);
+    std::optional<NetworkLeverage> by_network;
+    const bool both_given =
+        table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b)) &&
+        table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
+    if (!options.leverage && spec.leverage == "network" && !both_given)
+      by_network.emplace(model, year_before);
+    const LeverageModel& chosen = options.leverage ? *options.leverage
+                                  : by_network     ? static_cast<const LeverageModel&>(*by_network)
+                                                   : by_parameter;
+    auto starting_leverage = [&](const std::string& i, const std::string& j, std::string& note) {
+      const LeverageModel& m =
+          table.overridden(ParameterLeverage::name(i, j)) ? by_parameter : chosen;
+      note = m.describe(i, j);
+      return m.leverage(i, j);
+    };
+    e.lev0_ab_ = starting_leverage(spec.focal_a, spec.focal_b, e.leverage_notes_[0]);
+    e.lev0_ba_ = starting_leverage(spec.focal_b, spec.focal_a, e.leverage_notes_[1]);
+    LeverageChoice out;
+    out.network_ab = by_network && !options.leverage &&
+                     !table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b));
+    out.network_ba = by_network && !options.leverage &&
+                     !table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
+    return out;
+  }
+
+  // Trade and gas paths.
+  static void read_paths(Engine& e, const ParameterTable& table) {
+    e.trade0_ = table.get("trade.start");
+    e.trade_el_ = table.get("trade.elasticity");
+    e.gas_start_ = table.get("gas.start");
+    e.gas_target_ = table.get("gas.target");
+    e.gas_ramp_ = std::max(1.0, table.get("gas.ramp_months"));
+    e.gas_el_ = table.get("gas.elasticity");
+  }
+
+  // The calibration replay over [start - calibration_months, start), observed events only: the
+  // event pools, the relation and excitation state at the start with its 12-month rings, and
+  // what the intensity estimate needs (counts, relation, the focal pair's event days).
+  static CalibrationData replay_calibration(Engine& e, const kb::Model& model, double omega) {
+    const kb::SimulationSpec& spec = *model.simulation;
+    CalibrationData data;
+    data.months = spec.calibration_months;
+    data.dyads = e.dyads_;
+    data.counts.assign(static_cast<std::size_t>(data.months) * e.dyads_ * 4, 0.0);
+    data.relation.assign(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
+    const int first = e.start_ - data.months;
+    // Day times of the focal pair's events for a Hawkes fit: days from the window's first day.
+    auto first_day_of = [](int month_index) { return Date{month_index / 12, month_index % 12 + 1, 1}; };
+    const long window_first = events::days_from_civil(first_day_of(first));
+    std::map<std::pair<int, int>, int> month_dated;  // (direction, month index) -> events
+    data.window_days =
+        static_cast<double>(events::days_from_civil(first_day_of(e.start_)) - window_first);
+    std::vector<double> goldstein(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
+    std::vector<double> force(goldstein.size(), 0.0);
+    std::vector<std::vector<std::pair<std::string, double>>> dyad_pool(
+        static_cast<std::size_t>(e.dyads_) * 4);
+    for (const kb::Event& ev : model.events) {
+      const int i = simulated_index(model, spec, ev.actor1);
+      const int j = simulated_index(model, spec, ev.actor2);
+      // Every event before the start feeds the empirical Goldstein distribution of its class.
+      if (ev.date.month_index() < e.start_)
+        e.empirical_[quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
+      if (i < 0 || j < 0 || i == j) continue;
+      if (ev.date.month_index() < e.start_) {  // and that of its (undirected) dyad
+        dyad_pool[e.dyad(i, j) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
+        dyad_pool[e.dyad(j, i) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
+      }
+      const bool year_only = ev.date.precision() == Date::Precision::kYear;
+      const bool focal = (i == e.a_ && j == e.b_) || (i == e.b_ && j == e.a_);
+      const int mi = ev.date.month_index();
+      if (focal && !year_only && mi >= first && mi < e.start_) {
+        if (ev.date.day)
+          data.focal_days[i == e.a_ ? 0 : 1].push_back(
+              static_cast<double>(events::days_from_civil(ev.date) - window_first) + 0.5);
+        else
+          ++month_dated[{i == e.a_ ? 0 : 1, mi}];
+      }
+      const int m0 = ev.date.month_index(), span = year_only ? 12 : 1;
+      for (int m = m0; m < m0 + span; ++m) {
+        if (m < first || m >= e.start_) continue;
+        const std::size_t k = static_cast<std::size_t>(m - first) * e.dyads_ + e.dyad(i, j);
+        const double w = 1.0 / span;
+        data.counts[k * 4 + quad_class(ev.cameo)] += w;
+        goldstein[k] += w * ev.goldstein;
+        if (is_force(ev.cameo)) force[k] += w;
+      }
+    }
+    for (int c = 0; c < 4; ++c)
+      if (e.empirical_[c].empty())  // no observed event of the class: its CAMEO root codes
+        for (const auto& entry : model.codebook.entries())
+          if (entry.code.size() == 2 && quad_class(entry.code) == c)
+            e.empirical_[c].push_back({entry.code, entry.goldstein});
+
+    // A dyad draws from its own history where it has kMinDyadPool events of the class, else
+    // from the class's pool over all actors.
+    e.dyad_pools_ = std::move(dyad_pool);
+    for (auto& pool : e.dyad_pools_)
+      if (pool.size() < kMinDyadPool) pool.clear();
+    const double decay = std::exp(-omega);
+    std::vector<double> R(e.baseline_), H(static_cast<std::size_t>(e.dyads_) * 4, 0.0);
+    e.R_ring0_.assign(static_cast<std::size_t>(kRing) * e.dyads_, 0.0);
+    e.force_ring0_.assign(e.R_ring0_.size(), 0.0);
+    e.rel_ring0_.assign(kRing, 0.0);
+    for (int k = 0; k < kRing; ++k) {  // months before the window: at baseline, no events
+      for (int d = 0; d < e.dyads_; ++d) e.R_ring0_[k * e.dyads_ + d] = R[d];
+      e.rel_ring0_[k] = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
+    }
+    for (int m = 0; m < data.months; ++m) {
+      const std::size_t row = static_cast<std::size_t>(m) * e.dyads_;
+      std::copy(R.begin(), R.end(), data.relation.begin() + row);
+      std::vector<double> next(R);
+      for (int i = 0; i < e.n_; ++i)
+        for (int j = 0; j < e.n_; ++j) {
+          if (i == j) continue;
+          const int d = e.dyad(i, j), r = e.dyad(j, i);
+          next[d] = clip(R[d] + e.theta_ * (e.baseline_[d] - R[d]) +
+                         e.kappa_ * (goldstein[row + d] + goldstein[row + r]));
+          for (int c = 0; c < 4; ++c)
+            H[d * 4 + c] = decay * (H[d * 4 + c] + data.counts[(row + d) * 4 + c]);
+        }
+      R = next;
+      const int slot = (first + m) % kRing;
+      for (int d = 0; d < e.dyads_; ++d) {
+        e.R_ring0_[slot * e.dyads_ + d] = R[d];
+        e.force_ring0_[slot * e.dyads_ + d] = force[row + d];
+      }
+      e.rel_ring0_[slot] = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
+    }
+    e.R0_ = R;
+    e.H0_ = H;
+    e.rel0_ = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
+    e.gas_rel0_ = (R[e.dyad(e.gs_, e.gb_)] + R[e.dyad(e.gb_, e.gs_)]) / 2;
+    // Month-dated events spread evenly over their month (not piled on one day, which a fit would
+    // read as a burst); several events on one day spread evenly over that day, since a Hawkes
+    // process has no ties.
+    for (const auto& [key, count] : month_dated) {
+      const long from = events::days_from_civil(first_day_of(key.second));
+      const double length =
+          static_cast<double>(events::days_from_civil(first_day_of(key.second + 1)) - from);
+      for (int k = 0; k < count; ++k)
+        data.focal_days[key.first].push_back(static_cast<double>(from - window_first) +
+                                             length * (k + 0.5) / count);
+    }
+    for (auto& days : data.focal_days) {
+      std::sort(days.begin(), days.end());
+      for (std::size_t k = 0; k < days.size();) {
+        std::size_t end = k;
+        while (end < days.size() && days[end] == days[k]) ++end;
+        for (std::size_t m = k; m < end; ++m)
+          days[m] += static_cast<double>(m - k) / static_cast<double>(end - k) - 0.5 +
+                     0.5 / static_cast<double>(end - k);
+        k = end;
+      }
+    }
+    return data;
+  }
+
+  // Intensities: the caller's model, else model.toml's choice; branching or omega given on the
+  // command line (or by a sensitivity sample) always win over a fit.
+  static void estimate_intensities(Engine& e, const kb::Model& model, const EngineOptions& options,
+                                   const ParameterTable& table, const CalibrationData& data) {
+    const double branching = table.get("branching"), omega = table.get("omega");
+    LogRateIntensities log_rate;
+    HawkesIntensities hawkes;
+    const bool fit = model.simulation->intensities == "hawkes" && !table.overridden("branching") &&
+                     !table.overridden("omega");
+    const IntensityModel& im = options.intensities ? *options.intensities
+                               : fit ? static_cast<const IntensityModel&>(hawkes)
+                                     : log_rate;
+    e.intensity_ = im.estimate(data, e.beta_, branching, omega);
+  }
+
+  // The shocks, and what the network makes of them month by month: the gas it can deliver to
+  // the buyer and the leverage in force.
+  static void schedule_shocks(Engine& e, const kb::Model& model, const EngineOptions& options,
+                              const LeverageChoice& leverage) {
+    const kb::SimulationSpec& spec = *model.simulation;
+    const bool network_ab = leverage.network_ab, network_ba = leverage.network_ba;
+    const int year_before = e.start_ / 12 - 1;
+    for (const auto& text : options.shocks) {
+      Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
+      if (s.kind != "event") check_network_shock(model, s, network_ab || network_ba);
+      e.shocks_.push_back(std::move(s));
+    }
+    // Gas the network can deliver to the buyer each month: its max-flow in that month's year with
+    // the block:/open: shocks of that month and earlier in force. One solve per distinct state.
+    e.gas_cap_.assign(e.months(), std::numeric_limits<double>::infinity());
+    e.gas_cap0_ = std::numeric_limits<double>::infinity();
+    if (network_serves(model.infrastructure, spec.gas_buyer)) {
+      std::map<std::pair<int, std::vector<const Shock*>>, double> solved;
+      auto cap = [&](int year, const std::vector<const Shock*>& in_force) {
+        auto [it, fresh] = solved.try_emplace({year, in_force}, 0.0);
+        if (fresh) it->second = gas_deliverable(model, spec.gas_buyer, year, in_force);
+        return it->second;
+      };
+      // Shocks of oil or freight links move only the leverage.
+      auto on_gas = [&](const Shock& s) {
+        const kb::InfraLink* link = s.kind == "event" ? nullptr : model.infrastructure.find_link(s.link);
+        return link && link->carrier == "gas";
+      };
+      // After the last year the network's data or a shock names, it stays as it was then (so a
+      // long horizon solves no year the network layer would not take).
+      int latest = (e.start_ - 1) / 12;
+      for (const auto& f : model.infrastructure.flows) latest = std::max(latest, f.year);
+      for (const auto& l : model.infrastructure.links)
+        for (const auto& st : l.statuses) latest = std::max(latest, st.from.year);
+      for (const Shock& s : e.shocks_)
+        if (on_gas(s)) latest = std::max(latest, s.month / 12);
+      e.gas_cap0_ = cap((e.start_ - 1) / 12, {});
+      for (int m = e.start_; m <= e.horizon_; ++m) {
+        std::vector<const Shock*> in_force;
+        for (const Shock& s : e.shocks_)
+          if (on_gas(s) && s.month <= m) in_force.push_back(&s);
+        e.gas_cap_[m - e.start_] = cap(std::min(m / 12, latest), in_force);
+      }
+      for (Shock& s : e.shocks_)
+        if (on_gas(s)) {
+          std::vector<const Shock*> before, after;
+          for (const Shock& o : e.shocks_)
+            if (on_gas(o) && o.month <= s.month && &o != &s) before.push_back(&o);
+          after = before;
+          after.push_back(&s);
+          s.gas_before = cap(s.month / 12, before);
+          s.gas_after = cap(s.month / 12, after);
+        }
+    }
+    // Leverage in force each month: the network's, recomputed from each block:/open: shock's month
+    // with every such shock so far applied to the network the physical ties are routed on.
+    e.lev_ab_month_.assign(e.months(), e.lev0_ab_);
+    e.lev_ba_month_.assign(e.months(), e.lev0_ba_);
+    for (const Shock& s : e.shocks_) {
+      if (s.kind == "event" || !(network_ab || network_ba)) continue;
+      std::vector<std::string> cut, opened;
+      for (const Shock& o : e.shocks_)
+        if (o.kind != "event" && o.month <= s.month) (o.kind == "block" ? cut : opened).push_back(o.link);
+      const NetworkLeverage after(model, year_before, cut, opened);
+      for (int m = s.month; m <= e.horizon_; ++m) {
+        if (network_ab) e.lev_ab_month_[m - e.start_] = after.leverage(spec.focal_a, spec.focal_b);
+        if (network_ba) e.lev_ba_month_[m - e.start_] = after.leverage(spec.focal_b, spec.focal_a);
+      }
+    }
+  }
+
+  // Issues settled by bargaining during a run, with their players as issues.toml gives them.
+  static void set_settlement(Engine& e, const kb::Model& model, const ParameterTable& table) {
+    const kb::SimulationSpec& spec = *model.simulation;
+    e.bargaining_ = spec.bargaining;
+    e.sample_issue_inputs_ = spec.settle_inputs == "sampled";
+    e.settle_every_ = spec.settle_every;
+    if (!spec.settle.empty()) e.leverage_weight_ = table.get("bargain.leverage_weight");
+    for (const auto& id : spec.settle) {
+      const kb::Issue* issue = bargain::find_issue(model, id);
+      if (!issue)
+        throw InputError(spec.origin.file, spec.origin.line, "settle",
+                         fmt::format("unknown issue '{}'; expected an id from issues.toml", id));
+      SettledIssue settled{*issue, bargain::players(model, *issue), -1, -1, issue->status_quo.value};
+      for (std::size_t k = 0; k < settled.players.size(); ++k) {
+        if (settled.players[k].id == spec.focal_a) settled.a = static_cast<int>(k);
+        if (settled.players[k].id == spec.focal_b) settled.b = static_cast<int>(k);
+      }
+      e.settle_.push_back(std::move(settled));
+      e.settled_ids_.push_back(id);
+    }
+  }
+
+  // The names of the state, indicators and drivers, and the state at the start.
+  static void name_outputs(Engine& e, const kb::Model& model) {
+    const kb::SimulationSpec& spec = *model.simulation;
+    e.scenarios_ = model.scenarios;
+    e.state_names_ = kb::state_variable_names(spec);
+    const std::string ab = spec.focal_a + "_" + spec.focal_b;
+    e.indicator_names_ = {"rel_" + ab, "gas_" + spec.gas_seller + "_" + spec.gas_buyer,
+                          "trade_" + ab, "leverage_" + ab};
+    for (const auto* who : {&spec.focal_a, &spec.focal_b})
+      for (const auto& t : e.tools_) e.driver_names_.push_back(*who + ":" + t.name);
+    e.driver_names_.push_back("force_events_" + ab);
+    for (const auto& id : e.settled_ids_) e.driver_names_.push_back("issue:" + id);
+    std::vector<double> status_quo;
+    for (const auto& issue : e.settle_) status_quo.push_back(issue.status_quo);
+    e.initial_state_ = e.state_vector(e.R0_, e.R_ring0_, e.force_ring0_, e.rel_ring0_, e.trade0_,
+                                      e.lev0_ab_, e.lev0_ba_,
+                                      std::min(e.gas_path(e.start_ - 1), e.gas_cap0_), status_quo);
+  }
+};
+
 Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   if (!model.simulation)
     throw InputError(model.location + "/model.toml", 0, "simulation",
@@ -253,305 +602,18 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
   if (model.scenarios.empty())
     throw InputError(model.location + "/model.toml", 0, "scenario",
                      "the model has no [[scenario]]; forecasting needs them");
-  const kb::SimulationSpec& spec = *model.simulation;
   Engine e;
-  e.actors_ = spec.actors;
-  e.n_ = static_cast<int>(e.actors_.size());
-  e.dyads_ = e.n_ * (e.n_ - 1);
-  const Date start = options.start.value_or(spec.start);
-  const Date horizon = options.horizon.value_or(spec.horizon);
-  e.start_ = start.month_index();
-  e.horizon_ = horizon.month_index();
-  if (e.horizon_ < e.start_)
-    throw InputError(kRequest, 0, "horizon",
-                     fmt::format("{} is before the first simulated month {}", horizon.to_string(),
-                                 start.to_string()));
-  auto index_of = [&](const std::string& id) {
-    return static_cast<int>(std::find(e.actors_.begin(), e.actors_.end(), id) - e.actors_.begin());
-  };
-  e.a_ = index_of(spec.focal_a);
-  e.b_ = index_of(spec.focal_b);
-  e.gs_ = index_of(spec.gas_seller);
-  e.gb_ = index_of(spec.gas_buyer);
-
-  ParameterTable table(model, options.overrides);
-  e.params_ = table.values();
-  e.theta_ = table.get("theta");
-  e.kappa_ = table.get("kappa");
-  e.beta_ = table.get("beta");
-  const double branching = table.get("branching"), omega = table.get("omega");
-  e.baseline_.resize(e.dyads_);
-  for (int i = 0; i < e.n_; ++i)
-    for (int j = 0; j < e.n_; ++j)
-      if (i != j)
-        e.baseline_[e.dyad(i, j)] =
-            table.get_or(fmt::format("baseline.{}.{}", e.actors_[i], e.actors_[j]),
-                         "baseline.default");
-  e.rho_ = table.get("rho");
-  e.hostility_ = table.get("hostility");
-  e.retaliation_ = table.get("retaliation");
-  e.block_months_ = std::round(table.get("block.months"));
-  e.block_cut_ = table.get("block.trade_cut");
-  auto tool = [&](const char* name, const char* cameo, bool coercive) {
-    const kb::CodebookEntry* code = model.codebook.find(cameo);
-    return Tool{name, cameo, code ? code->goldstein : 0.0, table.get(fmt::format("{}.gain", name)),
-                table.get(fmt::format("{}.cost", name)), coercive};
-  };
-  // CAMEO 191 impose blockade, 173 arrest or detain, 046 engage in negotiation.
-  e.tools_ = {tool("block", "191", true), tool("arrest", "173", true),
-              tool("negotiate", "046", false)};
-  // Starting leverage: the caller's model, else model.toml's choice; a value given on the
-  // command line (or by a sensitivity sample) always wins, so that it can be varied.
-  ParameterLeverage by_parameter(table);
-  std::optional<NetworkLeverage> by_network;
-  const bool both_given =
-      table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b)) &&
-      table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
-  if (!options.leverage && spec.leverage == "network" && !both_given)
-    by_network.emplace(model, start.year - 1);  // ties known before the first simulated month
-  const LeverageModel& chosen = options.leverage ? *options.leverage
-                                : by_network     ? static_cast<const LeverageModel&>(*by_network)
-                                                 : by_parameter;
-  auto starting_leverage = [&](const std::string& i, const std::string& j, std::string& note) {
-    const LeverageModel& m =
-        table.overridden(ParameterLeverage::name(i, j)) ? by_parameter : chosen;
-    note = m.describe(i, j);
-    return m.leverage(i, j);
-  };
-  e.lev0_ab_ = starting_leverage(spec.focal_a, spec.focal_b, e.leverage_notes_[0]);
-  e.lev0_ba_ = starting_leverage(spec.focal_b, spec.focal_a, e.leverage_notes_[1]);
-  // Which directions follow the network, so that block:/open: shocks move them.
-  const bool network_ab = by_network && !options.leverage &&
-                          !table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b));
-  const bool network_ba = by_network && !options.leverage &&
-                          !table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
-  e.trade0_ = table.get("trade.start");
-  e.trade_el_ = table.get("trade.elasticity");
-  e.gas_start_ = table.get("gas.start");
-  e.gas_target_ = table.get("gas.target");
-  e.gas_ramp_ = std::max(1.0, table.get("gas.ramp_months"));
-  e.gas_el_ = table.get("gas.elasticity");
-
-  // Calibration replay over [start − calibration_months, start): observed events only.
-  CalibrationData data;
-  data.months = spec.calibration_months;
-  data.dyads = e.dyads_;
-  data.counts.assign(static_cast<std::size_t>(data.months) * e.dyads_ * 4, 0.0);
-  data.relation.assign(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
-  const int first = e.start_ - data.months;
-  // Day times of the focal pair's events for a Hawkes fit: days from the window's first day.
-  auto first_day_of = [](int month_index) { return Date{month_index / 12, month_index % 12 + 1, 1}; };
-  const long window_first = events::days_from_civil(first_day_of(first));
-  std::map<std::pair<int, int>, int> month_dated;  // (direction, month index) -> events
-  data.window_days =
-      static_cast<double>(events::days_from_civil(first_day_of(e.start_)) - window_first);
-  std::vector<double> goldstein(static_cast<std::size_t>(data.months) * e.dyads_, 0.0);
-  std::vector<double> force(goldstein.size(), 0.0);
-  std::vector<std::vector<std::pair<std::string, double>>> dyad_pool(
-      static_cast<std::size_t>(e.dyads_) * 4);
-  for (const kb::Event& ev : model.events) {
-    const int i = simulated_index(model, spec, ev.actor1);
-    const int j = simulated_index(model, spec, ev.actor2);
-    // Every event before the start feeds the empirical Goldstein distribution of its class.
-    if (ev.date.month_index() < e.start_)
-      e.empirical_[quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
-    if (i < 0 || j < 0 || i == j) continue;
-    if (ev.date.month_index() < e.start_) {  // and that of its (undirected) dyad
-      dyad_pool[e.dyad(i, j) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
-      dyad_pool[e.dyad(j, i) * 4 + quad_class(ev.cameo)].push_back({ev.cameo, ev.goldstein});
-    }
-    const bool year_only = ev.date.precision() == Date::Precision::kYear;
-    const bool focal = (i == e.a_ && j == e.b_) || (i == e.b_ && j == e.a_);
-    const int mi = ev.date.month_index();
-    if (focal && !year_only && mi >= first && mi < e.start_) {
-      if (ev.date.day)
-        data.focal_days[i == e.a_ ? 0 : 1].push_back(
-            static_cast<double>(events::days_from_civil(ev.date) - window_first) + 0.5);
-      else
-        ++month_dated[{i == e.a_ ? 0 : 1, mi}];
-    }
-    const int m0 = ev.date.month_index(), span = year_only ? 12 : 1;
-    for (int m = m0; m < m0 + span; ++m) {
-      if (m < first || m >= e.start_) continue;
-      const std::size_t k = static_cast<std::size_t>(m - first) * e.dyads_ + e.dyad(i, j);
-      const double w = 1.0 / span;
-      data.counts[k * 4 + quad_class(ev.cameo)] += w;
-      goldstein[k] += w * ev.goldstein;
-      if (is_force(ev.cameo)) force[k] += w;
-    }
-  }
-  for (int c = 0; c < 4; ++c)
-    if (e.empirical_[c].empty())  // no observed event of the class: its CAMEO root codes
-      for (const auto& entry : model.codebook.entries())
-        if (entry.code.size() == 2 && quad_class(entry.code) == c)
-          e.empirical_[c].push_back({entry.code, entry.goldstein});
-
-  // A dyad draws from its own history where it has kMinDyadPool events of the class, else
-  // from the class's pool over all actors.
-  e.dyad_pools_ = std::move(dyad_pool);
-  for (auto& pool : e.dyad_pools_)
-    if (pool.size() < kMinDyadPool) pool.clear();
-  const double decay = std::exp(-omega);
-  std::vector<double> R(e.baseline_), H(static_cast<std::size_t>(e.dyads_) * 4, 0.0);
-  e.R_ring0_.assign(static_cast<std::size_t>(kRing) * e.dyads_, 0.0);
-  e.force_ring0_.assign(e.R_ring0_.size(), 0.0);
-  e.rel_ring0_.assign(kRing, 0.0);
-  for (int k = 0; k < kRing; ++k) {  // months before the window: at baseline, no events
-    for (int d = 0; d < e.dyads_; ++d) e.R_ring0_[k * e.dyads_ + d] = R[d];
-    e.rel_ring0_[k] = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
-  }
-  for (int m = 0; m < data.months; ++m) {
-    const std::size_t row = static_cast<std::size_t>(m) * e.dyads_;
-    std::copy(R.begin(), R.end(), data.relation.begin() + row);
-    std::vector<double> next(R);
-    for (int i = 0; i < e.n_; ++i)
-      for (int j = 0; j < e.n_; ++j) {
-        if (i == j) continue;
-        const int d = e.dyad(i, j), r = e.dyad(j, i);
-        next[d] = clip(R[d] + e.theta_ * (e.baseline_[d] - R[d]) +
-                       e.kappa_ * (goldstein[row + d] + goldstein[row + r]));
-        for (int c = 0; c < 4; ++c)
-          H[d * 4 + c] = decay * (H[d * 4 + c] + data.counts[(row + d) * 4 + c]);
-      }
-    R = next;
-    const int slot = (first + m) % kRing;
-    for (int d = 0; d < e.dyads_; ++d) {
-      e.R_ring0_[slot * e.dyads_ + d] = R[d];
-      e.force_ring0_[slot * e.dyads_ + d] = force[row + d];
-    }
-    e.rel_ring0_[slot] = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
-  }
-  e.R0_ = R;
-  e.H0_ = H;
-  e.rel0_ = (R[e.dyad(e.a_, e.b_)] + R[e.dyad(e.b_, e.a_)]) / 2;
-  e.gas_rel0_ = (R[e.dyad(e.gs_, e.gb_)] + R[e.dyad(e.gb_, e.gs_)]) / 2;
-  // Month-dated events spread evenly over their month (not piled on one day, which a fit would
-  // read as a burst); several events on one day spread evenly over that day, since a Hawkes
-  // process has no ties.
-  for (const auto& [key, count] : month_dated) {
-    const long from = events::days_from_civil(first_day_of(key.second));
-    const double length =
-        static_cast<double>(events::days_from_civil(first_day_of(key.second + 1)) - from);
-    for (int k = 0; k < count; ++k)
-      data.focal_days[key.first].push_back(static_cast<double>(from - window_first) +
-                                           length * (k + 0.5) / count);
-  }
-  for (auto& days : data.focal_days) {
-    std::sort(days.begin(), days.end());
-    for (std::size_t k = 0; k < days.size();) {
-      std::size_t end = k;
-      while (end < days.size() && days[end] == days[k]) ++end;
-      for (std::size_t m = k; m < end; ++m)
-        days[m] += static_cast<double>(m - k) / static_cast<double>(end - k) - 0.5 +
-                   0.5 / static_cast<double>(end - k);
-      k = end;
-    }
-  }
-  // Intensities: the caller's model, else model.toml's choice; branching or omega given on the
-  // command line (or by a sensitivity sample) always win over a fit.
-  LogRateIntensities log_rate;
-  HawkesIntensities hawkes;
-  const bool fit = spec.intensities == "hawkes" && !table.overridden("branching") &&
-                   !table.overridden("omega");
-  const IntensityModel& im = options.intensities ? *options.intensities
-                             : fit ? static_cast<const IntensityModel&>(hawkes)
-                                   : log_rate;
-  e.intensity_ = im.estimate(data, e.beta_, branching, omega);
-
-  for (const auto& text : options.shocks) {
-    Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
-    if (s.kind != "event") check_network_shock(model, s, network_ab || network_ba);
-    e.shocks_.push_back(std::move(s));
-  }
-  // Gas the network can deliver to the buyer each month: its max-flow in that month's year with
-  // the block:/open: shocks of that month and earlier in force. One solve per distinct state.
-  e.gas_cap_.assign(e.months(), std::numeric_limits<double>::infinity());
-  e.gas_cap0_ = std::numeric_limits<double>::infinity();
-  if (network_serves(model.infrastructure, spec.gas_buyer)) {
-    std::map<std::pair<int, std::vector<const Shock*>>, double> solved;
-    auto cap = [&](int year, const std::vector<const Shock*>& in_force) {
-      auto [it, fresh] = solved.try_emplace({year, in_force}, 0.0);
-      if (fresh) it->second = gas_deliverable(model, spec.gas_buyer, year, in_force);
-      return it->second;
-    };
-    // Shocks of oil or freight links move only the leverage.
-    auto on_gas = [&](const Shock& s) {
-      const kb::InfraLink* link = s.kind == "event" ? nullptr : model.infrastructure.find_link(s.link);
-      return link && link->carrier == "gas";
-    };
-    // After the last year the network's data or a shock names, it stays as it was then (so a
-    // long horizon solves no year the network layer would not take).
-    int latest = (e.start_ - 1) / 12;
-    for (const auto& f : model.infrastructure.flows) latest = std::max(latest, f.year);
-    for (const auto& l : model.infrastructure.links)
-      for (const auto& st : l.statuses) latest = std::max(latest, st.from.year);
-    for (const Shock& s : e.shocks_)
-      if (on_gas(s)) latest = std::max(latest, s.month / 12);
-    e.gas_cap0_ = cap((e.start_ - 1) / 12, {});
-    for (int m = e.start_; m <= e.horizon_; ++m) {
-      std::vector<const Shock*> in_force;
-      for (const Shock& s : e.shocks_)
-        if (on_gas(s) && s.month <= m) in_force.push_back(&s);
-      e.gas_cap_[m - e.start_] = cap(std::min(m / 12, latest), in_force);
-    }
-    for (Shock& s : e.shocks_)
-      if (on_gas(s)) {
-        std::vector<const Shock*> before, after;
-        for (const Shock& o : e.shocks_)
-          if (on_gas(o) && o.month <= s.month && &o != &s) before.push_back(&o);
-        after = before;
-        after.push_back(&s);
-        s.gas_before = cap(s.month / 12, before);
-        s.gas_after = cap(s.month / 12, after);
-      }
-  }
-  // Leverage in force each month: the network's, recomputed from each block:/open: shock's month
-  // with every such shock so far applied to the network the physical ties are routed on.
-  e.lev_ab_month_.assign(e.months(), e.lev0_ab_);
-  e.lev_ba_month_.assign(e.months(), e.lev0_ba_);
-  for (const Shock& s : e.shocks_) {
-    if (s.kind == "event" || !(network_ab || network_ba)) continue;
-    std::vector<std::string> cut, opened;
-    for (const Shock& o : e.shocks_)
-      if (o.kind != "event" && o.month <= s.month) (o.kind == "block" ? cut : opened).push_back(o.link);
-    const NetworkLeverage after(model, start.year - 1, cut, opened);
-    for (int m = s.month; m <= e.horizon_; ++m) {
-      if (network_ab) e.lev_ab_month_[m - e.start_] = after.leverage(spec.focal_a, spec.focal_b);
-      if (network_ba) e.lev_ba_month_[m - e.start_] = after.leverage(spec.focal_b, spec.focal_a);
-    }
-  }
-  // Issues settled by bargaining during a run, with their players as issues.toml gives them.
-  e.bargaining_ = spec.bargaining;
-  e.sample_issue_inputs_ = spec.settle_inputs == "sampled";
-  e.settle_every_ = spec.settle_every;
-  if (!spec.settle.empty()) e.leverage_weight_ = table.get("bargain.leverage_weight");
-  for (const auto& id : spec.settle) {
-    const kb::Issue* issue = bargain::find_issue(model, id);
-    if (!issue)
-      throw InputError(spec.origin.file, spec.origin.line, "settle",
-                       fmt::format("unknown issue '{}'; expected an id from issues.toml", id));
-    SettledIssue settled{*issue, bargain::players(model, *issue), -1, -1, issue->status_quo.value};
-    for (std::size_t k = 0; k < settled.players.size(); ++k) {
-      if (settled.players[k].id == spec.focal_a) settled.a = static_cast<int>(k);
-      if (settled.players[k].id == spec.focal_b) settled.b = static_cast<int>(k);
-    }
-    e.settle_.push_back(std::move(settled));
-    e.settled_ids_.push_back(id);
-  }
-  e.scenarios_ = model.scenarios;
-  e.state_names_ = kb::state_variable_names(spec);
-  const std::string ab = spec.focal_a + "_" + spec.focal_b;
-  e.indicator_names_ = {"rel_" + ab, "gas_" + spec.gas_seller + "_" + spec.gas_buyer,
-                        "trade_" + ab, "leverage_" + ab};
-  for (const auto* who : {&spec.focal_a, &spec.focal_b})
-    for (const auto& t : e.tools_) e.driver_names_.push_back(*who + ":" + t.name);
-  e.driver_names_.push_back("force_events_" + ab);
-  for (const auto& id : e.settled_ids_) e.driver_names_.push_back("issue:" + id);
-  std::vector<double> status_quo;
-  for (const auto& issue : e.settle_) status_quo.push_back(issue.status_quo);
-  e.initial_state_ = e.state_vector(R, e.R_ring0_, e.force_ring0_, e.rel_ring0_, e.trade0_,
-                                    e.lev0_ab_, e.lev0_ba_,
-                                    std::min(e.gas_path(e.start_ - 1), e.gas_cap0_), status_quo);
+  Builder::set_calendar(e, *model.simulation, options);
+  const ParameterTable table(model, options.overrides);
+  Builder::read_parameters(e, model, table);
+  const double omega = table.get("omega");
+  const Builder::LeverageChoice leverage = Builder::choose_leverage(e, model, options, table);
+  Builder::read_paths(e, table);
+  const CalibrationData data = Builder::replay_calibration(e, model, omega);
+  Builder::estimate_intensities(e, model, options, table, data);
+  Builder::schedule_shocks(e, model, options, leverage);
+  Builder::set_settlement(e, model, table);
+  Builder::name_outputs(e, model);
   return e;
 }
 
