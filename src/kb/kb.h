@@ -288,11 +288,23 @@ struct ViewSpec {
   Origin origin;
 };
 
-// The names of the state variables a scenario predicate may use, for a simulation set-up:
-// R_i_j, R12_i_j, force12_i_j for every ordered pair of simulated actors; rel_a_b, rel12_a_b,
+// The state variables a scenario predicate may use, for a simulation set-up, in the one order
+// the engine writes them: R_i_j, R12_i_j, force12_i_j for every ordered pair of simulated actors
+// (i over the actors, then j, skipping i = j: the engine's dyad order); rel_a_b, rel12_a_b,
 // trade_a_b, leverage_a_b, leverage_b_a for the focal pair; gas_s_b; issue_<id> (dashes as
 // underscores) for every settled issue. docs/MODEL.md defines each.
-std::vector<std::string> state_variable_names(const SimulationSpec& spec);
+struct StateLayout {
+  StateLayout() = default;
+  explicit StateLayout(const SimulationSpec& spec);
+  std::vector<std::string> names;
+  // Positions: the ordered dyad k's R, R12 and force12 at 3k, 3k + 1, 3k + 2; then these.
+  std::size_t rel = 0, rel12 = 0, trade = 0, leverage_ab = 0, leverage_ba = 0, gas = 0;
+  std::size_t first_issue = 0;  // issue k at first_issue + k
+  static constexpr std::size_t dyad_r(std::size_t k) { return 3 * k; }
+  static constexpr std::size_t dyad_r12(std::size_t k) { return 3 * k + 1; }
+  static constexpr std::size_t dyad_force12(std::size_t k) { return 3 * k + 2; }
+};
+std::vector<std::string> state_variable_names(const SimulationSpec& spec);  // StateLayout(spec).names
 
 // One sourced number of a contested issue: a position, a salience, an influence, a status quo.
 // Its plausible range is provenance.range_low..range_high: for an assumption, the range it is

@@ -305,23 +305,32 @@ class SimulationLoader {
 
 }  // namespace
 
-std::vector<std::string> state_variable_names(const SimulationSpec& spec) {
-  std::vector<std::string> names;
+StateLayout::StateLayout(const SimulationSpec& spec) {
   for (const auto& i : spec.actors)
     for (const auto& j : spec.actors)
       if (i != j)
         for (const char* prefix : {"R_", "R12_", "force12_"})
           names.push_back(fmt::format("{}{}_{}", prefix, i, j));
   const std::string ab = spec.focal_a + "_" + spec.focal_b;
-  for (const char* prefix : {"rel_", "rel12_", "trade_", "leverage_"})
-    names.push_back(prefix + ab);
-  names.push_back("leverage_" + spec.focal_b + "_" + spec.focal_a);
-  names.push_back("gas_" + spec.gas_seller + "_" + spec.gas_buyer);
+  const auto add = [&](std::string name) {
+    names.push_back(std::move(name));
+    return names.size() - 1;
+  };
+  rel = add("rel_" + ab);
+  rel12 = add("rel12_" + ab);
+  trade = add("trade_" + ab);
+  leverage_ab = add("leverage_" + ab);
+  leverage_ba = add("leverage_" + spec.focal_b + "_" + spec.focal_a);
+  gas = add("gas_" + spec.gas_seller + "_" + spec.gas_buyer);
+  first_issue = names.size();
   for (std::string id : spec.settle) {
     std::replace(id.begin(), id.end(), '-', '_');  // muparser names take no dashes
     names.push_back("issue_" + id);
   }
-  return names;
+}
+
+std::vector<std::string> state_variable_names(const SimulationSpec& spec) {
+  return StateLayout(spec).names;
 }
 
 const Parameter* Model::find_parameter(std::string_view name) const {

@@ -579,7 +579,7 @@ struct Engine::Builder {
   static void name_outputs(Engine& e, const kb::Model& model) {
     const kb::SimulationSpec& spec = *model.simulation;
     e.scenarios_ = model.scenarios;
-    e.state_names_ = kb::state_variable_names(spec);
+    e.layout_ = kb::StateLayout(spec);
     const std::string ab = spec.focal_a + "_" + spec.focal_b;
     e.indicator_names_ = {"rel_" + ab, "gas_" + spec.gas_seller + "_" + spec.gas_buyer,
                           "trade_" + ab, "leverage_" + ab};
@@ -649,30 +649,27 @@ std::vector<double> Engine::state_vector(const std::vector<double>& R,
                                          const std::vector<double>& rel_ring, double trade,
                                          double lev_ab, double lev_ba, double gas,
                                          const std::vector<double>& issues) const {
-  std::vector<double> s;
-  s.reserve(state_names_.size());
-  for (int i = 0; i < n_; ++i)
-    for (int j = 0; j < n_; ++j) {
-      if (i == j) continue;
-      const int d = dyad(i, j);
-      double r12 = 0, f12 = 0;
-      for (int k = 0; k < kRing; ++k) {
-        r12 += R_ring[k * dyads_ + d];
-        f12 += force_ring[k * dyads_ + d];
-      }
-      s.push_back(R[d]);
-      s.push_back(r12 / kRing);
-      s.push_back(f12);
+  using Layout = kb::StateLayout;
+  std::vector<double> s(layout_.names.size(), 0.0);
+  for (int d = 0; d < dyads_; ++d) {
+    double r12 = 0, f12 = 0;
+    for (int k = 0; k < kRing; ++k) {
+      r12 += R_ring[k * dyads_ + d];
+      f12 += force_ring[k * dyads_ + d];
     }
+    s[Layout::dyad_r(d)] = R[d];
+    s[Layout::dyad_r12(d)] = r12 / kRing;
+    s[Layout::dyad_force12(d)] = f12;
+  }
   double rel12 = 0;
   for (double v : rel_ring) rel12 += v;
-  s.push_back((R[dyad(a_, b_)] + R[dyad(b_, a_)]) / 2);
-  s.push_back(rel12 / kRing);
-  s.push_back(trade);
-  s.push_back(lev_ab);
-  s.push_back(lev_ba);
-  s.push_back(gas);
-  s.insert(s.end(), issues.begin(), issues.end());
+  s[layout_.rel] = (R[dyad(a_, b_)] + R[dyad(b_, a_)]) / 2;
+  s[layout_.rel12] = rel12 / kRing;
+  s[layout_.trade] = trade;
+  s[layout_.leverage_ab] = lev_ab;
+  s[layout_.leverage_ba] = lev_ba;
+  s[layout_.gas] = gas;
+  for (std::size_t k = 0; k < issues.size(); ++k) s[layout_.first_issue + k] = issues[k];
   return s;
 }
 

@@ -172,7 +172,7 @@ struct Settlement {
 // What one trajectory produces.
 struct Trajectory {
   std::vector<double> indicators;  // [month][Indicator]
-  std::vector<double> state;       // state variables at the horizon, kb::state_variable_names order
+  std::vector<double> state;       // state variables at the horizon, in kb::StateLayout order
   std::vector<double> drivers;  // [Engine::driver_names()]: kDrivers counts, then issues
   std::vector<TrajectoryEvent> events;  // only when recording
   std::vector<Settlement> settlements;  // only when recording
@@ -203,7 +203,7 @@ class Engine {
   // Parameter values in use (model.toml's, with overrides), in model.toml order.
   const std::vector<std::pair<std::string, double>>& parameters() const { return params_; }
   const std::vector<kb::Scenario>& scenarios() const { return scenarios_; }
-  const std::vector<std::string>& state_names() const { return state_names_; }
+  const std::vector<std::string>& state_names() const { return layout_.names; }
   // State variables at the end of calibration (the observed state at the start).
   const std::vector<double>& initial_state() const { return initial_state_; }
   const std::vector<Shock>& shocks() const { return shocks_; }
@@ -282,7 +282,8 @@ class Engine {
   double leverage_weight_ = 0.0;
   std::vector<Shock> shocks_;
   std::vector<kb::Scenario> scenarios_;
-  std::vector<std::string> state_names_, indicator_names_, driver_names_;
+  kb::StateLayout layout_;  // the state variables' names and positions
+  std::vector<std::string> indicator_names_, driver_names_;
   std::vector<double> initial_state_;
 };
 

@@ -43,5 +43,29 @@ TEST(Simulation, StateVariablesCoverEveryOrderedPairAndTheFocalIndicators) {
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
 }
 
+TEST(Simulation, TheStateLayoutNamesEachPositionTheEngineWrites) {
+  SimulationSpec s;
+  s.actors = {"RUS", "AZE", "TUR"};
+  s.focal_a = "RUS";
+  s.focal_b = "AZE";
+  s.gas_seller = "AZE";
+  s.gas_buyer = "TUR";
+  s.settle = {"zangezur-transit"};
+  const StateLayout layout(s);
+  // The engine's ordered dyads: RUS>AZE, RUS>TUR, AZE>RUS, AZE>TUR, TUR>RUS, TUR>AZE.
+  EXPECT_EQ(layout.names[StateLayout::dyad_r(0)], "R_RUS_AZE");
+  EXPECT_EQ(layout.names[StateLayout::dyad_r12(2)], "R12_AZE_RUS");
+  EXPECT_EQ(layout.names[StateLayout::dyad_force12(5)], "force12_TUR_AZE");
+  EXPECT_EQ(layout.names[layout.rel], "rel_RUS_AZE");
+  EXPECT_EQ(layout.names[layout.rel12], "rel12_RUS_AZE");
+  EXPECT_EQ(layout.names[layout.trade], "trade_RUS_AZE");
+  EXPECT_EQ(layout.names[layout.leverage_ab], "leverage_RUS_AZE");
+  EXPECT_EQ(layout.names[layout.leverage_ba], "leverage_AZE_RUS");
+  EXPECT_EQ(layout.names[layout.gas], "gas_AZE_TUR");
+  EXPECT_EQ(layout.names[layout.first_issue], "issue_zangezur_transit");
+  EXPECT_EQ(layout.names.size(), layout.first_issue + 1);
+  EXPECT_EQ(layout.names, state_variable_names(s));
+}
+
 }  // namespace
 }  // namespace sphere::kb
