@@ -17,7 +17,7 @@ std::string Engine::calibration_json() const {
                      {"gain", t.gain}, {"cost", t.cost}, {"coercive", t.coercive}});
   json shocks = json::array();
   for (const auto& s : shocks_)
-    if (s.kind == "event")
+    if (s.kind == ShockKind::kEvent)
       shocks.push_back({{"month", s.month}, {"from", s.from}, {"to", s.to}, {"cameo", s.cameo},
                         {"goldstein", s.goldstein}});
   json settle = json::array();

@@ -157,8 +157,8 @@ double gas_deliverable(const kb::Model& model, const std::string& buyer, int yea
   sc.year = year;
   sc.carrier = "gas";
   for (const Shock* s : in_force) {
-    if (s->kind == "block") sc.cut.push_back(s->link);
-    else if (s->kind == "open") sc.opened.push_back({s->link, Date{s->month / 12, s->month % 12 + 1, 0}});
+    if (s->kind == ShockKind::kBlock) sc.cut.push_back(s->link);
+    else if (s->kind == ShockKind::kOpen) sc.opened.push_back({s->link, Date{s->month / 12, s->month % 12 + 1, 0}});
   }
   std::int64_t total = 0;
   for (const auto& d : network::solve(model.infrastructure, sc).destinations)
@@ -216,7 +216,7 @@ Shock parse_shock(const std::string& spec, const std::vector<std::string>& actor
   if (!date || date->precision() != Date::Precision::kMonth)
     throw fail("the date after @ must be a month YYYY-MM" + (why.empty() ? "" : ": " + why));
   Shock s;
-  s.kind = kind;
+  s.kind = kind == "event" ? ShockKind::kEvent : kind == "block" ? ShockKind::kBlock : ShockKind::kOpen;
   s.text = spec;
   s.month = date->month_index();
   if (s.month < start_month || s.month > horizon_month)
@@ -491,7 +491,7 @@ struct Engine::Builder {
     const int year_before = e.start_ / 12 - 1;
     for (const auto& text : options.shocks) {
       Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
-      if (s.kind != "event") check_network_shock(model, s, network_ab || network_ba);
+      if (s.kind != ShockKind::kEvent) check_network_shock(model, s, network_ab || network_ba);
       e.shocks_.push_back(std::move(s));
     }
     // Gas the network can deliver to the buyer each month: its max-flow in that month's year with
@@ -507,7 +507,7 @@ struct Engine::Builder {
       };
       // Shocks of oil or freight links move only the leverage.
       auto on_gas = [&](const Shock& s) {
-        const kb::InfraLink* link = s.kind == "event" ? nullptr : model.infrastructure.find_link(s.link);
+        const kb::InfraLink* link = s.kind == ShockKind::kEvent ? nullptr : model.infrastructure.find_link(s.link);
         return link && link->carrier == "gas";
       };
       // After the last year the network's data or a shock names, it stays as it was then (so a
@@ -541,10 +541,11 @@ struct Engine::Builder {
     e.lev_ab_month_.assign(e.months(), e.lev0_ab_);
     e.lev_ba_month_.assign(e.months(), e.lev0_ba_);
     for (const Shock& s : e.shocks_) {
-      if (s.kind == "event" || !(network_ab || network_ba)) continue;
+      if (s.kind == ShockKind::kEvent || !(network_ab || network_ba)) continue;
       std::vector<std::string> cut, opened;
       for (const Shock& o : e.shocks_)
-        if (o.kind != "event" && o.month <= s.month) (o.kind == "block" ? cut : opened).push_back(o.link);
+        if (o.kind != ShockKind::kEvent && o.month <= s.month)
+          (o.kind == ShockKind::kBlock ? cut : opened).push_back(o.link);
       const NetworkLeverage after(model, year_before, cut, opened);
       for (int m = s.month; m <= e.horizon_; ++m) {
         if (network_ab) e.lev_ab_month_[m - e.start_] = after.leverage(spec.focal_a, spec.focal_b);
@@ -557,6 +558,9 @@ struct Engine::Builder {
   static void set_settlement(Engine& e, const kb::Model& model, const ParameterTable& table) {
     const kb::SimulationSpec& spec = *model.simulation;
     e.bargaining_ = spec.bargaining;
+    e.bargaining_kind_ = spec.bargaining == "compromise" ? Bargaining::kCompromise
+                         : spec.bargaining == "nbs"      ? Bargaining::kNash
+                                                         : Bargaining::kExpectedUtility;
     e.sample_issue_inputs_ = spec.settle_inputs == "sampled";
     e.settle_every_ = spec.settle_every;
     if (!spec.settle.empty()) e.leverage_weight_ = table.get("bargain.leverage_weight");
@@ -682,8 +686,9 @@ void Engine::settle(double lev_ab, double lev_ba,
     if (issue.a >= 0) players[issue.a].capability *= 1.0 + leverage_weight_ * lev_ab;
     if (issue.b >= 0) players[issue.b].capability *= 1.0 + leverage_weight_ * lev_ba;
     double outcome;
-    if (bargaining_ == "compromise") outcome = bargain::compromise(players);
-    else if (bargaining_ == "nbs") outcome = bargain::nash_bargaining(players, status_quo[k]).outcome;
+    if (bargaining_kind_ == Bargaining::kCompromise) outcome = bargain::compromise(players);
+    else if (bargaining_kind_ == Bargaining::kNash)
+      outcome = bargain::nash_bargaining(players, status_quo[k]).outcome;
     else outcome = bargain::expected_utility(players, bargain::EuOptions{}).forecast();
     status_quo[k] = outcome;  // the settlement is the next one's disagreement point
     outcomes[k] = outcome;
@@ -787,7 +792,7 @@ Trajectory Engine::simulate(std::uint64_t seed, std::uint32_t run, bool record_e
       }
     }
     for (const Shock& s : shocks_)
-      if (s.kind == "event" && s.month == m) add_event(m, s.from, s.to, s.cameo, s.goldstein, is_force(s.cameo), "shock");
+      if (s.kind == ShockKind::kEvent && s.month == m) add_event(m, s.from, s.to, s.cameo, s.goldstein, is_force(s.cameo), "shock");
     // 3. Excitation decays; 4. relations revert to baseline and absorb this month's events.
     for (int d = 0; d < dyads_; ++d) {
       const int i = d / (n_ - 1), jj = d % (n_ - 1), j = jj >= i ? jj + 1 : jj;

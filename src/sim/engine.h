@@ -112,8 +112,9 @@ class NetworkLeverage : public LeverageModel {
 // that month on: a gas link changes what the network can deliver to the gas buyer, which bounds
 // the gas indicator, and any link changes the leverage when it follows the network
 // ([simulation] leverage).
+enum class ShockKind { kEvent, kBlock, kOpen };  // an event; a link blocked or opened
 struct Shock {
-  std::string kind;  // event | block | open
+  ShockKind kind = ShockKind::kEvent;
   std::string text;
   int month = 0;  // month index (Date::month_index)
   int from = 0, to = 0;  // simulated actor indices
@@ -215,7 +216,7 @@ class Engine {
   const std::array<std::string, 2>& leverage_notes() const { return leverage_notes_; }
   // Issues settled by bargaining during a run (model.toml [simulation] settle), and the model.
   const std::vector<std::string>& settled_issues() const { return settled_ids_; }
-  const std::string& bargaining_model() const { return bargaining_; }
+  const std::string& bargaining_model() const { return bargaining_; }  // as model.toml names it
   // Whether each run draws the issues' inputs over their ranges ([simulation] settle_inputs).
   bool samples_issue_inputs() const { return sample_issue_inputs_; }
 
@@ -277,6 +278,7 @@ class Engine {
   std::vector<SettledIssue> settle_;
   std::vector<std::string> settled_ids_;
   std::string bargaining_;
+  enum class Bargaining { kCompromise, kNash, kExpectedUtility } bargaining_kind_ = Bargaining::kCompromise;
   bool sample_issue_inputs_ = false;
   int settle_every_ = 12;
   double leverage_weight_ = 0.0;
