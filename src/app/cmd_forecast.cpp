@@ -2,15 +2,12 @@
 // quantiles and drivers, to the terminal, JSON and SQLite.
 
 #include <cmath>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "app/forecast.h"
-#include "store/store.h"
 
 namespace sphere::app {
 namespace {
@@ -154,28 +151,17 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
   if (const int code = run_forecast_mpi(model, o, db, command_line, json, csv); code >= 0)
     return code;
 #endif
-  // Everything that can be wrong with the input is checked before the database is touched.
-  const sim::Engine engine = build_engine(model, o);
   // Ctrl-C or a kill: the ensemble stops between batches and unwinds, so that a database the
   // forecast created is removed instead of being left empty or half-written.
   const InterruptGuard guard;
-  std::unique_ptr<store::ForecastWriter> writer;
-  if (!db.empty())
-    writer = std::make_unique<store::ForecastWriter>(
-        db, store::ForecastMeta{model.location, command_line, o.seed, o.runs}, engine);
   ProgressBar bar(o.runs, "runs");
-  const sim::ForecastSummary f = service::forecast(
-      engine, forecast_request(o),
-      [&](std::span<const sim::RunOutcome> runs) {
-        if (writer) writer->add_runs(runs);
-      },
-      [&](std::uint32_t done) {
+  const service::StoredForecast f =
+      service::stored_forecast(model, forecast_request(o), {db, command_line}, [&](std::uint32_t done) {
         bar.update(done);
         throw_if_interrupted();  // between batches: the threads are idle
       });
-  if (!writer) return present_forecast(model, engine, f, "", 0, json, csv);
-  writer->commit(f);
-  return present_forecast(model, engine, f, db, writer->forecast_id(), json, csv);
+  return present_forecast(model, f.forecast.engine, f.forecast.summary, f.db, f.forecast_id, json,
+                          csv);
 }
 
 int present_forecast(const kb::Model& model, const sim::Engine& engine,

@@ -63,41 +63,21 @@ void add_hindcast_command(CLI::App& app, Action& action) {
       if (opts->as_of.empty())
         throw InputError("--as-of", 0, "", "the structural engine's hindcast needs --as-of YYYY-MM");
       const kb::Model model = load_model(opts->engine.model);
-      std::vector<Date> months;
-      for (const auto& a : opts->as_of) months.push_back(parse_month_option(a, "--as-of"));
-      std::vector<sim::HindcastScore> scores;
-      for (const Date& m : months) {
-        sim::EngineOptions eo;
-        eo.shocks = opts->engine.shocks;
-        eo.overrides = forecast_request(opts->engine).settings;
-        auto s = sim::hindcast(model, m, {opts->engine.seed, opts->engine.runs,
-                                          thread_count(opts->engine), 512}, eo);
-        scores.insert(scores.end(), s.begin(), s.end());
-      }
-      std::vector<std::string> ids;
-      for (const auto& s : model.scenarios) ids.push_back(s.id);
+      service::StructuralHindcastRequest request;
+      for (const auto& a : opts->as_of) request.as_of.push_back(parse_month_option(a, "--as-of"));
+      request.forecast = forecast_request(opts->engine);
+      const service::StructuralHindcast hindcast = service::structural_hindcast(model, request);
       if (opts->engine.model.json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& s : scores) {
-          nlohmann::json forecast = nlohmann::json::object();
-          for (std::size_t k = 0; k < ids.size(); ++k) forecast[ids[k]] = s.forecast[k];
-          out.push_back({{"as_of", s.as_of.to_string()}, {"outcome_month", s.outcome_date.to_string()},
-                         {"outcome", s.outcome}, {"forecast", forecast}, {"persisted", s.persisted},
-                         {"brier", {{"model", s.brier}, {"uniform", s.brier_uniform},
-                                    {"persistence", s.brier_persistence}}},
-                         {"log_score", {{"model", s.log_score}, {"uniform", s.log_uniform},
-                                        {"persistence", s.log_persistence}}}});
-        }
-        print_json(std::cout, {{"runs", opts->engine.runs}, {"seed", opts->engine.seed},
-                               {"scores", out}});
+        print_json(std::cout, to_json(hindcast));
         return kExitOk;
       }
+      const std::vector<std::string>& ids = hindcast.scenarios;
       std::cout << fmt::format("Hindcast of the structural engine (assumed parameters) · {} runs · "
                                "seed {} · lower scores are better\n\n",
                                opts->engine.runs, opts->engine.seed);
       Table t({"as of", "outcome", "what happened", "model forecast", "Brier model/unif/pers",
                "log model/unif/pers"});
-      for (const auto& s : scores) {
+      for (const auto& s : hindcast.scores) {
         std::string f;
         for (std::size_t k = 0; k < ids.size(); ++k)
           f += fmt::format("{}{} {:.2f}", k ? " " : "", ids[k].substr(0, 5), s.forecast[k]);

@@ -1,9 +1,8 @@
 // `sphere network`: what reaches each destination before and after a disruption or a new link;
 // `network contingency` (N-k sweeps), `network n1` (the EU N-1 indicator), `network links`.
-#include <chrono>
-#include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -38,17 +37,6 @@ service::WhatIfRequest request_of(const WhatIfOptions& o) {
   r.blocked = o.block;
   for (const auto& text : o.open) r.opened.push_back(parse_open(text));
   return r;
-}
-
-network::Scenario scenario_of(const WhatIfOptions& o) {
-  const service::WhatIfRequest r = request_of(o);
-  network::Scenario s;
-  s.year = r.year;
-  s.carrier = r.carrier;
-  s.cut = r.cut;
-  s.blocked = r.blocked;
-  s.opened = r.opened;
-  return s;
 }
 
 void add_scenario_options(CLI::App& cmd, WhatIfOptions& o) {
@@ -147,10 +135,8 @@ void add_what_if(CLI::App& cmd, Action& action) {
     if (cmd.get_subcommands().size() > 0) return;  // a sub-command sets the action
     auto request = request_of(*o);
     action = [o, request] {
-      kb::Model model = load_model(o->model);
-      service::WhatIfRequest r = request;
-      if (!r.year) r.year = model.view.year;
-      const auto result = service::what_if(model.infrastructure, r);
+      const kb::Model model = load_model(o->model);
+      const auto result = service::what_if(model, request);
       if (o->model.json) {
         std::cout << service::encode(service::to_json(model.infrastructure, result));
         return kExitOk;
@@ -161,98 +147,48 @@ void add_what_if(CLI::App& cmd, Action& action) {
   });
 }
 
-std::string element_names(const std::vector<network::Element>& elements, const network::Failure& f) {
-  std::string out;
-  for (int e : f.elements) out += (out.empty() ? "" : " + ") + elements[e].name;
-  return out;
-}
-
 void add_contingency(CLI::App& parent, Action& action) {
   struct Options {
     WhatIfOptions what_if;
-    int k = 1;
-    int threads = 0;
-    std::size_t top = 20;
-    std::string dimacs;
+    service::ContingencyRequest request;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = parent.add_subcommand(
       "contingency", "Rank every single, double or triple link failure by lost delivery (N-k)");
   add_model_options(*cmd, o->what_if.model);
   add_scenario_options(*cmd, o->what_if);
-  cmd->add_option("--k", o->k, "How many links fail together: 1, 2 or 3")
+  cmd->add_option("--k", o->request.k, "How many links fail together: 1, 2 or 3")
       ->check(CLI::Range(1, 3))->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Worker threads (default: every core); results do not depend on it");
-  cmd->add_option("--top", o->top, "How many of the worst failures to list")->capture_default_str();
-  cmd->add_option("--dimacs", o->dimacs,
+  cmd->add_option("--threads", o->request.threads, "Worker threads (default: every core); results do not depend on it");
+  cmd->add_option("--top", o->request.top, "How many of the worst failures to list")->capture_default_str();
+  cmd->add_option("--dimacs", o->request.dimacs,
                   "Sweep a DIMACS max-flow file (p max / n s / n t / a lines; each arc is a link) "
                   "instead of the model")
       ->check(CLI::ExistingFile);
   cmd->callback([o, &action] {
     action = [o] {
-      network::Graph graph;
-      int source = 0, sink = 0;
-      std::vector<network::Element> elements;
-      std::string unit = "units";
-      if (!o->dimacs.empty()) {
-        network::Problem p = network::read_dimacs(read_text_file(o->dimacs), o->dimacs);
-        graph = std::move(p.graph);
-        source = p.source;
-        sink = p.sink;
-        for (std::size_t a = 0; a < graph.arcs.size(); ++a)
-          elements.push_back({fmt::format("arc{}", a + 1), {static_cast<int>(a)}});
-      } else {
-        kb::Model model = load_model(o->what_if.model);
-        auto scenario = scenario_of(o->what_if);
-        if (!scenario.year) scenario.year = model.view.year;
-        network::validate(model.infrastructure, scenario);
-        network::FlowNetwork net = network::build(model.infrastructure, scenario);
-        graph = std::move(net.graph);
-        source = net.source;
-        sink = net.sink;
-        elements = std::move(net.elements);
-        unit = scenario.carrier == "gas" ? "mcm/d" : scenario.carrier == "oil" ? "kb/d" : "kt/y";
-      }
-      network::ContingencyOptions options;
-      options.k = o->k;
-      options.threads = service::thread_count(o->threads);
-      options.top = o->top;
-      const auto start = std::chrono::steady_clock::now();
-      const std::clock_t cpu_start = std::clock();  // processor time of every thread
-      auto r = network::contingency(graph, source, sink, elements, options);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+      service::ContingencyRequest request = o->request;
+      request.year = o->what_if.year;
+      request.carrier = o->what_if.carrier;
+      // A DIMACS file is swept without the model.
+      std::optional<kb::Model> model;
+      if (request.dimacs.empty()) model = load_model(o->what_if.model);
+      const service::ContingencySweep sweep =
+          service::contingency(model ? &*model : nullptr, request);
       if (o->what_if.model.json) {
-        nlohmann::json j;
-        j["k"] = options.k;
-        j["threads"] = options.threads;
-        j["seconds"] = seconds;
-        j["cpu_seconds"] = cpu_seconds;
-        j["elements"] = elements.size();
-        j["base"] = r.base;
-        j["unit"] = unit;
-        j["scenarios"] = r.scenarios;
-        j["solved"] = r.solved;
-        j["with_loss"] = r.with_loss;
-        j["worst"] = nlohmann::json::array();
-        for (const auto& f : r.worst) {
-          nlohmann::json names = nlohmann::json::array();
-          for (int e : f.elements) names.push_back(elements[e].name);
-          j["worst"].push_back({{"failed", names}, {"delivered", f.value}, {"lost", f.lost}});
-        }
-        print_json(std::cout, j);
+        print_json(std::cout, to_json(sweep));
         return kExitOk;
       }
+      const network::ContingencyResult& r = sweep.result;
       std::cout << fmt::format(
           "N-{}: {} combinations of {} links; {} lose delivery (base {} {}); {} max-flows solved, "
           "the rest exact by pruning; {} threads, {:.3f} s\n",
-          options.k, r.scenarios, elements.size(), r.with_loss, r.base, unit, r.solved,
-          options.threads, seconds);
+          sweep.k, r.scenarios, sweep.elements.size(), r.with_loss, r.base, sweep.unit, r.solved,
+          sweep.threads, sweep.seconds);
       Table t({"rank", "failed", "delivered", "lost", "lost %"});
       int rank = 0;
       for (const auto& f : r.worst)
-        t.add({std::to_string(++rank), element_names(elements, f), std::to_string(f.value),
+        t.add({std::to_string(++rank), service::failed_links(sweep, f), std::to_string(f.value),
                std::to_string(f.lost),
                r.base > 0 ? fmt::format("{:.1f}", 100.0 * static_cast<double>(f.lost) / static_cast<double>(r.base)) : "-"});
       t.print(std::cout);
@@ -264,40 +200,31 @@ void add_contingency(CLI::App& parent, Action& action) {
 void add_n1(CLI::App& parent, Action& action) {
   struct Options {
     ModelOptions model;
-    std::string area;  // empty: the model's [view] area
-    int year = 0;      // 0: the model's [view] year
+    service::N1Request request;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = parent.add_subcommand(
       "n1", "The EU N-1 indicator (Reg. (EU) 2017/1938, Annex II) for a country's gas supply, "
             "and a network-aware N-1");
   add_model_options(*cmd, o->model);
-  cmd->add_option("--area", o->area, "Country code of the calculated area (default: the model's [view] area)");
-  cmd->add_option("--year", o->year, "Year (default: the model's [view] year)");
+  cmd->add_option("--area", o->request.area, "Country code of the calculated area (default: the model's [view] area)");
+  cmd->add_option("--year", o->request.year, "Year (default: the model's [view] year)");
   cmd->callback([o, &action] {
     action = [o] {
-      kb::Model model = load_model(o->model);
-      if (o->area.empty()) o->area = model.view.area;
-      if (o->area.empty())
-        throw InputError(kRequest, 0, "area", "the model's [view] names no N-1 area; give one");
-      if (!o->year) o->year = model.view.year;
-      const auto r = network::n_minus_1(model.infrastructure, o->area, o->year);
+      const kb::Model model = load_model(o->model);
+      const service::N1Result result = service::n_minus_1(model, o->request);
       if (o->model.json) {
-        print_json(std::cout, {{"area", r.area}, {"year", o->year}, {"unit", "mcm/d"},
-                               {"Dmax", r.dmax}, {"EPm", r.epm}, {"Pm", r.pm}, {"Sm", r.sm},
-                               {"LNGm", r.lngm}, {"Im", r.im}, {"largest", r.largest},
-                               {"n1_percent", r.formula}, {"reachable", r.reachable},
-                               {"reachable_n1", r.reachable_n1}, {"worst_link", r.worst},
-                               {"network_n1_percent", r.network}});
+        print_json(std::cout, to_json(result));
         return kExitOk;
       }
+      const network::N1& r = result.n1;
       std::cout << fmt::format(
           "N-1 for {} in {} (mcm/d)\n"
           "  Dmax {}  EPm {}  Pm {}  Sm {}  LNGm {}  Im {} ({})\n"
           "  N-1 = (EPm + Pm + Sm + LNGm - Im) / Dmax = {:.0f} %  (standard: >= 100 %)\n"
           "  network-aware: max-flow into {} is {} with every link, {} without {} = {:.0f} % of "
           "Dmax\n",
-          r.area, o->year, r.dmax, r.epm, r.pm, r.sm, r.lngm, r.im, r.largest, r.formula, r.area,
+          r.area, result.year, r.dmax, r.epm, r.pm, r.sm, r.lngm, r.im, r.largest, r.formula, r.area,
           r.reachable, r.reachable_n1, r.worst.empty() ? "any single link" : r.worst, r.network);
       return kExitOk;
     };

@@ -86,7 +86,7 @@ void add_report_command(CLI::App& app, Action& action) {
       request.model_dir = model_directory(opts->model);
       request.data_root = opts->model.data_root;
       network::Scenario check;
-      check.year = request.year ? request.year : model.view.year;
+      check.year = service::network_year(model, request.year);
       check.cut = request.cut;
       if (!model.infrastructure.links.empty()) network::validate(model.infrastructure, check);
       write_report(model, opts->report);

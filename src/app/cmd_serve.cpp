@@ -164,6 +164,7 @@ class Service {
   nlohmann::json series(const httplib::Request& req) const;
   nlohmann::json links(const httplib::Request& req) const;
   nlohmann::json what_if(const httplib::Request& req) const;
+  nlohmann::json n1(const httplib::Request& req) const;
   std::string map_svg(const httplib::Request& req) const;
   nlohmann::json leverage(const httplib::Request& req) const;
   nlohmann::json bargaining(const httplib::Request& req) const;
@@ -269,27 +270,36 @@ nlohmann::json Service::series(const httplib::Request& req) const {
 nlohmann::json Service::links(const httplib::Request& req) const {
   // The request of `sphere network links --json`, with its defaults.
   service::LinksRequest r;
-  r.year = int_param(req, "year", model_.view.year, 1900, 2100);
+  r.year = int_param(req, "year", 0, 1900, 2100);
   r.carrier = param(req, "carrier");
   return service::to_json(model_, service::network_links(model_, r));
 }
 
 nlohmann::json Service::what_if(const httplib::Request& req) const {
   service::WhatIfRequest r;
-  r.year = int_param(req, "year", model_.view.year, 1900, 2100);
+  // The year an opening without a month starts in.
+  r.year = service::network_year(model_, int_param(req, "year", 0, 1900, 2100));
   r.carrier = param(req, "carrier", "gas");
   r.cut = list_param(req, "cut");
   r.blocked = list_param(req, "block");
   for (const auto& text : list_param(req, "open")) r.opened.push_back(service::parse_opened(text, r.year));
   if (r.cut.size() > 64 || r.blocked.size() > 16 || r.opened.size() > 64)
     throw HttpError{400, "too many links or countries"};
-  return service::to_json(model_.infrastructure, service::what_if(model_.infrastructure, r));
+  return service::to_json(model_.infrastructure, service::what_if(model_, r));
+}
+
+nlohmann::json Service::n1(const httplib::Request& req) const {
+  // The request of `sphere network n1 --json`, with its defaults.
+  service::N1Request r;
+  r.area = param(req, "area");
+  r.year = int_param(req, "year", 0, 1900, 2100);
+  return service::to_json(service::n_minus_1(model_, r));
 }
 
 // The map of the report (same geometry, labels and legend) for the dashboard, as SVG.
 std::string Service::map_svg(const httplib::Request& req) const {
   service::ReportRequest o;
-  o.year = int_param(req, "year", model_.view.year, 1900, 2100);
+  o.year = service::network_year(model_, int_param(req, "year", 0, 1900, 2100));
   o.cut = list_param(req, "cut");
   for (const auto& text : list_param(req, "open")) o.opened.push_back(service::parse_opened(text, o.year));
   network::Scenario check;
@@ -601,6 +611,7 @@ void Service::install(http::GuardedServer& server) {
   server.Get("/api/series", json([this](const httplib::Request& r) { return series(r); }));
   server.Get("/api/network/links", json([this](const httplib::Request& r) { return links(r); }));
   server.Get("/api/network/whatif", json([this](const httplib::Request& r) { return what_if(r); }));
+  server.Get("/api/network/n1", json([this](const httplib::Request& r) { return n1(r); }));
   server.Get("/api/network/map", guarded([this](const httplib::Request& req, httplib::Response& res) {
     res.set_content(map_svg(req), "image/svg+xml");
   }));
@@ -627,6 +638,7 @@ void Service::install(http::GuardedServer& server) {
     o.data_root = options_.model.data_root;
     o.cut = list_param(req, "cut");
     network::Scenario check;
+    check.year = service::network_year(model_, o.year);
     check.cut = o.cut;
     try {
       network::validate(model_.infrastructure, check);

@@ -44,6 +44,11 @@ int node_index(const kb::Infrastructure& infra, std::string_view id) {
 
 }  // namespace
 
+std::string carrier_unit(std::string_view carrier) {
+  const auto it = kUnits.find(carrier);
+  return it == kUnits.end() ? std::string() : it->second;
+}
+
 void validate(const kb::Infrastructure& infra, const Scenario& scenario) {
   Diagnostics problems;
   if (!kUnits.contains(scenario.carrier))

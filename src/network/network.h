@@ -101,9 +101,10 @@ ContingencyResult contingency(const Graph& graph, int source, int sink,
 // --- The model's infrastructure ------------------------------------------------------------------
 
 // A what-if: the network for one carrier in one year, with links cut, countries blocked and
-// links opened. Links are taken in the state they have at the end of `year`.
+// links opened. Links are taken in the state they have at the end of `year`, which the caller
+// gives (a model's default year is its [view] year; validate refuses 0).
 struct Scenario {
-  int year = 2025;
+  int year = 0;
   std::string carrier = "gas";
   std::vector<std::string> cut;                       // link ids
   std::vector<std::string> blocked;                   // country codes: links crossing them close
@@ -114,8 +115,11 @@ struct Scenario {
   bool alternatives = false;
 };
 
+// The unit of a carrier's flows: mcm/d (gas), kb/d (oil), kt/y (freight); empty for another.
+std::string carrier_unit(std::string_view carrier);
+
 // Checks that every link and country a scenario names exists. Throws InputError naming the
-// offending option (--cut, --block-country, --open, --carrier, --year).
+// request field at fault (cut, blocked, opened, carrier, year).
 void validate(const kb::Infrastructure& infra, const Scenario& scenario);
 
 // The flow graph of a scenario: infrastructure nodes, a super source feeding each supply and a

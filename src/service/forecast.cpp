@@ -1,5 +1,5 @@
-// A forecast's JSON form, shared by `sphere forecast --json`, the API's finished job and the
-// report.
+// A forecast: the request's engine and ensemble, stored when asked; its JSON form, shared by
+// `sphere forecast --json`, the API's finished job and the report.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -74,6 +74,27 @@ sim::ForecastSummary forecast(const sim::Engine& engine, const ForecastRequest& 
                               const std::function<void(std::span<const sim::RunOutcome>)>& on_runs,
                               const std::function<void(std::uint32_t)>& progress) {
   return sim::run_ensemble(engine, ensemble_options(request), on_runs, progress);
+}
+
+StoredForecast stored_forecast(const kb::Model& model, const ForecastRequest& request,
+                               const ForecastStore& store,
+                               const std::function<void(std::uint32_t)>& progress) {
+  StoredForecast out{{forecast_engine(model, request), {}}, store.db, 0};
+  const sim::Engine& engine = out.forecast.engine;
+  if (store.db.empty()) {
+    out.forecast.summary = forecast(engine, request, {}, progress);
+    return out;
+  }
+  // The writer removes a file it created unless it commits.
+  store::ForecastWriter writer(
+      store.db, store::ForecastMeta{model.location, store.command_line, request.seed, request.runs},
+      engine);
+  out.forecast.summary = forecast(
+      engine, request, [&](std::span<const sim::RunOutcome> runs) { writer.add_runs(runs); },
+      progress);
+  writer.commit(out.forecast.summary);
+  out.forecast_id = writer.forecast_id();
+  return out;
 }
 
 nlohmann::json to_json(const sim::Engine& engine, const sim::ForecastSummary& f) {

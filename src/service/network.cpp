@@ -1,6 +1,9 @@
 // The network what-if: the request checked and solved, its JSON form, and the explanations it
-// gives when one of its changes does nothing.
+// gives when one of its changes does nothing; the links in a year; N-k sweeps and the N-1
+// indicator.
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <map>
 
 #include <fmt/format.h>
@@ -123,16 +126,19 @@ bool WhatIfResult::changed() const {
   return !scenario.cut.empty() || !scenario.blocked.empty() || !scenario.opened.empty();
 }
 
-WhatIfResult what_if(const kb::Infrastructure& infra, const WhatIfRequest& request) {
+int network_year(const kb::Model& model, int year) { return year != 0 ? year : model.view.year; }
+
+WhatIfResult what_if(const kb::Model& model, const WhatIfRequest& request) {
+  const kb::Infrastructure& infra = model.infrastructure;
   WhatIfResult r;
-  r.scenario.year = request.year;
+  r.scenario.year = network_year(model, request.year);
   r.scenario.carrier = request.carrier;
   r.scenario.cut = request.cut;
   r.scenario.blocked = request.blocked;
   r.scenario.opened = request.opened;
   check_what_if(infra, r.scenario);
   network::Scenario base;
-  base.year = request.year;
+  base.year = r.scenario.year;
   base.carrier = request.carrier;
   r.before = network::solve(infra, base);
   r.after = network::solve(infra, r.scenario);
@@ -172,7 +178,7 @@ LinksResult network_links(const kb::Model& model, const LinksRequest& request) {
                      fmt::format("'{}' is not a carrier; expected gas, oil or freight{}",
                                  request.carrier, did_you_mean(request.carrier, carriers)));
   LinksResult out;
-  out.year = request.year != 0 ? request.year : model.view.year;
+  out.year = network_year(model, request.year);
   for (const auto& l : model.infrastructure.links)
     if (request.carrier.empty() || l.carrier == request.carrier)
       out.links.emplace_back(&l, network::link_state(l, out.year));
@@ -199,6 +205,94 @@ nlohmann::json to_json(const kb::Model& model, const LinksResult& result) {
                                                             : p.citation}});
   }
   return {{"year", result.year}, {"nodes", nodes}, {"links", links}};
+}
+
+ContingencySweep contingency(const kb::Model* model, const ContingencyRequest& request) {
+  network::Graph graph;
+  int source = 0, sink = 0;
+  ContingencySweep out;
+  out.unit = "units";
+  if (!request.dimacs.empty()) {
+    network::Problem p = network::read_dimacs(read_text_file(request.dimacs), request.dimacs);
+    graph = std::move(p.graph);
+    source = p.source;
+    sink = p.sink;
+    for (std::size_t a = 0; a < graph.arcs.size(); ++a)
+      out.elements.push_back({fmt::format("arc{}", a + 1), {static_cast<int>(a)}});
+  } else {
+    network::Scenario scenario;
+    scenario.year = network_year(*model, request.year);
+    scenario.carrier = request.carrier;
+    network::validate(model->infrastructure, scenario);
+    network::FlowNetwork net = network::build(model->infrastructure, scenario);
+    graph = std::move(net.graph);
+    source = net.source;
+    sink = net.sink;
+    out.elements = std::move(net.elements);
+    out.unit = network::carrier_unit(scenario.carrier);
+  }
+  network::ContingencyOptions options;
+  options.k = request.k;
+  options.threads = thread_count(request.threads);
+  options.top = request.top;
+  out.k = options.k;
+  out.threads = options.threads;
+  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();  // processor time of every thread
+  out.result = network::contingency(graph, source, sink, out.elements, options);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  return out;
+}
+
+std::string failed_links(const ContingencySweep& sweep, const network::Failure& failure) {
+  std::string out;
+  for (int e : failure.elements) out += (out.empty() ? "" : " + ") + sweep.elements[e].name;
+  return out;
+}
+
+nlohmann::json to_json(const ContingencySweep& sweep) {
+  const network::ContingencyResult& r = sweep.result;
+  nlohmann::json j;
+  j["k"] = sweep.k;
+  j["threads"] = sweep.threads;
+  j["seconds"] = sweep.seconds;
+  j["cpu_seconds"] = sweep.cpu_seconds;
+  j["elements"] = sweep.elements.size();
+  j["base"] = r.base;
+  j["unit"] = sweep.unit;
+  j["scenarios"] = r.scenarios;
+  j["solved"] = r.solved;
+  j["with_loss"] = r.with_loss;
+  j["worst"] = nlohmann::json::array();
+  for (const auto& f : r.worst) {
+    nlohmann::json names = nlohmann::json::array();
+    for (int e : f.elements) names.push_back(sweep.elements[e].name);
+    j["worst"].push_back({{"failed", names}, {"delivered", f.value}, {"lost", f.lost}});
+  }
+  return j;
+}
+
+N1Result n_minus_1(const kb::Model& model, const N1Request& request) {
+  const std::string area = request.area.empty() ? model.view.area : request.area;
+  if (area.empty())
+    throw InputError(kRequest, 0, "area", "the model's [view] names no N-1 area; give one");
+  N1Result out;
+  out.year = network_year(model, request.year);
+  out.n1 = network::n_minus_1(model.infrastructure, area, out.year);
+  return out;
+}
+
+nlohmann::json to_json(const N1Result& result) {
+  const network::N1& r = result.n1;
+  return {{"area", r.area},        {"year", result.year},
+          {"unit", "mcm/d"},       {"Dmax", r.dmax},
+          {"EPm", r.epm},          {"Pm", r.pm},
+          {"Sm", r.sm},            {"LNGm", r.lngm},
+          {"Im", r.im},            {"largest", r.largest},
+          {"n1_percent", r.formula}, {"reachable", r.reachable},
+          {"reachable_n1", r.reachable_n1}, {"worst_link", r.worst},
+          {"network_n1_percent", r.network}};
 }
 
 }  // namespace sphere::service

@@ -141,7 +141,7 @@ std::string delivery_note(const std::string& carrier, int year, const network::O
 }
 
 // The network's year a request shows: its own, or the model's [view] year.
-int year_of(const kb::Model& model, const ReportRequest& o) { return o.year ? o.year : model.view.year; }
+int year_of(const kb::Model& model, const ReportRequest& o) { return network_year(model, o.year); }
 
 report::MapData map_of(const kb::Model& model, const std::vector<std::string>& cut,
                        const std::vector<std::pair<std::string, Date>>& opened, int year) {

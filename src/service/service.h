@@ -112,6 +112,10 @@ nlohmann::json to_json(const kb::Model& model, const TimelineResult& result);
 
 // ---- The network's links in a year ---------------------------------------------------------
 
+// The year a network request asks about: `year`, or for 0 the model's [view] year (model.toml).
+// Every network use case resolves its year here, once.
+int network_year(const kb::Model& model, int year);
+
 // Every link (of one carrier) as it stands at the end of a year, by network::link_state (the
 // rule the network solves by).
 struct LinksRequest {
@@ -131,8 +135,8 @@ nlohmann::json to_json(const kb::Model& model, const LinksResult& result);
 // ---- Network what-if -----------------------------------------------------------------------
 
 struct WhatIfRequest {
-  int year = 2025;
-  std::string carrier = "gas";
+  int year = 0;                 // field "year"; 0: the model's [view] year
+  std::string carrier = "gas";  // field "carrier"
   std::vector<std::string> cut, blocked;              // fields "cut", "blocked"
   std::vector<std::pair<std::string, Date>> opened;  // field "opened"
 };
@@ -145,10 +149,10 @@ struct WhatIfResult {
   network::Outcome before, after;
   bool changed() const;  // anything cut, blocked or opened
 };
-// Solves the network without and with the request's changes. Throws InputError naming the field
-// at fault (an unknown link with the closest id, a link of another carrier, an opening after the
-// year).
-WhatIfResult what_if(const kb::Infrastructure& infra, const WhatIfRequest& request);
+// Solves the model's network without and with the request's changes. Throws InputError naming
+// the field at fault (an unknown link with the closest id, a link of another carrier, an opening
+// after the year, a year the model's [view] does not give when the request gives none).
+WhatIfResult what_if(const kb::Model& model, const WhatIfRequest& request);
 // A network state: unit, delivered, demand, destinations, supplies, links, bottlenecks, countries.
 nlohmann::json to_json(const network::Outcome& outcome);
 // A what-if: the scenario, the state before and after, the change per country, the links whose
@@ -167,6 +171,52 @@ std::vector<std::string> idle_changes(const kb::Infrastructure& infra,
 // Checks a what-if beyond network::validate: every link cut or opened belongs to the scenario's
 // carrier (one of another carrier cannot change it) and every opening falls within the year.
 void check_what_if(const kb::Infrastructure& infra, const network::Scenario& scenario);
+
+// ---- Contingencies: N-k sweeps and the EU N-1 indicator ------------------------------------
+
+// Every combination of k links failing together, ranked by the delivery lost (network::contingency).
+struct ContingencyRequest {
+  int year = 0;                 // field "year"; 0: the model's [view] year
+  std::string carrier = "gas";  // field "carrier"
+  int k = 1;                    // field "k": links failing together, 1, 2 or 3
+  int threads = 0;              // 0: every core (the ranking does not depend on it)
+  std::size_t top = 20;         // field "top": the worst failures kept
+  // Field "dimacs": a DIMACS max-flow file swept instead of the model (each arc a link, named
+  // arc1, arc2, ... in file order); empty: the model's network of the year and carrier.
+  std::string dimacs;
+};
+struct ContingencySweep {
+  int k = 1, threads = 1;
+  std::string unit;                        // of the flows: mcm/d, kb/d, kt/y; "units" for a file
+  std::vector<network::Element> elements;  // the links that may fail
+  network::ContingencyResult result;
+  double seconds = 0.0, cpu_seconds = 0.0;  // the sweep's wall-clock and processor time
+};
+// `model` is read only when the request names no DIMACS file (it may then be nullptr). Throws
+// InputError naming the field at fault (year, carrier, k) or the file's line.
+ContingencySweep contingency(const kb::Model* model, const ContingencyRequest& request);
+// The failed links of a failure, " + " between them.
+std::string failed_links(const ContingencySweep& sweep, const network::Failure& failure);
+// {k, threads, seconds, cpu_seconds, elements, base, unit, scenarios, solved, with_loss,
+// worst: [{failed, delivered, lost}]}
+nlohmann::json to_json(const ContingencySweep& sweep);
+
+// The EU N-1 indicator (Regulation (EU) 2017/1938, Annex II) of one country's gas supply, and
+// its network-aware form.
+struct N1Request {
+  std::string area;  // field "area": a country code; empty: the model's [view] area
+  int year = 0;      // field "year"; 0: the model's [view] year
+};
+struct N1Result {
+  int year = 0;
+  network::N1 n1;
+};
+// Throws InputError naming the field "area" when neither the request nor the model's [view]
+// names one, or the area has no peak demand in the year.
+N1Result n_minus_1(const kb::Model& model, const N1Request& request);
+// {area, year, unit, Dmax, EPm, Pm, Sm, LNGm, Im, largest, n1_percent, reachable, reachable_n1,
+// worst_link, network_n1_percent}
+nlohmann::json to_json(const N1Result& result);
 
 // ---- Leverage matrix -----------------------------------------------------------------------
 
@@ -335,6 +385,29 @@ nlohmann::json to_json(const sim::Engine& engine, const sim::ForecastSummary& su
 nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,
                        const sim::ForecastSummary& summary);
 
+// ---- Hindcast of the structural engine -------------------------------------------------------
+
+// The structural engine's forecasts from past months, each calibrated on the events before it,
+// scored (Brier, log) against the outcomes the sources report (model.toml [[outcome]]) and
+// against the uniform and persistence forecasts.
+struct StructuralHindcastRequest {
+  ForecastRequest forecast;  // seed, runs, threads, shocks, settings (the horizon: each outcome's)
+  std::vector<Date> as_of;   // field "as_of": the months to forecast from
+};
+struct StructuralHindcast {
+  std::uint32_t runs = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::string> scenarios;     // the model's scenario ids, the order of each forecast
+  std::vector<sim::HindcastScore> scores;  // per as-of month in request order, then by outcome
+};
+// Throws InputError naming the field "as_of" when it gives no month or a month after every
+// outcome, or the field of a bad shock or setting.
+StructuralHindcast structural_hindcast(const kb::Model& model,
+                                       const StructuralHindcastRequest& request);
+// {runs, seed, scores: [{as_of, outcome_month, outcome, forecast: {scenario: p}, persisted,
+// brier: {model, uniform, persistence}, log_score: {model, uniform, persistence}}]}
+nlohmann::json to_json(const StructuralHindcast& hindcast);
+
 // ---- Sensitivity ---------------------------------------------------------------------------
 
 // The factors of a sensitivity analysis: the model's parameters whose range has width, less those
@@ -403,17 +476,25 @@ struct ShardSet {
 // (the field "shard" -> "--shard"). A forecast's shards mixed with an analysis's are refused.
 ShardSet read_shards(const std::vector<std::string>& files, const FieldNames& names);
 
-// A forecast folded from its parts, and where it was stored.
-struct MergedForecast {
+// A forecast computed (in one process, or folded from its parts), and where it was stored.
+struct StoredForecast {
   ComputedForecast forecast;
   std::string db;                // the SQLite file it was written to; empty: none
   std::int64_t forecast_id = 0;  // its id there
 };
+using MergedForecast = StoredForecast;
 // Where a forecast is stored besides being returned.
 struct ForecastStore {
   std::string db;            // field "db": a SQLite file (created when missing); empty: none
   std::string command_line;  // recorded with the forecast
 };
+// The request's forecast in this process (`sphere forecast`), stored when the store names a
+// file: every run and the summary, written whole or not at all. The engine is built (every input
+// checked) before the file is touched; when the work stops (an error, or an exception thrown by
+// `progress` between batches of runs) a file the forecast created is removed.
+StoredForecast stored_forecast(const kb::Model& model, const ForecastRequest& request,
+                               const ForecastStore& store = {},
+                               const std::function<void(std::uint32_t)>& progress = {});
 // Folds a forecast's checked shards (read_shards) in block order with the reducer of one
 // process, so that the summary is bitwise identical to it; the engine is rebuilt from the
 // shards' own request and must have their digest (else InputError naming the model). Nothing is

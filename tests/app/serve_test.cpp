@@ -189,7 +189,7 @@ TEST_F(Server, EveryEndpointAnswersJson) {
   for (const char* target :
        {"/api/health", "/api/model", "/api/timeline?actor=AZE&from=2024", "/api/facts",
         "/api/conflicts", "/api/series?a=RUS&b=AZE", "/api/network/links",
-        "/api/network/whatif?carrier=oil", "/api/leverage", "/api/bargain"}) {
+        "/api/network/whatif?carrier=oil", "/api/network/n1", "/api/leverage", "/api/bargain"}) {
     const Reply r = get(target);
     EXPECT_EQ(r.status, 200) << target << ": " << r.body.substr(0, 300);
     EXPECT_FALSE(r.json().is_discarded()) << target;
@@ -233,7 +233,7 @@ TEST_F(Server, InvalidInputsAre400WithAReason) {
         "/api/network/whatif?carrier=gas&cut=btc", "/api/network/whatif?carrier=freight&open=rasht-astara@2028-01",
         "/api/network/map?cut=nope", "/api/bargain?method=median", "/api/bargain?rounds=0",
         "/api/bargain?q=2", "/api/bargain?probability=odd", "/api/bargain?draws=10000&rounds=100",
-        "/api/bargain?issue=zangezur"}) {
+        "/api/bargain?issue=zangezur", "/api/network/n1?area=XYZ", "/api/network/n1?year=1800"}) {
     const Reply r = get(target);
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_FALSE(r.json().value("error", "").empty()) << target;
@@ -593,6 +593,8 @@ TEST_F(Server, CliApiAndReportStateTheSameNumbers) {
       {"bargain --method nbs --draws 0 --json", "/api/bargain?method=nbs&draws=0"},
       {"events series --dyad RUS:AZE --json", "/api/series?a=RUS&b=AZE"},
       {"network links --json", "/api/network/links"},
+      {"network n1 --json", "/api/network/n1"},
+      {"network n1 --area GEO --year 2030 --json", "/api/network/n1?area=GEO&year=2030"},
       {"facts --json", "/api/facts"},
       {"facts --conflicts --json", "/api/conflicts"},
       {"facts gas --actor Azerbaijan --json", "/api/facts?text=gas&actor=Azerbaijan"},

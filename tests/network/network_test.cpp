@@ -365,6 +365,7 @@ TEST(Infrastructure, DeliveryNeverExceedsDemandOrCapacity) {
 
 TEST(Infrastructure, CuttingTapCostsEuropeAndOpeningAddsNothingBeforeItsDate) {
   Scenario base;
+  base.year = 2025;
   Outcome before = solve(builtin().infrastructure, base);
   Scenario cut = base;
   cut.cut = {"tap"};
@@ -510,6 +511,7 @@ TEST(Infrastructure, NorthSouthFreightTakesTheWesternBranchFirst) {
 
 TEST(Infrastructure, WhatIfNamingNothingIsAnError) {
   Scenario s;
+  s.year = 2025;
   s.cut = {"no-such-pipeline"};
   try {
     solve(builtin().infrastructure, s);
@@ -520,11 +522,31 @@ TEST(Infrastructure, WhatIfNamingNothingIsAnError) {
     EXPECT_EQ(e.diagnostics().items()[0].field, "cut");
   }
   Scenario b;
+  b.year = 2025;
   b.blocked = {"ATL"};
   EXPECT_THROW(solve(builtin().infrastructure, b), InputError);
   Scenario c;
+  c.year = 2025;
   c.carrier = "water";
   EXPECT_THROW(solve(builtin().infrastructure, c), InputError);
+  // The year is the caller's to give: none is no year at all.
+  Scenario d;
+  try {
+    solve(builtin().infrastructure, d);
+    ADD_FAILURE() << "solved a network of no year";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].field, "year");
+  }
+}
+
+TEST(Infrastructure, EachCarrierHasTheUnitItsNetworkIsSolvedIn) {
+  for (const std::string carrier : {"gas", "oil", "freight"}) {
+    Scenario s;
+    s.year = 2025;
+    s.carrier = carrier;
+    EXPECT_EQ(carrier_unit(carrier), solve(builtin().infrastructure, s).unit) << carrier;
+  }
+  EXPECT_EQ(carrier_unit("water"), "");
 }
 
 TEST(Infrastructure, N1FormulaMatchesItsTerms) {

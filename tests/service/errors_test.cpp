@@ -57,12 +57,12 @@ const kb::Model& builtin() {
 // Errors from below the front ends name request fields neutrally: no command-line flag.
 TEST(Errors, NoLayerNamesAFlag) {
   std::vector<std::function<void()>> requests = {
-      [] { service::what_if(builtin().infrastructure, what_if_request("water")); },
-      [] { service::what_if(builtin().infrastructure, what_if_request("gas", {"btc-pipline"})); },
-      [] { service::what_if(builtin().infrastructure, what_if_request("gas", {}, {"ATL"})); },
-      [] { service::what_if(builtin().infrastructure, what_if_request("gas", {"btc"})); },
+      [] { service::what_if(builtin(), what_if_request("water")); },
+      [] { service::what_if(builtin(), what_if_request("gas", {"btc-pipline"})); },
+      [] { service::what_if(builtin(), what_if_request("gas", {}, {"ATL"})); },
+      [] { service::what_if(builtin(), what_if_request("gas", {"btc"})); },
       [] {
-        service::what_if(builtin().infrastructure,
+        service::what_if(builtin(),
                          what_if_request("freight", {}, {}, {{"rasht-astara", Date{2028, 1, 0}}}));
       },
       [] { service::leverage_matrix(builtin(), leverage_request("enrgy")); },

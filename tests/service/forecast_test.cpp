@@ -1,9 +1,12 @@
-// A forecast's one JSON form.
+// A forecast's one JSON form, and a forecast stored as it runs.
 #include <cmath>
+#include <filesystem>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "service/service.h"
+#include "testing.h"
 
 namespace sphere::service {
 namespace {
@@ -79,6 +82,63 @@ TEST(Forecast, BadMonthsAndShocksNameTheirField) {
     EXPECT_NE(e.diagnostics().items()[0].message.find("did you mean 'scp-east'?"), std::string::npos)
         << e.diagnostics().items()[0].message;
   }
+}
+
+ForecastRequest small_stored_request() {
+  ForecastRequest request;
+  request.seed = 5;
+  request.runs = 40;
+  request.threads = 2;
+  request.horizon = Date{2026, 3, 0};
+  return request;
+}
+
+TEST(Forecast, AStoredForecastIsTheForecastWithEveryRunInTheFile) {
+  const kb::Model model = kb::load_builtin_model();
+  const ForecastRequest request = small_stored_request();
+  const sim::Engine engine = forecast_engine(model, request);
+  std::vector<int> scenario_of_run(request.runs, -1);
+  const sim::ForecastSummary plain =
+      forecast(engine, request, [&](std::span<const sim::RunOutcome> runs) {
+        for (const auto& r : runs) scenario_of_run.at(r.run) = r.scenario;
+      });
+  const testing::TempDir dir;
+  const std::string db = (dir.path() / "f.sqlite").string();
+  const StoredForecast stored = stored_forecast(model, request, {db, "sphere forecast"});
+  EXPECT_EQ(encode(to_json(stored.forecast.engine, stored.forecast.summary)),
+            encode(to_json(engine, plain)));
+  EXPECT_EQ(stored.db, db);
+  ASSERT_GT(stored.forecast_id, 0);
+  for (std::uint32_t run = 0; run < request.runs; ++run)
+    EXPECT_EQ(store::stored_run_scenario(db, stored.forecast_id, run),
+              engine.scenarios().at(scenario_of_run[run]).id) << run;
+  EXPECT_EQ(store::stored_run_scenario(db, stored.forecast_id, request.runs), "");
+  // Without a store: the same forecast, nothing written.
+  const StoredForecast unstored = stored_forecast(model, request);
+  EXPECT_TRUE(unstored.db.empty());
+  EXPECT_EQ(unstored.forecast_id, 0);
+  EXPECT_EQ(encode(to_json(unstored.forecast.engine, unstored.forecast.summary)),
+            encode(to_json(engine, plain)));
+}
+
+TEST(Forecast, AStoredForecastThatStopsOrCannotStartLeavesNoFile) {
+  const kb::Model model = kb::load_builtin_model();
+  const testing::TempDir dir;
+  const std::string db = (dir.path() / "f.sqlite").string();
+  struct Stop {};
+  EXPECT_THROW(stored_forecast(model, small_stored_request(), {db, "sphere forecast"},
+                               [](std::uint32_t) { throw Stop{}; }),
+               Stop);
+  EXPECT_FALSE(std::filesystem::exists(db));
+  ForecastRequest bad = small_stored_request();
+  bad.shocks = {"block:scp-eats@2026-01"};
+  try {
+    stored_forecast(model, bad, {db, "sphere forecast"});
+    ADD_FAILURE() << "accepted an unknown link";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].field, "shock");
+  }
+  EXPECT_FALSE(std::filesystem::exists(db));  // checked before the file is touched
 }
 
 TEST(Sensitivity, AnOutputIsAScenarioProbabilityOrAnIndicatorMean) {

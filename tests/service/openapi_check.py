@@ -20,6 +20,7 @@ PAIRS = [
     ("bargain --draws 20 --json", "/api/bargain"),
     ("events series --dyad RUS:AZE --json", "/api/series"),
     ("network links --json", "/api/network/links"),
+    ("network n1 --json", "/api/network/n1"),
 ]
 
 
