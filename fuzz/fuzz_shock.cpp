@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const sphere::sim::Shock s = sphere::sim::parse_shock(text, actors, codebook, start, horizon);
     if (s.month < start || s.month > horizon) std::abort();
-    if (s.kind == "event" && (s.from < 0 || s.to < 0 || s.from >= 6 || s.to >= 6)) std::abort();
+    const bool bad_actor = s.from < 0 || s.to < 0 || s.from >= 6 || s.to >= 6;
+    if (s.kind == sphere::sim::ShockKind::kEvent && bad_actor) std::abort();
   } catch (const sphere::InputError&) {
   }
   return 0;
