@@ -29,13 +29,19 @@ TEST(Simulation, BuiltInModelHasSetUpParametersScenariosAndOutcomes) {
   EXPECT_LT(m.outcomes[0].date, m.outcomes[1].date);
 }
 
-TEST(Simulation, StateVariablesCoverEveryOrderedPairAndTheFocalIndicators) {
+// Three simulated actors, RUS and AZE the focal pair, gas from AZE to TUR.
+SimulationSpec three_actors() {
   SimulationSpec s;
   s.actors = {"RUS", "AZE", "TUR"};
   s.focal_a = "RUS";
   s.focal_b = "AZE";
   s.gas_seller = "AZE";
   s.gas_buyer = "TUR";
+  return s;
+}
+
+TEST(Simulation, StateVariablesCoverEveryOrderedPairAndTheFocalIndicators) {
+  const SimulationSpec s = three_actors();
   const auto names = state_variable_names(s);
   EXPECT_EQ(names.size(), 3u * 2 * 3 + 6);
   for (const char* n : {"R_RUS_AZE", "R12_TUR_RUS", "force12_AZE_TUR", "rel12_RUS_AZE",
@@ -44,12 +50,7 @@ TEST(Simulation, StateVariablesCoverEveryOrderedPairAndTheFocalIndicators) {
 }
 
 TEST(Simulation, TheStateLayoutNamesEachPositionTheEngineWrites) {
-  SimulationSpec s;
-  s.actors = {"RUS", "AZE", "TUR"};
-  s.focal_a = "RUS";
-  s.focal_b = "AZE";
-  s.gas_seller = "AZE";
-  s.gas_buyer = "TUR";
+  SimulationSpec s = three_actors();
   s.settle = {"zangezur-transit"};
   const StateLayout layout(s);
   // The engine's ordered dyads: RUS>AZE, RUS>TUR, AZE>RUS, AZE>TUR, TUR>RUS, TUR>AZE.
