@@ -124,7 +124,7 @@ service::ForecastRequest forecast_request(const EngineCliOptions& o) {
   r.runs = o.runs;
   r.threads = o.threads;
   if (!o.horizon.empty()) r.horizon = service::parse_month(o.horizon, "horizon");
-  r.shocks = o.shocks;
+  r.shocks = sim::parse_shock_specs(o.shocks);
   r.settings = service::parse_settings(o.settings);
   return r;
 }

@@ -392,7 +392,7 @@ nlohmann::json Service::start_job(const httplib::Request& req) {
     for (const auto& s : shocks) {
       if (!s.is_string() || s.get<std::string>().size() > 200)
         throw HttpError{400, "'shocks': each shock is a string of at most 200 characters"};
-      request.shocks.push_back(s.get<std::string>());
+      request.shocks.push_back(sim::parse_shock_spec(s.get<std::string>()));
     }
   }
   // Parameters set for this job (as `--set NAME=VALUE`): names and ranges are checked when the

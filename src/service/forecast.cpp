@@ -46,21 +46,24 @@ std::map<std::string, double> parse_settings(const std::vector<std::string>& tex
   return out;
 }
 
+sim::RunPlan forecast_plan(const ForecastRequest& request) {
+  sim::RunPlan plan;
+  plan.engine.horizon = request.horizon;
+  plan.engine.shocks = request.shocks;
+  plan.engine.overrides = request.settings;
+  plan.ensemble.seed = request.seed;
+  plan.ensemble.runs = request.runs;
+  plan.ensemble.threads = thread_count(request.threads);
+  plan.ensemble.batch = 512;
+  return plan;
+}
+
 sim::Engine forecast_engine(const kb::Model& model, const ForecastRequest& request) {
-  sim::EngineOptions eo;
-  eo.horizon = request.horizon;
-  eo.shocks = request.shocks;
-  eo.overrides = request.settings;
-  return sim::Engine::build(model, eo);
+  return sim::build_engine(model, forecast_plan(request));
 }
 
 sim::EnsembleOptions ensemble_options(const ForecastRequest& request) {
-  sim::EnsembleOptions o;
-  o.seed = request.seed;
-  o.runs = request.runs;
-  o.threads = thread_count(request.threads);
-  o.batch = 512;
-  return o;
+  return forecast_plan(request).ensemble;
 }
 
 nlohmann::json to_json(const kb::Model& model, const sim::Engine& engine,

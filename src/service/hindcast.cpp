@@ -12,11 +12,10 @@ StructuralHindcast structural_hindcast(const kb::Model& model,
   out.runs = request.forecast.runs;
   out.seed = request.forecast.seed;
   for (const auto& s : model.scenarios) out.scenarios.push_back(s.id);
-  sim::EngineOptions eo;
-  eo.shocks = request.forecast.shocks;
-  eo.overrides = request.forecast.settings;
+  // The forecast's plan; each outcome's months replace its horizon.
+  const sim::RunPlan plan = forecast_plan(request.forecast);
   for (const Date& month : request.as_of) {
-    auto scores = sim::hindcast(model, month, ensemble_options(request.forecast), eo);
+    auto scores = sim::hindcast(model, month, plan);
     out.scores.insert(out.scores.end(), scores.begin(), scores.end());
   }
   return out;

@@ -295,4 +295,34 @@ nlohmann::json to_json(const N1Result& result) {
           {"network_n1_percent", r.network}};
 }
 
+FlowValidation validate_flows(const kb::Model& model, const FlowValidationRequest& request) {
+  if (!(request.tolerance >= 0.0 && request.tolerance <= 1.0))
+    throw InputError(kRequest, 0, "tolerance", "expected a share from 0 to 1");
+  FlowValidation out;
+  out.tolerance = request.tolerance;
+  const auto points = network::southern_gas_corridor_points();
+  out.checks = network::check_flows(model.infrastructure,
+                                    network::read_iea_flows(request.iea, points), request.tolerance);
+  return out;
+}
+
+std::string verdict(const network::FlowCheck& c) {
+  if (!c.network_has_flows) return "no supply or demand in the network this year";
+  if (c.agrees) return "agrees";
+  return c.modelled > c.observed.mean_mcm_per_day ? "model too high" : "model too low";
+}
+
+nlohmann::json to_json(const FlowValidation& validation) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& c : validation.checks)
+    rows.push_back({{"point", c.observed.point}, {"link", c.observed.link},
+                    {"destinations", c.observed.destinations}, {"year", c.observed.year},
+                    {"observed_mcm_per_day", c.observed.mean_mcm_per_day},
+                    {"observed_days", c.observed.days}, {"modelled_mcm_per_day", c.modelled},
+                    {"capacity_mcm_per_day", c.capacity}, {"agrees", c.agrees},
+                    {"verdict", verdict(c)}});
+  return {{"tolerance", validation.tolerance}, {"checks", rows},
+          {"source", "IEA (2022), Gas Trade Flows, September 2022 edition"}};
+}
+
 }  // namespace sphere::service

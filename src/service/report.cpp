@@ -325,17 +325,14 @@ report::Forecast forecast_of(const kb::Model& model, const sim::Engine& engine,
 report::Tornado tornado_of(const kb::Model& model, const ReportRequest& o,
                            const sim::Engine& base_engine,
                            const std::function<void(std::uint32_t)>& progress) {
-  sim::EnsembleOptions eo;
-  eo.seed = o.seed;
-  eo.runs = o.sensitivity_runs;
-  eo.threads = static_cast<int>(thread_count(o.threads));
+  sim::RunPlan base;
+  base.engine.overrides = o.settings;
+  base.ensemble.seed = o.seed;
+  base.ensemble.runs = o.sensitivity_runs;
+  base.ensemble.threads = static_cast<int>(thread_count(o.threads));
   const auto& target = base_engine.scenarios().front();
   auto probability = [&](const std::map<std::string, double>& overrides) {
-    sim::EngineOptions options;
-    options.overrides = o.settings;
-    for (const auto& [name, value] : overrides) options.overrides[name] = value;
-    const auto engine = sim::Engine::build(model, options);
-    return sim::run_ensemble(engine, eo, {}, progress).scenarios.front().p;
+    return sim::run_plan(model, base.with_overrides(overrides), progress).summary.scenarios.front().p;
   };
   report::Tornado t;
   t.title = fmt::format("What moves P({})", target.name);

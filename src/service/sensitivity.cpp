@@ -100,22 +100,15 @@ sim::Function sensitivity_output(const kb::Model& model, const ForecastRequest& 
                      fmt::format("unknown output '{}'; expected one of:{}{}", output, listed,
                                  did_you_mean(output, names)));
   }
-  return [&model, request, factors, scenario, indicator](const std::vector<double>& x) {
-    sim::EngineOptions eo;
-    eo.horizon = request.horizon;
-    eo.shocks = request.shocks;
-    eo.overrides = request.settings;
-    for (std::size_t i = 0; i < factors.size(); ++i) eo.overrides[factors[i].name] = x[i];
-    const sim::Engine engine = sim::Engine::build(model, eo);
-    sim::Classifier classifier(engine.scenarios(), engine.state_names());
-    const int last = engine.months() - 1;
-    double sum = 0;
-    for (std::uint32_t r = 0; r < request.runs; ++r) {
-      const sim::Trajectory tr = engine.simulate(request.seed, r);
-      sum += scenario >= 0 ? (classifier.classify(tr.state) == scenario ? 1.0 : 0.0)
-                           : tr.indicators[last * sim::kIndicators + indicator];
-    }
-    return sum / request.runs;
+  // Each point is the request's plan with the factors set, on one thread (the design's points
+  // are spread over the threads).
+  sim::RunPlan plan = forecast_plan(request);
+  plan.ensemble.threads = 1;
+  return [&model, plan, factors, scenario, indicator](const std::vector<double>& x) {
+    std::map<std::string, double> values;
+    for (std::size_t i = 0; i < factors.size(); ++i) values[factors[i].name] = x[i];
+    const sim::ForecastSummary s = sim::run_plan(model, plan.with_overrides(values)).summary;
+    return scenario >= 0 ? s.scenarios[scenario].p : s.indicators[indicator].back().mean;
   };
 }
 
@@ -135,7 +128,7 @@ store::SensitivityPartial sensitivity_design(const kb::Model& model, const sim::
   d.runs = f.runs;
   d.model = model.location;
   d.horizon = f.horizon ? f.horizon->to_string() : "";
-  d.shocks = f.shocks;
+  d.shocks = shock_texts(f.shocks);
   d.settings = setting_texts(f.settings);
   d.factors = model_factors(model, f.settings);
   d.digest = store::sensitivity_digest(engine, d);
@@ -214,7 +207,7 @@ SensitivityResult merge_sensitivity(const kb::Model& model,
   const store::SensitivityPartial& first = parts.at(0);
   ForecastRequest request;
   if (!first.horizon.empty()) request.horizon = parse_month(first.horizon, "horizon");
-  request.shocks = first.shocks;
+  request.shocks = sim::parse_shock_specs(first.shocks);
   request.settings = parse_settings(first.settings);
   const sim::Engine engine = forecast_engine(model, request);
   store::SensitivityPartial here = first;

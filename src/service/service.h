@@ -218,6 +218,25 @@ N1Result n_minus_1(const kb::Model& model, const N1Request& request);
 // worst_link, network_n1_percent}
 nlohmann::json to_json(const N1Result& result);
 
+// Observed (IEA Gas Trade Flows) against modelled gas flows at the Southern Gas Corridor's
+// border points, by point and year.
+struct FlowValidationRequest {
+  std::string iea;          // field "iea": gtf_long.csv of the IEA Gas Trade Flows
+  double tolerance = 0.15;  // field "tolerance": agreement within this share of the observed mean
+};
+struct FlowValidation {
+  double tolerance = 0;
+  std::vector<network::FlowCheck> checks;
+};
+// Throws InputError naming the field "tolerance" outside [0, 1], or the file, line and column of
+// a bad IEA row.
+FlowValidation validate_flows(const kb::Model& model, const FlowValidationRequest& request);
+// "agrees", "model too high", "model too low", or why the year cannot be compared.
+std::string verdict(const network::FlowCheck& check);
+// {tolerance, checks: [{point, link, destinations, year, observed_mcm_per_day, observed_days,
+// modelled_mcm_per_day, capacity_mcm_per_day, agrees, verdict}], source}
+nlohmann::json to_json(const FlowValidation& validation);
+
 // ---- Leverage matrix -----------------------------------------------------------------------
 
 struct LeverageRequest {
@@ -349,7 +368,9 @@ struct ForecastRequest {
   std::uint32_t runs = 2000;
   int threads = 0;                  // 0: every core (the results do not depend on it)
   std::optional<Date> horizon;      // field "horizon"; nullopt: model.toml's
-  std::vector<std::string> shocks;  // field "shock": KIND:TARGET@YYYY-MM each
+  // Field "shock": KIND:TARGET@YYYY-MM each, parsed at the edge (sim::parse_shock_specs) and
+  // resolved against the model when its engine is built.
+  std::vector<sim::ShockSpec> shocks;
   // Field "set": model.toml parameters given other values (name -> value). The engine refuses a
   // name model.toml lacks (with the closest name) and a value outside the parameter's range.
   std::map<std::string, double> settings;
@@ -361,6 +382,9 @@ std::map<std::string, double> parse_settings(const std::vector<std::string>& tex
 int thread_count(int requested);
 // A month YYYY-MM; throws InputError naming the request `field`.
 Date parse_month(const std::string& text, const std::string& field);
+// The request as a plan: its engine's options (horizon, shocks, settings) and its ensemble (seed,
+// runs, threads, batches of 512 runs).
+sim::RunPlan forecast_plan(const ForecastRequest& request);
 // The engine of the request (its horizon and shocks); throws InputError naming the field.
 sim::Engine forecast_engine(const kb::Model& model, const ForecastRequest& request);
 // The ensemble the request asks for (seed, runs, threads, batches of 512 runs).
@@ -439,6 +463,8 @@ std::string run_range(std::uint32_t runs, std::uint32_t first_block, std::uint32
 // Parameter settings as a shard records them: NAME=VALUE each, by name, each value in the
 // shortest form that reads back to the same number.
 std::vector<std::string> setting_texts(const std::map<std::string, double>& settings);
+// Shocks as a shard records them: each as it was given.
+std::vector<std::string> shock_texts(const std::vector<sim::ShockSpec>& shocks);
 
 // A forecast's shard: its blocks of the request's ensemble, with what identifies the ensemble
 // (seed, runs, months, shocks, settings and the engine's digest). `engine` is the request's.

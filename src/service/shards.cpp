@@ -204,6 +204,12 @@ std::vector<std::string> setting_texts(const std::map<std::string, double>& sett
   return out;
 }
 
+std::vector<std::string> shock_texts(const std::vector<sim::ShockSpec>& shocks) {
+  std::vector<std::string> out;
+  for (const auto& s : shocks) out.push_back(s.text);
+  return out;
+}
+
 store::Partial forecast_shard(const kb::Model& model, const sim::Engine& engine,
                               const ForecastRequest& request, Shard shard) {
   store::Partial p;
@@ -285,7 +291,7 @@ MergedForecast merge_forecast(const kb::Model& model, const std::vector<store::P
   request.seed = first.seed;
   request.runs = first.runs;
   if (!first.horizon.empty()) request.horizon = parse_month(first.horizon, "horizon");
-  request.shocks = first.shocks;
+  request.shocks = sim::parse_shock_specs(first.shocks);
   request.settings = parse_settings(first.settings);
   sim::Engine engine = forecast_engine(model, request);
   if (engine.start().to_string() != first.start || store::engine_digest(engine) != first.digest)

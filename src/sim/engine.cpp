@@ -84,23 +84,87 @@ class ParameterTable {
   std::map<std::string, double> overrides_;
 };
 
+std::string leverage_parameter(const std::string& i, const std::string& j) {
+  return fmt::format("leverage.{}.{}", i, j);
+}
+
+// The focal pair's leverage as model.toml's parameters give it.
 class ParameterLeverage : public LeverageModel {
  public:
-  explicit ParameterLeverage(const ParameterTable& table) : table_(table) {}
+  ParameterLeverage(const EngineParameters& p, const std::string& a, const std::string& b)
+      : p_(p), a_(a), b_(b) {}
   double leverage(const std::string& i, const std::string& j) const override {
-    return table_.get(name(i, j));
+    const std::optional<double>& v = i == a_ && j == b_ ? p_.leverage_ab : p_.leverage_ba;
+    if (!v || !((i == a_ && j == b_) || (i == b_ && j == a_)))
+      throw model_error("parameter", fmt::format("missing [[parameter]] '{}', which the scenario "
+                                                 "engine needs (docs/MODEL.md)",
+                                                 leverage_parameter(i, j)));
+    return *v;
   }
   std::string describe(const std::string& i, const std::string& j) const override {
-    return fmt::format("parameter {}{}", name(i, j),
-                       table_.overridden(name(i, j)) ? " (given on the command line)" : "");
+    return fmt::format("parameter {}{}", leverage_parameter(i, j),
+                       set(i, j) ? " (given on the command line)" : "");
   }
-  static std::string name(const std::string& i, const std::string& j) {
-    return fmt::format("leverage.{}.{}", i, j);
+  // Whether the request set the parameter of i over j.
+  bool set(const std::string& i, const std::string& j) const {
+    return i == a_ && j == b_ ? p_.leverage_ab_set : i == b_ && j == a_ && p_.leverage_ba_set;
   }
 
  private:
-  const ParameterTable& table_;
+  const EngineParameters& p_;
+  std::string a_, b_;
 };
+
+}  // namespace
+
+EngineParameters EngineParameters::read(const kb::Model& model, const std::vector<std::string>& actors,
+                                        const std::string& focal_a, const std::string& focal_b,
+                                        const std::map<std::string, double>& overrides) {
+  const ParameterTable table(model, overrides);
+  EngineParameters p;
+  p.values = table.values();
+  p.theta = table.get("theta");
+  p.kappa = table.get("kappa");
+  p.beta = table.get("beta");
+  const int n = static_cast<int>(actors.size());
+  for (int i = 0; i < n; ++i)  // Engine::dyad order: i, then j != i
+    for (int j = 0; j < n; ++j)
+      if (i != j)
+        p.baseline.push_back(
+            table.get_or(fmt::format("baseline.{}.{}", actors[i], actors[j]), "baseline.default"));
+  p.rho = table.get("rho");
+  p.hostility = table.get("hostility");
+  p.retaliation = table.get("retaliation");
+  p.block_months = table.get("block.months");
+  p.block_trade_cut = table.get("block.trade_cut");
+  const char* tools[] = {"block", "arrest", "negotiate"};
+  for (std::size_t k = 0; k < p.tools.size(); ++k)
+    p.tools[k] = {table.get(fmt::format("{}.gain", tools[k])),
+                  table.get(fmt::format("{}.cost", tools[k]))};
+  p.omega = table.get("omega");
+  p.omega_set = table.overridden("omega");
+  const auto find = [&](const std::string& name) -> std::optional<double> {
+    for (const auto& [k, v] : p.values)
+      if (k == name) return v;
+    return std::nullopt;
+  };
+  p.leverage_ab = find(leverage_parameter(focal_a, focal_b));
+  p.leverage_ba = find(leverage_parameter(focal_b, focal_a));
+  p.leverage_ab_set = table.overridden(leverage_parameter(focal_a, focal_b));
+  p.leverage_ba_set = table.overridden(leverage_parameter(focal_b, focal_a));
+  p.trade_start = table.get("trade.start");
+  p.trade_elasticity = table.get("trade.elasticity");
+  p.gas_start = table.get("gas.start");
+  p.gas_target = table.get("gas.target");
+  p.gas_ramp_months = table.get("gas.ramp_months");
+  p.gas_elasticity = table.get("gas.elasticity");
+  p.branching = table.get("branching");
+  p.branching_set = table.overridden("branching");
+  p.bargain_leverage_weight = find("bargain.leverage_weight");
+  return p;
+}
+
+namespace {
 
 // The simulated actor an event's actor stands for: itself, its count_as entry, or (following
 // affiliations) the simulated actor it belongs to; -1 when none.
@@ -197,38 +261,68 @@ Intensities LogRateIntensities::estimate(const CalibrationData& data, double bet
   return out;
 }
 
-Shock parse_shock(const std::string& spec, const std::vector<std::string>& actors,
-                  const kb::Codebook& codebook, int start_month, int horizon_month) {
+ShockSpec parse_shock_spec(const std::string& text) {
   auto fail = [&](const std::string& why) {
-    return InputError(kRequest, 0, "shock", fmt::format("'{}': {}", spec, why));
+    return InputError(kRequest, 0, "shock", fmt::format("'{}': {}", text, why));
   };
-  const auto colon = spec.find(':');
-  const auto at = spec.rfind('@');
+  const auto colon = text.find(':');
+  const auto at = text.rfind('@');
   if (colon == std::string::npos || at == std::string::npos || at < colon)
     throw fail("expected KIND:TARGET@YYYY-MM (event:RUS>AZE:173@2026-01)");
-  const std::string kind = spec.substr(0, colon);
-  const std::string target = spec.substr(colon + 1, at - colon - 1);
+  const std::string kind = text.substr(0, colon);
+  const std::string target = text.substr(colon + 1, at - colon - 1);
   if (kind != "event" && kind != "block" && kind != "open")
     throw fail(fmt::format("unknown shock kind '{}'; expected event, block or open{}", kind,
                            did_you_mean(kind, {"event", "block", "open"})));
   std::string why;
-  auto date = Date::parse(spec.substr(at + 1), &why);
+  auto date = Date::parse(text.substr(at + 1), &why);
   if (!date || date->precision() != Date::Precision::kMonth)
     throw fail("the date after @ must be a month YYYY-MM" + (why.empty() ? "" : ": " + why));
+  ShockSpec spec;
+  spec.text = text;
+  spec.month = *date;
+  if (kind == "block") {
+    spec.what = BlockShock{target};
+  } else if (kind == "open") {
+    spec.what = OpenShock{target};
+  } else {
+    const auto gt = target.find('>');
+    const auto colon2 = target.find(':');
+    if (gt == std::string::npos || colon2 == std::string::npos || colon2 < gt)
+      throw fail("expected event:FROM>TO:CAMEO@YYYY-MM");
+    spec.what = EventShock{target.substr(0, gt), target.substr(gt + 1, colon2 - gt - 1),
+                           target.substr(colon2 + 1)};
+  }
+  return spec;
+}
+
+std::vector<ShockSpec> parse_shock_specs(const std::vector<std::string>& texts) {
+  std::vector<ShockSpec> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) out.push_back(parse_shock_spec(t));
+  return out;
+}
+
+Shock resolve_shock(const ShockSpec& spec, const std::vector<std::string>& actors,
+                    const kb::Codebook& codebook, int start_month, int horizon_month) {
+  auto fail = [&](const std::string& why) {
+    return InputError(kRequest, 0, "shock", fmt::format("'{}': {}", spec.text, why));
+  };
   Shock s;
-  s.kind = kind == "event" ? ShockKind::kEvent : kind == "block" ? ShockKind::kBlock : ShockKind::kOpen;
-  s.text = spec;
-  s.month = date->month_index();
+  s.kind = spec.kind();
+  s.text = spec.text;
+  s.month = spec.month.month_index();
   if (s.month < start_month || s.month > horizon_month)
     throw fail("the month lies outside the simulated months");
-  if (kind != "event") {
-    s.link = target;
+  if (const auto* block = std::get_if<BlockShock>(&spec.what)) {
+    s.link = block->link;
     return s;  // the network effect is computed by Engine::build
   }
-  const auto gt = target.find('>');
-  const auto colon2 = target.find(':');
-  if (gt == std::string::npos || colon2 == std::string::npos || colon2 < gt)
-    throw fail("expected event:FROM>TO:CAMEO@YYYY-MM");
+  if (const auto* open = std::get_if<OpenShock>(&spec.what)) {
+    s.link = open->link;
+    return s;
+  }
+  const auto& event = std::get<EventShock>(spec.what);
   auto actor = [&](const std::string& id) {
     auto it = std::find(actors.begin(), actors.end(), id);
     if (it == actors.end())
@@ -236,14 +330,19 @@ Shock parse_shock(const std::string& spec, const std::vector<std::string>& actor
                              fmt::join(actors, ", "), did_you_mean(id, actors)));
     return static_cast<int>(it - actors.begin());
   };
-  s.from = actor(target.substr(0, gt));
-  s.to = actor(target.substr(gt + 1, colon2 - gt - 1));
+  s.from = actor(event.from);
+  s.to = actor(event.to);
   if (s.from == s.to) throw fail("an event needs two different actors");
-  s.cameo = target.substr(colon2 + 1);
+  s.cameo = event.cameo;
   const kb::CodebookEntry* code = codebook.find(s.cameo);
   if (!code) throw fail(fmt::format("'{}' is not a CAMEO event code", s.cameo));
   s.goldstein = code->goldstein;
   return s;
+}
+
+Shock parse_shock(const std::string& text, const std::vector<std::string>& actors,
+                  const kb::Codebook& codebook, int start_month, int horizon_month) {
+  return resolve_shock(parse_shock_spec(text), actors, codebook, start_month, horizon_month);
 }
 
 // Engine::build's steps, in order; each fills its part of the engine.
@@ -276,73 +375,65 @@ struct Engine::Builder {
   }
 
   // The dynamics' parameters, read once by name from model.toml (with the overrides).
-  static void read_parameters(Engine& e, const kb::Model& model, const ParameterTable& table) {
-    e.params_ = table.values();
-    e.theta_ = table.get("theta");
-    e.kappa_ = table.get("kappa");
-    e.beta_ = table.get("beta");
-    e.baseline_.resize(e.dyads_);
-    for (int i = 0; i < e.n_; ++i)
-      for (int j = 0; j < e.n_; ++j)
-        if (i != j)
-          e.baseline_[e.dyad(i, j)] =
-              table.get_or(fmt::format("baseline.{}.{}", e.actors_[i], e.actors_[j]),
-                           "baseline.default");
-    e.rho_ = table.get("rho");
-    e.hostility_ = table.get("hostility");
-    e.retaliation_ = table.get("retaliation");
-    e.block_months_ = std::round(table.get("block.months"));
-    e.block_cut_ = table.get("block.trade_cut");
-    auto tool = [&](const char* name, const char* cameo, bool coercive) {
+  static void read_parameters(Engine& e, const kb::Model& model, const EngineOptions& options) {
+    const kb::SimulationSpec& spec = *model.simulation;
+    e.params_ = EngineParameters::read(model, e.actors_, spec.focal_a, spec.focal_b, options.overrides);
+    const EngineParameters& p = e.params_;
+    e.theta_ = p.theta;
+    e.kappa_ = p.kappa;
+    e.beta_ = p.beta;
+    e.baseline_ = p.baseline;
+    e.rho_ = p.rho;
+    e.hostility_ = p.hostility;
+    e.retaliation_ = p.retaliation;
+    e.block_months_ = std::round(p.block_months);
+    e.block_cut_ = p.block_trade_cut;
+    auto tool = [&](int k, const char* name, const char* cameo, bool coercive) {
       const kb::CodebookEntry* code = model.codebook.find(cameo);
-      return Tool{name, cameo, code ? code->goldstein : 0.0, table.get(fmt::format("{}.gain", name)),
-                  table.get(fmt::format("{}.cost", name)), coercive};
+      return Tool{name, cameo, code ? code->goldstein : 0.0, p.tools[k].gain, p.tools[k].cost,
+                  coercive};
     };
     // CAMEO 191 impose blockade, 173 arrest or detain, 046 engage in negotiation.
-    e.tools_ = {tool("block", "191", true), tool("arrest", "173", true),
-                tool("negotiate", "046", false)};
+    e.tools_ = {tool(0, "block", "191", true), tool(1, "arrest", "173", true),
+                tool(2, "negotiate", "046", false)};
   }
 
   // Starting leverage: the caller's model, else model.toml's choice; a value given on the
   // command line (or by a sensitivity sample) always wins, so that it can be varied.
-  static LeverageChoice choose_leverage(Engine& e, const kb::Model& model, const EngineOptions& options,
-                                        const ParameterTable& table) {
+  static LeverageChoice choose_leverage(Engine& e, const kb::Model& model, const EngineOptions& options) {
     const kb::SimulationSpec& spec = *model.simulation;
     const int year_before = e.start_ / 12 - 1;  // ties known before the first simulated month
-    ParameterLeverage by_parameter(table);
+    ParameterLeverage by_parameter(e.params_, spec.focal_a, spec.focal_b);
     std::optional<NetworkLeverage> by_network;
-    const bool both_given =
-        table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b)) &&
-        table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
+    const bool both_given = by_parameter.set(spec.focal_a, spec.focal_b) &&
+                            by_parameter.set(spec.focal_b, spec.focal_a);
     if (!options.leverage && spec.leverage == "network" && !both_given)
       by_network.emplace(model, year_before);
     const LeverageModel& chosen = options.leverage ? *options.leverage
                                   : by_network     ? static_cast<const LeverageModel&>(*by_network)
                                                    : by_parameter;
     auto starting_leverage = [&](const std::string& i, const std::string& j, std::string& note) {
-      const LeverageModel& m =
-          table.overridden(ParameterLeverage::name(i, j)) ? by_parameter : chosen;
+      const LeverageModel& m = by_parameter.set(i, j) ? by_parameter : chosen;
       note = m.describe(i, j);
       return m.leverage(i, j);
     };
     e.lev0_ab_ = starting_leverage(spec.focal_a, spec.focal_b, e.leverage_notes_[0]);
     e.lev0_ba_ = starting_leverage(spec.focal_b, spec.focal_a, e.leverage_notes_[1]);
     LeverageChoice out;
-    out.network_ab = by_network && !options.leverage &&
-                     !table.overridden(ParameterLeverage::name(spec.focal_a, spec.focal_b));
-    out.network_ba = by_network && !options.leverage &&
-                     !table.overridden(ParameterLeverage::name(spec.focal_b, spec.focal_a));
+    out.network_ab = by_network && !options.leverage && !by_parameter.set(spec.focal_a, spec.focal_b);
+    out.network_ba = by_network && !options.leverage && !by_parameter.set(spec.focal_b, spec.focal_a);
     return out;
   }
 
   // Trade and gas paths.
-  static void read_paths(Engine& e, const ParameterTable& table) {
-    e.trade0_ = table.get("trade.start");
-    e.trade_el_ = table.get("trade.elasticity");
-    e.gas_start_ = table.get("gas.start");
-    e.gas_target_ = table.get("gas.target");
-    e.gas_ramp_ = std::max(1.0, table.get("gas.ramp_months"));
-    e.gas_el_ = table.get("gas.elasticity");
+  static void read_paths(Engine& e) {
+    const EngineParameters& p = e.params_;
+    e.trade0_ = p.trade_start;
+    e.trade_el_ = p.trade_elasticity;
+    e.gas_start_ = p.gas_start;
+    e.gas_target_ = p.gas_target;
+    e.gas_ramp_ = std::max(1.0, p.gas_ramp_months);
+    e.gas_el_ = p.gas_elasticity;
   }
 
   // The calibration replay over [start - calibration_months, start), observed events only: the
@@ -470,12 +561,12 @@ struct Engine::Builder {
   // Intensities: the caller's model, else model.toml's choice; branching or omega given on the
   // command line (or by a sensitivity sample) always win over a fit.
   static void estimate_intensities(Engine& e, const kb::Model& model, const EngineOptions& options,
-                                   const ParameterTable& table, const CalibrationData& data) {
-    const double branching = table.get("branching"), omega = table.get("omega");
+                                   const CalibrationData& data) {
+    const double branching = e.params_.branching, omega = e.params_.omega;
     LogRateIntensities log_rate;
     HawkesIntensities hawkes;
-    const bool fit = model.simulation->intensities == "hawkes" && !table.overridden("branching") &&
-                     !table.overridden("omega");
+    const bool fit = model.simulation->intensities == "hawkes" && !e.params_.branching_set &&
+                     !e.params_.omega_set;
     const IntensityModel& im = options.intensities ? *options.intensities
                                : fit ? static_cast<const IntensityModel&>(hawkes)
                                      : log_rate;
@@ -489,8 +580,8 @@ struct Engine::Builder {
     const kb::SimulationSpec& spec = *model.simulation;
     const bool network_ab = leverage.network_ab, network_ba = leverage.network_ba;
     const int year_before = e.start_ / 12 - 1;
-    for (const auto& text : options.shocks) {
-      Shock s = parse_shock(text, e.actors_, model.codebook, e.start_, e.horizon_);
+    for (const auto& spec : options.shocks) {
+      Shock s = resolve_shock(spec, e.actors_, model.codebook, e.start_, e.horizon_);
       if (s.kind != ShockKind::kEvent) check_network_shock(model, s, network_ab || network_ba);
       e.shocks_.push_back(std::move(s));
     }
@@ -555,7 +646,7 @@ struct Engine::Builder {
   }
 
   // Issues settled by bargaining during a run, with their players as issues.toml gives them.
-  static void set_settlement(Engine& e, const kb::Model& model, const ParameterTable& table) {
+  static void set_settlement(Engine& e, const kb::Model& model) {
     const kb::SimulationSpec& spec = *model.simulation;
     e.bargaining_ = spec.bargaining;
     e.bargaining_kind_ = spec.bargaining == "compromise" ? Bargaining::kCompromise
@@ -563,7 +654,12 @@ struct Engine::Builder {
                                                          : Bargaining::kExpectedUtility;
     e.sample_issue_inputs_ = spec.settle_inputs == "sampled";
     e.settle_every_ = spec.settle_every;
-    if (!spec.settle.empty()) e.leverage_weight_ = table.get("bargain.leverage_weight");
+    if (!spec.settle.empty()) {
+      if (!e.params_.bargain_leverage_weight)
+        throw model_error("parameter", "missing [[parameter]] 'bargain.leverage_weight', which the "
+                                       "scenario engine needs (docs/MODEL.md)");
+      e.leverage_weight_ = *e.params_.bargain_leverage_weight;
+    }
     for (const auto& id : spec.settle) {
       const kb::Issue* issue = bargain::find_issue(model, id);
       if (!issue)
@@ -608,15 +704,13 @@ Engine Engine::build(const kb::Model& model, const EngineOptions& options) {
                      "the model has no [[scenario]]; forecasting needs them");
   Engine e;
   Builder::set_calendar(e, *model.simulation, options);
-  const ParameterTable table(model, options.overrides);
-  Builder::read_parameters(e, model, table);
-  const double omega = table.get("omega");
-  const Builder::LeverageChoice leverage = Builder::choose_leverage(e, model, options, table);
-  Builder::read_paths(e, table);
-  const CalibrationData data = Builder::replay_calibration(e, model, omega);
-  Builder::estimate_intensities(e, model, options, table, data);
+  Builder::read_parameters(e, model, options);
+  const Builder::LeverageChoice leverage = Builder::choose_leverage(e, model, options);
+  Builder::read_paths(e);
+  const CalibrationData data = Builder::replay_calibration(e, model, e.params_.omega);
+  Builder::estimate_intensities(e, model, options, data);
   Builder::schedule_shocks(e, model, options, leverage);
-  Builder::set_settlement(e, model, table);
+  Builder::set_settlement(e, model);
   Builder::name_outputs(e, model);
   return e;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bargain/bargain.h"
@@ -113,6 +114,32 @@ class NetworkLeverage : public LeverageModel {
 // the gas indicator, and any link changes the leverage when it follows the network
 // ([simulation] leverage).
 enum class ShockKind { kEvent, kBlock, kOpen };  // an event; a link blocked or opened
+
+// A shock as a request states it, parsed from its text before any model is read (at the edge:
+// the command line, the API, a shard's record): what happens and from which month. The engine
+// resolves it against the model (actors, CAMEO codes, links, simulated months) when it is built.
+struct EventShock {
+  std::string from, to, cameo;  // actor ids and a CAMEO code, as written
+};
+struct BlockShock {
+  std::string link;  // an infrastructure.toml link id
+};
+struct OpenShock {
+  std::string link;
+};
+struct ShockSpec {
+  std::string text;  // as given, e.g. "event:RUS>AZE:173@2026-01" (records and messages)
+  Date month;        // the first month it acts in
+  std::variant<EventShock, BlockShock, OpenShock> what;  // in ShockKind order
+  ShockKind kind() const { return static_cast<ShockKind>(what.index()); }
+};
+// Parses KIND:TARGET@YYYY-MM ("event:FROM>TO:CAMEO@…", "block:LINK@…", "open:LINK@…").
+// Throws InputError naming the request field "shock".
+ShockSpec parse_shock_spec(const std::string& text);
+// parse_shock_spec of each text, in order.
+std::vector<ShockSpec> parse_shock_specs(const std::vector<std::string>& texts);
+
+// A shock resolved against an engine's actors, codebook and months.
 struct Shock {
   ShockKind kind = ShockKind::kEvent;
   std::string text;
@@ -137,10 +164,43 @@ inline constexpr double kDaysPerYear = 365.0;
 double gas_deliverable(const kb::Model& model, const std::string& buyer, int year,
                        const std::vector<const Shock*>& in_force);
 
+// The dynamics' parameters, read once by name from model.toml's [[parameter]] tables, with a
+// request's overrides (each checked against the range model.toml states): typed fields, so that
+// nothing is looked up by name once an engine is built. docs/MODEL.md gives each one's role.
+struct EngineParameters {
+  // Every parameter by name, in model.toml's order, with the overrides applied (the record).
+  std::vector<std::pair<std::string, double>> values;
+  double theta = 0, kappa = 0, beta = 0;
+  std::vector<double> baseline;  // [dyad]: baseline.I.J, else baseline.default
+  double rho = 0, hostility = 0, retaliation = 0;
+  double block_months = 0, block_trade_cut = 0;  // block.months, block.trade_cut
+  struct ToolCosts {
+    double gain = 0, cost = 0;
+  };
+  std::array<ToolCosts, 3> tools{};  // block, arrest, negotiate: NAME.gain, NAME.cost
+  double trade_start = 0, trade_elasticity = 0;
+  double gas_start = 0, gas_target = 0, gas_ramp_months = 0, gas_elasticity = 0;
+  double branching = 0, omega = 0;
+  // Set by the request (or a sensitivity sample): such a value wins over an estimate.
+  bool branching_set = false, omega_set = false;
+  // The focal pair's leverage.A.B and leverage.B.A (absent: the model relies on the network),
+  // and whether the request set them.
+  std::optional<double> leverage_ab, leverage_ba;
+  bool leverage_ab_set = false, leverage_ba_set = false;
+  std::optional<double> bargain_leverage_weight;  // bargain.leverage_weight
+
+  // Reads them for `actors` (dyads in Engine order) and the focal pair. Throws InputError
+  // naming the field "set" for an unknown or out-of-range override (every one found), or
+  // model.toml's field "parameter" for a parameter the engine needs and model.toml lacks.
+  static EngineParameters read(const kb::Model& model, const std::vector<std::string>& actors,
+                               const std::string& focal_a, const std::string& focal_b,
+                               const std::map<std::string, double>& overrides);
+};
+
 struct EngineOptions {
   std::optional<Date> start;    // first simulated month; default: [simulation] start
   std::optional<Date> horizon;  // last simulated month; default: [simulation] horizon
-  std::vector<std::string> shocks;           // shock specs, see Shock
+  std::vector<ShockSpec> shocks;             // parsed at the edge, see ShockSpec
   std::map<std::string, double> overrides;   // parameter values replacing model.toml's
   std::shared_ptr<const IntensityModel> intensities;  // default LogRateIntensities
   std::shared_ptr<const LeverageModel> leverage;      // default: model.toml parameters
@@ -202,7 +262,7 @@ class Engine {
   // for each settled issue (its outcome at the horizon).
   const std::vector<std::string>& driver_names() const { return driver_names_; }
   // Parameter values in use (model.toml's, with overrides), in model.toml order.
-  const std::vector<std::pair<std::string, double>>& parameters() const { return params_; }
+  const std::vector<std::pair<std::string, double>>& parameters() const { return params_.values; }
   const std::vector<kb::Scenario>& scenarios() const { return scenarios_; }
   const std::vector<std::string>& state_names() const { return layout_.names; }
   // State variables at the end of calibration (the observed state at the start).
@@ -244,10 +304,10 @@ class Engine {
   }
 
   std::vector<std::string> actors_;
+  EngineParameters params_;
   int n_ = 0, dyads_ = 0;
   int start_ = 0, horizon_ = 0;  // month indices
   int a_ = 0, b_ = 1, gs_ = 0, gb_ = 1;  // focal pair, gas seller and buyer
-  std::vector<std::pair<std::string, double>> params_;
   double theta_ = 0, kappa_ = 0, beta_ = 0;
   std::vector<double> baseline_;  // [dyad]
   Intensities intensity_;
@@ -289,8 +349,13 @@ class Engine {
   std::vector<double> initial_state_;
 };
 
-// Parses a shock spec against an engine's actors and months. Throws InputError.
-Shock parse_shock(const std::string& spec, const std::vector<std::string>& actors,
+// Resolves a parsed shock against an engine's actors, codebook and months (start_month ..
+// horizon_month, month indices); a link is checked by Engine::build. Throws InputError naming the
+// request field "shock".
+Shock resolve_shock(const ShockSpec& spec, const std::vector<std::string>& actors,
+                    const kb::Codebook& codebook, int start_month, int horizon_month);
+// parse_shock_spec, then resolve_shock.
+Shock parse_shock(const std::string& text, const std::vector<std::string>& actors,
                   const kb::Codebook& codebook, int start_month, int horizon_month);
 
 // Assigns each trajectory exactly one scenario: the first whose predicate holds, else the last

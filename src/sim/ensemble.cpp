@@ -234,4 +234,28 @@ ForecastSummary run_ensemble(const Engine& engine, const EnsembleOptions& option
   return reducer.summary();
 }
 
+RunPlan RunPlan::with_overrides(const std::map<std::string, double>& values) const {
+  RunPlan out = *this;
+  for (const auto& [name, value] : values) out.engine.overrides[name] = value;
+  return out;
+}
+
+RunPlan RunPlan::over(Date start, Date horizon) const {
+  RunPlan out = *this;
+  out.engine.start = start;
+  out.engine.horizon = horizon;
+  return out;
+}
+
+Engine build_engine(const kb::Model& model, const RunPlan& plan) {
+  return Engine::build(model, plan.engine);
+}
+
+PlanResult run_plan(const kb::Model& model, const RunPlan& plan,
+                    const std::function<void(std::uint32_t)>& progress) {
+  Engine engine = build_engine(model, plan);
+  ForecastSummary summary = run_ensemble(engine, plan.ensemble, {}, progress);
+  return {std::move(engine), std::move(summary)};
+}
+
 }  // namespace sphere::sim

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,6 +62,30 @@ inline constexpr std::array<double, 5> kQuantileLevels = {0.025, 0.25, 0.5, 0.75
 ForecastSummary run_ensemble(const Engine& engine, const EnsembleOptions& options,
                              const std::function<void(std::span<const RunOutcome>)>& on_runs = {},
                              const std::function<void(std::uint32_t)>& progress = {});
+
+// An ensemble described before it runs (FLAME GPU 2's RunPlan): the engine's options (months,
+// shocks, parameter overrides) and the ensemble's (seed, runs, threads). A forecast is one plan;
+// a bar of the report's tornado, a point of a Morris or Sobol design and a hindcast from one
+// month are plans that differ from a base plan only in overrides or months, with the same seed
+// (common random numbers). Each runs through run_plan, so every ensemble Sphere computes is
+// summarised the same way.
+struct RunPlan {
+  EngineOptions engine;
+  EnsembleOptions ensemble;
+  // This plan with `values` set too (over the plan's own overrides).
+  RunPlan with_overrides(const std::map<std::string, double>& values) const;
+  // This plan simulating months `start` .. `horizon`.
+  RunPlan over(Date start, Date horizon) const;
+};
+// The plan's engine. Throws InputError as Engine::build.
+Engine build_engine(const kb::Model& model, const RunPlan& plan);
+// The plan's engine and its ensemble's summary (run_ensemble).
+struct PlanResult {
+  Engine engine;
+  ForecastSummary summary;
+};
+PlanResult run_plan(const kb::Model& model, const RunPlan& plan,
+                    const std::function<void(std::uint32_t)>& progress = {});
 
 // Runs are reduced in fixed blocks of this many, whatever the batch size: floating sums are
 // taken in run order within a block, then block by block. A range of blocks computed anywhere
@@ -128,9 +153,8 @@ struct HindcastScore {
 };
 
 // Calibrates on events before `as_of` only, forecasts to each later outcome month in the model
-// and scores it. Throws InputError when no outcome lies after `as_of`.
-std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of,
-                                    const EnsembleOptions& options,
-                                    const EngineOptions& engine_options = {});
+// (the plan over as_of .. that month) and scores it. Throws InputError when no outcome lies
+// after `as_of`.
+std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of, const RunPlan& plan);
 
 }  // namespace sphere::sim

@@ -22,17 +22,11 @@ double brier(const std::vector<double>& p, int outcome) {
 
 }  // namespace
 
-std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of,
-                                    const EnsembleOptions& options,
-                                    const EngineOptions& engine_options) {
+std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of, const RunPlan& plan) {
   std::vector<HindcastScore> scores;
   for (const kb::Outcome& o : model.outcomes) {
     if (o.date.month_index() < as_of.month_index()) continue;
-    EngineOptions eo = engine_options;
-    eo.start = as_of;
-    eo.horizon = o.date;
-    const Engine engine = Engine::build(model, eo);
-    const ForecastSummary f = run_ensemble(engine, options);
+    const auto [engine, f] = run_plan(model, plan.over(as_of, o.date));
     const auto& sc = engine.scenarios();
     const int k = static_cast<int>(sc.size());
     int outcome = 0;

@@ -328,9 +328,11 @@ TEST_F(Server, JobsCanBeCancelledAndTheirSlotComesBack) {
   const Reply first = post_when_free("/api/forecasts", R"({"runs": 20000, "seed": 3})");
   ASSERT_EQ(first.status, 202) << first.body;
   const std::string id = first.json()["id"];
-  // While it runs, its slot is taken: a second job is refused before any engine is built (an
-  // invalid shock would otherwise be a 400).
-  EXPECT_EQ(post("/api/forecasts", R"({"runs": 10, "shocks": ["nonsense"]})").status, 429);
+  // While it runs, its slot is taken: a second job is refused before any engine is built (a
+  // shock naming an unknown actor, found only when the engine is built, would otherwise be a
+  // 400). A shock that does not parse is refused at once, slot or not.
+  EXPECT_EQ(post("/api/forecasts", R"({"runs": 10, "shocks": ["event:RUS>XYZ:173@2026-01"]})").status, 429);
+  EXPECT_EQ(post("/api/forecasts", R"({"runs": 10, "shocks": ["nonsense"]})").status, 400);
   const Reply cancel = raw("DELETE /api/forecasts/" + id + " HTTP/1.1\r\nHost: localhost\r\n"
                            "Connection: close\r\n\r\n");
   EXPECT_TRUE(cancel.status == 202 || cancel.status == 200) << cancel.body;

@@ -79,7 +79,7 @@ TEST(Errors, NoLayerNamesAFlag) {
       },
       [] {
         sim::EngineOptions o;
-        o.shocks = {"evnt:RUS>AZE:173@2026-01"};
+        o.shocks = sim::parse_shock_specs({"evnt:RUS>AZE:173@2026-01"});
         sim::Engine::build(builtin(), o);
       },
   };

@@ -48,7 +48,7 @@ TEST(Forecast, ARequestRunsTheSameWhateverTheThreads) {
   request.seed = 11;
   request.runs = 96;
   request.horizon = parse_month("2026-03", "horizon");
-  request.shocks = {"event:RUS>AZE:173@2026-01"};
+  request.shocks = sim::parse_shock_specs({"event:RUS>AZE:173@2026-01"});
   const sim::Engine engine = forecast_engine(model, request);
   EXPECT_EQ(engine.horizon(), (Date{2026, 3, 0}));
   ASSERT_EQ(engine.shocks().size(), 1u);
@@ -73,7 +73,7 @@ TEST(Forecast, BadMonthsAndShocksNameTheirField) {
     }
   }
   ForecastRequest request;
-  request.shocks = {"block:scp-eats@2026-01"};
+  request.shocks = sim::parse_shock_specs({"block:scp-eats@2026-01"});
   try {
     forecast_engine(model, request);
     ADD_FAILURE() << "accepted an unknown link";
@@ -131,7 +131,7 @@ TEST(Forecast, AStoredForecastThatStopsOrCannotStartLeavesNoFile) {
                Stop);
   EXPECT_FALSE(std::filesystem::exists(db));
   ForecastRequest bad = small_stored_request();
-  bad.shocks = {"block:scp-eats@2026-01"};
+  bad.shocks = sim::parse_shock_specs({"block:scp-eats@2026-01"});
   try {
     stored_forecast(model, bad, {db, "sphere forecast"});
     ADD_FAILURE() << "accepted an unknown link";

@@ -59,7 +59,7 @@ TEST(StructuralHindcast, ABadRequestNamesItsField) {
   r.forecast.settings = {{"no-such-parameter", 1.0}};
   EXPECT_EQ(field_of([&] { structural_hindcast(caucasus(), r); }), "set");
   r.forecast.settings.clear();
-  r.forecast.shocks = {"block:scp-eats@2022-03"};
+  r.forecast.shocks = sim::parse_shock_specs({"block:scp-eats@2022-03"});
   EXPECT_EQ(field_of([&] { structural_hindcast(caucasus(), r); }), "shock");
 }
 

@@ -8,6 +8,7 @@
 
 #include "service/requests.h"
 #include "service/service.h"
+#include "testing.h"
 
 namespace sphere::service {
 namespace {
@@ -232,6 +233,34 @@ TEST(N1, TheViewsAreaByDefaultAndTheEncoding) {
   kb::Model no_area = builtin();
   no_area.view.area.clear();
   EXPECT_EQ(field_of([&] { n_minus_1(no_area, {}); }), "area");
+}
+
+TEST(FlowValidation, ObservedAgainstModelledWithVerdictsAndTheEncoding) {
+  sphere::testing::TempDir dir;
+  const auto path = dir.path() / "gtf.csv";
+  // Kipi in 2021 at two daily means the built-in network cannot both match, and a year before
+  // the network's supplies.
+  std::ofstream(path) << "borderpoint,exit,entry,maxflow_mcm_per_h,month,flow\n"
+                      << "Kipi,Republic of Türkiye,Greece,1.4,2021-01,310\n"
+                      << "Kipi,Republic of Türkiye,Greece,1.4,2010-01,31\n";
+  const FlowValidation v = validate_flows(builtin(), {path.string(), 0.15});
+  ASSERT_EQ(v.checks.size(), 2u);
+  std::map<int, const network::FlowCheck*> by_year;
+  for (const auto& c : v.checks) by_year[c.observed.year] = &c;
+  const network::FlowCheck& y2021 = *by_year.at(2021);
+  EXPECT_TRUE(y2021.network_has_flows);
+  EXPECT_DOUBLE_EQ(y2021.observed.mean_mcm_per_day, 10.0);
+  EXPECT_EQ(verdict(y2021), y2021.agrees ? "agrees"
+                            : y2021.modelled > 10.0 ? "model too high" : "model too low");
+  EXPECT_EQ(verdict(*by_year.at(2010)), "no supply or demand in the network this year");
+  const nlohmann::json j = to_json(v);
+  EXPECT_EQ(j["tolerance"], 0.15);
+  ASSERT_EQ(j["checks"].size(), 2u);
+  EXPECT_EQ(j["checks"][0]["verdict"], verdict(v.checks[0]));
+  EXPECT_EQ(j["checks"][0]["observed_days"], v.checks[0].observed.days);
+  EXPECT_EQ(field_of([&] { validate_flows(builtin(), {path.string(), 1.5}); }), "tolerance");
+  const std::string missing = (dir.path() / "none.csv").string();
+  EXPECT_EQ(field_of([&] { validate_flows(builtin(), {missing, 0.1}); }), "file " + missing);
 }
 
 }  // namespace

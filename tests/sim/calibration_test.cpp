@@ -132,8 +132,8 @@ TEST(Engine, LinkShocksMoveTheNetworksLeverage) {
   // Closing the Caspian and eastern branches of the North-South corridor and finishing the
   // western one (Rasht-Astara) leaves Russia's freight to Iran dependent on Azerbaijan.
   EngineOptions o;
-  o.shocks = {"block:instc-caspian@2027-01", "block:instc-east@2027-01",
-              "open:rasht-astara@2028-01"};
+  o.shocks = sim::parse_shock_specs({"block:instc-caspian@2027-01", "block:instc-east@2027-01",
+              "open:rasht-astara@2028-01"});
   const Engine e = Engine::build(model(), o);
   const int year = e.start().year - 1;
   const double before = NetworkLeverage(model(), year).leverage("AZE", "RUS");

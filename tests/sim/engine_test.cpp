@@ -91,7 +91,7 @@ TEST(Engine, OverrideWithinRangeChangesTrajectories) {
 
 TEST(Shock, UnknownTargetIsAnInputError) {
   EngineOptions o;
-  o.shocks = {"event:RUS>XYZ:173@2026-01"};
+  o.shocks = sim::parse_shock_specs({"event:RUS>XYZ:173@2026-01"});
   try {
     Engine::build(model(), o);
     FAIL() << "expected InputError";
@@ -105,22 +105,54 @@ TEST(Shock, MalformedAndNetworkShocksAreInputErrors) {
   for (const char* spec : {"event:RUS>AZE:999@2026-01", "event:RUS>AZE:173@2040-01",
                            "event:RUS>AZE:173", "nonsense", "block:nowhere@2026-03",
                            "open:zangezur@2027-01", "cut:tap@2026-03"}) {
-    EngineOptions o;
-    o.shocks = {spec};
-    EXPECT_THROW(Engine::build(model(), o), InputError) << spec;
+    // Some fail to parse; the others name what the model lacks, or a month it does not simulate.
+    EXPECT_THROW(
+        {
+          EngineOptions o;
+          o.shocks = parse_shock_specs({spec});
+          Engine::build(model(), o);
+        },
+        InputError)
+        << spec;
   }
   // An oil link moves only the leverage: refused when the leverage comes from the parameters.
   kb::Model by_parameters = model();
   by_parameters.simulation->leverage = "parameters";
   EngineOptions o;
-  o.shocks = {"block:btc@2026-03"};
+  o.shocks = sim::parse_shock_specs({"block:btc@2026-03"});
   EXPECT_THROW(Engine::build(by_parameters, o), InputError);
   EXPECT_NO_THROW(Engine::build(model(), o));
 }
 
+TEST(Shock, TextsParseIntoTypedKindsBeforeAnyModelIsRead) {
+  const ShockSpec event = parse_shock_spec("event:RUS>AZE:173@2026-01");
+  EXPECT_EQ(event.kind(), ShockKind::kEvent);
+  EXPECT_EQ(event.month, (Date{2026, 1, 0}));
+  const auto& e = std::get<EventShock>(event.what);
+  EXPECT_EQ(e.from, "RUS");
+  EXPECT_EQ(e.to, "AZE");
+  EXPECT_EQ(e.cameo, "173");
+  const ShockSpec block = parse_shock_spec("block:tap@2026-03");
+  EXPECT_EQ(block.kind(), ShockKind::kBlock);
+  EXPECT_EQ(std::get<BlockShock>(block.what).link, "tap");
+  EXPECT_EQ(std::get<OpenShock>(parse_shock_spec("open:zangezur@2027-01").what).link, "zangezur");
+  EXPECT_EQ(parse_shock_spec("open:zangezur@2027-01").text, "open:zangezur@2027-01");
+  // Syntax is checked here; names (an unknown actor, code or link) when the engine is built.
+  EXPECT_NO_THROW(parse_shock_spec("event:XYZ>AZE:999@2026-01"));
+  for (const char* bad : {"nonsense", "cut:tap@2026-03", "event:RUS>AZE:173", "block:tap@2026",
+                          "event:RUSAZE173@2026-01", "event:RUS>AZE:173@2026-13"}) {
+    try {
+      parse_shock_spec(bad);
+      ADD_FAILURE() << bad << " parsed";
+    } catch (const InputError& err) {
+      EXPECT_EQ(first_field(err), "shock") << bad;
+    }
+  }
+}
+
 TEST(Shock, EventShockAppearsInEveryTrajectoryAndMovesTheRelation) {
   EngineOptions o;
-  o.shocks = {"event:RUS>AZE:190@2026-02"};
+  o.shocks = sim::parse_shock_specs({"event:RUS>AZE:190@2026-02"});
   const Engine plain = Engine::build(model()), shocked = Engine::build(model(), o);
   for (std::uint32_t r = 0; r < 5; ++r) {
     const auto t = shocked.simulate(3, r, true);
@@ -150,7 +182,7 @@ double eu_gas(int year, const std::vector<std::string>& cut = {}) {
 TEST(Gas, NeverExceedsWhatTheNetworkDeliversInAnyMonth) {
   ASSERT_EQ(model().simulation->gas_buyer, "EEC");
   EngineOptions o;
-  o.shocks = {"block:tap@2026-03"};
+  o.shocks = sim::parse_shock_specs({"block:tap@2026-03"});
   const Engine plain = Engine::build(model()), blocked = Engine::build(model(), o);
   // The network binds: in 2027 the model's projection (gas.target, 20 bcm/y) exceeds what the
   // network can carry to the EU, and blocking TAP leaves less than the baseline.
@@ -230,7 +262,7 @@ TEST(Intensities, MuIsTheModulatedPoissonRateScaledByOneMinusBranching) {
 }
 
 TEST(Hindcast, ScoresEveryLaterOutcomeWithBaselines) {
-  const auto scores = hindcast(model(), Date{2019, 1, 0}, EnsembleOptions{1, 100, 2, 512});
+  const auto scores = hindcast(model(), Date{2019, 1, 0}, RunPlan{{}, EnsembleOptions{1, 100, 2, 512}});
   ASSERT_EQ(scores.size(), 2u);  // the 2019-12 and 2025-12 outcomes
   for (const auto& s : scores) {
     double total = 0;
@@ -241,7 +273,7 @@ TEST(Hindcast, ScoresEveryLaterOutcomeWithBaselines) {
     EXPECT_NEAR(s.brier_uniform, 2.0 / 3.0, 1e-12);  // (1 − 1/3)² + 2·(1/3)²
     EXPECT_NEAR(s.log_uniform, std::log(3.0), 1e-12);
   }
-  EXPECT_THROW(hindcast(model(), Date{2027, 1, 0}, EnsembleOptions{1, 10, 1, 512}), InputError);
+  EXPECT_THROW(hindcast(model(), Date{2027, 1, 0}, RunPlan{{}, EnsembleOptions{1, 10, 1, 512}}), InputError);
 }
 
 }  // namespace
