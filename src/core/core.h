@@ -120,6 +120,10 @@ std::vector<std::string> split_trimmed(std::string_view text, char separator);
 // Lower-cases ASCII letters; other bytes (UTF-8 included) are kept as they are.
 std::string ascii_lower(std::string_view text);
 
+// The Brier score of probabilities `p` over exclusive categories when category `observed`
+// happened: sum over k of (p_k - [k = observed])^2, from 0 (certain and right) to 2.
+double brier_score(const std::vector<double>& p, int observed);
+
 // Draws from Random123's Philox4x32-10: the n-th draw of a stream is a pure function of
 // (seed, run, month, purpose, index, n), whatever else was drawn before or on other threads.
 // Transforms are our own (docs/MODEL.md): no std:: distributions. Not thread-safe; cheap to make.

@@ -478,14 +478,6 @@ double rps(const std::vector<double>& p, int observed, const std::vector<int>& o
   return total / static_cast<double>(order.size() - 1);
 }
 
-double brier(const std::vector<double>& p, int observed) {
-  double total = 0;
-  for (std::size_t k = 0; k < p.size(); ++k) {
-    const double o = static_cast<int>(k) == observed ? 1.0 : 0.0;
-    total += (p[k] - o) * (p[k] - o);
-  }
-  return total;
-}
 
 }  // namespace
 
@@ -545,7 +537,7 @@ HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& qs, const 
       p.assign(K, 0.0);
       p[r.persistence] = 1.0;
     }
-    return ranked ? rps(p, r.observed, qs.order) : brier(p, r.observed);
+    return ranked ? rps(p, r.observed, qs.order) : brier_score(p, r.observed);
   };
   for (int f = 0; f < 4; ++f) {
     for (const auto& r : out.rows) out.rps[f] += scores(r, f, true), out.brier[f] += scores(r, f, false);

@@ -11,15 +11,6 @@ namespace {
 
 constexpr double kPersistenceSpread = 0.02;  // probability persistence leaves to other scenarios
 
-double brier(const std::vector<double>& p, int outcome) {
-  double s = 0;
-  for (std::size_t k = 0; k < p.size(); ++k) {
-    const double o = static_cast<int>(k) == outcome ? 1.0 : 0.0;
-    s += (p[k] - o) * (p[k] - o);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of, const RunPlan& plan) {
@@ -36,20 +27,20 @@ std::vector<HindcastScore> hindcast(const kb::Model& model, Date as_of, const Ru
     s.outcome_date = o.date;
     s.outcome = o.scenario;
     for (const auto& p : f.scenarios) s.forecast.push_back(p.p);
-    s.brier = brier(s.forecast, outcome);
+    s.brier = brier_score(s.forecast, outcome);
     // Log score with add-half smoothing, so that a scenario no run reached is not infinite.
     const double smoothed = (static_cast<double>(f.scenarios[outcome].count) + 0.5) /
                             (static_cast<double>(f.runs) + 0.5 * k);
     s.log_score = -std::log(smoothed);
     const std::vector<double> uniform(k, 1.0 / k);
-    s.brier_uniform = brier(uniform, outcome);
+    s.brier_uniform = brier_score(uniform, outcome);
     s.log_uniform = std::log(static_cast<double>(k));
     Classifier classifier(sc, engine.state_names());
     const int persisted = classifier.classify(engine.initial_state());
     s.persisted = sc[persisted].id;
     std::vector<double> persistence(k, kPersistenceSpread / (k - 1));
     persistence[persisted] = 1.0 - kPersistenceSpread;
-    s.brier_persistence = brier(persistence, outcome);
+    s.brier_persistence = brier_score(persistence, outcome);
     s.log_persistence = -std::log(persistence[outcome]);
     scores.push_back(std::move(s));
   }
