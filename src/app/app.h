@@ -187,6 +187,7 @@ struct Output {
   // `table` as padded text, or in CSV mode as CSV (Table::print_csv).
   void write_table(const Table& table) const;
 };
+
 // The model's records and the results both front ends share (service/service.h).
 using service::actor_family;
 using service::conflicts_by_event;

@@ -135,6 +135,8 @@ sim::Engine build_engine(const kb::Model& model, const EngineCliOptions& o) {
   return service::forecast_engine(model, forecast_request(o));
 }
 
+namespace {
+
 // The monthly quantiles, one row per indicator and month (the CSV form of a forecast).
 Table quantile_table(const sim::Engine& engine, const sim::ForecastSummary& f) {
   Table t({"indicator", "month", "mean", "q025", "q25", "q50", "q75", "q975"});
@@ -145,6 +147,8 @@ Table quantile_table(const sim::Engine& engine, const sim::ForecastSummary& f) {
              fmt::format("{}", m.q[3]), fmt::format("{}", m.q[4])});
   return t;
 }
+
+}  // namespace
 
 int run_engine_forecast(const Output& output, const kb::Model& model, const EngineCliOptions& o,
                         const std::string& db, const std::string& command_line) {
