@@ -1,6 +1,8 @@
-// The `sphere` command line: one function per command registers it on the CLI11 app.
-// Commands load models through kb, run their use cases through service, print tables for people
-// and JSON/CSV for programs, and return the exit code (kExitOk ... kExitCorruption from core.h).
+// The `sphere` command line: one function per command registers its flags on the CLI11 app, and
+// one named function per command (run_check, run_leverage, ...) runs it: it loads the model
+// through kb, runs the use case through service, writes tables for people and JSON/CSV for
+// programs to the stream it is given, and returns the exit code (kExitOk ... kExitCorruption
+// from core.h). Progress, warnings and errors go to stderr.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +23,9 @@
 
 namespace sphere::app {
 
-// The command chosen on the command line, run after parsing succeeds.
-using Action = std::function<int()>;
+// The command chosen on the command line, run after parsing succeeds; it writes its result to
+// `out` (main passes std::cout, tests a string stream).
+using Action = std::function<int(std::ostream& out)>;
 
 // Options every model-reading command shares.
 struct ModelOptions {
@@ -66,7 +69,7 @@ struct ScenarioOptions {
   std::string hindcast;
   int lead = 12, step = 3;
 };
-int run_scenarios(const ScenarioOptions& options);
+int run_scenarios(const ScenarioOptions& options, std::ostream& out);
 // The scenario forecast the options ask for, on the model's declared panel and calibration.
 service::ScenarioRequest scenario_request(const ScenarioOptions& options);
 service::ScenarioForecast compute_scenarios(const kb::Model& model, const ScenarioOptions& options);
@@ -151,6 +154,8 @@ class Table {
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   void print(std::ostream& out) const;
+  // The same cells as CSV: the header line, then one line per row (each cell csv_field).
+  void print_csv(std::ostream& out) const;
 
  private:
   std::vector<std::string> header_;
@@ -161,6 +166,28 @@ class Table {
 std::string csv_field(const std::string& text);
 // Prints JSON as the API sends it (service::encode): two-space indentation, a final newline.
 void print_json(std::ostream& out, const nlohmann::json& value);
+
+// The form a command writes its result in: a table (text for people), CSV or JSON (programs).
+enum class OutputMode { kTable, kCsv, kJson };
+// The mode a command's --json and --csv flags choose: a table when neither (a command with both
+// flags refuses both together while parsing).
+OutputMode output_mode(bool json, bool csv = false);
+
+// A command's result: the stream it writes to and the form chosen once from its flags. JSON is
+// written as the API sends it (service::encode), so that the CLI and the API give the same bytes.
+struct Output {
+  std::ostream& out;
+  OutputMode mode = OutputMode::kTable;
+
+  bool json() const { return mode == OutputMode::kJson; }
+  bool csv() const { return mode == OutputMode::kCsv; }
+  bool table() const { return mode == OutputMode::kTable; }
+  // `value` as service::encode writes it.
+  void write_json(const nlohmann::json& value) const;
+  // `table` as padded text, or in CSV mode as CSV (Table::print_csv).
+  void write_table(const Table& table) const;
+};
+
 // The model's records and the results both front ends share (service/service.h).
 using service::actor_family;
 using service::conflicts_by_event;
@@ -180,5 +207,160 @@ std::string flag_of(std::string_view field);
 // code (one per kind of error: service::exit_code; a CLI11 error raised by a running command,
 // an option wrong only against the loaded model, is a usage error).
 int report_error(const std::exception& error);
+
+// Commands: each one's options (what its flags fill in) and the function that runs it, writing
+// its result to `out` in the form its flags choose (tests call these directly).
+
+struct CheckOptions {
+  ModelOptions model;
+  std::string sources_dir;  // --sources
+};
+int run_check(const CheckOptions& options, std::ostream& out);
+
+struct TimelineOptions {
+  ModelOptions model;
+  std::string text, actor, from, to;
+  bool csv = false, quotes = false, only = false;
+};
+int run_timeline(const TimelineOptions& options, std::ostream& out);
+
+struct FactsOptions {
+  ModelOptions model;
+  std::string text, actor;
+  bool conflicts = false;
+};
+int run_facts(const FactsOptions& options, std::ostream& out);
+
+struct ActorsOptions {
+  ModelOptions model;
+  std::string kind;
+};
+int run_actors(const ActorsOptions& options, std::ostream& out);
+int run_sources(const ModelOptions& options, std::ostream& out);
+
+struct LeverageOptions {
+  ModelOptions model;
+  std::string channel, actor, cell;
+  int year = 0;
+};
+int run_leverage(const LeverageOptions& options, std::ostream& out);
+
+// `sphere network` (the what-if) and `sphere network links`.
+struct NetworkOptions {
+  ModelOptions model;
+  int year = 0;  // 0: the model's [view] year
+  std::string carrier = "gas";
+  std::vector<std::string> cut, block, open;
+};
+int run_network(const NetworkOptions& options, std::ostream& out);
+int run_network_links(const NetworkOptions& options, std::ostream& out);
+struct NetworkContingencyOptions {
+  NetworkOptions what_if;
+  service::ContingencyRequest request;
+};
+int run_network_contingency(const NetworkContingencyOptions& options, std::ostream& out);
+struct NetworkN1Options {
+  ModelOptions model;
+  service::N1Request request;
+};
+int run_network_n1(const NetworkN1Options& options, std::ostream& out);
+struct NetworkValidateOptions {
+  ModelOptions model;
+  std::string iea;
+  double tolerance = 0.15;
+};
+int run_network_validate(const NetworkValidateOptions& options, std::ostream& out);
+
+// `sphere bargain` and `sphere bargain validate`.
+struct EuFlags {  // the expected-utility model's options
+  int rounds = 10;
+  std::string probability = "scholz-code";
+  double q = 1.0;
+  double tolerance = 0.0;  // 0: play every round
+};
+struct BargainOptions {
+  ModelOptions model;
+  std::string issue, method = "all";
+  EuFlags eu;
+  int draws = 1000;
+  std::uint64_t seed = 1;
+  // validate
+  std::string deu;
+  EuFlags validate_eu;
+  bool validate_json = false, forecasts = false;
+  int threads = 0;
+  std::string capability = "gdp", cases;
+};
+int run_bargain(const BargainOptions& options, std::ostream& out);
+int run_bargain_validate(const BargainOptions& options, std::ostream& out);
+
+// `sphere events series|import|fit`.
+// Where events come from: the model's log (actors rolled up to their states) or an event CSV.
+struct EventSourceOptions {
+  ModelOptions model;
+  std::string events_file, scheme = "gdelt";
+  bool no_rollup = false, no_dedup = false;
+};
+struct EventSeriesOptions {
+  EventSourceOptions source;
+  std::string dyad, from, to;  // A:B; YYYY or YYYY-MM
+  bool csv = false;
+};
+int run_event_series(const EventSeriesOptions& options, std::ostream& out);
+struct EventImportOptions {
+  std::string input, format = "gdelt", out, scheme = "gdelt", from, to, into_model, source_id;
+  std::vector<std::string> actors, dyads;
+  bool strict = false, root_only = false, series = false, csv = false, json = false,
+       no_dedup = false;
+  bool actor_types = false;
+};
+// The kept events go to options.out ("-": standard output); the series or the report as JSON
+// to `out`; the import report to stderr.
+int run_event_import(const EventImportOptions& options, std::ostream& out);
+struct EventFitOptions {
+  EventSourceOptions source;
+  std::string dyad, from, to;
+  int quad = -1;
+  std::uint64_t seed = 1;
+};
+int run_event_fit(const EventFitOptions& options, std::ostream& out);
+
+struct CalibrateOptions {
+  ModelOptions model;
+  PanelOptions panel;
+  std::string until, out, partner;  // out: the calibration file written
+  std::vector<std::string> dyads;
+  int threads = 0, replicates = 200;
+  std::uint64_t seed = 1;
+  bool no_write = false;
+};
+int run_calibrate(const CalibrateOptions& options, std::ostream& out);
+
+struct BacktestOptions {
+  ModelOptions model;
+  PanelOptions panel;
+  std::string origins, horizons = "1,3,6,12", pairs = "all", refit = "yearly", forecasts_out,
+                                    partner, db;
+  bool score_only = false;
+  int threads = 0, paths = 64, threshold = 0, bootstrap = 500;
+  std::uint64_t seed = 1;
+  bool no_ablations = false;
+};
+int run_backtest(const BacktestOptions& options, std::ostream& out);
+
+struct ReportCommandOptions {
+  ModelOptions model;
+  ReportOptions report;
+  std::vector<std::string> dyads;     // A:B
+  std::vector<std::string> settings;  // --set NAME=VALUE
+};
+int run_report(const ReportCommandOptions& options, std::ostream& out);
+
+// `sphere run`: the summary, the main forecast and the report (`report` empty: none).
+struct RunOptions {
+  ModelOptions model;
+  std::string report = "report.html";
+};
+int run_run(const RunOptions& options, std::ostream& out);
 
 }  // namespace sphere::app

@@ -91,10 +91,11 @@ void print_scores(std::ostream& out, const dyad::BacktestResult& r, const std::v
 
 // A level target (GDELT's sum_score): the robust level model against the Gaussian AR and the level
 // baselines.
-int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, const std::vector<int>& horizons,
-                 const std::string& origins, const std::string& horizons_text, const std::string& refit,
+int print_levels(std::ostream& out, const panel::Panel& p, const dyad::LevelBacktestResult& r,
+                 const std::vector<int>& horizons, const std::string& origins,
+                 const std::string& horizons_text, const std::string& refit,
                  const std::string& forecasts_out) {
-  std::cout << fmt::format(
+  out << fmt::format(
       "Backtest · {} (a level) on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
       "Every forecast uses only data before its origin. Mean CRPS, lower is better.\n\n",
       r.target, p.file, origins, r.origins, horizons_text, r.forecasts, refit);
@@ -106,24 +107,24 @@ int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, cons
     for (const auto& h : m.horizons) row.push_back(h.n ? fmt::format("{:.1f}", h.crps / h.n) : "–");
     t.add(row);
   }
-  t.print(std::cout);
-  std::cout << "\nSkill of the level model's CRPS against each baseline (1 − CRPS_model / CRPS_other; "
-               "95% block-bootstrap interval by target period; Diebold–Mariano p):\n";
-  print_skills(std::cout, r.skills);
+  t.print(out);
+  out << "\nSkill of the level model's CRPS against each baseline (1 − CRPS_model / CRPS_other; "
+         "95% block-bootstrap interval by target period; Diebold–Mariano p):\n";
+  print_skills(out, r.skills);
   const auto& h1 = r.models.front().horizons.front();
   if (h1.n) {
-    std::cout << "\nPIT histogram of the robust level model at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
+    out << "\nPIT histogram of the robust level model at h=" << h1.h << " (10 bins; flat is calibrated):\n ";
     double prev = 0;
     for (int i = 0; i < 10; ++i) {
       const double F = h1.pit[i] / h1.n;
-      std::cout << fmt::format(" {:.3f}", F - prev);
+      out << fmt::format(" {:.3f}", F - prev);
       prev = F;
     }
-    std::cout << "\n";
+    out << "\n";
   }
-  std::cout << "\nRobust level model fits (minimum one-step CRPS, ± one standard error clustered by pair; "
-               "lambda: the grid value of least CRPS, in brackets the grid values inside the 95% "
-               "profile-likelihood region):\n";
+  out << "\nRobust level model fits (minimum one-step CRPS, ± one standard error clustered by pair; "
+         "lambda: the grid value of least CRPS, in brackets the grid values inside the 95% "
+         "profile-likelihood region):\n";
   Table hf({"fitted before", "lambda", "nu", "log c", "log k", "P(non-zero)", "pairs", "one-step CRPS"});
   for (const auto& fit : r.hurdle_fits) {
     const auto se = [&](int i) { return fit.covariance[i][i] > 0 ? std::sqrt(fit.covariance[i][i]) : std::nan(""); };
@@ -134,8 +135,8 @@ int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, cons
             fmt::format("{:.2f} ± {:.2f}", fit.params.log_k, se(2)),
             fmt::format("{:.3f}", fit.nonzero_share), std::to_string(fit.pairs), fmt::format("{:.2f}", fit.crps)});
   }
-  hf.print(std::cout);
-  std::cout << "\nGaussian AR fits (jackknife bias-corrected; ± one standard error; in brackets the uncorrected maximum):\n";
+  hf.print(out);
+  out << "\nGaussian AR fits (jackknife bias-corrected; ± one standard error; in brackets the uncorrected maximum):\n";
   Table f({"fitted before", "phi", "log c", "log k", "pairs", "log-likelihood"});
   for (const auto& fit : r.fits) {
     const auto se = [&](int i) { return fit.covariance[i][i] > 0 ? std::sqrt(fit.covariance[i][i]) : std::nan(""); };
@@ -146,48 +147,130 @@ int print_levels(const panel::Panel& p, const dyad::LevelBacktestResult& r, cons
            std::to_string(fit.pairs),
            fmt::format("{:.0f}", fit.loglik)});
   }
-  f.print(std::cout);
-  std::cout << "\nNot applicable to a level: the count model's ablations (excitation, cross-excitation, "
-               "pooling, relation state), the log score, Brier scores and the ranked probability score.\n";
-  if (!forecasts_out.empty()) std::cout << "Wrote " << forecasts_out << "\n";
+  f.print(out);
+  out << "\nNot applicable to a level: the count model's ablations (excitation, cross-excitation, "
+         "pooling, relation state), the log score, Brier scores and the ranked probability score.\n";
+  if (!forecasts_out.empty()) out << "Wrote " << forecasts_out << "\n";
   return kExitOk;
 }
 
 // `--score-only`: every backtest of the database scored against the (newer) panel.
-int score_only(const std::string& db, const ResolvedPanel& rp, const std::string& command, bool json) {
+int score_only(const Output& output, const std::string& db, const ResolvedPanel& rp,
+               const std::string& command) {
+  std::ostream& out = output.out;
   const panel::Panel& p = rp.panel;
   const auto scorings = service::rescore(rp, db, command);
-  if (json) {
-    std::cout << service::rescore_to_json(scorings, p, command);
+  if (output.json()) {
+    out << service::rescore_to_json(scorings, p, command);  // service::encode's bytes
     return kExitOk;
   }
   for (const auto& r : scorings) {
-    std::cout << fmt::format(
+    out << fmt::format(
         "Backtest {} of {} ({} on {}, data through {}, made {}) scored against {} (data through {}):\n"
         "{} of {} forecasts per model scored; {} await later data.\n\n",
         r.backtest_id, db, r.vintage.target, r.vintage.panel_file, r.vintage.data_through, r.created,
         p.file, p.period_name(p.periods - 1), r.scored, r.forecasts, r.pending);
-    if (r.scored) print_scores(std::cout, r.result, r.vintage.horizons, r.vintage.fixed_threshold);
-    std::cout << "\n";
+    if (r.scored) print_scores(out, r.result, r.vintage.horizons, r.vintage.fixed_threshold);
+    out << "\n";
   }
-  std::cout << "Recorded the scoring in " << db << "\n";
+  out << "Recorded the scoring in " << db << "\n";
   return kExitOk;
 }
 
 }  // namespace
 
-void add_backtest_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    PanelOptions panel;
-    std::string origins, horizons = "1,3,6,12", pairs = "all", refit = "yearly", forecasts_out,
-                                      partner, db;
-    bool score_only = false;
-    int threads = 0, paths = 64, threshold = 0, bootstrap = 500;
-    std::uint64_t seed = 1;
-    bool no_ablations = false;
+int run_backtest(const BacktestOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json)};
+  // The command line as given, for the vintage of what is stored.
+  std::string command = "sphere backtest";
+  const auto arg = [&](const char* flag, const std::string& value) {
+    if (!value.empty()) command += std::string(" ") + flag + " " + value;
   };
-  auto opts = std::make_shared<Options>();
+  arg("--model", o.model.model_dir);
+  arg("--panel", o.panel.file);
+  arg("--format", o.panel.format);
+  arg("--target", o.panel.target);
+  if (o.panel.directed) command += " --directed";
+  if (o.score_only) {
+    if (o.db.empty()) throw InputError("--score-only", 0, "--db", "--score-only needs --db FILE");
+    command += " --score-only";
+    arg("--db", o.db);
+    // The target is the stored backtests' unless one is given.
+    PanelOptions po = o.panel;
+    if (po.target.empty()) po.target = store::stored_backtests(o.db).front().target;
+    return score_only(output, o.db, resolve_panel(o.model, po, 0), command);
+  }
+  arg("--origins", o.origins);
+  arg("--horizons", o.horizons);
+  arg("--pairs", o.pairs);
+  arg("--refit", o.refit);
+  arg("--partner", o.partner);
+  if (o.no_ablations) command += " --no-ablations";
+  command += fmt::format(" --paths {} --threshold {} --bootstrap {} --seed {}", o.paths,
+                         o.threshold, o.bootstrap, o.seed);
+  const ResolvedPanel rp = resolve_panel(o.model, o.panel, 0);
+  const panel::Panel& p = rp.panel;
+  print_bad_rows(std::cerr, p);
+  service::BacktestRequest request;
+  request.origins = o.origins;
+  request.horizons = o.horizons;
+  request.pairs = o.pairs;
+  request.refit = o.refit;
+  request.partner = o.partner;
+  request.forecasts_out = o.forecasts_out;
+  request.db = o.db;
+  request.paths = o.paths;
+  request.threshold = o.threshold;
+  request.bootstrap = o.bootstrap;
+  request.seed = o.seed;
+  request.threads = o.threads;
+  request.ablations = !o.no_ablations;
+  request.command = command;
+  request.model_dir = o.panel.file.empty() ? model_directory(o.model) : "";
+  // Ctrl-C or SIGTERM: the backtest stops at its next step and unwinds; the store rolls
+  // back (removing a file it created) and the forecasts CSV's temporary file is removed.
+  const InterruptGuard guard;
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const auto started = std::chrono::steady_clock::now();
+  bool estimated = false;
+  request.progress = [tty, started, &estimated](const std::string& what, int done, int total) {
+    throw_if_interrupted();
+    if (!tty) return;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double left = done > 0 ? elapsed / done * (total - done) : 0.0;
+    if (!estimated && done > 0 && done < total) {
+      std::cerr << fmt::format("\r\033[Kestimated time: {} for {} steps (from the first {} "
+                               "in {:.2g} s)\n",
+                               duration_text(elapsed + left), total, done, elapsed);
+      estimated = true;
+    }
+    std::cerr << fmt::format("\r\033[K[{:>3}/{}] {}{}", done, total, what,
+                             done > 0 ? " · " + duration_text(left) + " left" : "")
+              << std::flush;
+  };
+  const service::BacktestOutcome outcome = service::backtest(rp, request);
+  if (tty) std::cerr << "\r\033[K";
+  if (output.json()) {
+    out << outcome.to_json(p);  // service::encode's bytes
+    return kExitOk;
+  }
+  if (outcome.levels)
+    return print_levels(out, p, *outcome.levels, outcome.horizons, o.origins, o.horizons, o.refit,
+                        o.forecasts_out);
+  const dyad::BacktestResult& r = *outcome.counts;
+  out << fmt::format(
+      "Backtest · {} on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
+      "Every forecast uses only data before its origin. Lower scores are better.\n\n",
+      r.target, p.file, o.origins, r.origins, o.horizons, r.forecasts, o.refit);
+  print_scores(out, r, outcome.horizons, o.threshold);
+  if (!o.db.empty()) out << "Stored every forecast and score in " << o.db << "\n";
+  if (!o.forecasts_out.empty()) out << "Wrote " << o.forecasts_out << "\n";
+  return kExitOk;
+}
+
+void add_backtest_command(CLI::App& app, Action& action) {
+  auto opts = std::make_shared<BacktestOptions>();
   CLI::App* cmd = app.add_subcommand(
       "backtest", "Rolling-origin forecasts of every pair of a panel, scored against persistence, "
                   "climatology, recent and NB-autoregression baselines (CRPS, log, Brier, RPS, PIT); "
@@ -218,94 +301,7 @@ void add_backtest_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", opts->seed, "Seed");
   cmd->add_option("--threads", opts->threads, "Threads (0: every core; same numbers for any count)");
   cmd->callback([opts, &action] {
-    action = [opts] {
-      // The command line as given, for the vintage of what is stored.
-      std::string command = "sphere backtest";
-      const auto arg = [&](const char* flag, const std::string& value) {
-        if (!value.empty()) command += std::string(" ") + flag + " " + value;
-      };
-      arg("--model", opts->model.model_dir);
-      arg("--panel", opts->panel.file);
-      arg("--format", opts->panel.format);
-      arg("--target", opts->panel.target);
-      if (opts->panel.directed) command += " --directed";
-      if (opts->score_only) {
-        if (opts->db.empty()) throw InputError("--score-only", 0, "--db", "--score-only needs --db FILE");
-        command += " --score-only";
-        arg("--db", opts->db);
-        // The target is the stored backtests' unless one is given.
-        PanelOptions po = opts->panel;
-        if (po.target.empty()) po.target = store::stored_backtests(opts->db).front().target;
-        return score_only(opts->db, resolve_panel(opts->model, po, 0), command, opts->model.json);
-      }
-      arg("--origins", opts->origins);
-      arg("--horizons", opts->horizons);
-      arg("--pairs", opts->pairs);
-      arg("--refit", opts->refit);
-      arg("--partner", opts->partner);
-      if (opts->no_ablations) command += " --no-ablations";
-      command += fmt::format(" --paths {} --threshold {} --bootstrap {} --seed {}", opts->paths,
-                             opts->threshold, opts->bootstrap, opts->seed);
-      const ResolvedPanel rp = resolve_panel(opts->model, opts->panel, 0);
-      const panel::Panel& p = rp.panel;
-      print_bad_rows(std::cerr, p);
-      service::BacktestRequest request;
-      request.origins = opts->origins;
-      request.horizons = opts->horizons;
-      request.pairs = opts->pairs;
-      request.refit = opts->refit;
-      request.partner = opts->partner;
-      request.forecasts_out = opts->forecasts_out;
-      request.db = opts->db;
-      request.paths = opts->paths;
-      request.threshold = opts->threshold;
-      request.bootstrap = opts->bootstrap;
-      request.seed = opts->seed;
-      request.threads = opts->threads;
-      request.ablations = !opts->no_ablations;
-      request.command = command;
-      request.model_dir = opts->panel.file.empty() ? model_directory(opts->model) : "";
-      // Ctrl-C or SIGTERM: the backtest stops at its next step and unwinds; the store rolls
-      // back (removing a file it created) and the forecasts CSV's temporary file is removed.
-      const InterruptGuard guard;
-      const bool tty = isatty(STDERR_FILENO) != 0;
-      const auto started = std::chrono::steady_clock::now();
-      bool estimated = false;
-      request.progress = [tty, started, &estimated](const std::string& what, int done, int total) {
-        throw_if_interrupted();
-        if (!tty) return;
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double left = done > 0 ? elapsed / done * (total - done) : 0.0;
-        if (!estimated && done > 0 && done < total) {
-          std::cerr << fmt::format("\r\033[Kestimated time: {} for {} steps (from the first {} "
-                                   "in {:.2g} s)\n",
-                                   duration_text(elapsed + left), total, done, elapsed);
-          estimated = true;
-        }
-        std::cerr << fmt::format("\r\033[K[{:>3}/{}] {}{}", done, total, what,
-                                 done > 0 ? " · " + duration_text(left) + " left" : "")
-                  << std::flush;
-      };
-      const service::BacktestOutcome outcome = service::backtest(rp, request);
-      if (tty) std::cerr << "\r\033[K";
-      if (opts->model.json) {
-        std::cout << outcome.to_json(p);
-        return kExitOk;
-      }
-      if (outcome.levels)
-        return print_levels(p, *outcome.levels, outcome.horizons, opts->origins, opts->horizons, opts->refit,
-                            opts->forecasts_out);
-      const dyad::BacktestResult& r = *outcome.counts;
-      std::cout << fmt::format(
-          "Backtest · {} on {} · origins {} ({}) · horizons {} · {} forecasts per model · refit {}\n"
-          "Every forecast uses only data before its origin. Lower scores are better.\n\n",
-          r.target, p.file, opts->origins, r.origins, opts->horizons, r.forecasts, opts->refit);
-      print_scores(std::cout, r, outcome.horizons, opts->threshold);
-      if (!opts->db.empty()) std::cout << "Stored every forecast and score in " << opts->db << "\n";
-      if (!opts->forecasts_out.empty()) std::cout << "Wrote " << opts->forecasts_out << "\n";
-      return kExitOk;
-    };
+    action = [opts](std::ostream& out) { return run_backtest(*opts, out); };
   });
 }
 

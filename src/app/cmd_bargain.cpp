@@ -18,13 +18,6 @@ namespace {
 
 using bargain::DeuModel;
 
-struct EuFlags {
-  int rounds = 10;
-  std::string probability = "scholz-code";
-  double q = 1.0;
-  double tolerance = 0.0;  // 0: play every round
-};
-
 void add_eu_options(CLI::App& cmd, EuFlags& flags) {
   cmd.add_option("--rounds", flags.rounds, "Most rounds of the expected-utility model")
       ->check(CLI::Range(1, 1000))
@@ -84,7 +77,7 @@ std::string top_inputs(const bargain::Distribution& d, std::size_t count, int dr
 }
 
 // The expected-utility rounds: one row per round with every actor's position, then the moves.
-void print_rounds(const service::IssueBargain& r) {
+void print_rounds(std::ostream& out, const service::IssueBargain& r) {
   std::vector<std::string> header = {"round", "median", "mean"};
   for (const auto& p : r.players) header.push_back(p.id);
   Table table(header);
@@ -97,28 +90,28 @@ void print_rounds(const service::IssueBargain& r) {
     for (double x : round.positions) row.push_back(fixed(x, 1));
     table.add(row);
   }
-  table.print(std::cout);
-  std::cout << "\nWho challenged whom (each line: the actor that moved accepted the proposer's offer):\n";
+  table.print(out);
+  out << "\nWho challenged whom (each line: the actor that moved accepted the proposer's offer):\n";
   for (const auto& round : r.eu.rounds) {
-    if (round.moves.empty()) std::cout << fmt::format("  round {}: nobody moves\n", round.round);
+    if (round.moves.empty()) out << fmt::format("  round {}: nobody moves\n", round.round);
     for (const auto& m : round.moves)
-      std::cout << fmt::format("  round {}: {} challenged {}: {} {} {:.1f} → {:.1f}\n", round.round,
-                               r.players[m.proposer].id, r.players[m.actor].id,
-                               r.players[m.actor].id,
-                               m.offer == bargain::Offer::kConflict       ? "loses the conflict,"
-                               : m.offer == bargain::Offer::kCompromise ? "compromises,"
-                                                                         : "capitulates,",
-                               m.from, m.to);
+      out << fmt::format("  round {}: {} challenged {}: {} {} {:.1f} → {:.1f}\n", round.round,
+                         r.players[m.proposer].id, r.players[m.actor].id,
+                         r.players[m.actor].id,
+                         m.offer == bargain::Offer::kConflict       ? "loses the conflict,"
+                         : m.offer == bargain::Offer::kCompromise ? "compromises,"
+                                                                   : "capitulates,",
+                         m.from, m.to);
   }
 }
 
-void print_issue(const service::IssueBargain& r, service::BargainMethod method,
+void print_issue(std::ostream& out, const service::IssueBargain& r, service::BargainMethod method,
                  const bargain::EuOptions& eu) {
   using service::BargainMethod;
   using service::shows;
   const kb::Issue& i = *r.issue;
-  std::cout << fmt::format("{}: {}\n  0 = {}\n  100 = {}\n  status quo {:.1f}\n\n", i.id, i.title,
-                           i.low, i.high, i.status_quo.value);
+  out << fmt::format("{}: {}\n  0 = {}\n  100 = {}\n  status quo {:.1f}\n\n", i.id, i.title,
+                     i.low, i.high, i.status_quo.value);
   auto ranged = [](const kb::IssueValue& v, int digits) {
     return fmt::format("{:.{}f} [{:.{}f}, {:.{}f}]", v.value, digits, v.low(), digits, v.high(),
                        digits);
@@ -126,45 +119,45 @@ void print_issue(const service::IssueBargain& r, service::BargainMethod method,
   Table actors({"actor", "influence [range]", "position [range]", "salience [range]"});
   for (const auto& p : i.positions)
     actors.add({p.actor, ranged(p.influence, 2), ranged(p.position, 0), ranged(p.salience, 2)});
-  actors.print(std::cout);
-  std::cout << "\nAt the stated values:\n";
+  actors.print(out);
+  out << "\nAt the stated values:\n";
   if (shows(method, BargainMethod::kCompromise))
-    std::cout << fmt::format("  compromise model: {:.1f}\n", r.compromise);
+    out << fmt::format("  compromise model: {:.1f}\n", r.compromise);
   if (shows(method, BargainMethod::kNash))
-    std::cout << fmt::format("  Nash bargaining:  {:.1f}: {}\n", r.nash.outcome, service::nash_reason(r));
+    out << fmt::format("  Nash bargaining:  {:.1f}: {}\n", r.nash.outcome, service::nash_reason(r));
   if (shows(method, BargainMethod::kExpectedUtility))
-    std::cout << fmt::format("  expected utility: {} ({}; the median after round {} alone would "
-                             "say {:.1f})\n",
-                             outcome_set(r.eu),
-                             r.eu.period > 1   ? fmt::format("cycles with period {}", r.eu.period)
-                             : r.eu.period == 1 ? "settled"
-                                                : "no repeat within the rounds",
-                             r.eu.rounds.size(), r.eu.forecast());
+    out << fmt::format("  expected utility: {} ({}; the median after round {} alone would "
+                       "say {:.1f})\n",
+                       outcome_set(r.eu),
+                       r.eu.period > 1   ? fmt::format("cycles with period {}", r.eu.period)
+                       : r.eu.period == 1 ? "settled"
+                                          : "no repeat within the rounds",
+                       r.eu.rounds.size(), r.eu.forecast());
   if (r.sampled) {
     const auto& d = *r.sampled;
-    std::cout << fmt::format("\nOver {} draws of every input from its range (median [5%, 95%]; "
-                             "the inputs that move it most, Spearman's rho):\n", d.draws);
+    out << fmt::format("\nOver {} draws of every input from its range (median [5%, 95%]; "
+                       "the inputs that move it most, Spearman's rho):\n", d.draws);
     if (shows(method, BargainMethod::kCompromise))
-      std::cout << fmt::format("  compromise:       {}  {}\n", interval(d.compromise),
-                               top_inputs(d.compromise, 4, d.draws));
+      out << fmt::format("  compromise:       {}  {}\n", interval(d.compromise),
+                         top_inputs(d.compromise, 4, d.draws));
     if (shows(method, BargainMethod::kNash))
-      std::cout << fmt::format("  Nash bargaining:  {}  status quo in {:.0f}% of draws ({:.0f}% "
-                               "straddled)  {}\n", interval(d.nash),
-                               100.0 * d.nash_status_quo_share, 100.0 * d.nash_straddle_share,
-                               top_inputs(d.nash, 4, d.draws));
+      out << fmt::format("  Nash bargaining:  {}  status quo in {:.0f}% of draws ({:.0f}% "
+                         "straddled)  {}\n", interval(d.nash),
+                         100.0 * d.nash_status_quo_share, 100.0 * d.nash_straddle_share,
+                         top_inputs(d.nash, 4, d.draws));
     if (shows(method, BargainMethod::kExpectedUtility))
-      std::cout << fmt::format("  expected utility: {}  cycles in {:.0f}% of draws  {}\n",
-                               interval(d.eu), 100.0 * d.eu_cycle_share, top_inputs(d.eu, 4, d.draws));
+      out << fmt::format("  expected utility: {}  cycles in {:.0f}% of draws  {}\n",
+                         interval(d.eu), 100.0 * d.eu_cycle_share, top_inputs(d.eu, 4, d.draws));
   }
   if (shows(method, BargainMethod::kExpectedUtility)) {
-    std::cout << fmt::format("\nExpected-utility rounds (probability {}, Q = {}):\n",
-                             to_string(eu.probability), eu.q);
-    print_rounds(r);
+    out << fmt::format("\nExpected-utility rounds (probability {}, Q = {}):\n",
+                       to_string(eu.probability), eu.q);
+    print_rounds(out, r);
   }
-  std::cout << "\n";
+  out << "\n";
 }
 
-void print_summary(const std::vector<service::IssueBargain>& results) {
+void print_summary(std::ostream& out, const std::vector<service::IssueBargain>& results) {
   Table table({"issue", "status quo", "compromise", "Nash", "exp. utility (outcome set)"});
   for (const auto& r : results)
     table.add({r.issue->id, fixed(r.issue->status_quo.value, 0), fixed(r.compromise, 0),
@@ -173,8 +166,8 @@ void print_summary(const std::vector<service::IssueBargain>& results) {
                     : r.nash.agreement                                        ? ""
                                                                               : " (sq)"),
                outcome_set(r.eu)});
-  std::cout << "At the stated values:\n";
-  table.print(std::cout);
+  out << "At the stated values:\n";
+  table.print(out);
   if (!results.empty() && results.front().sampled) {
     Table dist({"issue", "compromise", "Nash", "Nash = sq", "exp. utility", "EU cycles",
                 "moves the compromise most", "moves exp. utility most"});
@@ -185,23 +178,23 @@ void print_summary(const std::vector<service::IssueBargain>& results) {
                 fmt::format("{:.0f}%", 100.0 * d.eu_cycle_share), top_inputs(d.compromise, 2, d.draws),
                 top_inputs(d.eu, 2, d.draws)});
     }
-    std::cout << fmt::format("\nOver {} draws of every position, salience, influence and status "
-                             "quo from its range (median [5%, 95%]):\n",
-                             results.front().sampled->draws);
-    dist.print(std::cout);
+    out << fmt::format("\nOver {} draws of every position, salience, influence and status "
+                       "quo from its range (median [5%, 95%]):\n",
+                       results.front().sampled->draws);
+    dist.print(out);
   }
-  std::cout << "Scale 0-100 per issue (sphere bargain --issue ID shows its ends, the actors and the "
-               "rounds). sq: the Nash solution is the status quo; straddled: actors stand on both "
-               "sides of it, so no agreement beats it for all. An expected-utility outcome set "
-               "'a ↔ b' is a cycle: the model alternates between those medians for ever, and "
-               "which one a given round count ends on carries no information; unsettled: it neither settled nor "
-               "repeated within the rounds played (--rounds).\n";
+  out << "Scale 0-100 per issue (sphere bargain --issue ID shows its ends, the actors and the "
+         "rounds). sq: the Nash solution is the status quo; straddled: actors stand on both "
+         "sides of it, so no agreement beats it for all. An expected-utility outcome set "
+         "'a ↔ b' is a cycle: the model alternates between those medians for ever, and "
+         "which one a given round count ends on carries no information; unsettled: it neither settled nor "
+         "repeated within the rounds played (--rounds).\n";
 }
 
 // --- sphere bargain validate ------------------------------------------------------------------
 
 // The small cases of known_outcomes.csv: each model's error in per cent of the case's scale.
-void print_cases(const service::CaseScores& scores) {
+void print_cases(std::ostream& out, const service::CaseScores& scores) {
   for (const auto& [c, forecasts] : scores.cases) {
     Table table({"model", "forecast", "abs. error", "error, % of scale"});
     for (const auto& f : forecasts) {
@@ -209,33 +202,33 @@ void print_cases(const service::CaseScores& scores) {
       else table.add({f.model, fixed(*f.value, 2), fixed(std::abs(*f.value - c.outcome), 2),
                       fixed(service::error_pct(c, *f.value), 0)});
     }
-    std::cout << fmt::format("{} ({}): {}; recorded outcome {:g}, scale {:g}-{:g}\n", c.id,
-                             c.file, c.scale, c.outcome, c.scale_low, c.scale_high);
-    table.print(std::cout);
-    std::cout << "\n";
+    out << fmt::format("{} ({}): {}; recorded outcome {:g}, scale {:g}-{:g}\n", c.id,
+                       c.file, c.scale, c.outcome, c.scale_low, c.scale_high);
+    table.print(out);
+    out << "\n";
   }
   Table summary({"model", "cases", "mean error, % of scale"});
   for (const auto& m : scores.means)
     summary.add({m.model, std::to_string(m.cases), m.cases == 0 ? "-" : fixed(m.error_pct, 0)});
-  std::cout << "Over the cases (each case weighs the same; four cases cannot separate models "
-               "whose errors differ by a few points):\n";
-  summary.print(std::cout);
+  out << "Over the cases (each case weighs the same; four cases cannot separate models "
+         "whose errors differ by a few points):\n";
+  summary.print(out);
   for (const auto& [c, forecasts] : scores.run_only) {
-    std::cout << fmt::format("\n{} ({}): run only, {}:\n", c.id, c.file, c.scale);
+    out << fmt::format("\n{} ({}): run only, {}:\n", c.id, c.file, c.scale);
     for (const auto& f : forecasts)
-      if (f.value) std::cout << fmt::format("  {}: {:.2f}\n", f.model, *f.value);
+      if (f.value) out << fmt::format("  {}: {:.2f}\n", f.model, *f.value);
   }
 }
 
-void print_deu(const service::DeuValidation& v, const bargain::EuOptions& eu) {
+void print_deu(std::ostream& out, const service::DeuValidation& v, const bargain::EuOptions& eu) {
   const auto& scores = v.scores;
-  std::cout << fmt::format("DEU III, {} scoreable issues (outcome in [0, 100], at least 3 actors "
-                           "with position and salience); capabilities: {}.\n"
-                           "Expected utility: at most {} rounds, Q = {}{}.\n\n",
-                           v.issues, bargain::to_string(v.capability), eu.rounds, eu.q,
-                           eu.tolerance ? fmt::format(", stop when the median moves < {} of the "
-                                                      "range twice", *eu.tolerance)
-                                        : "");
+  out << fmt::format("DEU III, {} scoreable issues (outcome in [0, 100], at least 3 actors "
+                     "with position and salience); capabilities: {}.\n"
+                     "Expected utility: at most {} rounds, Q = {}{}.\n\n",
+                     v.issues, bargain::to_string(v.capability), eu.rounds, eu.q,
+                     eu.tolerance ? fmt::format(", stop when the median moves < {} of the "
+                                                "range twice", *eu.tolerance)
+                                  : "");
   Table table({"model", "n", "MAE", "RMSE", "median AE", "COD MAE", "CNS MAE",
                "MAE where rp", "reference MAE", "reference COD/CNS"});
   for (const auto& s : scores) {
@@ -246,59 +239,75 @@ void print_deu(const service::DeuValidation& v, const bargain::EuOptions& eu) {
                ref.all.empty() ? "-" : ref.all,
                ref.cod.empty() ? "-" : ref.cod + " / " + ref.cns});
   }
-  table.print(std::cout);
-  std::cout << "\nReference figures: salience-weighted mean, unweighted mean and medians as "
-               "reproduced on this file (shared/reference/bargaining.md §4.4); the expected-utility "
-               "figure is hamzagul07/schelling's own reconstruction (§4.3), not the same "
-               "specification. Nash and the status quo are scored only on issues with a reference point; "
-               "'MAE where rp' compares every model on those issues.\n";
+  table.print(out);
+  out << "\nReference figures: salience-weighted mean, unweighted mean and medians as "
+         "reproduced on this file (shared/reference/bargaining.md §4.4); the expected-utility "
+         "figure is hamzagul07/schelling's own reconstruction (§4.3), not the same "
+         "specification. Nash and the status quo are scored only on issues with a reference point; "
+         "'MAE where rp' compares every model on those issues.\n";
   const auto best = std::min_element(scores.begin(), scores.end(), [](const auto& a, const auto& b) {
     return a.with_reference.mae < b.with_reference.mae;
   });
   const auto& constant = *std::find_if(scores.begin(), scores.end(), [](const auto& s) {
     return s.model == DeuModel::kConstant50;
   });
-  std::cout << fmt::format("Lowest MAE on the issues with a reference point: {} ({:.2f}); always "
-                           "50 scores {:.2f} there.\n",
-                           to_string(best->model), best->with_reference.mae,
-                           constant.with_reference.mae);
-}
-
-int run_validate(const service::DeuRequest& request, const std::string& cases, bool json,
-                 bool forecasts) {
-  if (!cases.empty()) {
-    const service::CaseScores scores = service::score_cases(cases, request.eu);
-    if (json) print_json(std::cout, to_json(scores));
-    else print_cases(scores);
-    if (request.file.empty()) return kExitOk;
-    std::cout << "\n";
-  }
-  if (forecasts) {  // every model's forecast per issue, for the benchmark's comparison
-    print_json(std::cout, to_json(service::deu_forecasts(request)));
-    return kExitOk;
-  }
-  const service::DeuValidation validation = service::validate_deu(request);
-  if (json) print_json(std::cout, to_json(validation));
-  else print_deu(validation, request.eu);
-  return kExitOk;
+  out << fmt::format("Lowest MAE on the issues with a reference point: {} ({:.2f}); always "
+                     "50 scores {:.2f} there.\n",
+                     to_string(best->model), best->with_reference.mae,
+                     constant.with_reference.mae);
 }
 
 }  // namespace
 
+int run_bargain(const BargainOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json)};
+  const kb::Model model = load_model(o.model);
+  service::BargainRequest request;
+  request.issue = o.issue;
+  request.method = *service::parse_bargain_method(o.method);
+  request.eu = eu_options(o.eu);
+  request.draws = o.draws;
+  request.seed = o.seed;
+  const service::BargainOutcome outcome = service::bargain_issues(model, request);
+  if (output.json()) {
+    output.write_json(to_json(outcome));
+  } else if (outcome.issues.empty()) {
+    out << fmt::format("{} has no contested issues (issues.toml)\n", model.location);
+  } else if (request.issue.empty() && request.method == service::BargainMethod::kAll) {
+    print_summary(out, outcome.issues);
+  } else {
+    for (const auto& r : outcome.issues) print_issue(out, r, request.method, request.eu);
+  }
+  return kExitOk;
+}
+
+int run_bargain_validate(const BargainOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.validate_json)};
+  service::DeuRequest request;
+  request.file = o.deu;
+  request.capability =
+      o.capability == "gdp" ? bargain::DeuCapability::kGdp : bargain::DeuCapability::kEqual;
+  request.eu = eu_options(o.validate_eu);
+  request.threads = o.threads;
+  if (!o.cases.empty()) {
+    const service::CaseScores scores = service::score_cases(o.cases, request.eu);
+    if (output.json()) output.write_json(to_json(scores));
+    else print_cases(out, scores);
+    if (request.file.empty()) return kExitOk;
+    out << "\n";
+  }
+  if (o.forecasts) {  // every model's forecast per issue, for the benchmark's comparison (JSON)
+    print_json(out, to_json(service::deu_forecasts(request)));
+    return kExitOk;
+  }
+  const service::DeuValidation validation = service::validate_deu(request);
+  if (output.json()) output.write_json(to_json(validation));
+  else print_deu(out, validation, request.eu);
+  return kExitOk;
+}
+
 void add_bargain_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    std::string issue, method = "all";
-    EuFlags eu;
-    int draws = 1000;
-    std::uint64_t seed = 1;
-    std::string deu;
-    EuFlags validate_eu;
-    bool validate_json = false, forecasts = false;
-    int threads = 0;
-    std::string capability = "gdp", cases;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<BargainOptions>();
   CLI::App* cmd = app.add_subcommand(
       "bargain", "Where each contested issue settles: compromise, Nash bargaining, expected utility");
   add_model_options(*cmd, opts->model);
@@ -340,39 +349,12 @@ void add_bargain_command(CLI::App& app, Action& action) {
   validate->callback([opts, &action] {
     if (opts->deu.empty() && opts->cases.empty())
       throw CLI::ValidationError("--deu", "give --deu FILE, --cases DIR or both");
-    action = [opts] {
-      service::DeuRequest request;
-      request.file = opts->deu;
-      request.capability = opts->capability == "gdp" ? bargain::DeuCapability::kGdp
-                                                     : bargain::DeuCapability::kEqual;
-      request.eu = eu_options(opts->validate_eu);
-      request.threads = opts->threads;
-      return run_validate(request, opts->cases, opts->validate_json, opts->forecasts);
-    };
+    action = [opts](std::ostream& out) { return run_bargain_validate(*opts, out); };
   });
 
   cmd->callback([opts, validate, &action] {
     if (validate->parsed()) return;
-    action = [opts] {
-      const kb::Model model = load_model(opts->model);
-      service::BargainRequest request;
-      request.issue = opts->issue;
-      request.method = *service::parse_bargain_method(opts->method);
-      request.eu = eu_options(opts->eu);
-      request.draws = opts->draws;
-      request.seed = opts->seed;
-      const service::BargainOutcome outcome = service::bargain_issues(model, request);
-      if (opts->model.json) {
-        print_json(std::cout, to_json(outcome));
-      } else if (outcome.issues.empty()) {
-        std::cout << fmt::format("{} has no contested issues (issues.toml)\n", model.location);
-      } else if (request.issue.empty() && request.method == service::BargainMethod::kAll) {
-        print_summary(outcome.issues);
-      } else {
-        for (const auto& r : outcome.issues) print_issue(r, request.method, request.eu);
-      }
-      return kExitOk;
-    };
+    action = [opts](std::ostream& out) { return run_bargain(*opts, out); };
   });
 }
 

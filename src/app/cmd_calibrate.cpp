@@ -26,17 +26,102 @@ std::string with_interval(double value, double se, double low, double high) {
 
 }  // namespace
 
+int run_calibrate(const CalibrateOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json)};
+  const int until = o.until.empty() ? 0 : parse_month_option(o.until, "--until").month_index();
+  const ResolvedPanel rp = resolve_panel(o.model, o.panel, until);
+  const panel::Panel& p = rp.panel;
+  print_bad_rows(std::cerr, p);
+  service::CalibrateRequest request;
+  request.dyads = o.dyads;
+  request.partner = o.partner;
+  request.write = !o.no_write;
+  request.out = o.out;
+  request.model_dir = o.panel.file.empty() ? model_directory(o.model) : "";
+  request.replicates = o.replicates;
+  request.seed = o.seed;
+  request.threads = o.threads;
+  request.command = "sphere calibrate";
+  if (!o.panel.file.empty()) request.command += " --panel " + o.panel.file;
+  if (!o.until.empty()) request.command += " --until " + o.until;
+  if (!o.panel.target.empty()) request.command += " --target " + o.panel.target;
+  const service::CalibrateOutcome outcome = service::calibrate(rp, request);
+  const dyad::Calibration& cal = outcome.calibration;
+  const auto& checks = outcome.checks;
+  const std::string& written = outcome.written;
+  if (output.json()) {
+    out << service::calibrate_to_json(outcome, p);  // service::encode's bytes
+    return kExitOk;
+  }
+  out << fmt::format(
+      "Dyadic event model · {} on {} ({}, {}) · periods {}..{} · {} pairs · {} rows read\n",
+      cal.target, std::filesystem::path(p.file).filename().string(), panel::format_name(p.format),
+      p.directed ? "directed" : "undirected", p.period_name(0),
+      p.period_name(cal.until - p.first - 1), p.pairs.size(), p.rows_read);
+  if (!cal.partner.empty())
+    out << "Cross-excitation partner: " << cal.partner << "\n";
+  for (const auto& f : cal.fits) {
+    const double lr = 2.0 * (f.loglik - f.loglik_null);
+    const double p_value = service::no_dynamics_p_value(f);
+    out << fmt::format(
+        "\n{} · {} observations · log-likelihood {:.1f} · {} ({} evaluations)\n", f.measure,
+        f.observations, f.loglik, f.status, f.evaluations);
+    out << fmt::format(
+        "  against no state, excitation or cross terms: 2ΔlogL = {:.1f}, p {} (χ̄² boundary-corrected)\n",
+        lr, p_value < 1e-4 ? std::string("< 0.0001") : fmt::format("= {:.2g}", p_value));
+    out << fmt::format("  dyad rates pooled by Gamma(a = {:.3g}, b = {:.3g}) over {} pairs\n",
+                       f.prior_a, f.prior_b, p.pairs.size());
+    Table t({"parameter", "estimate  [95% interval]", "what it is"});
+    static const char* meaning[] = {"shift of the log rate from the pooled dyad level",
+                                    "persistence of the relation state (per period)",
+                                    "self-excitation: log(1 + last count)",
+                                    "cross-excitation: log(1 + partner's last count)",
+                                    "log NB size (overdispersion: var = μ + μ²/r)"};
+    const auto values = f.params.as_array();
+    for (int i = 0; i < dyad::Params::kCount; ++i) {
+      const double se = std::sqrt(std::max(0.0, f.covariance[i][i]));
+      t.add({dyad::Params::names()[i],
+             f.free[i] ? with_interval(values[i], se, values[i] - 1.96 * se, values[i] + 1.96 * se)
+                       : "0 (switched off)",
+             meaning[i]});
+    }
+    output.write_table(t);
+  }
+  if (!checks.empty()) {
+    out << "\nPosterior-predictive checks (observed vs " << o.replicates
+              << " simulated series over the fit window; ✓ inside the simulated 95% range)\n";
+    Table t({"pair", "mean", "variance", "share of zeros", "lag-1 autocorrelation"});
+    int inside = 0, total = 0;
+    for (const auto& c : checks) {
+      std::vector<std::string> row{c.pair};
+      for (const auto& s : c.stats) {
+        row.push_back(fmt::format("{:.3g} vs {:.3g}–{:.3g} {}", s.observed, s.low, s.high,
+                                  s.inside() ? "✓" : "✗"));
+        inside += s.inside();
+        ++total;
+      }
+      t.add(row);
+    }
+    output.write_table(t);
+    out << fmt::format("{} of {} statistics inside their simulated range.\n", inside, total);
+    // Pass or fail: each statistic's misses against what a correct model gives (binomial;
+    // Bonferroni over the four statistics).
+    const auto& sum = *outcome.summary;
+    out << fmt::format("Outside their range: {} of {}, {:.1f} expected ({:.1f}% each under the model), "
+                       "P(as many or more) = {:.2g}",
+                       total - inside, total, sum.expected_misses, 100 * sum.miss_rate, sum.p_value);
+    for (const auto& st : sum.stats)
+      out << fmt::format("; {} {} ({:.1f} expected, p = {:.2g})", st.name, st.total - st.inside,
+                         st.expected_misses, st.p_value);
+    out << fmt::format(".\nThe checks {} (binomial test of each statistic's misses at 5%/4).\n",
+                       sum.pass ? "pass" : "fail");
+  }
+  if (!written.empty()) out << "\nWrote " << written << "\n";
+  return kExitOk;
+}
+
 void add_calibrate_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    PanelOptions panel;
-    std::string until, out, partner;
-    std::vector<std::string> dyads;
-    int threads = 0, replicates = 200;
-    std::uint64_t seed = 1;
-    bool no_write = false;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<CalibrateOptions>();
   CLI::App* cmd = app.add_subcommand(
       "calibrate", "Fit the dyadic event model (negative-binomial autoregression with a relation "
                    "state, excitation and pooling) on an observation panel");
@@ -56,98 +141,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", opts->seed, "Seed of the predictive checks");
   cmd->add_option("--threads", opts->threads, "Threads (0: every core; same numbers for any count)");
   cmd->callback([opts, &action] {
-    action = [opts] {
-      const int until = opts->until.empty() ? 0 : parse_month_option(opts->until, "--until").month_index();
-      const ResolvedPanel rp = resolve_panel(opts->model, opts->panel, until);
-      const panel::Panel& p = rp.panel;
-      print_bad_rows(std::cerr, p);
-      service::CalibrateRequest request;
-      request.dyads = opts->dyads;
-      request.partner = opts->partner;
-      request.write = !opts->no_write;
-      request.out = opts->out;
-      request.model_dir = opts->panel.file.empty() ? model_directory(opts->model) : "";
-      request.replicates = opts->replicates;
-      request.seed = opts->seed;
-      request.threads = opts->threads;
-      request.command = "sphere calibrate";
-      if (!opts->panel.file.empty()) request.command += " --panel " + opts->panel.file;
-      if (!opts->until.empty()) request.command += " --until " + opts->until;
-      if (!opts->panel.target.empty()) request.command += " --target " + opts->panel.target;
-      const service::CalibrateOutcome outcome = service::calibrate(rp, request);
-      const dyad::Calibration& cal = outcome.calibration;
-      const auto& checks = outcome.checks;
-      const std::string& written = outcome.written;
-      if (opts->model.json) {
-        std::cout << service::calibrate_to_json(outcome, p);
-        return kExitOk;
-      }
-      std::cout << fmt::format(
-          "Dyadic event model · {} on {} ({}, {}) · periods {}..{} · {} pairs · {} rows read\n",
-          cal.target, std::filesystem::path(p.file).filename().string(), panel::format_name(p.format),
-          p.directed ? "directed" : "undirected", p.period_name(0),
-          p.period_name(cal.until - p.first - 1), p.pairs.size(), p.rows_read);
-      if (!cal.partner.empty())
-        std::cout << "Cross-excitation partner: " << cal.partner << "\n";
-      for (const auto& f : cal.fits) {
-        const double lr = 2.0 * (f.loglik - f.loglik_null);
-        const double p_value = service::no_dynamics_p_value(f);
-        std::cout << fmt::format(
-            "\n{} · {} observations · log-likelihood {:.1f} · {} ({} evaluations)\n", f.measure,
-            f.observations, f.loglik, f.status, f.evaluations);
-        std::cout << fmt::format(
-            "  against no state, excitation or cross terms: 2ΔlogL = {:.1f}, p {} (χ̄² boundary-corrected)\n",
-            lr, p_value < 1e-4 ? std::string("< 0.0001") : fmt::format("= {:.2g}", p_value));
-        std::cout << fmt::format("  dyad rates pooled by Gamma(a = {:.3g}, b = {:.3g}) over {} pairs\n",
-                                 f.prior_a, f.prior_b, p.pairs.size());
-        Table t({"parameter", "estimate  [95% interval]", "what it is"});
-        static const char* meaning[] = {"shift of the log rate from the pooled dyad level",
-                                        "persistence of the relation state (per period)",
-                                        "self-excitation: log(1 + last count)",
-                                        "cross-excitation: log(1 + partner's last count)",
-                                        "log NB size (overdispersion: var = μ + μ²/r)"};
-        const auto values = f.params.as_array();
-        for (int i = 0; i < dyad::Params::kCount; ++i) {
-          const double se = std::sqrt(std::max(0.0, f.covariance[i][i]));
-          t.add({dyad::Params::names()[i],
-                 f.free[i] ? with_interval(values[i], se, values[i] - 1.96 * se, values[i] + 1.96 * se)
-                           : "0 (switched off)",
-                 meaning[i]});
-        }
-        t.print(std::cout);
-      }
-      if (!checks.empty()) {
-        std::cout << "\nPosterior-predictive checks (observed vs " << opts->replicates
-                  << " simulated series over the fit window; ✓ inside the simulated 95% range)\n";
-        Table t({"pair", "mean", "variance", "share of zeros", "lag-1 autocorrelation"});
-        int inside = 0, total = 0;
-        for (const auto& c : checks) {
-          std::vector<std::string> row{c.pair};
-          for (const auto& s : c.stats) {
-            row.push_back(fmt::format("{:.3g} vs {:.3g}–{:.3g} {}", s.observed, s.low, s.high,
-                                      s.inside() ? "✓" : "✗"));
-            inside += s.inside();
-            ++total;
-          }
-          t.add(row);
-        }
-        t.print(std::cout);
-        std::cout << fmt::format("{} of {} statistics inside their simulated range.\n", inside, total);
-        // Pass or fail: each statistic's misses against what a correct model gives (binomial;
-        // Bonferroni over the four statistics).
-        const auto& sum = *outcome.summary;
-        std::cout << fmt::format("Outside their range: {} of {}, {:.1f} expected ({:.1f}% each under the model), "
-                                 "P(as many or more) = {:.2g}",
-                                 total - inside, total, sum.expected_misses, 100 * sum.miss_rate, sum.p_value);
-        for (const auto& st : sum.stats)
-          std::cout << fmt::format("; {} {} ({:.1f} expected, p = {:.2g})", st.name, st.total - st.inside,
-                                   st.expected_misses, st.p_value);
-        std::cout << fmt::format(".\nThe checks {} (binomial test of each statistic's misses at 5%/4).\n",
-                                 sum.pass ? "pass" : "fail");
-      }
-      if (!written.empty()) std::cout << "\nWrote " << written << "\n";
-      return kExitOk;
-    };
+    action = [opts](std::ostream& out) { return run_calibrate(*opts, out); };
   });
 }
 

@@ -45,14 +45,7 @@ Date day_bound(const std::string& text, const char* option, bool last) {
   return *d;
 }
 
-// Where events come from: the model's log (actors rolled up to their states) or an event CSV.
-struct SourceOptions {
-  ModelOptions model;
-  std::string events_file, scheme = "gdelt";
-  bool no_rollup = false, no_dedup = false;
-};
-
-void add_source_options(CLI::App& cmd, SourceOptions& o) {
+void add_source_options(CLI::App& cmd, EventSourceOptions& o) {
   add_model_options(cmd, o.model);
   cmd.add_option("--events", o.events_file,
                  "Read events from this CSV (written by `sphere events import --out`) instead of the model")
@@ -65,12 +58,12 @@ void add_source_options(CLI::App& cmd, SourceOptions& o) {
                "Keep duplicates (same date, actors and event code); removed by default");
 }
 
-service::EventSource event_source(const SourceOptions& o) {
+service::EventSource event_source(const EventSourceOptions& o) {
   return {o.events_file, events::QuadScheme::find(o.scheme), !o.no_rollup, !o.no_dedup};
 }
 
 // The model of a source that reads the model's log; nullopt for an events file.
-std::optional<kb::Model> source_model(const SourceOptions& o) {
+std::optional<kb::Model> source_model(const EventSourceOptions& o) {
   if (!o.events_file.empty()) return std::nullopt;
   return load_model(o.model);
 }
@@ -83,9 +76,9 @@ void print_csv_header(std::ostream& out, bool neutral) {
 void print_csv(std::ostream& out, const DyadSeries& s, bool neutral) {
   for (const auto& c : s.months)
     out << fmt::format("{},{},{},{},{}{},{},{},{},{},{},{},{}\n", s.actor1, s.actor2,
-                       month_text(c.month), c.events, neutral ? std::to_string(c.quad[0]) + "," : "",
-                       c.quad[1], c.quad[2], c.quad[3], c.quad[4], format_number(c.goldstein),
-                       format_number(c.cooperation), format_number(c.conflict), c.net());
+                 month_text(c.month), c.events, neutral ? std::to_string(c.quad[0]) + "," : "",
+                 c.quad[1], c.quad[2], c.quad[3], c.quad[4], format_number(c.goldstein),
+                 format_number(c.cooperation), format_number(c.conflict), c.net());
 }
 
 // One block character per month, scaled to the largest value shown ('·' for none).
@@ -107,8 +100,8 @@ void print_chart(std::ostream& out, const DyadSeries& s, const std::map<int, Mon
     max = std::max({max, c.cooperation, -c.conflict});
   }
   out << fmt::format("{} → {}   {} … {}   {} event{}, Goldstein sum {:+.1f}\n", s.actor1, s.actor2,
-                     month_text(s.months.front().month), month_text(s.months.back().month), events,
-                     events == 1 ? "" : "s", goldstein);
+               month_text(s.months.front().month), month_text(s.months.back().month), events,
+               events == 1 ? "" : "s", goldstein);
   if (events > 0) {
     out << "           J F M A M J J A S O N D\n";
     std::map<int, std::vector<const MonthCell*>> by_year;
@@ -117,7 +110,7 @@ void print_chart(std::ostream& out, const DyadSeries& s, const std::map<int, Mon
     auto flush_empty = [&] {
       if (empty_from < 0) return;
       out << (empty_from == empty_to ? fmt::format("{}       (none)\n", empty_from)
-                                     : fmt::format("{}–{}  (none)\n", empty_from, empty_to));
+                               : fmt::format("{}–{}  (none)\n", empty_from, empty_to));
       empty_from = -1;
     };
     for (const auto& [year, cells] : by_year) {
@@ -140,57 +133,72 @@ void print_chart(std::ostream& out, const DyadSeries& s, const std::map<int, Mon
     }
     flush_empty();
     out << fmt::format("(one block per month: sum of positive / negative Goldstein values, "
-                       "full block = {:.1f})\n", max);
+                 "full block = {:.1f})\n", max);
     for (const auto& c : s.months)
       if (c.events > 0)
         out << fmt::format("  {}  {:>3} event{}  quad 1–4: {}/{}/{}/{}  Goldstein {:+.1f}  net {:+d}\n",
-                           month_text(c.month), c.events, c.events == 1 ? "" : "s", c.quad[1], c.quad[2], c.quad[3],
-                           c.quad[4], c.goldstein, c.net());
+                     month_text(c.month), c.events, c.events == 1 ? "" : "s", c.quad[1], c.quad[2], c.quad[3],
+                     c.quad[4], c.goldstein, c.net());
   }
   for (const auto& [year, c] : years)
     out << fmt::format("  {}     {:>3} event{} dated to the year only (in no month)  Goldstein {:+.1f}\n",
-                       year, c.events, c.events == 1 ? "" : "s", c.goldstein);
+                 year, c.events, c.events == 1 ? "" : "s", c.goldstein);
 }
 
 // Prints both directions of a dyad as CSV or a chart.
-void print_dyad(const service::DyadSeriesPair& d, bool csv, bool neutral) {
-  if (!d.dated && !csv)
-    std::cout << fmt::format("{} and {}: no events dated to a month or day\n", d.a, d.b);
+void print_dyad(const Output& output, const service::DyadSeriesPair& d, bool neutral) {
+  std::ostream& out = output.out;
+  if (!d.dated && !output.csv())
+    out << fmt::format("{} and {}: no events dated to a month or day\n", d.a, d.b);
   for (const service::DirectedSeries* s : {&d.ab, &d.ba}) {
-    if (csv) print_csv(std::cout, s->series, neutral);
-    else if (!s->series.months.empty()) print_chart(std::cout, s->series, s->year_only), std::cout << "\n";
+    if (output.csv()) print_csv(out, s->series, neutral);
+    else if (!s->series.months.empty()) print_chart(out, s->series, s->year_only), out << "\n";
     else
       for (const auto& [year, c] : s->year_only)
-        std::cout << fmt::format("{} → {}  {}: {} events dated to the year only\n", s->series.actor1,
-                                 s->series.actor2, year, c.events);
+        out << fmt::format("{} → {}  {}: {} events dated to the year only\n", s->series.actor1,
+                     s->series.actor2, year, c.events);
   }
 }
 
-struct SeriesArgs {
-  SourceOptions source;
-  std::string dyad, from, to;
-  bool csv = false;
+// The series request's dyad and months (each malformed one a usage error naming its flag).
+struct SeriesRange {
+  Dyad dyad;
+  std::optional<int> from, to;
 };
+SeriesRange series_range(const EventSeriesOptions& o) {
+  SeriesRange r{parse_dyad(o.dyad), std::nullopt, std::nullopt};
+  if (!o.from.empty()) r.from = day_bound(o.from, "--from", false).month_index();
+  if (!o.to.empty()) r.to = day_bound(o.to, "--to", true).month_index();
+  if (r.from && r.to && *r.from > *r.to) throw CLI::ValidationError("--to", "is before --from");
+  return r;
+}
 
-int run_series(const SeriesArgs& args, const Dyad& dyad, std::optional<int> from, std::optional<int> to) {
-  const auto model = source_model(args.source);
-  const service::EventSeries result = service::event_series(
-      model ? &*model : nullptr, {event_source(args.source), dyad.a, dyad.b, from, to});
-  if (args.source.model.json) {
-    print_json(std::cout, to_json(result));
+}  // namespace
+
+int run_event_series(const EventSeriesOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.source.model.json, o.csv)};
+  const SeriesRange range = series_range(o);
+  const auto model = source_model(o.source);
+  const service::EventSeries result =
+      service::event_series(model ? &*model : nullptr, {event_source(o.source), range.dyad.a,
+                                                        range.dyad.b, range.from, range.to});
+  if (output.json()) {
+    output.write_json(to_json(result));
     return kExitOk;
   }
   const bool neutral = result.scheme == "phoenix";
-  if (args.csv) print_csv_header(std::cout, neutral);
-  print_dyad(result.dyad, args.csv, neutral);
-  if (!args.csv)
-    std::cout << fmt::format("{}; QuadClass scheme {}; {} duplicate events removed\n", result.source,
-                             result.scheme, result.duplicates);
+  if (output.csv()) print_csv_header(out, neutral);
+  print_dyad(output, result.dyad, neutral);
+  if (!output.csv())
+    out << fmt::format("{}; QuadClass scheme {}; {} duplicate events removed\n", result.source,
+                 result.scheme, result.duplicates);
   return kExitOk;
 }
 
+namespace {
+
 void add_series(CLI::App& parent, Action& action) {
-  auto o = std::make_shared<SeriesArgs>();
+  auto o = std::make_shared<EventSeriesOptions>();
   CLI::App* cmd = parent.add_subcommand("series", "Monthly series of an ordered dyad, both directions");
   add_source_options(*cmd, o->source);
   cmd->add_option("--dyad", o->dyad, "A:B, two actor ids (or names); both A→B and B→A are shown")->required();
@@ -199,20 +207,14 @@ void add_series(CLI::App& parent, Action& action) {
   cmd->add_flag("--csv", o->csv, "Print CSV, one row per dyad and month");
   cmd->callback([o, &action] {
     if (o->csv && o->source.model.json) throw CLI::ValidationError("--csv", "choose one of --csv and --json");
-    Dyad dyad = parse_dyad(o->dyad);
-    std::optional<int> from, to;
-    if (!o->from.empty()) from = day_bound(o->from, "--from", false).month_index();
-    if (!o->to.empty()) to = day_bound(o->to, "--to", true).month_index();
-    if (from && to && *from > *to) throw CLI::ValidationError("--to", "is before --from");
-    action = [o, dyad, from, to] {
-      return run_series(*o, dyad, from, to);
-    };
+    series_range(*o);  // a malformed --dyad, --from or --to is a usage error while parsing
+    action = [o](std::ostream& out) { return run_event_series(*o, out); };
   });
 }
 
 void print_report(std::ostream& out, const std::string& input, const events::ImportReport& r) {
   out << fmt::format("{}: {} lines, {} bytes; kept {}, filtered out {}, bad {}\n", input, r.lines,
-                     r.bytes, r.kept, r.filtered_out, r.bad);
+               r.bytes, r.kept, r.filtered_out, r.bad);
   if (!r.layouts.empty()) {
     out << "  layouts:";
     for (const auto& [n, count] : r.layouts) out << fmt::format(" {} rows of {} columns;", count, n);
@@ -226,15 +228,16 @@ void print_report(std::ostream& out, const std::string& input, const events::Imp
 
 // The kept events' series: per dyad of the filter, or CSV of every dyad, or a table of the most
 // active ones.
-void print_imported_series(const service::EventImport& r, bool csv) {
-  if (csv) print_csv_header(std::cout, r.neutral);
+void print_imported_series(const Output& output, const service::EventImport& r) {
+  std::ostream& out = output.out;
+  if (output.csv()) print_csv_header(out, r.neutral);
   if (!r.dyads.empty()) {
-    for (const auto& d : r.dyads) print_dyad(d, csv, r.neutral);
-    if (!csv) std::cout << fmt::format("{} duplicate events removed\n", r.duplicates);
+    for (const auto& d : r.dyads) print_dyad(output, d, r.neutral);
+    if (!output.csv()) out << fmt::format("{} duplicate events removed\n", r.duplicates);
     return;
   }
-  if (csv) {
-    for (const auto& s : r.all) print_csv(std::cout, s.series, r.neutral);
+  if (output.csv()) {
+    for (const auto& s : r.all) print_csv(out, s.series, r.neutral);
     return;
   }
   auto total = [](const events::DyadSeries& s) {
@@ -253,19 +256,59 @@ void print_imported_series(const service::EventImport& r, bool csv) {
            month_text(all[i]->months.front().month) + " … " + month_text(all[i]->months.back().month),
            std::to_string(total(*all[i])), fmt::format("{:+.1f}", g)});
   }
-  t.print(std::cout);
-  std::cout << fmt::format("{} dyads; {} duplicates removed, {} events without two actors\n",
-                           all.size(), r.duplicates, r.one_sided);
+  output.write_table(t);
+  out << fmt::format("{} dyads; {} duplicates removed, {} events without two actors\n", all.size(),
+               r.duplicates, r.one_sided);
 }
 
+service::EventImportRequest import_request(const EventImportOptions& o) {
+  service::EventImportRequest request;
+  request.input = o.input;
+  request.format = o.format;
+  request.filter.actors = o.actors;
+  request.filter.root_only = o.root_only;
+  for (const auto& text : o.dyads) {
+    const Dyad d = parse_dyad(text);
+    request.filter.dyads.emplace_back(d.a, d.b);
+  }
+  if (!o.from.empty()) request.filter.from = day_bound(o.from, "--from", false);
+  if (!o.to.empty()) request.filter.to = day_bound(o.to, "--to", true);
+  request.scheme = events::QuadScheme::find(o.scheme);
+  request.strict = o.strict;
+  request.actor_types = o.actor_types;
+  request.out = o.out;
+  request.series = o.series;
+  request.dedup = !o.no_dedup;
+  request.into_model = o.into_model;
+  request.source_id = o.source_id;
+  return request;
+}
+
+}  // namespace
+
+int run_event_import(const EventImportOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.json, o.csv)};
+  const service::EventImport result = service::import_events(import_request(o));
+  if (output.json()) {
+    // Bytes of a broken input may appear in the report's examples: shown, not fatal.
+    output.write_json(to_json(result));
+    return kExitOk;
+  }
+  if (o.series) print_imported_series(output, result);
+  print_report(std::cerr, result.input, result.report);
+  if (const auto& m = result.into_model)
+    std::cerr << fmt::format(
+        "{}: {} events appended to events.csv{}; not appended: {} with an actor not in "
+        "actors.toml, {} without two actors, {} already in the log, {} without a record id\n",
+        o.into_model, m->appended, m->source_added ? " (data-set source added to sources.toml)" : "",
+        m->not_in_model, m->one_sided, m->already, m->no_record_id);
+  return kExitOk;
+}
+
+namespace {
+
 void add_import(CLI::App& parent, Action& action) {
-  struct Options {
-    std::string input, format = "gdelt", out, scheme = "gdelt", from, to, into_model, source_id;
-    std::vector<std::string> actors, dyads;
-    bool strict = false, root_only = false, series = false, csv = false, json = false, no_dedup = false;
-    bool actor_types = false;
-  };
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<EventImportOptions>();
   CLI::App* cmd = parent.add_subcommand(
       "import", "Stream a GDELT or ICEWS event file (or '-' for stdin), filter it, and write the kept "
                 "events as CSV or monthly series; bad rows are counted by reason");
@@ -303,43 +346,8 @@ void add_import(CLI::App& parent, Action& action) {
     if (o->csv && !o->series) throw CLI::ValidationError("--csv", "prints series; add --series");
     if (o->input != "-" && !std::filesystem::is_regular_file(o->input) && !std::filesystem::exists(o->input))
       throw CLI::ValidationError("input", "no such file: " + o->input);
-    service::EventImportRequest request;
-    request.input = o->input;
-    request.format = o->format;
-    request.filter.actors = o->actors;
-    request.filter.root_only = o->root_only;
-    for (const auto& text : o->dyads) {
-      const Dyad d = parse_dyad(text);
-      request.filter.dyads.emplace_back(d.a, d.b);
-    }
-    if (!o->from.empty()) request.filter.from = day_bound(o->from, "--from", false);
-    if (!o->to.empty()) request.filter.to = day_bound(o->to, "--to", true);
-    request.scheme = events::QuadScheme::find(o->scheme);
-    request.strict = o->strict;
-    request.actor_types = o->actor_types;
-    request.out = o->out;
-    request.series = o->series;
-    request.dedup = !o->no_dedup;
-    request.into_model = o->into_model;
-    request.source_id = o->source_id;
-    action = [o, request] {
-      const service::EventImport result = service::import_events(request);
-      if (o->json) {
-        // Bytes of a broken input may appear in the report's examples: shown, not fatal.
-        print_json(std::cout, to_json(result));
-        return kExitOk;
-      }
-      if (o->series) print_imported_series(result, o->csv);
-      print_report(std::cerr, result.input, result.report);
-      if (const auto& m = result.into_model)
-        std::cerr << fmt::format(
-            "{}: {} events appended to events.csv{}; not appended: {} with an actor not in "
-            "actors.toml, {} without two actors, {} already in the log, {} without a record id\n",
-            o->into_model, m->appended,
-            m->source_added ? " (data-set source added to sources.toml)" : "", m->not_in_model,
-            m->one_sided, m->already, m->no_record_id);
-      return kExitOk;
-    };
+    import_request(*o);  // a malformed --dyad, --from or --to is a usage error while parsing
+    action = [o](std::ostream& out) { return run_event_import(*o, out); };
   });
 }
 
@@ -357,7 +365,7 @@ void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<
   for (std::size_t k = 0; k < streams.size(); ++k)
     title += (k ? ", " : "") + fmt::format("{} ({} events)", streams[k], f.events[k]);
   out << fmt::format("{} Hawkes fit: {} over {:.0f} days\n", streams.size() == 1 ? "Univariate" : "Bivariate",
-                     title, days);
+               title, days);
   Table t({"parameter", "estimate", "95% interval"});
   using service::HawkesParameter;
   auto add = [&](const std::string& name, HawkesParameter what, std::size_t k, std::size_t l,
@@ -378,14 +386,14 @@ void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<
   t.print(out);
   out << "alpha: profile-likelihood interval; mu, omega: Wald interval on the log scale\n";
   out << fmt::format("branching (spectral radius of alpha) {:.2f}{}; excitation against a Poisson "
-                     "process: likelihood ratio {:.1f}, p = {:.2g} (chi-bar-squared)\n",
-                     f.spectral_radius, f.spectral_radius < 1 ? "" : " (not stationary)",
-                     f.lr_statistic, f.lr_p_value);
+               "process: likelihood ratio {:.1f}, p = {:.2g} (chi-bar-squared)\n",
+               f.spectral_radius, f.spectral_radius < 1 ? "" : " (not stationary)",
+               f.lr_statistic, f.lr_p_value);
   if (service::hawkes_testable(f)) {
     for (std::size_t k = 0; k < streams.size(); ++k)
       out << fmt::format("time-rescaling check {}: KS distance {:.2f}, p = {:.2g}{}\n", streams[k],
-                         f.ks_statistic[k], f.ks_p_value[k],
-                         f.ks_p_value[k] < 0.05 ? " (model rejected at 5%)" : "");
+                   f.ks_statistic[k], f.ks_p_value[k],
+                   f.ks_p_value[k] < 0.05 ? " (model rejected at 5%)" : "");
   }
   const std::string shortfall = events::hawkes_shortfall(f);
   if (!shortfall.empty())
@@ -395,33 +403,45 @@ void print_fit(std::ostream& out, const events::HawkesFit& f, const std::vector<
   out << "\n";
 }
 
-struct FitArgs {
-  SourceOptions source;
-  std::string dyad, from, to;
-  int quad = -1;
-  std::uint64_t seed = 1;
+// The fit's dyad and days (each malformed one a usage error naming its flag).
+struct FitRange {
+  Dyad dyad;
+  std::optional<long> first, last;
 };
+FitRange fit_range(const EventFitOptions& o) {
+  FitRange r{parse_dyad(o.dyad), std::nullopt, std::nullopt};
+  if (!o.from.empty()) r.first = events::days_from_civil(day_bound(o.from, "--from", false));
+  if (!o.to.empty()) r.last = events::days_from_civil(day_bound(o.to, "--to", true));
+  if (r.first && r.last && *r.first > *r.last) throw CLI::ValidationError("--to", "is before --from");
+  return r;
+}
 
-int run_fit(const FitArgs& args, const Dyad& dyad, std::optional<long> first,
-            std::optional<long> last) {
-  const auto model = source_model(args.source);
+}  // namespace
+
+int run_event_fit(const EventFitOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.source.model.json)};
+  const FitRange range = fit_range(o);
+  const auto model = source_model(o.source);
   const service::DyadHawkes result = service::fit_dyad_hawkes(
-      model ? &*model : nullptr,
-      {event_source(args.source), dyad.a, dyad.b, args.quad, args.seed, first, last});
-  if (args.source.model.json) {
-    print_json(std::cout, to_json(result));
+      model ? &*model : nullptr, {event_source(o.source), range.dyad.a, range.dyad.b, o.quad,
+                                  o.seed, range.first, range.last});
+  if (output.json()) {
+    output.write_json(to_json(result));
   } else {
-    for (const auto& f : result.fits) print_fit(std::cout, f.fit, f.streams, f.horizon);
-    for (const auto& f : result.not_fitted) std::cout << "not fitted: " << f << "\n";
-    std::cout << fmt::format("{}; times in days; {} events dated to a year only left out; "
-                             "month-dated events placed on the 15th\n", result.source, result.year_only);
+    for (const auto& f : result.fits) print_fit(out, f.fit, f.streams, f.horizon);
+    for (const auto& f : result.not_fitted) out << "not fitted: " << f << "\n";
+    out << fmt::format("{}; times in days; {} events dated to a year only left out; "
+                 "month-dated events placed on the 15th\n",
+                 result.source, result.year_only);
   }
   // Every fit failed: too few events.
   return result.fits.empty() ? kExitInvalidInput : kExitOk;
 }
 
+namespace {
+
 void add_fit(CLI::App& parent, Action& action) {
-  auto o = std::make_shared<FitArgs>();
+  auto o = std::make_shared<EventFitOptions>();
   CLI::App* cmd = parent.add_subcommand(
       "fit", "Fit Hawkes processes by maximum likelihood to a dyad's daily event times: A→B and B→A "
              "alone, and both together (retaliation as cross-excitation)");
@@ -433,14 +453,8 @@ void add_fit(CLI::App& parent, Action& action) {
   cmd->add_option("--to", o->to, "Last day (YYYY, YYYY-MM or YYYY-MM-DD)");
   cmd->add_option("--seed", o->seed, "Seed of the draws that spread same-day events over their day");
   cmd->callback([o, &action] {
-    Dyad dyad = parse_dyad(o->dyad);
-    std::optional<long> first, last;
-    if (!o->from.empty()) first = events::days_from_civil(day_bound(o->from, "--from", false));
-    if (!o->to.empty()) last = events::days_from_civil(day_bound(o->to, "--to", true));
-    if (first && last && *first > *last) throw CLI::ValidationError("--to", "is before --from");
-    action = [o, dyad, first, last] {
-      return run_fit(*o, dyad, first, last);
-    };
+    fit_range(*o);  // a malformed --dyad, --from or --to is a usage error while parsing
+    action = [o](std::ostream& out) { return run_event_fit(*o, out); };
   });
 }
 

@@ -12,34 +12,34 @@
 namespace sphere::app {
 namespace {
 
-void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
-  std::cout << fmt::format("Forecast {} → {} · structural what-if engine (assumed parameters) · "
-                           "{} runs · seed {}{}\n",
-                           engine.start().to_string(), engine.horizon().to_string(), f.runs,
-                           f.seed, engine.shocks().empty() ? "" : " · with shocks");
-  std::cout << "Its classes and probabilities compare what-ifs with each other; the scenario "
-               "forecast estimated from data is `sphere scenarios` (and `sphere run`).\n\n";
+void print_summary(std::ostream& out, const sim::Engine& engine, const sim::ForecastSummary& f) {
+  out << fmt::format("Forecast {} → {} · structural what-if engine (assumed parameters) · "
+                     "{} runs · seed {}{}\n",
+                     engine.start().to_string(), engine.horizon().to_string(), f.runs,
+                     f.seed, engine.shocks().empty() ? "" : " · with shocks");
+  out << "Its classes and probabilities compare what-ifs with each other; the scenario "
+         "forecast estimated from data is `sphere scenarios` (and `sphere run`).\n\n";
   Table scen({"scenario", "probability", "95% interval (Wilson)", "runs"});
   for (std::size_t k = 0; k < f.scenarios.size(); ++k) {
     const auto& p = f.scenarios[k];
     scen.add({engine.scenarios()[k].name, fmt::format("{:.3f}", p.p),
               fmt::format("{:.3f} – {:.3f}", p.low, p.high), std::to_string(p.count)});
   }
-  scen.print(std::cout);
+  scen.print(out);
   const sim::Intensities& in = engine.intensities();
-  std::cout << fmt::format("\nIntensities: {} (branching {:.3f}, omega {:.3f} per month){}\n",
-                           in.method, in.branching, in.omega, in.note.empty() ? "" : "; " + in.note);
-  std::cout << fmt::format("Leverage at the start: {}; {}\n", engine.leverage_notes()[0],
-                           engine.leverage_notes()[1]);
+  out << fmt::format("\nIntensities: {} (branching {:.3f}, omega {:.3f} per month){}\n",
+                     in.method, in.branching, in.omega, in.note.empty() ? "" : "; " + in.note);
+  out << fmt::format("Leverage at the start: {}; {}\n", engine.leverage_notes()[0],
+                     engine.leverage_notes()[1]);
   // What each network shock does to the gas the network can deliver (the bound on gas).
   for (const auto& s : engine.shocks())
     if (std::isfinite(s.gas_before))
-      std::cout << fmt::format("{}: the gas network can deliver {:.2f} bcm/y to the buyer ({}) in "
-                               "{}, against {:.2f} without it{}\n",
-                               s.text, s.gas_after, engine.indicator_names()[sim::kGas],
-                               s.month / 12, s.gas_before,
-                               s.gas_after == s.gas_before ? ": no change to what reaches the buyer" : "");
-  std::cout << "\nIndicators: median [95% of runs]\n";
+      out << fmt::format("{}: the gas network can deliver {:.2f} bcm/y to the buyer ({}) in "
+                         "{}, against {:.2f} without it{}\n",
+                         s.text, s.gas_after, engine.indicator_names()[sim::kGas],
+                         s.month / 12, s.gas_before,
+                         s.gas_after == s.gas_before ? ": no change to what reaches the buyer" : "");
+  out << "\nIndicators: median [95% of runs]\n";
   std::vector<std::string> header = {"month"};
   for (const auto& n : engine.indicator_names()) header.push_back(n);
   Table ind(header);
@@ -52,8 +52,8 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
                                 series[t].q[4]));
     ind.add(row);
   }
-  ind.print(std::cout);
-  std::cout << "\nDrivers: mean uses per run, by scenario reached\n";
+  ind.print(out);
+  out << "\nDrivers: mean uses per run, by scenario reached\n";
   std::vector<std::string> dh = {"driver", "all runs"};
   for (const auto& s : engine.scenarios()) dh.push_back(s.id);
   Table drv(dh);
@@ -72,15 +72,15 @@ void print_summary(const sim::Engine& engine, const sim::ForecastSummary& f) {
       iss.add(row);
     }
   }
-  drv.print(std::cout);
+  drv.print(out);
   if (engine.settled_issues().empty()) return;
-  std::cout << fmt::format("\nIssues settled by bargaining ({} model, {}): mean outcome at the "
-                           "horizon (0-100 scale of issues.toml), by scenario reached\n",
-                           engine.bargaining_model(),
-                           engine.samples_issue_inputs()
-                               ? "inputs drawn over their ranges in each run"
-                               : "inputs as stated");
-  iss.print(std::cout);
+  out << fmt::format("\nIssues settled by bargaining ({} model, {}): mean outcome at the "
+                     "horizon (0-100 scale of issues.toml), by scenario reached\n",
+                     engine.bargaining_model(),
+                     engine.samples_issue_inputs()
+                         ? "inputs drawn over their ranges in each run"
+                         : "inputs as stated");
+  iss.print(out);
 }
 
 }  // namespace
@@ -135,20 +135,25 @@ sim::Engine build_engine(const kb::Model& model, const EngineCliOptions& o) {
   return service::forecast_engine(model, forecast_request(o));
 }
 
-// The monthly quantiles as CSV, one row per indicator and month.
-void print_csv(const sim::Engine& engine, const sim::ForecastSummary& f) {
-  std::cout << "indicator,month,mean,q025,q25,q50,q75,q975\n";
+namespace {
+
+// The monthly quantiles, one row per indicator and month (the CSV form of a forecast).
+Table quantile_table(const sim::Engine& engine, const sim::ForecastSummary& f) {
+  Table t({"indicator", "month", "mean", "q025", "q25", "q50", "q75", "q975"});
   for (std::size_t k = 0; k < f.indicators.size(); ++k)
     for (const auto& m : f.indicators[k])
-      std::cout << fmt::format("{},{},{},{},{},{},{},{}\n", engine.indicator_names()[k],
-                               m.month.to_string(), m.mean, m.q[0], m.q[1], m.q[2], m.q[3], m.q[4]);
+      t.add({engine.indicator_names()[k], m.month.to_string(), fmt::format("{}", m.mean),
+             fmt::format("{}", m.q[0]), fmt::format("{}", m.q[1]), fmt::format("{}", m.q[2]),
+             fmt::format("{}", m.q[3]), fmt::format("{}", m.q[4])});
+  return t;
 }
 
+}  // namespace
 
-int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
-                 const std::string& command_line, bool json, bool csv) {
+int run_engine_forecast(const Output& output, const kb::Model& model, const EngineCliOptions& o,
+                        const std::string& db, const std::string& command_line) {
 #ifdef SPHERE_WITH_MPI
-  if (const int code = run_forecast_mpi(model, o, db, command_line, json, csv); code >= 0)
+  if (const int code = run_forecast_mpi(output, model, o, db, command_line); code >= 0)
     return code;
 #endif
   // Ctrl-C or a kill: the ensemble stops between batches and unwinds, so that a database the
@@ -160,28 +165,33 @@ int run_forecast(const kb::Model& model, const EngineCliOptions& o, const std::s
         bar.update(done);
         throw_if_interrupted();  // between batches: the threads are idle
       });
-  return present_forecast(model, f.forecast.engine, f.forecast.summary, f.db, f.forecast_id, json,
-                          csv);
+  return present_forecast(output, model, f.forecast.engine, f.forecast.summary, f.db,
+                          f.forecast_id);
 }
 
-int present_forecast(const kb::Model& model, const sim::Engine& engine,
+int present_forecast(const Output& output, const kb::Model& model, const sim::Engine& engine,
                      const sim::ForecastSummary& f, const std::string& db,
-                     std::int64_t forecast_id, bool json, bool csv) {
-  if (csv) {
-    print_csv(engine, f);
-  } else if (json) {
-    nlohmann::json j = service::to_json(model, engine, f);
-    if (!db.empty()) j["db"] = {{"file", db}, {"forecast_id", forecast_id}};
-    print_json(std::cout, j);
-  } else {
-    print_summary(engine, f);
-    if (!db.empty())
-      std::cout << fmt::format("\nWritten to {} (forecast id {}).\n", db, forecast_id);
+                     std::int64_t forecast_id) {
+  switch (output.mode) {
+    case OutputMode::kCsv:
+      output.write_table(quantile_table(engine, f));
+      break;
+    case OutputMode::kJson: {
+      nlohmann::json j = service::to_json(model, engine, f);
+      if (!db.empty()) j["db"] = {{"file", db}, {"forecast_id", forecast_id}};
+      output.write_json(j);
+      break;
+    }
+    case OutputMode::kTable:
+      print_summary(output.out, engine, f);
+      if (!db.empty())
+        output.out << fmt::format("\nWritten to {} (forecast id {}).\n", db, forecast_id);
+      break;
   }
   return kExitOk;
 }
 
-ComputedForecast default_forecast(const kb::Model& model, bool print) {
+ComputedForecast default_forecast(const kb::Model& model, std::ostream* print) {
   const EngineCliOptions o;
   ComputedForecast c{build_engine(model, o), {}};
   ProgressBar bar(o.runs, "runs");
@@ -189,18 +199,23 @@ ComputedForecast default_forecast(const kb::Model& model, bool print) {
     bar.update(done);
     throw_if_interrupted();
   });
-  if (print) print_summary(c.engine, c.summary);
+  if (print) print_summary(*print, c.engine, c.summary);
   return c;
 }
 
+int run_forecast(const ForecastOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.engine.model.json, o.csv)};
+  const kb::Model model = load_model(o.engine.model);
+  if (!o.shard.empty())
+    return run_forecast_shard(output, model, o.engine, parse_shard(o.shard), o.out);
+  std::string line = "sphere forecast";
+  for (const auto& arg : o.arguments) line += " " + arg;
+  line += fmt::format(" --runs {} --seed {}", o.engine.runs, o.engine.seed);
+  return run_engine_forecast(output, model, o.engine, o.db, line);
+}
+
 void add_forecast_command(CLI::App& app, Action& action) {
-  struct Options {
-    EngineCliOptions engine;
-    std::string db;
-    bool csv = false;
-    std::string shard, out;  // K/N and the partial result's file
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<ForecastOptions>();
   CLI::App* cmd = app.add_subcommand(
       "forecast", "Monte Carlo forecast of the model's scenarios at the horizon, with 95% "
                   "intervals, monthly indicator quantiles and drivers");
@@ -219,16 +234,10 @@ void add_forecast_command(CLI::App& app, Action& action) {
       throw CLI::ValidationError("--shard", "--db and --csv belong to `sphere merge`");
     if (opts->shard.empty() && !opts->out.empty())
       throw CLI::ValidationError("--out", "--out needs --shard");
-    const std::optional<service::Shard> shard =
-        opts->shard.empty() ? std::nullopt : std::optional(parse_shard(opts->shard));
-    action = [opts, cmd, shard] {
-      const kb::Model model = load_model(opts->engine.model);
-      if (shard)
-        return run_forecast_shard(model, opts->engine, *shard, opts->out, opts->engine.model.json);
-      std::string line = "sphere forecast";
-      for (const auto& arg : cmd->remaining()) line += " " + arg;
-      line += fmt::format(" --runs {} --seed {}", opts->engine.runs, opts->engine.seed);
-      return run_forecast(model, opts->engine, opts->db, line, opts->engine.model.json, opts->csv);
+    if (!opts->shard.empty()) parse_shard(opts->shard);  // a usage error while parsing
+    action = [opts, cmd](std::ostream& out) {
+      opts->arguments = cmd->remaining();  // recorded with a stored forecast
+      return run_forecast(*opts, out);
     };
   });
 }

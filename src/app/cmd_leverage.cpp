@@ -35,13 +35,74 @@ std::string provenance_text(const kb::Provenance& p) {
 
 }  // namespace
 
-void add_leverage_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    std::string channel, actor, cell;
-    int year = 0;
+int run_leverage(const LeverageOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json)};
+  kb::Model model = load_model(o.model);
+  service::LeverageRequest request;
+  request.channel = o.channel;
+  request.actor = o.actor;
+  request.year = o.year;
+  request.cell = o.cell;
+  const service::LeverageResult result = service::leverage_matrix(model, request);
+  const auto& cells = result.cells;
+  auto kept = [](const leverage::Span& k) {
+    return k.high > k.low ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", k.value, k.low, k.high)
+                          : fmt::format("{:.2f}", k.value);
   };
-  auto o = std::make_shared<Options>();
+  if (output.json()) {  // the same bytes as the API's /api/leverage
+    output.write_json(service::to_json(result));
+    return kExitOk;
+  }
+  if (!o.cell.empty()) {
+    const auto& c = cells.front();
+    out << fmt::format("{} — {} ({}, {}): {} over {}\n", c.tie, c.what, c.channel, c.year, c.from,
+                 c.to);
+    if (c.common)
+      out << fmt::format(
+          "  per cent of the loser's GDP, value [low, high]:\n"
+          "  long run:  leverage {} = {}'s loss {} - {}'s cost {} (kept {})\n"
+          "  short run: leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n",
+          pct(c.leverage_long), c.to, pct(c.loss_long), c.from, pct(c.cost), kept(c.kept_long),
+          pct(c.leverage_short), c.to, pct(c.loss_short), c.from, pct(c.cost), c.kept_short.value);
+    else
+      out << "  off the common scale: no money value for this channel\n";
+    for (const auto& e : c.evidence)
+      out << fmt::format("  {} = {}\n      {}\n", e.label, format_number(e.value),
+                   e.provenance.source.empty() ? "computed: " + e.note
+                                               : provenance_text(e.provenance));
+    return kExitOk;
+  }
+  Table t({"tie", "channel", "i", "j", "year", "kept now", "kept later", "j's loss now",
+           "j's loss later", "i's cost", "leverage later"});
+  for (const auto& c : cells) {
+    if (!c.common) {
+      t.add({c.tie, c.channel, c.from, c.to, std::to_string(c.year), "-", share(c.kept), "-", "-",
+             "-", "off scale"});
+      continue;
+    }
+    t.add({c.tie, c.channel + (c.physical ? " (network)" : ""), c.from, c.to,
+           std::to_string(c.year), fmt::format("{:.2f}", c.kept_short.value), kept(c.kept_long),
+           pct(c.loss_short), pct(c.loss_long), pct(c.cost), pct(c.leverage_long)});
+  }
+  out << "Per cent of the loser's own GDP a year, value [low, high] over the inputs' "
+         "ranges. now: before rerouting; later: after rerouting and substitution (within "
+         "a year).\n";
+  output.write_table(t);
+  out << "\nLeverage of i over j, summed over channels (j's whole loss over GDP_j net "
+         "of i's over GDP_i; net: minus j's leverage over i):\n";
+  Table p({"i", "j", "leverage later [low, high]", "leverage now", "net of j over i", "channels"});
+  for (const auto& s : leverage::totals(cells))
+    p.add({s.from, s.to, fmt::format("{} [{}, {}]", pct(s.leverage), pct(s.low), pct(s.high)),
+           pct(s.short_run), pct(s.net), std::to_string(s.channels)});
+  output.write_table(p);
+  out << "Off scale: channels with no money value in the sources (a security "
+         "guarantee); they count in no total.\n";
+  out << "`sphere leverage --cell TIE` shows the facts behind a row, with their sources.\n";
+  return kExitOk;
+}
+
+void add_leverage_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<LeverageOptions>();
   CLI::App* cmd = app.add_subcommand(
       "leverage",
       "Who can hurt whom through which channel, and at what cost to itself (leverage matrix)");
@@ -51,73 +112,7 @@ void add_leverage_command(CLI::App& app, Action& action) {
   cmd->add_option("--year", o->year, "Only ties of this year");
   cmd->add_option("--cell", o->cell, "Show the facts behind one tie (its id) with their sources");
   cmd->callback([o, &action] {
-    action = [o] {
-      kb::Model model = load_model(o->model);
-      service::LeverageRequest request;
-      request.channel = o->channel;
-      request.actor = o->actor;
-      request.year = o->year;
-      request.cell = o->cell;
-      const service::LeverageResult result = service::leverage_matrix(model, request);
-      const auto& cells = result.cells;
-      auto kept = [](const leverage::Span& k) {
-        return k.high > k.low ? fmt::format("{:.2f} [{:.2f}, {:.2f}]", k.value, k.low, k.high)
-                              : fmt::format("{:.2f}", k.value);
-      };
-      if (o->model.json) {  // the same bytes as the API's /api/leverage
-        std::cout << service::encode(service::to_json(result));
-        return kExitOk;
-      }
-      if (!o->cell.empty()) {
-        const auto& c = cells.front();
-        std::cout << fmt::format("{} — {} ({}, {}): {} over {}\n", c.tie, c.what, c.channel,
-                                 c.year, c.from, c.to);
-        if (c.common)
-          std::cout << fmt::format(
-              "  per cent of the loser's GDP, value [low, high]:\n"
-              "  long run:  leverage {} = {}'s loss {} - {}'s cost {} (kept {})\n"
-              "  short run: leverage {} = {}'s loss {} - {}'s cost {} (kept {:.2f})\n",
-              pct(c.leverage_long), c.to, pct(c.loss_long), c.from, pct(c.cost), kept(c.kept_long),
-              pct(c.leverage_short), c.to, pct(c.loss_short), c.from, pct(c.cost),
-              c.kept_short.value);
-        else
-          std::cout << "  off the common scale: no money value for this channel\n";
-        for (const auto& e : c.evidence)
-          std::cout << fmt::format("  {} = {}\n      {}\n", e.label, format_number(e.value),
-                                   e.provenance.source.empty() ? "computed: " + e.note
-                                                               : provenance_text(e.provenance));
-        return kExitOk;
-      }
-      Table t({"tie", "channel", "i", "j", "year", "kept now", "kept later", "j's loss now",
-               "j's loss later", "i's cost", "leverage later"});
-      for (const auto& c : cells) {
-        if (!c.common) {
-          t.add({c.tie, c.channel, c.from, c.to, std::to_string(c.year), "-", share(c.kept), "-",
-                 "-", "-", "off scale"});
-          continue;
-        }
-        t.add({c.tie, c.channel + (c.physical ? " (network)" : ""), c.from, c.to,
-               std::to_string(c.year), fmt::format("{:.2f}", c.kept_short.value),
-               kept(c.kept_long), pct(c.loss_short), pct(c.loss_long), pct(c.cost),
-               pct(c.leverage_long)});
-      }
-      std::cout << "Per cent of the loser's own GDP a year, value [low, high] over the inputs' "
-                   "ranges. now: before rerouting; later: after rerouting and substitution (within "
-                   "a year).\n";
-      t.print(std::cout);
-      std::cout << "\nLeverage of i over j, summed over channels (j's whole loss over GDP_j net "
-                   "of i's over GDP_i; net: minus j's leverage over i):\n";
-      Table p({"i", "j", "leverage later [low, high]", "leverage now", "net of j over i",
-               "channels"});
-      for (const auto& s : leverage::totals(cells))
-        p.add({s.from, s.to, fmt::format("{} [{}, {}]", pct(s.leverage), pct(s.low), pct(s.high)),
-               pct(s.short_run), pct(s.net), std::to_string(s.channels)});
-      p.print(std::cout);
-      std::cout << "Off scale: channels with no money value in the sources (a security "
-                   "guarantee); they count in no total.\n";
-      std::cout << "`sphere leverage --cell TIE` shows the facts behind a row, with their sources.\n";
-      return kExitOk;
-    };
+    action = [o](std::ostream& out) { return run_leverage(*o, out); };
   });
 }
 

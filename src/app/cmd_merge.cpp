@@ -13,30 +13,26 @@
 #include "app/forecast.h"
 
 namespace sphere::app {
-namespace {
 
 // Reads, checks and merges the shards (a forecast's or a sensitivity analysis's, not both);
 // nothing is printed or stored unless every shard is there and sound.
-int run_merge(const std::vector<std::string>& files, const ModelOptions& model_options,
-              const std::string& db, bool csv) {
-  const service::ShardSet set = service::read_shards(files, flag_of);
+int run_merge(const MergeOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json, o.csv)};
+  const service::ShardSet set = service::read_shards(o.files, flag_of);
   if (!set.sensitivity.empty()) {
-    if (csv || !db.empty())
-      throw InputError(kRequest, 0, csv ? "csv" : "db",
+    if (output.csv() || !o.db.empty())
+      throw InputError(kRequest, 0, output.csv() ? "csv" : "db",
                        "applies to a forecast's shards, not a sensitivity analysis's");
     return present_sensitivity(
-        service::merge_sensitivity(load_model(model_options), set.sensitivity),
-        model_options.json);
+        output, service::merge_sensitivity(load_model(o.model), set.sensitivity));
   }
   std::string line = "sphere merge";
-  for (const auto& file : files) line += " " + file;
-  const kb::Model model = load_model(model_options);
-  const service::MergedForecast m = service::merge_forecast(model, set.forecast, {db, line});
-  return present_forecast(model, m.forecast.engine, m.forecast.summary, m.db, m.forecast_id,
-                          model_options.json, csv);
+  for (const auto& file : o.files) line += " " + file;
+  const kb::Model model = load_model(o.model);
+  const service::MergedForecast m = service::merge_forecast(model, set.forecast, {o.db, line});
+  return present_forecast(output, model, m.forecast.engine, m.forecast.summary, m.db,
+                          m.forecast_id);
 }
-
-}  // namespace
 
 service::Shard parse_shard(const std::string& text) {
   try {
@@ -46,15 +42,15 @@ service::Shard parse_shard(const std::string& text) {
   }
 }
 
-int run_forecast_shard(const kb::Model& model, const EngineCliOptions& o, service::Shard shard,
-                       const std::string& out, bool json) {
+int run_forecast_shard(const Output& output, const kb::Model& model, const EngineCliOptions& o,
+                       service::Shard shard, const std::string& file) {
   const service::WrittenShard w =
-      service::write_forecast_shard(model, {forecast_request(o), shard, out});
-  if (json)
-    print_json(std::cout, service::to_json(w));
+      service::write_forecast_shard(model, {forecast_request(o), shard, file});
+  if (output.json())
+    output.write_json(service::to_json(w));
   else
-    std::cout << fmt::format("Shard {}/{} of {} runs (seed {}): {} written to {}\n",
-                             shard.index + 1, shard.count, w.size, w.seed, w.range, w.file);
+    output.out << fmt::format("Shard {}/{} of {} runs (seed {}): {} written to {}\n",
+                              shard.index + 1, shard.count, w.size, w.seed, w.range, w.file);
   return kExitOk;
 }
 
@@ -98,8 +94,8 @@ std::vector<std::string> mpi_gather(const MpiRank& me, const std::string& mine) 
 
 void mpi_finish() { MPI_Finalize(); }
 
-int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& o, const std::string& db,
-                     const std::string& command_line, bool json, bool csv) {
+int run_forecast_mpi(const Output& output, const kb::Model& model, const EngineCliOptions& o,
+                     const std::string& db, const std::string& command_line) {
   const std::optional<MpiRank> me = mpi_start();
   if (!me) return -1;
   const auto merged = service::distributed_forecast(
@@ -107,9 +103,9 @@ int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& o, const st
       {static_cast<std::uint32_t>(me->rank), static_cast<std::uint32_t>(me->size)},
       [&](const std::string& mine) { return mpi_gather(*me, mine); }, {db, command_line});
   // Rank 0 alone prints (and has stored) the forecast.
-  const int code = merged ? present_forecast(model, merged->forecast.engine,
+  const int code = merged ? present_forecast(output, model, merged->forecast.engine,
                                              merged->forecast.summary, merged->db,
-                                             merged->forecast_id, json, csv)
+                                             merged->forecast_id)
                           : kExitOk;
   mpi_finish();
   return code;
@@ -117,13 +113,7 @@ int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& o, const st
 #endif
 
 void add_merge_command(CLI::App& app, Action& action) {
-  struct Options {
-    std::vector<std::string> files;
-    ModelOptions model;
-    std::string db;
-    bool csv = false;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<MergeOptions>();
   CLI::App* cmd = app.add_subcommand(
       "merge", "Combine the partial results of `sphere forecast --shard K/N` (or `sphere "
                "sensitivity --shard K/N`) into the forecast (or the indices), bitwise identical "
@@ -136,7 +126,7 @@ void add_merge_command(CLI::App& app, Action& action) {
   cmd->callback([opts, &action] {
     if (opts->csv && opts->model.json)
       throw CLI::ValidationError("--csv", "choose one of --csv and --json");
-    action = [opts] { return run_merge(opts->files, opts->model, opts->db, opts->csv); };
+    action = [opts](std::ostream& out) { return run_merge(*opts, out); };
   });
 }
 

@@ -54,14 +54,33 @@ void add_report_options(CLI::App& cmd, service::ReportRequest& o, std::vector<st
       ->capture_default_str();
 }
 
+int run_report(const ReportCommandOptions& o, std::ostream& out) {
+  check_report_out(o.report.out, "--out");
+  // Ctrl-C or SIGTERM: the runs stop between batches; the report is written whole or not.
+  const InterruptGuard guard;
+  kb::Model model = load_model(o.model);
+  ReportOptions report = o.report;
+  service::ReportRequest& request = report.request;
+  request.settings = service::parse_settings(o.settings);
+  if (model.simulation && !request.settings.empty()) {
+    sim::EngineOptions eo;  // a bad --set stops here, before anything runs or is written
+    eo.overrides = request.settings;
+    sim::Engine::build(model, eo);
+  }
+  request.dyads = service::parse_dyads(model, o.dyads);
+  request.model_dir = model_directory(o.model);
+  request.data_root = o.model.data_root;
+  network::Scenario check;
+  check.year = service::network_year(model, request.year);
+  check.cut = request.cut;
+  if (!model.infrastructure.links.empty()) network::validate(model.infrastructure, check);
+  write_report(model, report);
+  out << fmt::format("wrote {}\n", report.out);
+  return kExitOk;
+}
+
 void add_report_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    ReportOptions report;
-    std::vector<std::string> dyads;
-    std::vector<std::string> settings;  // --set NAME=VALUE
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<ReportCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "report", "Write one self-contained HTML report: timeline, series, map, forecast, "
                 "sensitivity, bargaining");
@@ -70,29 +89,7 @@ void add_report_command(CLI::App& app, Action& action) {
   add_report_options(*cmd, opts->report.request, opts->dyads);
   add_set_option(*cmd, opts->settings);
   cmd->callback([opts, &action] {
-    action = [opts] {
-      check_report_out(opts->report.out, "--out");
-      // Ctrl-C or SIGTERM: the runs stop between batches; the report is written whole or not.
-      const InterruptGuard guard;
-      kb::Model model = load_model(opts->model);
-      service::ReportRequest& request = opts->report.request;
-      request.settings = service::parse_settings(opts->settings);
-      if (model.simulation && !request.settings.empty()) {
-        sim::EngineOptions eo;  // a bad --set stops here, before anything runs or is written
-        eo.overrides = request.settings;
-        sim::Engine::build(model, eo);
-      }
-      request.dyads = service::parse_dyads(model, opts->dyads);
-      request.model_dir = model_directory(opts->model);
-      request.data_root = opts->model.data_root;
-      network::Scenario check;
-      check.year = service::network_year(model, request.year);
-      check.cut = request.cut;
-      if (!model.infrastructure.links.empty()) network::validate(model.infrastructure, check);
-      write_report(model, opts->report);
-      std::cout << fmt::format("wrote {}\n", opts->report.out);
-      return kExitOk;
-    };
+    action = [opts](std::ostream& out) { return run_report(*opts, out); };
   });
 }
 

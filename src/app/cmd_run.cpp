@@ -44,7 +44,8 @@ struct Forecasts {
   std::optional<service::ScenarioForecast> scenarios;
   std::optional<ComputedForecast> structural;
 };
-Forecasts main_forecast(const kb::Model& model, const ModelOptions& options, bool print) {
+// Prints the forecast's tables to `print` unless null (errors then go to stderr).
+Forecasts main_forecast(const kb::Model& model, const ModelOptions& options, std::ostream* print) {
   Forecasts f;
   const std::string dir = model_directory(options);
   if (!dir.empty() && std::filesystem::exists(dir + "/questions.toml")) {
@@ -56,13 +57,13 @@ Forecasts main_forecast(const kb::Model& model, const ModelOptions& options, boo
     } catch (const InputError& e) {
       // The observation panel or the calibration is missing: say so, and fall back to the
       // structural engine rather than show nothing.
-      (print ? std::cout : std::cerr) << "The scenario forecast on the estimated model cannot run: "
+      (print ? *print : std::cerr) << "The scenario forecast on the estimated model cannot run: "
                                       << e.diagnostics().to_string()
                                       << "The structural engine's forecast (assumed parameters) follows.\n\n";
     }
     if (f.scenarios && print) {
-      print_scenarios(std::cout, *f.scenarios);
-      std::cout << "\nWhat-ifs on pipelines, corridors, trade and leverage run on the structural "
+      print_scenarios(*print, *f.scenarios);
+      *print << "\nWhat-ifs on pipelines, corridors, trade and leverage run on the structural "
                    "engine (assumed parameters, docs/MODEL.md): sphere forecast --shock …\n";
     }
   }
@@ -72,92 +73,94 @@ Forecasts main_forecast(const kb::Model& model, const ModelOptions& options, boo
 
 }  // namespace
 
+int run_run(const RunOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json)};
+  if (!o.report.empty()) check_report_out(o.report, "--report");
+  kb::Model model = load_model(o.model);
+  auto dyads = most_active_dyads(model, 8);
+  const Date first = model.events.empty() ? Date{} : model.events.front().date;
+  const Date last = model.events.empty() ? Date{} : model.events.back().date;
+  if (output.json()) {
+    nlohmann::json j_dyads = nlohmann::json::array();
+    for (const auto& d : dyads)
+      j_dyads.push_back({{"actor1", d.from}, {"actor2", d.to}, {"events", d.events},
+                         {"goldstein_sum", d.goldstein}});
+    nlohmann::json j_conflicts = nlohmann::json::array();
+    for (const auto& c : model.conflicts) j_conflicts.push_back(to_json(c));
+    nlohmann::json summary = {{"model", model.location},
+                           {"name", model.info.name},
+                           {"events_from", first.to_string()},
+                           {"events_to", last.to_string()},
+                           {"counts",
+                            {{"sources", model.sources.size()},
+                             {"actors", model.actors.size()},
+                             {"events", model.events.size()},
+                             {"facts", model.facts.size()},
+                             {"conflicts", model.conflicts.size()}}},
+                           {"most_active_dyads", j_dyads},
+                           {"conflicts", j_conflicts}};
+    const Forecasts f = main_forecast(model, o.model, nullptr);
+    if (f.scenarios) summary["scenarios"] = service::to_json(*f.scenarios);
+    if (f.structural) summary["forecast"] = forecast_json(f.structural->engine, f.structural->summary);
+    if (!o.report.empty()) {
+      ReportOptions report;
+      report.out = o.report;
+      report.request.model_dir = model_directory(o.model);
+      report.request.data_root = o.model.data_root;
+      report.request.forecast = f.structural ? &*f.structural : nullptr;
+      report.request.scenarios = f.scenarios ? &*f.scenarios : nullptr;
+      write_report(model, report);
+      summary["report"] = report.out;
+    }
+    output.write_json(summary);
+    return kExitOk;
+  }
+  out << fmt::format("Sphere · {} ({})\n", model.info.name, model.location);
+  out << fmt::format("Model valid. Events from {} to {}.\n", first.to_string(),
+                     last.to_string());
+  out << fmt::format(
+      "{} sources · {} actors · {} events · {} facts · {} disagreements between sources\n\n",
+      model.sources.size(), model.actors.size(), model.events.size(), model.facts.size(),
+      model.conflicts.size());
+  out << "Most active dyads (actor1 → actor2: events, Goldstein sum)\n";
+  Table table({"dyad", "events", "goldstein"});
+  for (const auto& d : dyads)
+    table.add({d.from + " → " + d.to, std::to_string(d.events),
+               fmt::format("{:+.1f}", d.goldstein)});
+  output.write_table(table);
+  out << "\nWhere the sources disagree (sphere facts --conflicts for the quotes)\n";
+  for (const auto& c : model.conflicts) {
+    std::string sides;
+    for (const auto& cl : c.claims)
+      sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
+    out << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
+  }
+  out << "\n";
+  const Forecasts f = main_forecast(model, o.model, &out);
+  if (!o.report.empty()) {
+    ReportOptions report;
+    report.out = o.report;
+    report.request.model_dir = model_directory(o.model);
+    report.request.data_root = o.model.data_root;
+    report.request.forecast = f.structural ? &*f.structural : nullptr;  // the report shows these
+    report.request.scenarios = f.scenarios ? &*f.scenarios : nullptr;
+    write_report(model, report);
+    out << fmt::format("\nReport: {} (open it in a browser; it needs no network)\n",
+                       report.out);
+  }
+  return kExitOk;
+}
+
 void add_run_command(CLI::App& app, Action& action) {
-  auto opts = std::make_shared<ModelOptions>();
+  auto opts = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "The main job: load and validate the model, "
                                             "summarise it, and forecast its scenarios");
-  add_model_options(*cmd, *opts);
+  add_model_options(*cmd, opts->model);
   // The last step: the HTML report (sphere report), written here unless --report "".
-  auto report_out = std::make_shared<std::string>("report.html");
-  cmd->add_option("--report", *report_out, "HTML report written at the end (\"\": none)")
+  cmd->add_option("--report", opts->report, "HTML report written at the end (\"\": none)")
       ->capture_default_str();
-  cmd->callback([opts, report_out, &action] {
-    action = [opts, report_out] {
-      if (!report_out->empty()) check_report_out(*report_out, "--report");
-      kb::Model model = load_model(*opts);
-      auto dyads = most_active_dyads(model, 8);
-      const Date first = model.events.empty() ? Date{} : model.events.front().date;
-      const Date last = model.events.empty() ? Date{} : model.events.back().date;
-      if (opts->json) {
-        nlohmann::json j_dyads = nlohmann::json::array();
-        for (const auto& d : dyads)
-          j_dyads.push_back({{"actor1", d.from}, {"actor2", d.to}, {"events", d.events},
-                             {"goldstein_sum", d.goldstein}});
-        nlohmann::json j_conflicts = nlohmann::json::array();
-        for (const auto& c : model.conflicts) j_conflicts.push_back(to_json(c));
-        nlohmann::json summary = {{"model", model.location},
-                               {"name", model.info.name},
-                               {"events_from", first.to_string()},
-                               {"events_to", last.to_string()},
-                               {"counts",
-                                {{"sources", model.sources.size()},
-                                 {"actors", model.actors.size()},
-                                 {"events", model.events.size()},
-                                 {"facts", model.facts.size()},
-                                 {"conflicts", model.conflicts.size()}}},
-                               {"most_active_dyads", j_dyads},
-                               {"conflicts", j_conflicts}};
-        const Forecasts f = main_forecast(model, *opts, false);
-        if (f.scenarios) summary["scenarios"] = service::to_json(*f.scenarios);
-        if (f.structural) summary["forecast"] = forecast_json(f.structural->engine, f.structural->summary);
-        if (!report_out->empty()) {
-          ReportOptions report;
-          report.out = *report_out;
-          report.request.model_dir = model_directory(*opts);
-          report.request.data_root = opts->data_root;
-          report.request.forecast = f.structural ? &*f.structural : nullptr;
-          report.request.scenarios = f.scenarios ? &*f.scenarios : nullptr;
-          write_report(model, report);
-          summary["report"] = report.out;
-        }
-        print_json(std::cout, summary);
-        return kExitOk;
-      }
-      std::cout << fmt::format("Sphere · {} ({})\n", model.info.name, model.location);
-      std::cout << fmt::format("Model valid. Events from {} to {}.\n", first.to_string(),
-                               last.to_string());
-      std::cout << fmt::format(
-          "{} sources · {} actors · {} events · {} facts · {} disagreements between sources\n\n",
-          model.sources.size(), model.actors.size(), model.events.size(), model.facts.size(),
-          model.conflicts.size());
-      std::cout << "Most active dyads (actor1 → actor2: events, Goldstein sum)\n";
-      Table table({"dyad", "events", "goldstein"});
-      for (const auto& d : dyads)
-        table.add({d.from + " → " + d.to, std::to_string(d.events),
-                   fmt::format("{:+.1f}", d.goldstein)});
-      table.print(std::cout);
-      std::cout << "\nWhere the sources disagree (sphere facts --conflicts for the quotes)\n";
-      for (const auto& c : model.conflicts) {
-        std::string sides;
-        for (const auto& cl : c.claims)
-          sides += fmt::format("{}{}: {}", sides.empty() ? "" : " · ", cl.quote.source, cl.claim);
-        std::cout << fmt::format("  ⚑ {}\n      {}\n", c.topic, sides);
-      }
-      std::cout << "\n";
-      const Forecasts f = main_forecast(model, *opts, true);
-      if (!report_out->empty()) {
-        ReportOptions report;
-        report.out = *report_out;
-        report.request.model_dir = model_directory(*opts);
-        report.request.data_root = opts->data_root;
-        report.request.forecast = f.structural ? &*f.structural : nullptr;  // the report shows these
-        report.request.scenarios = f.scenarios ? &*f.scenarios : nullptr;
-        write_report(model, report);
-        std::cout << fmt::format("\nReport: {} (open it in a browser; it needs no network)\n",
-                                 report.out);
-      }
-      return kExitOk;
-    };
+  cmd->callback([opts, &action] {
+    action = [opts](std::ostream& out) { return run_run(*opts, out); };
   });
 }
 

@@ -24,7 +24,8 @@ namespace {
 
 std::string pct(double p) { return fmt::format("{:.0f}%", 100 * p); }
 
-int run_hindcast(const ScenarioOptions& opts) {
+int run_scenario_hindcast(const Output& output, const ScenarioOptions& opts) {
+  std::ostream& out = output.out;
   const kb::Model model = load_model(opts.model);
   service::ScenarioHindcastRequest request;
   request.model_dir = model_directory(opts.model);
@@ -41,13 +42,13 @@ int run_hindcast(const ScenarioOptions& opts) {
   };
   const service::ScenarioHindcast h = service::scenario_hindcast(model, request);
   if (tty) std::cerr << "\r\033[K";
-  if (opts.model.json) {
-    print_json(std::cout, service::to_json(h));
+  if (output.json()) {
+    output.write_json(service::to_json(h));
     return kExitOk;
   }
   const dyad::HindcastResult& r = h.result;
   const dyad::QuestionSet& qs = h.questions;
-  std::cout << fmt::format(
+  out << fmt::format(
       "Hindcast of the scenario questions on {} · as-of {} every {} months · class of the 12-month "
       "window ending {} months later · {} pairs · {} forecasts\n"
       "Each as-of month uses only data before it (model refitted each year). Lower is better.\n\n",
@@ -57,12 +58,12 @@ int run_hindcast(const ScenarioOptions& opts) {
   for (int f = 0; f < 4; ++f)
     t.add({names[f], fmt::format("{:.3f} [{:.3f}, {:.3f}]", r.rps[f], r.rps_interval[f][0], r.rps_interval[f][1]),
            fmt::format("{:.3f} [{:.3f}, {:.3f}]", r.brier[f], r.brier_interval[f][0], r.brier_interval[f][1])});
-  t.print(std::cout);
+  output.write_table(t);
   std::vector<int> seen(qs.questions.size(), 0);
   for (const auto& row : r.rows) ++seen[row.observed];
-  std::cout << "Outcomes:";
-  for (std::size_t k = 0; k < seen.size(); ++k) std::cout << " " << qs.questions[k].id << " " << seen[k];
-  std::cout << "\n";
+  out << "Outcomes:";
+  for (std::size_t k = 0; k < seen.size(); ++k) out << " " << qs.questions[k].id << " " << seen[k];
+  out << "\n";
   return kExitOk;
 }
 
@@ -93,7 +94,7 @@ void add_scenarios_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", opts->seed, "Seed");
   cmd->add_option("--threads", opts->threads, "Threads (0: every core; same numbers for any count)");
   cmd->callback([opts, &action] {
-    action = [opts] { return run_scenarios(*opts); };
+    action = [opts](std::ostream& out) { return run_scenarios(*opts, out); };
   });
 }
 
@@ -184,12 +185,13 @@ void print_scenarios(std::ostream& out, const service::ScenarioForecast& f) {
     out << f.skipped.size() << " documented event(s) dated after the horizon were not used.\n";
 }
 
-int run_scenarios(const ScenarioOptions& options) {
-  if (!options.hindcast.empty()) return run_hindcast(options);
+int run_scenarios(const ScenarioOptions& options, std::ostream& out) {
+  const Output output{out, output_mode(options.model.json)};
+  if (!options.hindcast.empty()) return run_scenario_hindcast(output, options);
   const kb::Model model = load_model(options.model);
   const service::ScenarioForecast f = compute_scenarios(model, options);
-  if (options.model.json) print_json(std::cout, service::to_json(f));
-  else print_scenarios(std::cout, f);
+  if (output.json()) output.write_json(service::to_json(f));
+  else print_scenarios(out, f);
   return kExitOk;
 }
 

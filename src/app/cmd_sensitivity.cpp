@@ -11,13 +11,7 @@
 namespace sphere::app {
 namespace {
 
-struct Options {
-  EngineCliOptions engine;
-  service::SensitivityRequest analysis;  // method, output, n, levels, bootstrap
-  std::string shard, out;  // K/N and the partial result's file
-};
-
-service::SensitivityRequest sensitivity_request(const Options& o) {
+service::SensitivityRequest sensitivity_request(const SensitivityOptions& o) {
   service::SensitivityRequest r = o.analysis;
   r.forecast = forecast_request(o.engine);
   return r;
@@ -39,24 +33,25 @@ class PointBar {
   std::unique_ptr<ProgressBar> bar_;
 };
 
-int run_shard(const kb::Model& model, const Options& o, service::Shard shard) {
+int run_shard(const Output& output, const kb::Model& model, const SensitivityOptions& o,
+              service::Shard shard) {
   PointBar bar;
   const service::WrittenShard w = service::write_sensitivity_shard(
       model, {sensitivity_request(o), shard, o.out}, bar.callback());
-  if (o.engine.model.json)
-    print_json(std::cout, service::to_json(w));
+  if (output.json())
+    output.write_json(service::to_json(w));
   else
-    std::cout << fmt::format("Shard {}/{} of the {} design of {} points (seed {}): {} written "
-                             "to {}\n",
-                             shard.index + 1, shard.count, w.method, w.size, w.seed, w.range,
-                             w.file);
+    output.out << fmt::format("Shard {}/{} of the {} design of {} points (seed {}): {} written "
+                              "to {}\n",
+                              shard.index + 1, shard.count, w.method, w.size, w.seed, w.range,
+                              w.file);
   return kExitOk;
 }
 
 #ifdef SPHERE_WITH_MPI
 // Under `mpirun -n R` (R > 1): rank r evaluates shard r+1 of R, rank 0 receives the outputs in
 // rank order and alone prints the indices. Returns -1 in a single process.
-int run_mpi(const kb::Model& model, const Options& o) {
+int run_mpi(const Output& output, const kb::Model& model, const SensitivityOptions& o) {
   const std::optional<MpiRank> me = mpi_start();
   if (!me) return -1;
   PointBar bar;
@@ -64,26 +59,27 @@ int run_mpi(const kb::Model& model, const Options& o) {
       model, sensitivity_request(o),
       {static_cast<std::uint32_t>(me->rank), static_cast<std::uint32_t>(me->size)},
       [&](const std::string& mine) { return mpi_gather(*me, mine); }, bar.callback());
-  const int code = result ? present_sensitivity(*result, o.engine.model.json) : kExitOk;
+  const int code = result ? present_sensitivity(output, *result) : kExitOk;
   mpi_finish();
   return code;
 }
 #endif
 
-int run_sensitivity(const kb::Model& model, const Options& o) {
+int run_whole_sensitivity(const Output& output, const kb::Model& model,
+                          const SensitivityOptions& o) {
 #ifdef SPHERE_WITH_MPI
-  if (const int code = run_mpi(model, o); code >= 0) return code;
+  if (const int code = run_mpi(output, model, o); code >= 0) return code;
 #endif
   PointBar bar;
-  return present_sensitivity(service::sensitivity(model, sensitivity_request(o), bar.callback()),
-                             o.engine.model.json);
+  return present_sensitivity(output,
+                             service::sensitivity(model, sensitivity_request(o), bar.callback()));
 }
 
 }  // namespace
 
-int present_sensitivity(const service::SensitivityResult& r, bool json) {
-  if (json) {
-    print_json(std::cout, service::to_json(r));
+int present_sensitivity(const Output& output, const service::SensitivityResult& r) {
+  if (output.json()) {
+    output.write_json(service::to_json(r));
     return kExitOk;
   }
   const bool morris = r.morris();
@@ -99,15 +95,23 @@ int present_sensitivity(const service::SensitivityResult& r, bool json) {
                  fmt::format("{:.3f} [{:.3f}, {:.3f}]", row.s1, row.s1_low, row.s1_high),
                  fmt::format("{:.3f} [{:.3f}, {:.3f}]", row.st, row.st_low, row.st_high)});
   }
-  std::cout << fmt::format("{} sensitivity of '{}' · {} {} · {} runs per point · seed {}\n\n",
-                           morris ? "Morris" : "Sobol", r.output, r.n,
-                           morris ? "trajectories" : "base points", r.runs, r.seed);
-  table.print(std::cout);
+  output.out << fmt::format("{} sensitivity of '{}' · {} {} · {} runs per point · seed {}\n\n",
+                             morris ? "Morris" : "Sobol", r.output, r.n,
+                             morris ? "trajectories" : "base points", r.runs, r.seed);
+  output.write_table(table);
   return kExitOk;
 }
 
+int run_sensitivity(const SensitivityOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.engine.model.json)};
+  const kb::Model model = load_model(o.engine.model);
+  const InterruptGuard guard;
+  return o.shard.empty() ? run_whole_sensitivity(output, model, o)
+                         : run_shard(output, model, o, parse_shard(o.shard));
+}
+
 void add_sensitivity_command(CLI::App& app, Action& action) {
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<SensitivityOptions>();
   opts->engine.runs = 200;
   CLI::App* cmd = app.add_subcommand(
       "sensitivity", "Which parameters drive an output: Morris screening or Sobol indices over "
@@ -136,13 +140,8 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
   cmd->callback([opts, &action] {
     if (opts->shard.empty() && !opts->out.empty())
       throw CLI::ValidationError("--out", "--out needs --shard");
-    const std::optional<service::Shard> shard =
-        opts->shard.empty() ? std::nullopt : std::optional(parse_shard(opts->shard));
-    action = [opts, shard] {
-      const kb::Model model = load_model(opts->engine.model);
-      const InterruptGuard guard;
-      return shard ? run_shard(model, *opts, *shard) : run_sensitivity(model, *opts);
-    };
+    if (!opts->shard.empty()) parse_shard(opts->shard);  // a usage error while parsing
+    action = [opts](std::ostream& out) { return run_sensitivity(*opts, out); };
   });
 }
 

@@ -699,7 +699,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->callback([opts, &action] {
-    action = [opts] {
+    action = [opts](std::ostream& out) {
       if (opts->web.empty() && std::filesystem::exists(SPHERE_WEB_DIST)) opts->web = SPHERE_WEB_DIST;
       auto service = std::make_unique<Service>(load_model(opts->model), *opts);
       http::GuardedServer server;
@@ -713,10 +713,10 @@ void add_serve_command(CLI::App& app, Action& action) {
         return kExitInvalidInput;
       }
       raise_listen_backlog(port);
-      std::cout << fmt::format("Sphere serving {} on http://{}:{}/ (API under /api; Ctrl-C stops)\n",
-                               opts->model.model_dir.empty() ? "the built-in model"
-                                                             : opts->model.model_dir,
-                               opts->host, port)
+      out << fmt::format("Sphere serving {} on http://{}:{}/ (API under /api; Ctrl-C stops)\n",
+                         opts->model.model_dir.empty() ? "the built-in model"
+                                                       : opts->model.model_dir,
+                         opts->host, port)
                 << std::flush;
       server.listen_after_bind();
       return kExitOk;

@@ -21,15 +21,62 @@ std::string sources_of(const kb::Event& e) {
   return out;
 }
 
+service::TimelineRequest timeline_request(const TimelineOptions& o) {
+  service::TimelineRequest request;
+  request.text = o.text;
+  request.actor = o.actor;
+  request.only = o.only;
+  if (!o.from.empty()) request.from = parse_bound(o.from, "--from");
+  if (!o.to.empty()) request.to = parse_bound(o.to, "--to");
+  return request;
+}
+
 }  // namespace
 
+int run_timeline(const TimelineOptions& o, std::ostream& out) {
+  const Output output{out, output_mode(o.model.json, o.csv)};
+  kb::Model model = load_model(o.model);
+  const service::TimelineResult result = service::timeline(model, timeline_request(o));
+  const auto& shown = result.events;
+  const auto& actors = result.actors;
+  auto disputed = result.conflicts;
+  if (output.json()) {  // the same bytes as the API's /api/timeline
+    output.write_json(service::to_json(model, result));
+    return kExitOk;
+  }
+  if (output.csv()) {
+    Table t({"id", "date", "actor1", "actor2", "cameo", "goldstein", "summary", "sources",
+             "conflicts"});
+    for (const auto* e : shown) {
+      std::string conflicts;
+      for (const auto& c : disputed[e->id]) conflicts += (conflicts.empty() ? "" : "|") + c;
+      t.add({e->id, e->date.to_string(), e->actor1, e->actor2, e->cameo,
+             format_number(e->goldstein), e->summary, sources_of(*e), conflicts});
+    }
+    output.write_table(t);
+    return kExitOk;
+  }
+  for (const auto* e : shown) {
+    const auto& code = *model.codebook.find(e->cameo);
+    out << fmt::format("{:<10}  {} → {}  [{} {}, {:+.1f}]  {}  ({}){}\n", e->date.to_string(),
+                 e->actor1, e->actor2, e->cameo, code.description, e->goldstein, e->summary,
+                 sources_of(*e), disputed.contains(e->id) ? "  ⚑ sources disagree" : "");
+    if (o.quotes)
+      for (const auto& q : e->quotes) out << fmt::format("            {}: \"{}\"\n", q.source, q.text);
+  }
+  out << fmt::format("{} of {} events", shown.size(), model.events.size());
+  if (actors.size() > 1)
+    out << fmt::format(" of {} and the {} actors it stands for (--only: {} alone)", o.actor,
+                 actors.size() - 1, o.actor);
+  out << "; an event dated only to a year follows those dated within it";
+  if (!disputed.empty())
+    out << "; ⚑ marks events on which sources disagree (sphere facts --conflicts)";
+  out << "\n";
+  return kExitOk;
+}
+
 void add_timeline_command(CLI::App& app, Action& action) {
-  struct Options {
-    ModelOptions model;
-    std::string text, actor, from, to;
-    bool csv = false, quotes = false, only = false;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<TimelineOptions>();
   CLI::App* cmd = app.add_subcommand("timeline", "Events in date order, each with its sources");
   add_model_options(*cmd, opts->model);
   cmd->add_option("text", opts->text,
@@ -45,52 +92,8 @@ void add_timeline_command(CLI::App& app, Action& action) {
   cmd->callback([opts, &action] {
     if (opts->csv && opts->model.json)
       throw CLI::ValidationError("--csv", "choose one of --csv and --json");
-    service::TimelineRequest request;
-    request.text = opts->text;
-    request.actor = opts->actor;
-    request.only = opts->only;
-    if (!opts->from.empty()) request.from = parse_bound(opts->from, "--from");
-    if (!opts->to.empty()) request.to = parse_bound(opts->to, "--to");
-    action = [opts, request] {
-      kb::Model model = load_model(opts->model);
-      const service::TimelineResult result = service::timeline(model, request);
-      const auto& shown = result.events;
-      const auto& actors = result.actors;
-      auto disputed = result.conflicts;
-      if (opts->model.json) {  // the same bytes as the API's /api/timeline
-        std::cout << service::encode(service::to_json(model, result));
-      } else if (opts->csv) {
-        std::cout << "id,date,actor1,actor2,cameo,goldstein,summary,sources,conflicts\n";
-        for (const auto* e : shown) {
-          std::string conflicts;
-          for (const auto& c : disputed[e->id]) conflicts += (conflicts.empty() ? "" : "|") + c;
-          std::cout << fmt::format("{},{},{},{},{},{},{},{},{}\n", csv_field(e->id),
-                                   e->date.to_string(), e->actor1, e->actor2, e->cameo,
-                                   format_number(e->goldstein), csv_field(e->summary),
-                                   csv_field(sources_of(*e)), csv_field(conflicts));
-        }
-      } else {
-        for (const auto* e : shown) {
-          const auto& code = *model.codebook.find(e->cameo);
-          std::cout << fmt::format("{:<10}  {} → {}  [{} {}, {:+.1f}]  {}  ({}){}\n",
-                                   e->date.to_string(), e->actor1, e->actor2, e->cameo,
-                                   code.description, e->goldstein, e->summary, sources_of(*e),
-                                   disputed.contains(e->id) ? "  ⚑ sources disagree" : "");
-          if (opts->quotes)
-            for (const auto& q : e->quotes)
-              std::cout << fmt::format("            {}: \"{}\"\n", q.source, q.text);
-        }
-        std::cout << fmt::format("{} of {} events", shown.size(), model.events.size());
-        if (actors.size() > 1)
-          std::cout << fmt::format(" of {} and the {} actors it stands for (--only: {} alone)",
-                                   opts->actor, actors.size() - 1, opts->actor);
-        std::cout << "; an event dated only to a year follows those dated within it";
-        if (!disputed.empty()) std::cout << "; ⚑ marks events on which sources disagree "
-                                            "(sphere facts --conflicts)";
-        std::cout << "\n";
-      }
-      return kExitOk;
-    };
+    timeline_request(*opts);  // a malformed --from or --to is a usage error while parsing
+    action = [opts](std::ostream& out) { return run_timeline(*opts, out); };
   });
 }
 

@@ -39,30 +39,33 @@ Date parse_month_option(const std::string& text, const char* option);
 
 // Runs a forecast, optionally into a SQLite file, and prints it (table, JSON, or the monthly
 // quantiles as CSV). Shows a progress bar on stderr when stderr is a terminal.
-int run_forecast(const kb::Model& model, const EngineCliOptions& options, const std::string& db,
-                 const std::string& command_line, bool json, bool csv = false);
+int run_engine_forecast(const Output& output, const kb::Model& model,
+                        const EngineCliOptions& options, const std::string& db,
+                        const std::string& command_line);
 
 // Prints a computed forecast (table, JSON or CSV) with where it was stored (`db`, empty: not
 // stored). Shared by forecast and merge, so their outputs are the same.
-int present_forecast(const kb::Model& model, const sim::Engine& engine,
+int present_forecast(const Output& output, const kb::Model& model, const sim::Engine& engine,
                      const sim::ForecastSummary& summary, const std::string& db,
-                     std::int64_t forecast_id, bool json, bool csv);
+                     std::int64_t forecast_id);
 
 // --shard K/N as the service's shard; throws CLI::ValidationError naming --shard.
 service::Shard parse_shard(const std::string& text);
 // `sphere forecast --shard K/N`: computes the shard's blocks of runs and writes its partial
 // result to `out` (default part-K-of-N.json) atomically; prints what it wrote.
-int run_forecast_shard(const kb::Model& model, const EngineCliOptions& options,
-                       service::Shard shard, const std::string& out, bool json);
+int run_forecast_shard(const Output& output, const kb::Model& model,
+                       const EngineCliOptions& options, service::Shard shard,
+                       const std::string& file);
 
 // Under `mpirun -n R` (R > 1) in a build with SPHERE_WITH_MPI: rank r computes shard r+1 of R,
 // rank 0 folds them in order and prints or stores the forecast, bitwise identical to one
 // process; other ranks print nothing. Returns -1 in a single process (run the ordinary path).
-int run_forecast_mpi(const kb::Model& model, const EngineCliOptions& options,
-                     const std::string& db, const std::string& command_line, bool json, bool csv);
+int run_forecast_mpi(const Output& output, const kb::Model& model,
+                     const EngineCliOptions& options, const std::string& db,
+                     const std::string& command_line);
 
 // Prints a sensitivity analysis's indices as a table or JSON (sensitivity and merge).
-int present_sensitivity(const service::SensitivityResult& result, bool json);
+int present_sensitivity(const Output& output, const service::SensitivityResult& result);
 
 #ifdef SPHERE_WITH_MPI
 // This process's rank of `size` under mpirun.
@@ -87,7 +90,50 @@ inline nlohmann::json forecast_json(const sim::Engine& engine, const sim::Foreca
 // A computed forecast with the engine that made it.
 using ComputedForecast = service::ComputedForecast;
 // The default forecast (model's horizon, 2000 runs, seed 1, every core; the same as `sphere
-// forecast` with no options): prints its tables when `print`.
-ComputedForecast default_forecast(const kb::Model& model, bool print);
+// forecast` with no options): prints its tables to `print` unless null.
+ComputedForecast default_forecast(const kb::Model& model, std::ostream* print);
+
+// The engine commands: each one's options and the function that runs it (app.h: Commands).
+struct ForecastOptions {
+  EngineCliOptions engine;
+  std::string db;
+  bool csv = false;
+  std::string shard, out;               // K/N and the partial result's file
+  std::vector<std::string> arguments;  // the command line's words, recorded with a stored forecast
+};
+int run_forecast(const ForecastOptions& options, std::ostream& out);
+
+struct MergeOptions {
+  std::vector<std::string> files;
+  ModelOptions model;
+  std::string db;
+  bool csv = false;
+};
+int run_merge(const MergeOptions& options, std::ostream& out);
+
+struct HindcastOptions {
+  HindcastOptions() { questions.hindcast = "2019-01..2022-01"; }
+  EngineCliOptions engine;
+  std::vector<std::string> as_of;  // structural: months to forecast from
+  std::string which;               // estimated, structural, or empty (structural with --as-of)
+  ScenarioOptions questions;       // estimated: the window (hindcast), lead and step
+};
+int run_hindcast(const HindcastOptions& options, std::ostream& out);
+
+struct ReplayOptions {
+  EngineCliOptions engine;
+  std::uint32_t run = 0;
+  bool calibration = false;
+  std::string which = "estimated";
+  ScenarioOptions scenarios;  // estimated: runs, draws, parameters
+};
+int run_replay(const ReplayOptions& options, std::ostream& out);
+
+struct SensitivityOptions {
+  EngineCliOptions engine;
+  service::SensitivityRequest analysis;  // method, output, n, levels, bootstrap
+  std::string shard, out;                // K/N and the partial result's file
+};
+int run_sensitivity(const SensitivityOptions& options, std::ostream& out);
 
 }  // namespace sphere::app

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   try {
-    return action ? action() : kExitUsage;
+    return action ? action(std::cout) : kExitUsage;
   } catch (const app::Interrupted&) {
     // A command stopped by Ctrl-C or SIGTERM has unwound, removing what it had begun to write.
     std::cerr << "\nsphere: interrupted; nothing written\n";

@@ -148,6 +148,19 @@ void Table::print(std::ostream& out) const {
   for (const auto& row : rows_) print_row(row);
 }
 
+void Table::print_csv(std::ostream& out) const {
+  auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) line += ',';
+      line += csv_field(row[i]);
+    }
+    out << line << '\n';
+  };
+  print_row(header_);
+  for (const auto& row : rows_) print_row(row);
+}
+
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string out = "\"";
@@ -159,6 +172,17 @@ std::string csv_field(const std::string& text) {
 }
 
 void print_json(std::ostream& out, const nlohmann::json& value) { out << service::encode(value); }
+
+OutputMode output_mode(bool json, bool csv) {
+  return json ? OutputMode::kJson : csv ? OutputMode::kCsv : OutputMode::kTable;
+}
+
+void Output::write_json(const nlohmann::json& value) const { print_json(out, value); }
+
+void Output::write_table(const Table& table) const {
+  if (csv()) table.print_csv(out);
+  else table.print(out);
+}
 
 void suggest_names(CLI::App& app, std::ostream& out) {
   CLI::App* reached = &app;
