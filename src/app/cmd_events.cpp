@@ -261,7 +261,8 @@ void print_imported_series(const Output& output, const service::EventImport& r) 
                r.duplicates, r.one_sided);
 }
 
-service::EventImportRequest import_request(const EventImportOptions& o) {
+// `out`: the command's standard output (for --out -); none while only checking the flags.
+service::EventImportRequest import_request(const EventImportOptions& o, std::ostream* out = nullptr) {
   service::EventImportRequest request;
   request.input = o.input;
   request.format = o.format;
@@ -277,6 +278,7 @@ service::EventImportRequest import_request(const EventImportOptions& o) {
   request.strict = o.strict;
   request.actor_types = o.actor_types;
   request.out = o.out;
+  request.standard_output = out;
   request.series = o.series;
   request.dedup = !o.no_dedup;
   request.into_model = o.into_model;
@@ -288,7 +290,7 @@ service::EventImportRequest import_request(const EventImportOptions& o) {
 
 int run_event_import(const EventImportOptions& o, std::ostream& out) {
   const Output output{out, output_mode(o.json, o.csv)};
-  const service::EventImport result = service::import_events(import_request(o));
+  const service::EventImport result = service::import_events(import_request(o, &out));
   if (output.json()) {
     // Bytes of a broken input may appear in the report's examples: shown, not fatal.
     output.write_json(to_json(result));

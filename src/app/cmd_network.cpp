@@ -282,30 +282,14 @@ void add_links(CLI::App& parent, Action& action) {
 int run_network_validate(const NetworkValidateOptions& o, std::ostream& out) {
   const Output output{out, output_mode(o.model.json)};
   kb::Model model = load_model(o.model);
-  const auto points = network::southern_gas_corridor_points();
-  const auto checks = network::check_flows(
-      model.infrastructure, network::read_iea_flows(o.iea, points), o.tolerance);
-  auto verdict = [](const network::FlowCheck& c) -> std::string {
-    if (!c.network_has_flows) return "no supply or demand in the network this year";
-    if (c.agrees) return "agrees";
-    return c.modelled > c.observed.mean_mcm_per_day ? "model too high" : "model too low";
-  };
+  const service::FlowValidation validation = service::validate_flows(model, {o.iea, o.tolerance});
   if (output.json()) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& c : checks)
-      rows.push_back({{"point", c.observed.point}, {"link", c.observed.link},
-                      {"destinations", c.observed.destinations},
-                      {"year", c.observed.year}, {"observed_mcm_per_day", c.observed.mean_mcm_per_day},
-                      {"observed_days", c.observed.days}, {"modelled_mcm_per_day", c.modelled},
-                      {"capacity_mcm_per_day", c.capacity}, {"agrees", c.agrees},
-                      {"verdict", verdict(c)}});
-    output.write_json({{"tolerance", o.tolerance}, {"checks", rows},
-                       {"source", "IEA (2022), Gas Trade Flows, September 2022 edition"}});
+    output.write_json(service::to_json(validation));
     return kExitOk;
   }
   Table t({"point", "modelled as", "year", "days", "observed mcm/d", "modelled mcm/d",
            "capacity or demand", "gap", "verdict"});
-  for (const auto& c : checks)
+  for (const auto& c : validation.checks)
     t.add({c.observed.point,
            c.observed.link.empty()
                ? fmt::format("delivered to {}", fmt::join(c.observed.destinations, " + "))
@@ -314,7 +298,7 @@ int run_network_validate(const NetworkValidateOptions& o, std::ostream& out) {
            std::to_string(c.observed.days), fmt::format("{:.1f}", c.observed.mean_mcm_per_day),
            fmt::format("{:.0f}", c.modelled), fmt::format("{:.0f}", c.capacity),
            c.observed.mean_mcm_per_day > 0 ? fmt::format("{:+.0f}%", 100 * c.relative_gap) : "-",
-           verdict(c)});
+           service::verdict(c)});
   out << "Observed: IEA (2022), Gas Trade Flows (September 2022 edition), mean of the "
          "months reported. Modelled: the gas network of each year as `sphere network "
          "--year Y` routes it.\n";

@@ -137,6 +137,10 @@ CsvEventWriter::CsvEventWriter(int fd) : fd_(fd) {
   buffer_ = "date,actor1,actor2,cameo,goldstein,quad\n";
 }
 
+CsvEventWriter::CsvEventWriter(std::ostream& out) : stream_(&out) {
+  buffer_ = "date,actor1,actor2,cameo,goldstein,quad\n";
+}
+
 CsvEventWriter::~CsvEventWriter() {
   try {
     flush();
@@ -151,7 +155,11 @@ void CsvEventWriter::add(const EventView& e) {
   if (buffer_.size() > (1 << 20)) flush();
 }
 
-void CsvEventWriter::flush() { detail::write_all(fd_, buffer_); }
+void CsvEventWriter::flush() {
+  if (!stream_) return detail::write_all(fd_, buffer_);
+  stream_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  buffer_.clear();
+}
 
 namespace detail {
 

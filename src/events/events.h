@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <set>
@@ -253,12 +254,15 @@ ImportReport import_icews(int fd, const std::string& label, const kb::Codebook& 
 class CsvEventWriter : public EventSink {
  public:
   explicit CsvEventWriter(int fd);
+  // To a stream (a front end's standard output); write errors set its state.
+  explicit CsvEventWriter(std::ostream& out);
   ~CsvEventWriter() override;
   void add(const EventView& event) override;
   void flush();
 
  private:
-  int fd_;
+  int fd_ = -1;
+  std::ostream* stream_ = nullptr;
   std::string buffer_;
 };
 

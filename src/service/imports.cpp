@@ -150,16 +150,17 @@ EventImport import_events(const EventImportRequest& request) {
   // The CSV is written to a unique temporary file renamed at the end: nothing half-written, and
   // the temporary removed on any failure.
   std::unique_ptr<AtomicFile> out_file;
-  int out_fd = -1;
+  std::unique_ptr<events::CsvEventWriter> writer;
   if (request.out == "-") {
-    out_fd = 1;
+    if (!request.standard_output)
+      throw std::logic_error("import_events: out \"-\" without a standard_output stream");
+    writer = std::make_unique<events::CsvEventWriter>(*request.standard_output);
   } else if (!request.out.empty()) {
     out_file = std::make_unique<AtomicFile>(request.out);
-    out_fd = out_file->fd();
+    writer = std::make_unique<events::CsvEventWriter>(out_file->fd());
   }
   ImportTee tee;
-  std::unique_ptr<events::CsvEventWriter> writer;
-  if (out_fd >= 0) tee.sinks.push_back((writer = std::make_unique<events::CsvEventWriter>(out_fd)).get());
+  if (writer) tee.sinks.push_back(writer.get());
   events::SeriesBuilder builder(events::SeriesOptions{request.dedup, false});
   if (request.series) tee.sinks.push_back(&builder);
   if (into) tee.sinks.push_back(&into->sink());

@@ -710,7 +710,8 @@ struct EventImportRequest {
   const events::QuadScheme* scheme = &events::QuadScheme::gdelt();
   bool strict = false;            // stop at the first bad row
   bool actor_types = false;       // GDELT: kept events' actors refined by their CAMEO types
-  std::string out;                // field "out": the kept events as CSV; "-": standard output
+  std::string out;                // field "out": the kept events as CSV; "-": `standard_output`
+  std::ostream* standard_output = nullptr;  // the front end's stream for out "-"
   bool series = false;            // build the kept events' monthly series
   bool dedup = true;              // ... counting duplicates once
   std::string into_model;         // field "into_model": append to this model's log; empty: none

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -156,6 +158,21 @@ TEST(EventImport, OneStreamFeedsTheCsvTheSeriesAndTheModel) {
   EXPECT_EQ(j["report"]["kept"], 4);
   EXPECT_EQ(j["series"].size(), 3u);
   EXPECT_EQ(j["into_model"]["appended"], 2);
+}
+
+TEST(EventImport, StandardOutputIsTheFrontEndsStream) {
+  const MiniModel mini;
+  EventImportRequest request;
+  request.input = mini.rows.string();
+  request.out = "-";
+  std::ostringstream out;
+  request.standard_output = &out;
+  const EventImport r = import_events(request);
+  const std::string csv = out.str();
+  EXPECT_EQ(csv.rfind("date,actor1,actor2,cameo,goldstein,quad\n", 0), 0u) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + r.report.kept);
+  request.standard_output = nullptr;  // a caller must say where "-" goes
+  EXPECT_THROW(import_events(request), std::logic_error);
 }
 
 TEST(EventImport, AFilteredDyadGivesBothDirections) {
