@@ -1,5 +1,6 @@
 // Sphere's core: dates at the precision a text gives, diagnostics that carry file:line:field,
-// the text normalisation used to find quotes in their sources, and atomic file writes.
+// the text normalisation used to find quotes in their sources, CSV tables read in memory, and
+// atomic file writes.
 #pragma once
 
 #include <array>
@@ -123,6 +124,39 @@ std::string ascii_lower(std::string_view text);
 // The Brier score of probabilities `p` over exclusive categories when category `observed`
 // happened: sum over k of (p_k - [k = observed])^2, from 0 (certain and right) to 2.
 double brier_score(const std::vector<double>& p, int observed);
+
+// Reads CSV text held in memory, with a header line, as the model's tables are written: fields
+// separated by commas and trimmed of spaces and tabs; a field wholly in double quotes may hold
+// commas ("" in it is one quote), and a quoted part may sit inside a field; a quoted part cannot
+// span lines. "\r\n" line ends and a UTF-8 byte order mark are accepted; a NUL byte ends its
+// line. Lines are numbered from 1 (the header). Problems go to a Diagnostics with the file's name
+// and line. Reads line by line in place: nothing is allocated in proportion to the file.
+class CsvReader {
+ public:
+  // `text` must outlive the reader; `file` names it in diagnostics; `columns` are the header's
+  // names, each wanted exactly once and no other.
+  CsvReader(std::string_view text, std::string file, std::vector<std::string> columns);
+
+  // Reads and checks the header; false (the problem added to `out`) when the text is empty or the
+  // header's columns are not exactly `columns`, in any order.
+  bool read_header(Diagnostics& out);
+  // Reads the next row into `row`, one field per name of `columns` in their order. A line that
+  // does not split into the header's columns (too few, too many, a quote not closed) is added to
+  // `out` and skipped. False at the end of the text.
+  bool read_row(std::vector<std::string>& row, Diagnostics& out);
+  // The line last read.
+  int line() const { return line_; }
+
+ private:
+  bool next_line(std::string_view* line);
+
+  std::string_view rest_;
+  std::string file_;
+  std::vector<std::string> columns_;
+  std::vector<std::size_t> order_;  // header position -> index in columns_
+  std::vector<std::string_view> raw_;
+  int line_ = 0;
+};
 
 // Draws from Random123's Philox4x32-10: the n-th draw of a stream is a pure function of
 // (seed, run, month, purpose, index, n), whatever else was drawn before or on other threads.

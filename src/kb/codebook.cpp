@@ -10,19 +10,15 @@ namespace sphere::kb {
 Codebook Codebook::parse(std::string_view csv_text, const std::string& file) {
   Codebook book;
   Diagnostics problems;
-  try {
-    CsvReader<3> reader(file, csv_text.data(), csv_text.data() + csv_text.size());
-    reader.read_header(io::ignore_no_column, "code", "goldstein", "description");
+  CsvReader reader(csv_text, file, {"code", "goldstein", "description"});
+  std::vector<std::string> row;
+  if (reader.read_header(problems)) {
     CodebookEntry entry;
-    std::string goldstein;
-    while (true) {
-      try {
-        if (!reader.read_row(entry.code, goldstein, entry.description)) break;
-      } catch (const io::error::base& e) {
-        add_csv_error(problems, file, e);
-        continue;
-      }
-      const int line = static_cast<int>(reader.get_file_line());
+    while (reader.read_row(row, problems)) {
+      entry.code = row[0];
+      const std::string& goldstein = row[1];
+      entry.description = row[2];
+      const int line = reader.line();
       const bool digits = entry.code.find_first_not_of("0123456789") == std::string::npos;
       if (!digits || entry.code.size() < 2 || entry.code.size() > 4) {
         problems.add(file, line, "code",
@@ -30,7 +26,7 @@ Codebook Codebook::parse(std::string_view csv_text, const std::string& file) {
         continue;
       }
       // Parsed with strtod, like every other number Sphere reads, so that equal text gives equal
-      // doubles (the CSV library's own float parser rounds differently).
+      // doubles.
       char* end = nullptr;
       entry.goldstein = std::strtod(goldstein.c_str(), &end);
       if (goldstein.empty() || *end != '\0') {
@@ -46,8 +42,6 @@ Codebook Codebook::parse(std::string_view csv_text, const std::string& file) {
       }
       book.entries_.push_back(entry);
     }
-  } catch (const io::error::base& e) {
-    add_csv_error(problems, file, e);
   }
   if (!problems.empty()) throw InputError(problems);
   return book;

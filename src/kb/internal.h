@@ -1,9 +1,6 @@
 // Private helpers shared by the kb sources. Not part of the public API (kb.h).
 #pragma once
 
-#define CSV_IO_NO_THREAD
-#include <libfccp/csv.h>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -17,24 +14,6 @@ namespace sphere::kb {
 
 // The files embedded at build time (cmake/embed.cmake), keyed by path under data/.
 const std::map<std::string, std::string_view>& embedded_files();
-
-// RFC 4180 CSV with a header line, fields trimmed of spaces.
-template <unsigned Columns>
-using CsvReader = io::CSVReader<Columns, io::trim_chars<' ', '\t'>,
-                                io::double_quote_escape<',', '"'>, io::throw_on_overflow,
-                                io::no_comment>;
-
-// Turns an exception of the CSV library into a diagnostic for `file`.
-inline void add_csv_error(Diagnostics& out, const std::string& file, const io::error::base& e) {
-  int line = 0;
-  if (auto* located = dynamic_cast<const io::error::with_file_line*>(&e))
-    line = located->file_line;
-  std::string message = e.what();
-  // The library's message repeats the file name; keep only what went wrong.
-  if (auto pos = message.find(" in file"); pos != std::string::npos) message.resize(pos);
-  if (auto pos = message.find(" in line"); pos != std::string::npos) message.resize(pos);
-  out.add(file, line, "", message);
-}
 
 struct Model;
 class ModelFiles;

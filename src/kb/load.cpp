@@ -280,74 +280,66 @@ class Loader {
       return;
     }
     std::map<std::string, int, std::less<>> ids;
-    try {
-      CsvReader<10> reader(label, text->data(), text->data() + text->size());
-      reader.read_header(io::ignore_no_column, "id", "date", "actor1", "actor2", "cameo",
-                         "goldstein", "summary", "sources", "quotes", "confidence");
-      std::string id, date, actor1, actor2, cameo, goldstein, summary, sources, quotes, confidence;
-      while (true) {
-        try {
-          if (!reader.read_row(id, date, actor1, actor2, cameo, goldstein, summary, sources,
-                               quotes, confidence))
-            break;
-        } catch (const io::error::base& e) {
-          add_csv_error(out_, label, e);
-          continue;
+    CsvReader reader(*text, label,
+                     {"id", "date", "actor1", "actor2", "cameo", "goldstein", "summary",
+                      "sources", "quotes", "confidence"});
+    if (!reader.read_header(out_)) return;
+    std::vector<std::string> row;
+    while (reader.read_row(row, out_)) {
+      const std::string &id = row[0], &date = row[1], &actor1 = row[2], &actor2 = row[3],
+                        &cameo = row[4], &goldstein = row[5], &summary = row[6], &sources = row[7],
+                        &quotes = row[8], &confidence = row[9];
+      const int line = reader.line();
+      auto err = [&](const char* field, std::string message) {
+        out_.add(label, line, field, std::move(message));
+      };
+      Event ev;
+      ev.id = id;
+      ev.origin = {label, line};
+      if (id.empty()) err("id", "is empty; expected a unique id");
+      else if (auto [it, fresh] = ids.emplace(id, line); !fresh)
+        err("id", fmt::format("duplicate id '{}' (first defined on line {})", id, it->second));
+      std::string why;
+      if (auto d = Date::parse(date, &why)) ev.date = *d;
+      else err("date", why);
+      known_actor(actor1, label, line, "actor1");
+      known_actor(actor2, label, line, "actor2");
+      if (actor1.empty()) err("actor1", "is empty; expected an actor id");
+      if (actor2.empty()) err("actor2", "is empty; expected an actor id");
+      ev.actor1 = actor1;
+      ev.actor2 = actor2;
+      ev.cameo = cameo;
+      const CodebookEntry* code = model_.codebook.find(cameo);
+      if (!code) err("cameo", fmt::format("'{}' is not a CAMEO event code", cameo));
+      char* end = nullptr;
+      ev.goldstein = std::strtod(goldstein.c_str(), &end);
+      if (goldstein.empty() || *end != '\0')
+        err("goldstein", fmt::format("'{}' is not a number", goldstein));
+      else if (code && code->goldstein != ev.goldstein)
+        err("goldstein", fmt::format("{} does not match CAMEO code {} ({}), whose Goldstein "
+                                     "value is {:.1f}",
+                                     goldstein, cameo, code->description, code->goldstein));
+      ev.summary = summary;
+      if (summary.empty()) err("summary", "is empty; expected a one-line summary");
+      std::vector<std::string> source_ids = split_trimmed(sources, '|');
+      std::vector<std::string> quote_texts = split_trimmed(quotes, '|');
+      if (sources.empty()) err("sources", "is empty; expected at least one source id");
+      if (quotes.empty()) err("quotes", "missing quote; every event needs a verbatim quote per source");
+      else if (source_ids.size() != quote_texts.size())
+        err("quotes", fmt::format("{} quote(s) for {} source(s); expected one quote per source",
+                                  quote_texts.size(), source_ids.size()));
+      for (std::size_t i = 0; i < source_ids.size(); ++i) {
+        known_source(source_ids[i], label, line, "sources");
+        if (i < quote_texts.size() && !quotes.empty()) {
+          check_quote_text(quote_texts[i], label, line, "quotes", out_);
+          ev.quotes.push_back({source_ids[i], quote_texts[i]});
         }
-        const int line = static_cast<int>(reader.get_file_line());
-        auto err = [&](const char* field, std::string message) {
-          out_.add(label, line, field, std::move(message));
-        };
-        Event ev;
-        ev.id = id;
-        ev.origin = {label, line};
-        if (id.empty()) err("id", "is empty; expected a unique id");
-        else if (auto [it, fresh] = ids.emplace(id, line); !fresh)
-          err("id", fmt::format("duplicate id '{}' (first defined on line {})", id, it->second));
-        std::string why;
-        if (auto d = Date::parse(date, &why)) ev.date = *d;
-        else err("date", why);
-        known_actor(actor1, label, line, "actor1");
-        known_actor(actor2, label, line, "actor2");
-        if (actor1.empty()) err("actor1", "is empty; expected an actor id");
-        if (actor2.empty()) err("actor2", "is empty; expected an actor id");
-        ev.actor1 = actor1;
-        ev.actor2 = actor2;
-        ev.cameo = cameo;
-        const CodebookEntry* code = model_.codebook.find(cameo);
-        if (!code) err("cameo", fmt::format("'{}' is not a CAMEO event code", cameo));
-        char* end = nullptr;
-        ev.goldstein = std::strtod(goldstein.c_str(), &end);
-        if (goldstein.empty() || *end != '\0')
-          err("goldstein", fmt::format("'{}' is not a number", goldstein));
-        else if (code && code->goldstein != ev.goldstein)
-          err("goldstein", fmt::format("{} does not match CAMEO code {} ({}), whose Goldstein "
-                                       "value is {:.1f}",
-                                       goldstein, cameo, code->description, code->goldstein));
-        ev.summary = summary;
-        if (summary.empty()) err("summary", "is empty; expected a one-line summary");
-        std::vector<std::string> source_ids = split_trimmed(sources, '|');
-        std::vector<std::string> quote_texts = split_trimmed(quotes, '|');
-        if (sources.empty()) err("sources", "is empty; expected at least one source id");
-        if (quotes.empty()) err("quotes", "missing quote; every event needs a verbatim quote per source");
-        else if (source_ids.size() != quote_texts.size())
-          err("quotes", fmt::format("{} quote(s) for {} source(s); expected one quote per source",
-                                    quote_texts.size(), source_ids.size()));
-        for (std::size_t i = 0; i < source_ids.size(); ++i) {
-          known_source(source_ids[i], label, line, "sources");
-          if (i < quote_texts.size() && !quotes.empty()) {
-            check_quote_text(quote_texts[i], label, line, "quotes", out_);
-            ev.quotes.push_back({source_ids[i], quote_texts[i]});
-          }
-        }
-        ev.confidence = confidence;
-        if (!kConfidences.contains(confidence))
-          err("confidence", fmt::format("'{}' is not a confidence; expected high, medium or low",
-                                        confidence));
-        model_.events.push_back(std::move(ev));
       }
-    } catch (const io::error::base& e) {
-      add_csv_error(out_, label, e);
+      ev.confidence = confidence;
+      if (!kConfidences.contains(confidence))
+        err("confidence", fmt::format("'{}' is not a confidence; expected high, medium or low",
+                                      confidence));
+      model_.events.push_back(std::move(ev));
     }
   }
 
