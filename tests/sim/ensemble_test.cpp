@@ -32,6 +32,31 @@ TEST(Ensemble, BitwiseIdenticalFor1_2And8Threads) {
   EXPECT_EQ(scenarios[0], scenarios[2]);
 }
 
+// A plan is its engine's options and its ensemble's: run_plan gives what building the engine and
+// running the ensemble by hand gives, and its variations change only what they name.
+TEST(RunPlan, RunsItsEngineAndEnsembleAndVariesOnlyWhatItNames) {
+  RunPlan plan;
+  plan.engine.horizon = Date{2026, 9, 0};
+  plan.engine.overrides = {{"kappa", 0.15}};
+  plan.ensemble = EnsembleOptions{5, 200, 2, 512};
+  const PlanResult result = run_plan(model(), plan);
+  const Engine by_hand = Engine::build(model(), plan.engine);
+  EXPECT_TRUE(bitwise_equal(flatten(result.summary), flatten(run_ensemble(by_hand, plan.ensemble))));
+  EXPECT_EQ(result.engine.horizon(), (Date{2026, 9, 0}));
+
+  const RunPlan varied = plan.with_overrides({{"theta", 0.12}});
+  EXPECT_EQ(varied.engine.overrides.at("kappa"), 0.15);  // kept
+  EXPECT_EQ(varied.engine.overrides.at("theta"), 0.12);  // added
+  EXPECT_EQ(varied.ensemble.seed, plan.ensemble.seed);  // common random numbers
+  EXPECT_EQ(plan.engine.overrides.count("theta"), 0u);  // the base plan is untouched
+  EXPECT_FALSE(bitwise_equal(flatten(run_plan(model(), varied).summary), flatten(result.summary)));
+
+  const RunPlan past = plan.over(Date{2024, 1, 0}, Date{2024, 12, 0});
+  EXPECT_EQ(build_engine(model(), past).start(), (Date{2024, 1, 0}));
+  EXPECT_EQ(build_engine(model(), past).horizon(), (Date{2024, 12, 0}));
+  EXPECT_EQ(past.engine.overrides, plan.engine.overrides);
+}
+
 // The built-in model draws each run's settle inputs over their ranges: the issues' mean outcomes
 // move off the stated-input ones, and (above) stay bitwise identical at any thread count.
 TEST(Ensemble, BuiltInModelSettlesOnDrawnInputs) {
