@@ -131,6 +131,12 @@ double brier_score(const std::vector<double>& p, int observed);
 // span lines. "\r\n" line ends and a UTF-8 byte order mark are accepted; a NUL byte ends its
 // line. Lines are numbered from 1 (the header). Problems go to a Diagnostics with the file's name
 // and line. Reads line by line in place: nothing is allocated in proportion to the file.
+// Splits one CSV line (without its line end) into `fields` by CsvReader's rules: trimmed of
+// spaces and tabs, a field wholly in double quotes unquoted ("" in it is one quote), a quoted part
+// possibly inside a field. False when a quote is not closed (`fields` then holds the fields
+// before it). The one CSV field splitter: the model's tables and the observation panels use it.
+bool split_csv_line(std::string_view line, std::vector<std::string>& fields);
+
 class CsvReader {
  public:
   // `text` must outlive the reader; `file` names it in diagnostics; `columns` are the header's

@@ -55,6 +55,23 @@ void clean_field(std::string_view raw, std::string& out) {
 
 }  // namespace
 
+bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
+  std::size_t used = 0;
+  for (std::size_t i = 0;;) {
+    const std::size_t end = field_end(line, i);
+    if (end == std::string_view::npos) {
+      fields.resize(used);
+      return false;
+    }
+    if (used == fields.size()) fields.emplace_back();  // the strings are reused across lines
+    clean_field(line.substr(i, end - i), fields[used++]);
+    if (end == line.size()) break;
+    i = end + 1;
+  }
+  fields.resize(used);
+  return true;
+}
+
 CsvReader::CsvReader(std::string_view text, std::string file, std::vector<std::string> columns)
     : rest_(text), file_(std::move(file)), columns_(std::move(columns)) {
   // A UTF-8 byte order mark is not part of the header's first name.

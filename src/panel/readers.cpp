@@ -17,51 +17,6 @@
 namespace sphere::panel {
 namespace {
 
-// Splits one CSV line into fields; a field in double quotes may hold commas ("" is a quote).
-void split_fields(std::string_view line, std::vector<std::string_view>* fields,
-                  std::string* scratch) {
-  fields->clear();
-  scratch->clear();
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  std::size_t i = 0;
-  // Quoted fields are unquoted into scratch; reserve so views stay valid.
-  scratch->reserve(line.size());
-  while (true) {
-    if (i < line.size() && line[i] == '"') {
-      const std::size_t start = scratch->size();
-      ++i;
-      while (i < line.size()) {
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            scratch->push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        scratch->push_back(line[i++]);
-      }
-      fields->emplace_back(scratch->data() + start, scratch->size() - start);
-      while (i < line.size() && line[i] != ',') ++i;  // text after a closing quote is ignored
-    } else {
-      const std::size_t comma = line.find(',', i);
-      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-      std::string_view field = line.substr(i, end - i);
-      while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
-      while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
-      fields->push_back(field);
-      i = end;
-    }
-    if (i >= line.size()) break;
-    ++i;  // the comma
-    if (i == line.size()) {
-      fields->emplace_back();
-      break;
-    }
-  }
-}
-
 bool parse_double(std::string_view text, double* out) {
   if (text.empty()) return false;
   if (text.front() == '+') text.remove_prefix(1);
@@ -240,19 +195,28 @@ bool next_line(std::istream& in, std::string& chunk, std::string* line, const Pa
 }
 
 // Calls on_row(line number, fields) for each line of `in` (the header with line number 0);
-// stops when it returns false.
+// stops when it returns false. Fields are split by core's CSV rules (split_csv_line); a row with
+// a quote not closed is a bad row.
 template <typename OnRow>
-void for_each_line(std::istream& in, Panel* panel, OnRow on_row) {
+void for_each_line(std::istream& in, Panel* panel, RowErrors& errors, OnRow on_row) {
   std::string chunk(64 * 1024, '\0'), text;
+  std::vector<std::string> storage;
   std::vector<std::string_view> fields;
-  std::string scratch;
   int line_number = 0;
   while (next_line(in, chunk, &text, *panel, line_number + 1)) {
     ++line_number;
     std::string_view line(text);
+    if (line.ends_with('\r')) line.remove_suffix(1);
     // A UTF-8 byte order mark before the header is not part of its first column.
     if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
-    split_fields(line, &fields, &scratch);
+    const bool closed = split_csv_line(line, storage);
+    fields.assign(storage.begin(), storage.end());
+    if (!closed) {
+      if (line_number == 1) throw InputError(panel->file, 1, "header", "a quote is not closed");
+      ++panel->rows_read;
+      errors.bad(line_number, "", "a quote is not closed");
+      continue;
+    }
     if (line_number == 1) {
       on_row(0, fields);  // the header
     } else if (!(fields.size() == 1 && fields[0].empty())) {  // not a blank line
@@ -284,7 +248,7 @@ void read_gdelt_monthly(std::istream& in, Panel* panel, const ReadOptions& optio
   RowErrors errors{panel, options.strict};
   int last_month = 0;
   std::map<int, double> days_of_month;
-  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, errors, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f,
                     {"month", "country1", "country2", "days_in_data", "days_nonzero",
@@ -352,7 +316,7 @@ void read_icews_year(std::istream& in, Panel* panel, const ReadOptions& options)
   Collector collect(panel, options);
   RowErrors errors{panel, options.strict};
   const int until_year = options.until > 0 ? options.until / 12 : 0;  // whole years before it
-  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, errors, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f,
                     {"i", "j", "i_iso3c", "j_iso3c", "year", "verbCoop", "matlCoop", "verbConf",
@@ -403,7 +367,7 @@ void read_mid_incidents(std::istream& in, Panel* panel, const ReadOptions& optio
     int month = 0;
   };
   std::map<long, Side> incidents;
-  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, errors, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       if (f.size() < 12 || f[1] != "incidnum" || f[3] != "ccode" || f[11] != "sidea")
         throw InputError(panel->file, 1, "header", "expected the COW MIDIP 5 columns");
@@ -455,7 +419,7 @@ void read_dyad_csv(std::istream& in, Panel* panel, const ReadOptions& options) {
   collect = &holder;
   RowErrors errors{panel, options.strict};
   std::vector<double> v;
-  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, errors, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       if (f.size() < 4 || f[0] != "period" || f[1] != "actor1" || f[2] != "actor2")
         throw InputError(panel->file, 1, "header",
@@ -517,7 +481,7 @@ void read_iea_flows(std::istream& in, Panel* panel, const ReadOptions& options) 
   panel->measures = {{"flow", false, false, "million m3 per month"}};
   Collector collect(panel, options);
   RowErrors errors{panel, options.strict};
-  for_each_line(in, panel, [&](int line, const std::vector<std::string_view>& f) {
+  for_each_line(in, panel, errors, [&](int line, const std::vector<std::string_view>& f) {
     if (line == 0) {
       expect_header(panel, f, {"borderpoint", "exit", "entry", "maxflow_mcm_per_h", "month", "flow"});
       return true;

@@ -27,6 +27,18 @@ Read read_csv(std::string_view text) {
 
 using Rows = std::vector<std::vector<std::string>>;
 
+TEST(SplitCsvLine, TheReadersRulesOnOneLine) {
+  std::vector<std::string> f = {"left over", "from", "a longer line", "x"};
+  ASSERT_TRUE(split_csv_line(" a ,\t\"b, c\" ,\"say \"\"hi\"\"\",", f));
+  EXPECT_EQ(f, (std::vector<std::string>{"a", "b, c", "say \"hi\"", ""}));
+  ASSERT_TRUE(split_csv_line("", f));
+  EXPECT_EQ(f, (std::vector<std::string>{""}));
+  ASSERT_TRUE(split_csv_line("x\"y,z\"w", f));  // a quoted part inside a field, kept as written
+  EXPECT_EQ(f, (std::vector<std::string>{"x\"y,z\"w"}));
+  EXPECT_FALSE(split_csv_line("1,\"open,2", f));
+  EXPECT_EQ(f, (std::vector<std::string>{"1"}));
+}
+
 TEST(CsvReader, ReadsFieldsTrimmedUnquotedAndInTheHeadersOrder) {
   Read r = read_csv("c, b ,a\r\n3,\t2 ,1\n\"x, y\",\"say \"\"hi\"\"\", \" a \" \nz,y,x");
   ASSERT_TRUE(r.header);

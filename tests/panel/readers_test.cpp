@@ -90,6 +90,17 @@ TEST(GdeltMonthly, BadRowsAreCountedByReasonWithLineNumbers) {
   EXPECT_EQ(p.bad.reasons[0].first_lines.front(), 3);
   EXPECT_EQ(p.rows_used, 2u);
 
+  // A quote left open is a bad row of its own (core's CSV rules), not a shifted field.
+  const auto quoted = write(dir, "quote.csv",
+                            std::string(kGdeltHeader) + "2020-01,ARM,AZE,31,10,6,4,-120.5\n"
+                                                        "2020-01,\"AZE,RUS,31,3,1,2,10\n");
+  const Panel q = read_panel(quoted, Format::kGdeltMonthly, {});
+  EXPECT_EQ(q.bad.total(), 1u);
+  ASSERT_EQ(q.bad.reasons.size(), 1u);
+  EXPECT_EQ(q.bad.reasons[0].what, "a quote is not closed");
+  EXPECT_EQ(q.bad.reasons[0].first_lines.front(), 3);
+  EXPECT_EQ(q.rows_used, 1u);
+
   ReadOptions strict;
   strict.strict = true;
   try {
