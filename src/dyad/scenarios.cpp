@@ -87,7 +87,11 @@ QuestionSet read_questions(const std::string& model_dir) {
     out.pair_a = *(*pair)[0].value<std::string>();
     out.pair_b = *(*pair)[1].value<std::string>();
   }
-  out.window = root["window"].value_or(12);
+  // An integer only: a float (6.8e27) converted to int would be undefined behaviour.
+  if (const toml::node* w = root.get("window")) {
+    const auto* i = w->as_integer();
+    out.window = i && i->get() >= 1 && i->get() <= 120 ? static_cast<int>(i->get()) : 0;
+  }
   if (const auto* from = root["report_from"].as_string()) {
     out.report_from = from->get();
     out.report_from_line = static_cast<int>(from->source().begin.line);
@@ -98,7 +102,7 @@ QuestionSet read_questions(const std::string& model_dir) {
     if (month < 1 || month > 12)
       problems.add(out.file, out.report_from_line, "report_from", "expected a month YYYY-MM, got '" + out.report_from + "'");
   }
-  if (out.window < 1 || out.window > 120) problems.add(out.file, 0, "window", "must be 1 to 120 periods");
+  if (out.window < 1 || out.window > 120) problems.add(out.file, 0, "window", "must be a whole number of periods from 1 to 120");
   const toml::array* list = root["question"].as_array();
   if (!list || list->empty()) {
     problems.add(out.file, 0, "question", "expected [[question]] tables");

@@ -1,4 +1,5 @@
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -60,6 +61,26 @@ TEST(Questions, BadDefinitionsNameFileLineAndField) {
   write("pair = [\"A\", \"B\"]\n[[question]]\nid = \"x\"\nobservable = \"target_sum\"\ncriterion = \">= 1\"\n"
         "resolution = \"r\"\n");
   EXPECT_THROW(read_questions(dir.path().string()), InputError);  // no "otherwise"
+  // A window that is not a whole number of periods from 1 to 120 (a fuzzer's 6.8e27 made the TOML
+  // library convert a float to an integer out of range: undefined behaviour).
+  for (const char* window : {"6777777777777777777777777333.333", "2.5", "0", "121", "\"12\"",
+                             "-9223372036854775808"}) {
+    write(std::string("pair = [\"A\", \"B\"]\nwindow = ") + window +
+          "\n[[question]]\nid = \"y\"\notherwise = true\n");
+    try {
+      read_questions(dir.path().string());
+      ADD_FAILURE() << "accepted window = " << window;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.diagnostics().items().front().field, "window") << window;
+    }
+  }
+  // The built-in questions with another whole window read.
+  std::ifstream in(sphere::testing::source_dir() / "data/caucasus/questions.toml");
+  std::string builtin((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = builtin.find("\nwindow = 12\n");
+  ASSERT_NE(at, std::string::npos);
+  write(builtin.replace(at, 13, "\nwindow = 6\n"));
+  EXPECT_EQ(read_questions(dir.path().string()).window, 6);
 }
 
 TEST(Questions, ClassesFollowTheOrderAndFirstPassageHolds) {
