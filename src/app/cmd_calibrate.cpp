@@ -76,7 +76,8 @@ int run_calibrate(const CalibrateOptions& o, std::ostream& out) {
                                     "persistence of the relation state (per period)",
                                     "self-excitation: log(1 + last count)",
                                     "cross-excitation: log(1 + partner's last count)",
-                                    "log NB size (overdispersion: var = μ + μ²/r)"};
+                                    "log NB size at the median dyad level (var = μ + μ²/r)",
+                                    "slope of log NB size on the dyad's pooled log rate"};
     const auto values = f.params.as_array();
     for (int i = 0; i < dyad::Params::kCount; ++i) {
       const double se = std::sqrt(std::max(0.0, f.covariance[i][i]));

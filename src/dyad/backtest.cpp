@@ -293,6 +293,9 @@ std::vector<Switches> model_variants(const BacktestOptions& options) {
     s = {};
     s.state = false;
     variants.push_back(s);
+    s = {};
+    s.dispersion = false;
+    variants.push_back(s);
   }
   return variants;
 }

@@ -35,7 +35,7 @@ std::string rows_digest(const panel::Panel& panel, int periods) {
 std::string calibration_to_json(const Calibration& cal, const panel::Panel& panel,
                                 const std::string& command) {
   json j;
-  j["sphere_calibration"] = 1;
+  j["sphere_calibration"] = 2;
   j["model"] = "negative-binomial log-linear autoregression with a filtered relation state";
   j["command"] = command;
   j["panel"] = {{"file", std::filesystem::path(cal.panel_file).filename().string()},
@@ -62,6 +62,7 @@ std::string calibration_to_json(const Calibration& cal, const panel::Panel& pane
     }
     jf["covariance"] = f.covariance;
     jf["prior"] = {{"a", f.prior_a}, {"b", f.prior_b}};
+    jf["dispersion_center"] = f.dispersion_center;
     jf["loglik"] = f.loglik;
     jf["loglik_null"] = f.loglik_null;
     jf["observations"] = f.observations;
@@ -96,9 +97,12 @@ Calibration calibration_from_json(const std::string& text, const std::string& wh
     return node.at(key);
   };
   // value() throws on anything but an object.
-  if (!j.is_object() || !j["sphere_calibration"].is_number_integer() ||
-      j["sphere_calibration"].get<long long>() != 1)
-    throw InputError(where, 0, "sphere_calibration", "not a Sphere calibration file (version 1)");
+  if (!j.is_object() || !j["sphere_calibration"].is_number_integer())
+    throw InputError(where, 0, "sphere_calibration", "not a Sphere calibration file");
+  if (j["sphere_calibration"].get<long long>() != 2)
+    throw InputError(where, 0, "sphere_calibration",
+                     "a calibration file of another version (this Sphere reads version 2, whose NB "
+                     "size follows the dyad's level); refit with `sphere calibrate`");
   Calibration cal;
   try {
     const json& p = need(j, "panel");
@@ -145,6 +149,7 @@ Calibration calibration_from_json(const std::string& text, const std::string& wh
       f.covariance = need(jf, "covariance").get<decltype(f.covariance)>();
       f.prior_a = need(need(jf, "prior"), "a").get<double>();
       f.prior_b = need(need(jf, "prior"), "b").get<double>();
+      f.dispersion_center = need(jf, "dispersion_center").get<double>();
       f.loglik = need(jf, "loglik").get<double>();
       f.converged = need(jf, "converged").get<bool>();
       f.status = jf.value("status", "");

@@ -22,20 +22,23 @@ struct Switches {
   bool cross = true;       // gamma: the partner series (the other measure, or the reverse dyad)
   bool pooling = true;     // dyad levels shrunk to the population (empirical Bayes)
   bool state = true;       // beta: the relation state carries over from month to month
+  bool dispersion = true;  // rho: the NB size follows the dyad's level (busy dyads less overdispersed)
   std::string name() const;  // "full", "no-excitation", ...
 };
 
 // The parameters shared by every series of one measure.
 //   eta_t = m + delta + beta (eta_{t-1} - m - delta) + alpha (l_{t-1} - L) + gamma (c_{t-1} - C)
-//   y_t ~ NB(mean = f_t exp(eta_t), size r)      (censored at the exposure when bounded)
+//   y_t ~ NB(mean = f_t exp(eta_t), size r_d)    (censored at the exposure when bounded)
+//   log r_d = log_r + rho (m - m0)               (clamped to log_r's bounds)
 // with l = log(1 + y), c = log(1 + partner), L and C their dyad means over the fit window,
-// m the dyad's pooled log rate and f_t the exposure factor.
+// m the dyad's pooled log rate, m0 the median of m over the fit's pairs (MeasureFit::
+// dispersion_center) and f_t the exposure factor.
 struct Params {
-  static constexpr int kCount = 5;
-  double delta = 0, beta = 0, alpha = 0, gamma = 0, log_r = 0;
-  std::array<double, kCount> as_array() const { return {delta, beta, alpha, gamma, log_r}; }
+  static constexpr int kCount = 6;
+  double delta = 0, beta = 0, alpha = 0, gamma = 0, log_r = 0, rho = 0;
+  std::array<double, kCount> as_array() const { return {delta, beta, alpha, gamma, log_r, rho}; }
   static Params from_array(const std::array<double, kCount>& a) {
-    return {a[0], a[1], a[2], a[3], a[4]};
+    return {a[0], a[1], a[2], a[3], a[4], a[5]};
   }
   static const std::array<const char*, kCount>& names();
 };
@@ -47,6 +50,7 @@ struct MeasureFit {
   std::array<std::array<double, Params::kCount>, Params::kCount> covariance{};  // observed information^-1
   std::array<bool, Params::kCount> free{};  // false: fixed by a switch
   double prior_a = 0, prior_b = 0;          // Gamma(a, b) population prior of dyad rates
+  double dispersion_center = 0;             // m0: the median pooled log rate of the fit's pairs
   double loglik = 0, loglik_null = 0;       // and of the model with beta = alpha = gamma = 0
   std::size_t observations = 0;
   int evaluations = 0;

@@ -100,6 +100,7 @@ detail::MeasureData measure_data(const panel::Panel& panel, const Calibration& c
   const int target = panel.measure_index(cal.target);
   const int measure = measure_slot == 0 ? target : panel.measure_index(cal.partner);
   const bool bounded = panel.measures[measure].bounded;
+  data.dispersion_center = cal.fits[measure_slot].dispersion_center;
   for (int t = 0; t < until; ++t) {
     data.factor[t] = panel.exposure[t] / cal.exposure_scale;
     data.log_factor[t] = std::log(data.factor[t]);
@@ -164,13 +165,13 @@ void set_tolerances(nlopt::opt* opt, int maxeval) {
 void estimate(const detail::MeasureData& data, const Switches& sw, bool has_partner,
               int threads, MeasureFit* fit) {
   std::array<bool, Params::kCount> free = {true, sw.state, sw.excitation, sw.cross && has_partner,
-                                           true};
+                                           true, sw.dispersion};
   fit->free = free;
   std::vector<int> index;
   for (int i = 0; i < Params::kCount; ++i)
     if (free[i]) index.push_back(i);
   const std::array<double, Params::kCount> start = {0.0, sw.state ? 0.5 : 0.0,
-                                                    sw.excitation ? 0.2 : 0.0, 0.0, 0.0};
+                                                    sw.excitation ? 0.2 : 0.0, 0.0, 0.0, 0.0};
   struct Context {
     const detail::MeasureData* data;
     std::array<double, Params::kCount> full;
@@ -295,23 +296,30 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
     fit->status += "; information matrix not positive definite (no intervals)";
   }
 
-  // The null: no state, excitation or cross terms (a pooled negative binomial with exposure).
+  // The null: no state, excitation or cross terms (a pooled negative binomial with exposure, its
+  // dispersion slope free when the model's is).
   Params null = fit->params;
   null.beta = null.alpha = null.gamma = 0;
   auto null_context = context;
   null_context.full = null.as_array();
-  static const std::vector<int> null_index = {0, 4};
+  const std::vector<int> null_index = sw.dispersion ? std::vector<int>{0, 4, 5} : std::vector<int>{0, 4};
   null_context.index = &null_index;
-  std::vector<double> x0 = {null.delta, null.log_r};
+  std::vector<double> x0, lower0, upper0;
+  for (int i : null_index) {
+    x0.push_back(null_context.full[i]);
+    lower0.push_back(kLower[i]);
+    upper0.push_back(kUpper[i]);
+  }
   double v0 = 0;
-  detail::minimise(2, [&](nlopt::opt& opt0) {
-    opt0.set_lower_bounds({kLower[0], kLower[4]});
-    opt0.set_upper_bounds({kUpper[0], kUpper[4]});
+  detail::minimise(static_cast<unsigned>(x0.size()), [&](nlopt::opt& opt0) {
+    opt0.set_lower_bounds(lower0);
+    opt0.set_upper_bounds(upper0);
     set_tolerances(&opt0, 1000);
     opt0.set_min_objective(objective, &null_context);
   }, &x0, &v0);
-  null.delta = x0[0];
-  null.log_r = x0[1];
+  auto null_full = null.as_array();
+  for (std::size_t i = 0; i < null_index.size(); ++i) null_full[null_index[i]] = x0[i];
+  null = Params::from_array(null_full);
   fit->loglik_null = detail::log_likelihood(data, null, threads);
   std::size_t pairs = 0;
   for (const auto& s : data.series) pairs += static_cast<std::size_t>(s.weight);
@@ -380,6 +388,9 @@ Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& o
   }
   const bool has_partner = !cal.partner.empty();
   for (std::size_t slot = 0; slot < cal.fits.size(); ++slot) {
+    std::vector<double> m(cal.anchors[slot].size());
+    for (std::size_t d = 0; d < m.size(); ++d) m[d] = cal.anchors[slot][d].m;
+    cal.fits[slot].dispersion_center = detail::median_of(std::move(m));
     const auto data = measure_data(panel, cal, static_cast<int>(slot), until);
     estimate(data, spec.switches, has_partner, options.threads, &cal.fits[slot]);
   }

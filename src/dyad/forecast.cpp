@@ -72,7 +72,8 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
   }
   int last = 0;
   for (int h : horizons) last = std::max(last, h);
-  const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
+  const double ry = detail::size_of(py, ay.m, cal.fits[0].dispersion_center);
+  const double rx = detail::size_of(px, ax.m, cal.fits[two ? 1 : 0].dispersion_center);
   std::vector<Pmf> out(horizons.size());
   // Means of the target at each horizon: one for h = 1, one per path after.
   std::vector<std::vector<double>> means(last + 1);
@@ -134,7 +135,8 @@ SimulatedPair simulate_pair(const panel::Panel& panel, const Calibration& cal,
   }
   const Params& py = params[0];
   const Params& px = two ? params[1] : params[0];
-  const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
+  const double ry = detail::size_of(py, ay.m, cal.fits[0].dispersion_center);
+  const double rx = detail::size_of(px, ax.m, cal.fits[two ? 1 : 0].dispersion_center);
   // Streams of simulated histories are apart from forecast streams (purpose + 2).
   Rng rng(seed, static_cast<std::uint32_t>(rep), 0, detail::kPurposeDyad + 2,
           static_cast<std::uint32_t>(pair));

@@ -18,10 +18,19 @@ namespace sphere::dyad::detail {
 // Guard on the log rate: keeps exp() finite on a pathological parameter draw.
 inline double clamp_eta(double eta) { return eta < -30.0 ? -30.0 : (eta > 20.0 ? 20.0 : eta); }
 
-// Bounds of the shared parameters (delta, beta, alpha, gamma, log r): the relation state and
-// excitation are non-negative and below one.
-inline constexpr std::array<double, Params::kCount> kLower = {-5.0, 0.0, 0.0, -1.0, -4.6};
-inline constexpr std::array<double, Params::kCount> kUpper = {5.0, 0.99, 1.0, 1.0, 6.9};
+// Bounds of the shared parameters (delta, beta, alpha, gamma, log r, rho): the relation state and
+// excitation are non-negative and below one; a dyad's log size stays within log r's bounds.
+inline constexpr std::array<double, Params::kCount> kLower = {-5.0, 0.0, 0.0, -1.0, -4.6, -3.0};
+inline constexpr std::array<double, Params::kCount> kUpper = {5.0, 0.99, 1.0, 1.0, 6.9, 3.0};
+
+// A dyad's log NB size: log r + rho (m - m0), clamped to log r's bounds (where the clamp binds
+// the size does not move with the parameters).
+inline double log_size(const Params& p, double m, double center) {
+  return std::clamp(p.log_r + p.rho * (m - center), kLower[4], kUpper[4]);
+}
+inline double size_of(const Params& p, double m, double center) {
+  return std::exp(log_size(p, m, center));
+}
 
 // Days in the month with this month index (year * 12 + month - 1).
 inline int days_in_month(int month_index) {
@@ -194,6 +203,7 @@ struct SeriesView {
   const float* x = nullptr;  // nullptr: zeros
   double m = 0, level = 0, partner_level = 0;
   double weight = 1;  // how many pairs have this very series (identical ones are summed once)
+  int table = 1;      // entries of the NB tables it needs: 1 + its largest count, at most 65
 };
 
 // Everything about one measure's series that the likelihood needs, prepared once per fit.
@@ -203,6 +213,7 @@ struct MeasureData {
   std::vector<double> log_factor;  // its log (-inf where nothing was covered)
   std::vector<int> bound;      // exposure in whole days per period when bounded; -1 otherwise
   int periods = 0;             // the fit window
+  double dispersion_center = 0;  // m0 of log r_d = log r + rho (m - m0)
   // What drives each series' state, prepared once (prepare_drive): for series i and period t,
   // drive[(i * periods + t) * 2 + {0, 1}] = log(1 + y_t) - L and log(1 + x_t) - C (0 where
   // nothing was covered).
@@ -223,10 +234,12 @@ inline double log1p_count(float v) {
                                                          : std::log1p(static_cast<double>(v));
 }
 
-// log NB(y; mean, r), with lgamma(y + r) - lgamma(r) - log y! from a table for small y.
+// log NB(y; mean, r), with lgamma(y + r) - lgamma(r) - log y! from a table for small y (the
+// first `table` values, at most kTable: a series needs them up to its largest count only).
 class NbLogPmf {
  public:
-  explicit NbLogPmf(double r);
+  static constexpr int kTable = 65;
+  explicit NbLogPmf(double r, int table = kTable);
   double operator()(double y, double mean) const;
   // The same with log(mean) given (saves a log in the likelihood's inner loop), and its
   // derivatives with respect to log(mean) and log(r):
@@ -242,7 +255,7 @@ class NbLogPmf {
     if (y > 0) {
       const int k = static_cast<int>(y);
       double rising;
-      if (k < kTable) {
+      if (k < table_) {
         rising = rising_[k];
         psi = digamma_[k];
       } else {
@@ -262,15 +275,15 @@ class NbLogPmf {
   double r() const { return r_; }
 
  private:
-  static constexpr int kTable = 65;
   // lgamma(y + r) - lgamma(r) - log y! and psi(y + r) - psi(r) beyond the table.
   double rising_and_digamma(double y, double* psi) const;
   double r_, log_r_;
-  std::vector<double> rising_;   // sum_{k<y} log(r + k) - log y!
-  std::vector<double> digamma_;  // psi(y + r) - psi(r) = sum_{k<y} 1 / (r + k)
+  int table_;
+  std::array<double, kTable> rising_;   // sum_{k<y} log(r + k) - log y!
+  std::array<double, kTable> digamma_;  // psi(y + r) - psi(r) = sum_{k<y} 1 / (r + k)
 };
 
-// Gradient with respect to (delta, beta, alpha, gamma, log_r), in Params order.
+// Gradient with respect to (delta, beta, alpha, gamma, log_r, rho), in Params order.
 using Gradient = std::array<double, Params::kCount>;
 
 // The log-likelihood of one measure's series under `params`, summed in fixed chunks of series

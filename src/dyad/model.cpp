@@ -11,7 +11,7 @@
 namespace sphere::dyad {
 
 std::string Switches::name() const {
-  if (excitation && cross && pooling && state) return "full";
+  if (excitation && cross && pooling && state && dispersion) return "full";
   std::string out;
   const auto add = [&](bool on, const char* what) {
     if (!on) out += (out.empty() ? "no-" : "+no-") + std::string(what);
@@ -20,11 +20,12 @@ std::string Switches::name() const {
   add(cross, "cross");
   add(pooling, "pooling");
   add(state, "state");
+  add(dispersion, "dispersion-slope");
   return out;
 }
 
 const std::array<const char*, Params::kCount>& Params::names() {
-  static const std::array<const char*, kCount> n = {"delta", "beta", "alpha", "gamma", "log_r"};
+  static const std::array<const char*, kCount> n = {"delta", "beta", "alpha", "gamma", "log_r", "rho"};
   return n;
 }
 
@@ -86,11 +87,11 @@ double log_factorial(int k) {
 }
 }  // namespace
 
-NbLogPmf::NbLogPmf(double r)
-    : r_(r), log_r_(std::log(r)), rising_(kTable), digamma_(kTable) {
+NbLogPmf::NbLogPmf(double r, int table)
+    : r_(r), log_r_(std::log(r)), table_(std::clamp(table, 1, kTable)) {
   double sum = 0;
   rising_[0] = digamma_[0] = 0;
-  for (int k = 1; k < kTable; ++k) {
+  for (int k = 1; k < table_; ++k) {
     sum += std::log(r + k - 1);
     rising_[k] = sum - log_factorial(k);
     digamma_[k] = digamma_[k - 1] + 1.0 / (r + k - 1);
@@ -107,7 +108,7 @@ double NbLogPmf::operator()(double y, double mean) const {
   double out = r_ * (log_r_ - log_rm);
   if (y > 0) {
     const int k = static_cast<int>(y);
-    const double rising = k < kTable ? rising_[k] : std::lgamma(y + r_) - std::lgamma(r_) - std::lgamma(y + 1.0);
+    const double rising = k < table_ ? rising_[k] : std::lgamma(y + r_) - std::lgamma(r_) - std::lgamma(y + 1.0);
     out += rising + y * (std::log(mean) - log_rm);
   }
   return out;
@@ -156,11 +157,15 @@ double NbLogPmf::log_tail_gradient(int y, double mean, double* d_log_mean, doubl
 namespace {
 
 // One series' log-likelihood; with `grad`, its gradient added in, carried by the sensitivities
-// of the log rate to (delta, beta, alpha, gamma).
+// of the log rate to (delta, beta, alpha, gamma) and of its log size to (log r, rho).
 template <bool kGradient>
-double series_loglik(const MeasureData& data, std::size_t i, const Params& p,
-                     const NbLogPmf& logpmf, Gradient* grad) {
+double series_loglik(const MeasureData& data, std::size_t i, const Params& p, Gradient* grad) {
   const SeriesView& s = data.series[i];
+  const double raw_log_r = p.log_r + p.rho * (s.m - data.dispersion_center);
+  const double log_r = log_size(p, s.m, data.dispersion_center);
+  const NbLogPmf logpmf(std::exp(log_r), s.table);
+  // d log r_d / d (log r, rho); zero where the clamp binds.
+  const double s4 = log_r == raw_log_r ? 1.0 : 0.0, s5 = s4 * (s.m - data.dispersion_center);
   const double* drive = data.drive.data() + i * data.periods * 2;
   const double base = s.m + p.delta;
   double eta = clamp_eta(base), total = 0;
@@ -205,7 +210,8 @@ double series_loglik(const MeasureData& data, std::size_t i, const Params& p,
     (*grad)[1] += w * g1;
     (*grad)[2] += w * g2;
     (*grad)[3] += w * g3;
-    (*grad)[4] += w * g4;
+    (*grad)[4] += w * g4 * s4;
+    (*grad)[5] += w * g4 * s5;
   }
   return w * total;
 }
@@ -216,8 +222,12 @@ void prepare_drive(MeasureData* data) {
   const std::size_t n = data->series.size(), periods = static_cast<std::size_t>(data->periods);
   data->drive.assign(n * periods * 2, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
-    const SeriesView& s = data->series[i];
+    SeriesView& s = data->series[i];
     double* out = data->drive.data() + i * periods * 2;
+    float top = 0;
+    for (std::size_t t = 0; t < periods; ++t)
+      if (data->factor[t] > 0) top = std::max(top, s.y[t]);
+    s.table = static_cast<int>(std::min<float>(top, NbLogPmf::kTable - 1)) + 1;
     for (std::size_t t = 0; t < periods; ++t) {
       if (!(data->factor[t] > 0)) continue;
       out[2 * t] = log1p_count(s.y[t]) - s.level;
@@ -230,7 +240,6 @@ double log_likelihood(const MeasureData& data, const Params& params, int threads
                       Gradient* gradient) {
   if (data.drive.size() != data.series.size() * data.periods * 2)
     throw std::logic_error("log_likelihood: prepare_drive was not called");
-  const NbLogPmf logpmf(std::exp(params.log_r));
   constexpr std::size_t kChunk = 512;
   const std::size_t chunks = (data.series.size() + kChunk - 1) / kChunk;
   std::vector<double> sums(chunks, 0.0);
@@ -240,8 +249,8 @@ double log_likelihood(const MeasureData& data, const Params& params, int threads
       double sum = 0;
       const std::size_t end = std::min(data.series.size(), (c + 1) * kChunk);
       for (std::size_t i = c * kChunk; i < end; ++i)
-        sum += gradient ? series_loglik<true>(data, i, params, logpmf, &grads[c])
-                        : series_loglik<false>(data, i, params, logpmf, nullptr);
+        sum += gradient ? series_loglik<true>(data, i, params, &grads[c])
+                        : series_loglik<false>(data, i, params, nullptr);
       sums[c] = sum;
     }
   };

@@ -228,7 +228,8 @@ class Simulator {
   void run(int i, std::vector<double>& y, std::vector<double>& x) const {
     const Params& py = params_[draw_of(i)][0];
     const Params& px = params_[draw_of(i)][1];
-    const double ry = std::exp(py.log_r), rx = std::exp(px.log_r);
+    const double ry = detail::size_of(py, ay_.m, cal_.fits[0].dispersion_center);
+    const double rx = detail::size_of(px, ax_.m, cal_.fits[two_ ? 1 : 0].dispersion_center);
     double ey = detail::clamp_eta(ay_.m + py.delta), ex = detail::clamp_eta(ax_.m + px.delta);
     for (int t = 0; t < observed_; ++t) {
       y[t] = s_.y[t];

@@ -268,7 +268,7 @@ nlohmann::json to_json(const ScenarioRun& s) {
                         {"log_likelihood", r.evidence_log_lik[e]}});
   const auto params = [](const dyad::Params& p) {
     return nlohmann::json{{"delta", p.delta}, {"beta", p.beta}, {"alpha", p.alpha},
-                          {"gamma", p.gamma}, {"log_r", p.log_r}};
+                          {"gamma", p.gamma}, {"log_r", p.log_r}, {"rho", p.rho}};
   };
   const int last = static_cast<int>(r.classes.size()) - 1;
   return {{"pair", s.setting.pair}, {"run", r.run}, {"runs", s.runs}, {"parameter_draw", r.draw},

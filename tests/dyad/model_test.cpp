@@ -151,7 +151,9 @@ TEST(Fit, LikelihoodGradientMatchesFiniteDifferences) {
     data.series.push_back(s);
   }
   detail::prepare_drive(&data);
-  const Params at{0.2, 0.45, 0.25, -0.12, std::log(2.5)};
+  // A dispersion slope too: each series' size is r exp(rho (m - m0)).
+  data.dispersion_center = 0.4;
+  const Params at{0.2, 0.45, 0.25, -0.12, std::log(2.5), 0.3};
   detail::Gradient g{};
   const double v = detail::log_likelihood(data, at, 1, &g);
   EXPECT_EQ(v, detail::log_likelihood(data, at, 1));  // the gradient does not move the value
@@ -186,10 +188,38 @@ TEST(Fit, RecoversTheDynamicsOfSimulatedData) {
   EXPECT_NEAR(f.params.alpha, target.alpha, 4 * se(2) + 0.05);
   EXPECT_NEAR(f.params.gamma, target.gamma, 4 * se(3) + 0.05);
   EXPECT_NEAR(f.params.log_r, target.log_r, 4 * se(4) + 0.15);
+  // One size for every dyad was simulated: no slope is found.
+  EXPECT_NEAR(f.params.rho, 0.0, 4 * se(5) + 0.05);
   EXPECT_GT(se(2), 0);
   EXPECT_LT(se(2), 0.1);
   // The dynamics are real: the likelihood-ratio statistic against the null is large.
   EXPECT_GT(2 * (f.loglik - f.loglik_null), 50);
+}
+
+TEST(Fit, RecoversADispersionThatFollowsTheDyadLevel) {
+  // Busy dyads less overdispersed than quiet ones: log r_d = log 2 + 0.8 m_d. The fit regresses
+  // on the estimated levels, not the simulated ones (noisy for quiet dyads, and shifted by the
+  // excitation terms), so the slope is attenuated: it must be clearly positive, below the truth,
+  // and beat the fit without it by a wide margin.
+  panel::Panel p = empty_panel(300, 120);
+  const Params target{0.0, 0.45, 0.3, 0.15, std::log(2.0), 0.8};
+  const Params partner{0.0, 0.4, 0.3, 0.1, std::log(2.0), 0.8};
+  simulate_into(&p, target, partner, 12);
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration with = fit(p, spec, {0, 2});
+  spec.switches.dispersion = false;
+  const Calibration without = fit(p, spec, {0, 2});
+  const MeasureFit& f = with.fits[0];
+  EXPECT_TRUE(f.converged) << f.status;
+  const double se = std::sqrt(f.covariance[5][5]);
+  EXPECT_GT(se, 0);
+  EXPECT_GT(f.params.rho - 4 * se, 0.4);
+  EXPECT_LT(f.params.rho, 0.8 + 4 * se);
+  EXPECT_EQ(without.fits[0].params.rho, 0.0);
+  EXPECT_FALSE(without.fits[0].free[5]);
+  EXPECT_GT(f.loglik - without.fits[0].loglik, 10);
+  EXPECT_EQ(without.switches.name(), "no-dispersion-slope");
 }
 
 TEST(Fit, NoDynamicsInIndependentDataAndNoExcitationFound) {
@@ -265,7 +295,7 @@ TEST(Backtest, TheTrueModelBeatsTheBaselinesAndThreadsDoNotMatter) {
   const BacktestResult one = backtest(p, o);
   o.threads = 2;
   const BacktestResult two = backtest(p, o);
-  ASSERT_EQ(one.models.size(), 9u);
+  ASSERT_EQ(one.models.size(), 10u);
   EXPECT_EQ(one.models[0].name, "sphere");
   EXPECT_EQ(one.models[0].horizons[0].crps, two.models[0].horizons[0].crps);
   EXPECT_EQ(one.skills.size(), two.skills.size());
