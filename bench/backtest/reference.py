@@ -48,11 +48,10 @@ def main():
     f = days / days[:until][days[:until] > 0].mean()
     bound = np.rint(days).astype(int)
     width = int(bound.max()) + 1
-    params = [[m["params"][k]["value"] for k in ["delta", "beta", "alpha", "gamma", "log_r"]]
-              for m in fit["fits"]]
+    params = [[m["params"][k]["value"] for k in calib.NAMES] for m in fit["fits"]]
     priors = [(m["prior"]["a"], m["prior"]["b"]) for m in fit["fits"]]
-    (dy, by, ay, gy, lry), (dx, bx, ax, gx, lrx) = params
-    ry = np.exp(lry)
+    (dy, by, ay, gy, lry, rhoy), (dx, bx, ax, gx, lrx, rhox) = params
+    center_y = fit["fits"][0]["dispersion_center"]
     f32 = lambda v: v.astype(np.float32).astype(float)  # sphere keeps anchors in single precision
 
     def anchors(series, prior, t):
@@ -80,8 +79,10 @@ def main():
             ey, ex = ny, nx
         y = Y[active, t]
         mean = f[t] * np.exp(ey[active])
+        # Each pair's NB size follows its level at the origin (the fit's centre m0).
+        ry = np.exp(np.clip(lry + rhoy * (mY[active] - center_y), calib.LOWER[4], calib.UPPER[4]))
         k = np.arange(bound[t] + 1)
-        pmf = nbinom.pmf(k[None, :], ry, (ry / (ry + mean))[:, None])
+        pmf = nbinom.pmf(k[None, :], ry[:, None], (ry / (ry + mean))[:, None])
         pmf[:, -1] += np.maximum(0, 1 - pmf.sum(axis=1))
         sums["sphere"] += crps_pmf(pmf, y).sum()
         last_value = Y[active, t - 1].astype(int)

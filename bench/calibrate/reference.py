@@ -1,6 +1,7 @@
 """Plain NumPy/SciPy reference of `sphere calibrate` on a GDELT monthly panel: the same
 likelihood (negative-binomial log-linear autoregression with a filtered state, censored at the
-exposure, empirical-Bayes dyad levels), maximised with SciPy. Prints the estimates as JSON.
+exposure, empirical-Bayes dyad levels, an NB size that follows the dyad's level), maximised with
+SciPy. Prints the estimates as JSON.
 
 usage: reference.py PANEL.csv TARGET PARTNER [UNTIL-YYYY-MM]
 """
@@ -14,8 +15,9 @@ from scipy.optimize import minimize
 from scipy.special import gammaln
 from scipy.stats import nbinom
 
-LOWER = [-5.0, 0.0, 0.0, -1.0, -4.6]
-UPPER = [5.0, 0.99, 1.0, 1.0, 6.9]
+LOWER = [-5.0, 0.0, 0.0, -1.0, -4.6, -3.0]
+UPPER = [5.0, 0.99, 1.0, 1.0, 6.9, 3.0]
+NAMES = ["delta", "beta", "alpha", "gamma", "log_r", "rho"]
 
 
 def load(path, target, partner, until):
@@ -62,9 +64,10 @@ def anchors(Y, f):
     return m, level, (a, b)
 
 
-def loglik(theta, Y, X, m, L, C, f, bound):
-    delta, beta, alpha, gamma, log_r = theta
-    r = np.exp(log_r)
+def loglik(theta, Y, X, m, L, C, f, bound, center):
+    delta, beta, alpha, gamma, log_r, rho = theta
+    # Each dyad's NB size: log r + rho (m - m0), m0 the median level, kept within log r's bounds.
+    r = np.exp(np.clip(log_r + rho * (m - center), LOWER[4], UPPER[4]))
     eta = np.clip(m + delta, -30, 20)
     total = 0.0
     for t in range(Y.shape[1]):
@@ -75,8 +78,9 @@ def loglik(theta, Y, X, m, L, C, f, bound):
                   + y * (np.log(mu) - np.log(r + mu)))
             censored = y >= bound[t]
             if censored.any():
+                rc = r[censored]
                 ll[censored] = np.log(np.maximum(
-                    nbinom.sf(bound[t] - 1, r, r / (r + mu[censored])), 1e-300))
+                    nbinom.sf(bound[t] - 1, rc, rc / (rc + mu[censored])), 1e-300))
             total += ll.sum()
             ly, lx = np.log1p(y), np.log1p(X[:, t])
         else:
@@ -98,12 +102,16 @@ def main():
     out = {"pairs": len(keys), "fits": []}
     for (series, partner_series, m, L, C, prior) in ((Y, X, mY, LY, LX, prior_y),
                                                      (X, Y, mX, LX, LY, prior_x)):
-        res = minimize(lambda th: -loglik(th, series, partner_series, m, L, C, f, bound),
-                       [0.0, 0.5, 0.2, 0.0, 0.0], method="L-BFGS-B",
+        # float32, as sphere keeps its anchors
+        m = m.astype(np.float32).astype(float)
+        L = L.astype(np.float32).astype(float)
+        C = C.astype(np.float32).astype(float)
+        center = float(np.median(m))
+        res = minimize(lambda th: -loglik(th, series, partner_series, m, L, C, f, bound, center),
+                       [0.0, 0.5, 0.2, 0.0, 0.0, 0.0], method="L-BFGS-B",
                        bounds=list(zip(LOWER, UPPER)),
                        options={"ftol": 1e-15, "gtol": 1e-8, "maxiter": 5000, "eps": 1e-8})
-        out["fits"].append({"params": dict(zip(["delta", "beta", "alpha", "gamma", "log_r"],
-                                                res.x.tolist())),
+        out["fits"].append({"params": dict(zip(NAMES, res.x.tolist())), "dispersion_center": center,
                             "loglik": -res.fun, "prior": {"a": prior[0], "b": prior[1]},
                             "evaluations": int(res.nfev)})
     out["cpu_seconds"] = time.process_time() - start
