@@ -285,14 +285,33 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
     for (int j = 0; j < k; ++j) hessian(j, i) = (plus[index[j]] - minus[index[j]]) / width;
   }
   hessian = (0.5 * (hessian + hessian.transpose())).eval();
-  const Eigen::MatrixXd information = -hessian;
-  Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
+  // A parameter that stopped on a bound is not at a maximum in its own direction: its curvature
+  // there says nothing of its uncertainty (and often makes the matrix indefinite). The covariance
+  // is that of the others with it held at the bound, as a profile would have it; its own row
+  // stays zero, and its draws stay on the bound.
+  std::vector<int> interior;
+  std::string on_bound;
+  for (int i = 0; i < k; ++i) {
+    const int at = index[i];
+    const double tol = 1e-7 * std::max(1.0, std::fabs(full[at]));
+    if (full[at] - kLower[at] <= tol || kUpper[at] - full[at] <= tol) {
+      on_bound += (on_bound.empty() ? "" : ", ") + std::string(Params::names()[at]);
+    } else {
+      interior.push_back(i);
+    }
+  }
+  const int n = static_cast<int>(interior.size());
+  Eigen::MatrixXd information(n, n);
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) information(a, b) = -hessian(interior[a], interior[b]);
   for (auto& row : fit->covariance) row.fill(0.0);
-  if (ldlt.info() == Eigen::Success && ldlt.isPositive()) {
-    const Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(k, k));
-    for (int i = 0; i < k; ++i)
-      for (int j = 0; j < k; ++j) fit->covariance[index[i]][index[j]] = cov(i, j);
-  } else {
+  if (!on_bound.empty()) fit->status += "; on a bound (no interval): " + on_bound;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt(information);
+  if (n > 0 && ldlt.info() == Eigen::Success && ldlt.isPositive()) {
+    const Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(n, n));
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b) fit->covariance[index[interior[a]]][index[interior[b]]] = cov(a, b);
+  } else if (n > 0) {
     fit->status += "; information matrix not positive definite (no intervals)";
   }
 

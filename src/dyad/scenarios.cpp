@@ -45,9 +45,10 @@ Params draw_params(const MeasureFit& fit, std::uint64_t seed, int b, std::uint32
   Eigen::Matrix<double, Params::kCount, Params::kCount> cov;
   for (int i = 0; i < Params::kCount; ++i)
     for (int j = 0; j < Params::kCount; ++j) cov(i, j) = fit.covariance[i][j];
-  // Fixed parameters have zero rows; add a tiny ridge so the factorisation exists, then zero them.
+  // Fixed parameters, and those on a bound, have zero rows; add a tiny ridge so the factorisation
+  // exists (their shift is then nothing).
   for (int i = 0; i < Params::kCount; ++i)
-    if (!fit.free[i]) cov(i, i) = 1e-300;
+    if (!fit.free[i] || cov(i, i) == 0.0) cov(i, i) = 1e-300;
   Eigen::LLT<Eigen::Matrix<double, Params::kCount, Params::kCount>> llt(cov);
   if (llt.info() != Eigen::Success) return fit.params;
   Rng rng(seed, static_cast<std::uint32_t>(b), which, detail::kPurposeDyad + 4, 0);

@@ -233,6 +233,21 @@ TEST(Fit, NoDynamicsInIndependentDataAndNoExcitationFound) {
   EXPECT_LT(f.params.alpha, 0.1);
   EXPECT_NEAR(f.params.gamma, 0.0, 0.1);
   EXPECT_LT(2 * (f.loglik - f.loglik_null), 15);
+  // A parameter that stopped on a bound (here the persistence or the excitation, at 0) has no
+  // interval and the status names it; every other free parameter keeps its interval.
+  int on_bound = 0;
+  for (int i = 0; i < Params::kCount; ++i) {
+    if (!f.free[i]) continue;
+    const double v = f.params.as_array()[i];
+    if (v <= detail::kLower[i] + 1e-6 || v >= detail::kUpper[i] - 1e-6) {
+      ++on_bound;
+      for (int j = 0; j < Params::kCount; ++j) EXPECT_EQ(f.covariance[i][j], 0.0);
+      EXPECT_NE(f.status.find(Params::names()[i]), std::string::npos) << f.status;
+    } else {
+      EXPECT_GT(f.covariance[i][i], 0.0) << Params::names()[i] << ": " << f.status;
+    }
+  }
+  EXPECT_GT(on_bound, 0) << "with this seed beta or alpha stops at 0";
 }
 
 TEST(Fit, SameBitsForAnyThreadCount) {
