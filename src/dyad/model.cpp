@@ -136,8 +136,10 @@ double NbLogPmf::log_tail_gradient(int y, double mean, double* d_log_mean, doubl
     p *= (k + r_) / (k + 1.0) * q;
   }
   double tail = 1.0 - below, tail_m = -below_m, tail_r = -below_r;
-  if (below > 0.5) {
-    // A small tail is summed upwards from the bound: 1 - below would lose its digits.
+  if (below > 0.999) {
+    // A small tail is summed upwards from the bound: 1 - below would lose more than three of its
+    // digits. (Above, the difference keeps about 13, and the sum upwards would be long where the
+    // size is small: the terms fall by about mean / (r + mean) each.)
     tail = tail_m = tail_r = 0;
     for (; k < y + 100000; ++k) {
       tail += p;

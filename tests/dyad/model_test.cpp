@@ -365,6 +365,34 @@ TEST(CalibrationFile, RefusesTextThatIsNotACalibrationObject) {
   }
 }
 
+TEST(CalibrationFile, AFileOfTheFirstVersionIsRefusedWithTheAdviceToRefit) {
+  // Version 1 had one NB size for every pair: read as version 2 its sizes would be wrong.
+  panel::Panel p = empty_panel(50, 30);
+  simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 8);
+  Spec spec;
+  spec.target = "conflict";
+  auto j = nlohmann::json::parse(calibration_to_json(fit(p, spec, {24, 1}), p, "test"));
+  EXPECT_EQ(j["sphere_calibration"], 2);
+  j["sphere_calibration"] = 1;
+  try {
+    calibration_from_json(j.dump(), "cal.json", p);
+    ADD_FAILURE() << "read a version 1 file";
+  } catch (const InputError& e) {
+    const auto& item = e.diagnostics().items()[0];
+    EXPECT_EQ(item.field, "sphere_calibration");
+    EXPECT_NE(item.message.find("sphere calibrate"), std::string::npos) << item.message;
+  }
+  // A version 2 file without the centre of its NB size is refused, naming the field.
+  j["sphere_calibration"] = 2;
+  j["fits"][0].erase("dispersion_center");
+  try {
+    calibration_from_json(j.dump(), "cal.json", p);
+    ADD_FAILURE() << "read a file without dispersion_center";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.diagnostics().items()[0].field, "dispersion_center");
+  }
+}
+
 TEST(CalibrationFile, RefusesAnotherVintageOfTheSameFile) {
   panel::Panel p = empty_panel(50, 30);
   simulate_into(&p, {0.0, 0.5, 0.3, 0.1, 0.5}, {0.0, 0.5, 0.3, 0.1, 0.5}, 8);
