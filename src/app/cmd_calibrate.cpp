@@ -71,6 +71,11 @@ int run_calibrate(const CalibrateOptions& o, std::ostream& out) {
         lr, p_value < 1e-4 ? std::string("< 0.0001") : fmt::format("= {:.2g}", p_value));
     out << fmt::format("  dyad rates pooled by Gamma(a = {:.3g}, b = {:.3g}) over {} pairs\n",
                        f.prior_a, f.prior_b, p.pairs.size());
+    if (f.trend != 0.0)
+      out << fmt::format("  common trend of every pair's rate (the panel's totals): {} per {}, held after {}\n",
+                         with_interval(f.trend, f.trend_se, f.trend - 1.96 * f.trend_se,
+                                       f.trend + 1.96 * f.trend_se),
+                         p.yearly ? "period" : "year", p.period_name(cal.until - p.first - 1));
     Table t({"parameter", "estimate  [95% interval]", "what it is"});
     static const char* meaning[] = {"shift of the log rate from the pooled dyad level",
                                     "persistence of the relation state (per period)",

@@ -296,6 +296,9 @@ std::vector<Switches> model_variants(const BacktestOptions& options) {
     s = {};
     s.dispersion = false;
     variants.push_back(s);
+    s = {};
+    s.trend = false;
+    variants.push_back(s);
   }
   return variants;
 }

@@ -63,6 +63,7 @@ std::string calibration_to_json(const Calibration& cal, const panel::Panel& pane
     jf["covariance"] = f.covariance;
     jf["prior"] = {{"a", f.prior_a}, {"b", f.prior_b}};
     jf["dispersion_center"] = f.dispersion_center;
+    jf["trend"] = {{"value", f.trend}, {"se", f.trend_se}, {"center", f.trend_center}};
     jf["loglik"] = f.loglik;
     jf["loglik_null"] = f.loglik_null;
     jf["observations"] = f.observations;
@@ -150,6 +151,10 @@ Calibration calibration_from_json(const std::string& text, const std::string& wh
       f.prior_a = need(need(jf, "prior"), "a").get<double>();
       f.prior_b = need(need(jf, "prior"), "b").get<double>();
       f.dispersion_center = need(jf, "dispersion_center").get<double>();
+      const json& trend = need(jf, "trend");
+      f.trend = need(trend, "value").get<double>();
+      f.trend_se = need(trend, "se").get<double>();
+      f.trend_center = need(trend, "center").get<double>();
       f.loglik = need(jf, "loglik").get<double>();
       f.converged = need(jf, "converged").get<bool>();
       f.status = jf.value("status", "");

@@ -23,6 +23,7 @@ struct Switches {
   bool pooling = true;     // dyad levels shrunk to the population (empirical Bayes)
   bool state = true;       // beta: the relation state carries over from month to month
   bool dispersion = true;  // rho: the NB size follows the dyad's level (busy dyads less overdispersed)
+  bool trend = true;       // kappa: a trend in every dyad's rate alike (the panel's coverage drift)
   std::string name() const;  // "full", "no-excitation", ...
 };
 
@@ -51,6 +52,11 @@ struct MeasureFit {
   std::array<bool, Params::kCount> free{};  // false: fixed by a switch
   double prior_a = 0, prior_b = 0;          // Gamma(a, b) population prior of dyad rates
   double dispersion_center = 0;             // m0: the median pooled log rate of the fit's pairs
+  // The common trend: every pair's expected count in period t is multiplied by
+  // exp(trend * (t - trend_center) / periods per year), t held at the fit's last period beyond it
+  // (trend_factor). Estimated first, from the panel's totals (a Poisson regression with a
+  // Newey-West standard error), then treated as part of the exposure.
+  double trend = 0, trend_se = 0, trend_center = 0;  // per year; trend_center: absolute period
   double loglik = 0, loglik_null = 0;       // and of the model with beta = alpha = gamma = 0
   std::size_t observations = 0;
   int evaluations = 0;
@@ -86,6 +92,11 @@ struct Calibration {
   // rows_digest() of the panel's periods [first, until): which data (vintage) it was fitted on.
   std::string data_digest;
 };
+
+// The common trend's factor on measure `slot`'s expected counts in panel period t (an index from
+// the panel's first period): 1 at the fit's trend_center, held at its value in the fit's last
+// period for every later period (the trend is not extrapolated).
+double trend_factor(const Calibration& calibration, int slot, int t);
 
 // CRC-64 (ECMA-182, 16 hex digits) of a panel's contents in periods [0, periods): its measures'
 // names, the periods' exposures and, for every pair with any non-zero value there, its name and

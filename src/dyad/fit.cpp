@@ -53,6 +53,80 @@ std::pair<double, double> fit_prior(const std::vector<double>& totals,
   return {std::exp(x[0]), std::exp(x[1])};
 }
 
+// The common trend of one measure: a Poisson regression of the panel's total count in each covered
+// period t < until on u_t = (t - centre) / periods per year, with log exposure as offset:
+//   log E[T_t] = log f_t + c + kappa u_t,
+// the centre being the exposure-weighted mean period (so u and the intercept are orthogonal).
+// Totals share every pair's month-to-month shocks, so the standard error is a sandwich with a
+// Newey-West (Bartlett) middle of lag floor(4 (n / 100)^(2/9)). Sets fit->trend, trend_se and
+// trend_center (absolute period); kappa = 0 when off, or when there are no counts to fit.
+void estimate_trend(const panel::Panel& panel, int measure, int until,
+                    const std::vector<double>& factor, bool on, MeasureFit* fit) {
+  std::vector<double> total, exposure, period;
+  double weighted = 0, weight = 0, sum = 0;
+  for (int t = 0; t < until; ++t) {
+    if (!(factor[t] > 0)) continue;
+    double y = 0;
+    for (std::size_t d = 0; d < panel.pairs.size(); ++d) y += panel.series(d, measure)[t];
+    total.push_back(y);
+    exposure.push_back(factor[t]);
+    period.push_back(t);
+    weighted += factor[t] * t;
+    weight += factor[t];
+    sum += y;
+  }
+  fit->trend = fit->trend_se = 0;
+  fit->trend_center = panel.first + (weight > 0 ? weighted / weight : 0.0);
+  const std::size_t n = total.size();
+  if (!on || n < 3 || !(sum > 0)) return;
+  const double per_year = panel.yearly ? 1.0 : 12.0;
+  std::vector<double> u(n);
+  for (std::size_t i = 0; i < n; ++i) u[i] = (panel.first + period[i] - fit->trend_center) / per_year;
+  auto objective = [&](const std::vector<double>& x, std::vector<double>& grad) {
+    double ll = 0, g0 = 0, g1 = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double eta = x[0] + x[1] * u[i], mu = exposure[i] * std::exp(eta);
+      ll += total[i] * eta - mu;
+      g0 += total[i] - mu;
+      g1 += u[i] * (total[i] - mu);
+    }
+    if (!grad.empty()) grad = {-g0, -g1};
+    return -ll;
+  };
+  std::vector<double> x = {std::log(sum / weight), 0.0};
+  double value = 0;
+  detail::minimise_in_box({{-60, -5}, {60, 5}, 1e-12, 1e-15, 500}, objective, &x, &value);
+  // Sandwich: A = sum mu (1, u)(1, u)', B = sum_l w_l sum_t s_t s_{t-l}' (both orders).
+  Eigen::Matrix2d a = Eigen::Matrix2d::Zero(), b = Eigen::Matrix2d::Zero();
+  std::vector<Eigen::Vector2d> score(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double mu = exposure[i] * std::exp(x[0] + x[1] * u[i]);
+    const Eigen::Vector2d z(1.0, u[i]);
+    a += mu * z * z.transpose();
+    score[i] = (total[i] - mu) * z;
+  }
+  const int lag = static_cast<int>(std::floor(4.0 * std::pow(n / 100.0, 2.0 / 9.0)));
+  for (int l = 0; l <= lag; ++l) {
+    const double w = 1.0 - l / (lag + 1.0);
+    for (std::size_t i = static_cast<std::size_t>(l); i < n; ++i) {
+      const Eigen::Matrix2d term = score[i] * score[i - l].transpose();
+      b += l == 0 ? term : Eigen::Matrix2d(w * (term + term.transpose()));
+    }
+  }
+  const Eigen::Matrix2d inverse = a.inverse();
+  const Eigen::Matrix2d cov = inverse * b * inverse;
+  fit->trend = x[1];
+  fit->trend_se = std::sqrt(std::max(0.0, cov(1, 1)));
+}
+
+// Measure `slot`'s exposure factors over periods [0, until): the panel's, times the trend's.
+std::vector<double> slot_factor(const panel::Panel& panel, const Calibration& cal, int slot, int until) {
+  std::vector<double> factor(until);
+  for (int t = 0; t < until; ++t)
+    factor[t] = panel.exposure[t] / cal.exposure_scale * trend_factor(cal, slot, t);
+  return factor;
+}
+
 // Anchors (pooled log rate m, window mean of log(1 + y)) of one measure for every pair.
 std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until,
                                const std::vector<double>& factor, bool pooling,
@@ -101,8 +175,9 @@ detail::MeasureData measure_data(const panel::Panel& panel, const Calibration& c
   const int measure = measure_slot == 0 ? target : panel.measure_index(cal.partner);
   const bool bounded = panel.measures[measure].bounded;
   data.dispersion_center = cal.fits[measure_slot].dispersion_center;
+  const std::vector<double> factor = slot_factor(panel, cal, measure_slot, until);
   for (int t = 0; t < until; ++t) {
-    data.factor[t] = panel.exposure[t] / cal.exposure_scale;
+    data.factor[t] = factor[t];
     data.log_factor[t] = std::log(data.factor[t]);
     data.bound[t] = bounded ? static_cast<int>(std::lround(panel.exposure[t])) : -1;
   }
@@ -350,13 +425,12 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
 }  // namespace
 
 void refresh_anchors(const panel::Panel& panel, Calibration* cal, int until) {
-  std::vector<double> factor(until);
-  for (int t = 0; t < until; ++t) factor[t] = panel.exposure[t] / cal->exposure_scale;
-  cal->anchors[0] = anchors_of(panel, panel.measure_index(cal->target), until, factor,
-                               cal->switches.pooling, &cal->fits[0]);
+  cal->anchors[0] = anchors_of(panel, panel.measure_index(cal->target), until,
+                               slot_factor(panel, *cal, 0, until), cal->switches.pooling, &cal->fits[0]);
   if (cal->fits.size() > 1)
-    cal->anchors[1] = anchors_of(panel, panel.measure_index(cal->partner), until, factor,
-                                 cal->switches.pooling, &cal->fits[1]);
+    cal->anchors[1] = anchors_of(panel, panel.measure_index(cal->partner), until,
+                                 slot_factor(panel, *cal, 1, until), cal->switches.pooling,
+                                 &cal->fits[1]);
 }
 
 Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& options) {
@@ -399,11 +473,13 @@ Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& o
   const bool two = cal.partner != "reverse" && !cal.partner.empty();
   cal.fits.resize(two ? 2 : 1);
   cal.fits[0].measure = cal.target;
-  cal.anchors.push_back(anchors_of(panel, target, until, factor, spec.switches.pooling, &cal.fits[0]));
-  if (two) {
-    cal.fits[1].measure = cal.partner;
-    cal.anchors.push_back(anchors_of(panel, panel.measure_index(cal.partner), until, factor,
-                                     spec.switches.pooling, &cal.fits[1]));
+  if (two) cal.fits[1].measure = cal.partner;
+  for (std::size_t slot = 0; slot < cal.fits.size(); ++slot) {
+    const int measure = slot == 0 ? target : panel.measure_index(cal.partner);
+    estimate_trend(panel, measure, until, factor, spec.switches.trend, &cal.fits[slot]);
+    cal.anchors.push_back(anchors_of(panel, measure, until,
+                                     slot_factor(panel, cal, static_cast<int>(slot), until),
+                                     spec.switches.pooling, &cal.fits[slot]));
   }
   const bool has_partner = !cal.partner.empty();
   for (std::size_t slot = 0; slot < cal.fits.size(); ++slot) {

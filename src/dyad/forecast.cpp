@@ -75,9 +75,13 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
   const double ry = detail::size_of(py, ay.m, cal.fits[0].dispersion_center);
   const double rx = detail::size_of(px, ax.m, cal.fits[two ? 1 : 0].dispersion_center);
   std::vector<Pmf> out(horizons.size());
+  // Each measure's exposure in period t: the panel's, times its own common trend.
+  const int xs = two ? 1 : 0;
+  const auto factor_y = [&](int t) { return exposure_at(panel, cal, bounded, t).factor * trend_factor(cal, 0, t); };
+  const auto factor_x = [&](int t) { return exposure_at(panel, cal, bounded, t).factor * trend_factor(cal, xs, t); };
   // Means of the target at each horizon: one for h = 1, one per path after.
   std::vector<std::vector<double>> means(last + 1);
-  means[1].push_back(exposure_at(panel, cal, bounded, origin).factor * std::exp(ey));
+  means[1].push_back(factor_y(origin) * std::exp(ey));
   if (last > 1) {
     for (int path = 0; path < options.paths; ++path) {
       Rng rng(options.seed, static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(origin),
@@ -86,14 +90,14 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
       for (int step = 1; step < last; ++step) {
         const int t = origin + step - 1;
         const Exposure e = exposure_at(panel, cal, bounded, t);
-        const int y = detail::draw_nb(rng, e.factor * std::exp(y_eta), ry, e.bound);
-        const int x = (s.x || two) ? detail::draw_nb(rng, e.factor * std::exp(x_eta), rx, e.bound) : 0;
+        const int y = detail::draw_nb(rng, factor_y(t) * std::exp(y_eta), ry, e.bound);
+        const int x = (s.x || two) ? detail::draw_nb(rng, factor_x(t) * std::exp(x_eta), rx, e.bound) : 0;
         const double ly = std::log1p(static_cast<double>(y)), lx = std::log1p(static_cast<double>(x));
         const double ny = detail::next_eta(py, ay.m, y_eta, ly, ay.level, lx, ax.level);
         const double nx = detail::next_eta(px, ax.m, x_eta, lx, ax.level, ly, ay.level);
         y_eta = ny;
         x_eta = nx;
-        means[step + 1].push_back(exposure_at(panel, cal, bounded, t + 1).factor * std::exp(y_eta));
+        means[step + 1].push_back(factor_y(t + 1) * std::exp(y_eta));
       }
     }
   }
@@ -146,8 +150,10 @@ SimulatedPair simulate_pair(const panel::Panel& panel, const Calibration& cal,
   out.partner.resize(periods);
   for (int t = 0; t < periods; ++t) {
     const Exposure e = exposure_at(panel, cal, bounded, t);
-    const int y = detail::draw_nb(rng, e.factor * std::exp(ey), ry, e.bound);
-    const int x = has_partner ? detail::draw_nb(rng, e.factor * std::exp(ex), rx, e.bound) : 0;
+    const int y = detail::draw_nb(rng, e.factor * trend_factor(cal, 0, t) * std::exp(ey), ry, e.bound);
+    const int x = has_partner ? detail::draw_nb(rng, e.factor * trend_factor(cal, two ? 1 : 0, t) * std::exp(ex),
+                                                rx, e.bound)
+                              : 0;
     out.target[t] = y;
     out.partner[t] = x;
     double ly = ay.level, lx = ax.level;

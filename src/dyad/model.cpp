@@ -11,7 +11,7 @@
 namespace sphere::dyad {
 
 std::string Switches::name() const {
-  if (excitation && cross && pooling && state && dispersion) return "full";
+  if (excitation && cross && pooling && state && dispersion && trend) return "full";
   std::string out;
   const auto add = [&](bool on, const char* what) {
     if (!on) out += (out.empty() ? "no-" : "+no-") + std::string(what);
@@ -21,6 +21,7 @@ std::string Switches::name() const {
   add(pooling, "pooling");
   add(state, "state");
   add(dispersion, "dispersion-slope");
+  add(trend, "trend");
   return out;
 }
 
@@ -52,6 +53,13 @@ PairSeries pair_series(const panel::Panel& panel, const Calibration& calibration
     out.x = panel.series(pair, panel.measure_index(calibration.partner));
   }
   return out;
+}
+
+double trend_factor(const Calibration& cal, int slot, int t) {
+  const MeasureFit& f = cal.fits[static_cast<std::size_t>(slot)];
+  if (f.trend == 0.0) return 1.0;
+  const double period = std::min(cal.first + t, cal.until - 1);
+  return std::exp(f.trend * (period - f.trend_center) / (cal.yearly ? 1.0 : 12.0));
 }
 
 void nb_pmf(double mean, double r, int n, bool fold, double* out) {

@@ -251,8 +251,8 @@ class Simulator {
         factor = days / cal_.exposure_scale;
         if (bounded_) bound = days;
       }
-      y[t] = detail::draw_nb(rng, factor * std::exp(ey), ry, bound);
-      x[t] = (s_.x || two_) ? detail::draw_nb(rng, factor * std::exp(ex), rx, bound) : 0;
+      y[t] = detail::draw_nb(rng, factor * trend_factor(cal_, 0, t) * std::exp(ey), ry, bound);
+      x[t] = (s_.x || two_) ? detail::draw_nb(rng, factor * trend_factor(cal_, two_ ? 1 : 0, t) * std::exp(ex), rx, bound) : 0;
       const double ly = std::log1p(y[t]), lx = std::log1p(x[t]);
       const double ny = detail::next_eta(py, ay_.m, ey, ly, ay_.level, lx, ax_.level);
       const double nx = detail::next_eta(px, ax_.m, ex, lx, ax_.level, ly, ay_.level);

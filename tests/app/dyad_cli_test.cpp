@@ -75,7 +75,7 @@ TEST(Backtest, ScoresEveryModelAndRefusesBadRequests) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["origins"], 4);
-  EXPECT_EQ(j["models"].size(), 10u);
+  EXPECT_EQ(j["models"].size(), 11u);
   EXPECT_EQ(j["models"][0]["model"], "sphere");
   const std::string forecasts = sphere::testing::read_file(csv);
   EXPECT_EQ(forecasts.substr(0, 60), "origin,month,horizon,country1,country2,mean,q05,q10,q15,q20,");

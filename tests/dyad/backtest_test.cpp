@@ -75,13 +75,13 @@ TEST(BacktestRecords, EveryModelForecastsPastThePanelAndTheScoredOnesMakeTheSumm
   const auto names = backtest_model_names(o);
   ASSERT_EQ(names.size(), result.models.size());
   for (std::size_t m = 0; m < names.size(); ++m) EXPECT_EQ(names[m], result.models[m].name);
-  // 5 origins, the pairs with a row before each, 10 models, 2 horizons.
+  // 5 origins, the pairs with a row before each, 11 models, 2 horizons.
   std::size_t expected = 0, unscored_expected = 0;
   for (int origin = 20; origin <= 24; ++origin) {
     const std::size_t n = pairs_with_rows(p, origin);
     ASSERT_GT(n, 0u);
-    expected += n * 10 * 2;
-    unscored_expected += n * 10 * ((origin + 1 >= 24) + (origin >= 24));
+    expected += n * 11 * 2;
+    unscored_expected += n * 11 * ((origin + 1 >= 24) + (origin >= 24));
   }
   ASSERT_EQ(records.size(), expected);
   for (double total : masses) EXPECT_NEAR(total, 1.0, 1e-9);

@@ -188,8 +188,9 @@ TEST(Fit, RecoversTheDynamicsOfSimulatedData) {
   EXPECT_NEAR(f.params.alpha, target.alpha, 4 * se(2) + 0.05);
   EXPECT_NEAR(f.params.gamma, target.gamma, 4 * se(3) + 0.05);
   EXPECT_NEAR(f.params.log_r, target.log_r, 4 * se(4) + 0.15);
-  // One size for every dyad was simulated: no slope is found.
+  // One size for every dyad and no trend were simulated: neither is found.
   EXPECT_NEAR(f.params.rho, 0.0, 4 * se(5) + 0.05);
+  EXPECT_NEAR(f.trend, 0.0, 4 * f.trend_se + 0.01);
   EXPECT_GT(se(2), 0);
   EXPECT_LT(se(2), 0.1);
   // The dynamics are real: the likelihood-ratio statistic against the null is large.
@@ -220,6 +221,31 @@ TEST(Fit, RecoversADispersionThatFollowsTheDyadLevel) {
   EXPECT_FALSE(without.fits[0].free[5]);
   EXPECT_GT(f.loglik - without.fits[0].loglik, 10);
   EXPECT_EQ(without.switches.name(), "no-dispersion-slope");
+}
+
+TEST(Fit, RecoversACommonTrendAndHoldsItAfterTheFitWindow) {
+  // Every pair's rate falls by 20% a year (log -0.223): the trend is found from the totals, with
+  // an interval that covers it; switched off it is 0. Beyond the fit's last period the factor
+  // stays where it ended.
+  panel::Panel p = empty_panel(300, 72);
+  const Params target{0.0, 0.4, 0.2, 0.1, std::log(3.0)};
+  const Params partner{0.0, 0.4, 0.2, 0.1, std::log(3.0)};
+  simulate_into(&p, target, partner, 13, std::log(0.8));
+  Spec spec;
+  spec.target = "conflict";
+  const Calibration c = fit(p, spec, {60, 1});
+  const MeasureFit& f = c.fits[0];
+  EXPECT_GT(f.trend_se, 0);
+  EXPECT_NEAR(f.trend, std::log(0.8), 4 * f.trend_se + 0.02) << f.trend << " se " << f.trend_se;
+  EXPECT_LT(f.trend + 4 * f.trend_se, 0);
+  EXPECT_DOUBLE_EQ(trend_factor(c, 0, 59), trend_factor(c, 0, 71));
+  EXPECT_GT(trend_factor(c, 0, 0), trend_factor(c, 0, 59));
+  EXPECT_NEAR(std::log(trend_factor(c, 0, 12) / trend_factor(c, 0, 0)), f.trend, 1e-12);
+  spec.switches.trend = false;
+  const Calibration off = fit(p, spec, {60, 1});
+  EXPECT_EQ(off.fits[0].trend, 0.0);
+  EXPECT_EQ(trend_factor(off, 0, 30), 1.0);
+  EXPECT_GT(f.loglik, off.fits[0].loglik);
 }
 
 TEST(Fit, NoDynamicsInIndependentDataAndNoExcitationFound) {
@@ -310,7 +336,7 @@ TEST(Backtest, TheTrueModelBeatsTheBaselinesAndThreadsDoNotMatter) {
   const BacktestResult one = backtest(p, o);
   o.threads = 2;
   const BacktestResult two = backtest(p, o);
-  ASSERT_EQ(one.models.size(), 10u);
+  ASSERT_EQ(one.models.size(), 11u);
   EXPECT_EQ(one.models[0].name, "sphere");
   EXPECT_EQ(one.models[0].horizons[0].crps, two.models[0].horizons[0].crps);
   EXPECT_EQ(one.skills.size(), two.skills.size());

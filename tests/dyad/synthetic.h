@@ -33,14 +33,19 @@ inline panel::Panel empty_panel(int pairs, int periods,
 }
 
 // Fills the panel from the model itself with the given parameters and dyad levels.
+// `trend`: a common trend of both measures' rates, per year (12 periods), 1 at the middle period.
 inline void simulate_into(panel::Panel* p, const Params& target, const Params& partner,
-                   std::uint64_t seed) {
+                   std::uint64_t seed, double trend = 0.0) {
   Calibration c;
   c.target = "conflict";
   c.partner = "coop";
   c.first = p->first;
   c.until = p->first + p->periods;
   c.fits.resize(2);
+  for (auto& f : c.fits) {
+    f.trend = trend;
+    f.trend_center = p->first + (p->periods - 1) / 2.0;
+  }
   c.anchors.assign(2, std::vector<Anchor>(p->pairs.size()));
   Rng rng(seed, 0, 0, 99, 0);
   for (std::size_t d = 0; d < p->pairs.size(); ++d) {

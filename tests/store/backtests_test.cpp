@@ -101,14 +101,14 @@ TEST(BacktestStore, ScoringAgainstTheSamePanelReproducesTheBacktestExactly) {
   const auto panel = write_panel(dir.path() / "p.csv", 30);
   const auto db = (dir.path() / "b.sqlite").string();
   const dyad::BacktestResult original = store_backtest(db, panel);
-  // 7 origins (24..30), 6 pairs, 2 horizons, 10 models; the forecasts past the panel's end too.
-  EXPECT_EQ(count(db, "SELECT count(*) FROM backtest_forecasts"), 7 * 6 * 2 * 10);
+  // 7 origins (24..30), 6 pairs, 2 horizons, 11 models; the forecasts past the panel's end too.
+  EXPECT_EQ(count(db, "SELECT count(*) FROM backtest_forecasts"), 7 * 6 * 2 * 11);
   EXPECT_EQ(count(db, "SELECT count(*) FROM backtest_scores"),
-            static_cast<std::int64_t>(original.forecasts) * 10);
+            static_cast<std::int64_t>(original.forecasts) * 11);
   EXPECT_EQ(count(db, "SELECT count(*) FROM backtest_fits"), 1);
   EXPECT_EQ(count(db, "SELECT count(*) FROM backtest_forecasts WHERE data_through = '2020-05' "
                       "AND origin = '2020-06' AND fitted_before = '2020-01'"),
-            6 * 2 * 10);
+            6 * 2 * 11);
 
   const auto again = rescore_backtests(db, read(panel), dyad::file_digest(panel), 0, "test", "now");
   ASSERT_EQ(again.size(), 1u);
