@@ -94,18 +94,28 @@ def main():
     px = [fit["fits"][1]["params"][k]["value"] for k in names]
     (ay, by), (ax, bx) = [(m["prior"]["a"], m["prior"]["b"]) for m in fit["fits"]]
     center = fit["fits"][0]["dispersion_center"]
+    # Each measure's common trend, part of its exposure, held after the fit's last month.
+    first_abs = int(months[0][:4]) * 12 + int(months[0][5:7]) - 1
+
+    def trended(k):
+        kappa, centre = fit["fits"][k]["trend"]["value"], fit["fits"][k]["trend"]["center"]
+        return [f[t] * math.exp(kappa * (min(first_abs + t, first_abs + o0 - 1) - centre) / 12)
+                for t in range(len(f))]
+
+    fy, fx = trended(0), trended(1)
     sums = {"sphere": 0.0, "persistence": 0.0, "climatology": 0.0, "recent": 0.0}
     n = 0
     for t in range(o0, o1 + 1):
-        exposure = sum(f[s_] for s_ in range(t) if f[s_] > 0)
+        exposure_y = sum(fy[s_] for s_ in range(t) if f[s_] > 0)
+        exposure_x = sum(fx[s_] for s_ in range(t) if f[s_] > 0)
         covered = sum(1 for s_ in range(t) if f[s_] > 0)
         for Y, X in pairs:
             if not any(Y[:t]) and not any(X[:t]):
                 continue  # a pair "has a row" when any measure is non-zero before the origin
             ty = sum(Y[s_] for s_ in range(t) if f[s_] > 0)
             tx = sum(X[s_] for s_ in range(t) if f[s_] > 0)
-            my = f32(math.log((ty + ay) / (exposure + by)))
-            mx = f32(math.log((tx + ax) / (exposure + bx)))
+            my = f32(math.log((ty + ay) / (exposure_y + by)))
+            mx = f32(math.log((tx + ax) / (exposure_x + bx)))
             Ly = f32(sum(math.log1p(Y[s_]) for s_ in range(t) if f[s_] > 0) / covered)
             Lx = f32(sum(math.log1p(X[s_]) for s_ in range(t) if f[s_] > 0) / covered)
             ey, ex = clip(my + py[0], -30, 20), clip(mx + px[0], -30, 20)
@@ -116,7 +126,7 @@ def main():
                 ey, ex = ny, nx
             y = int(Y[t])
             r = math.exp(clip(py[4] + py[5] * (my - center), *LOG_R_BOUNDS))
-            sums["sphere"] += nb_cdf_crps(f[t] * math.exp(ey), r, bound[t], y)
+            sums["sphere"] += nb_cdf_crps(fy[t] * math.exp(ey), r, bound[t], y)
             sums["persistence"] += abs(y - int(Y[t - 1]))
             sums["climatology"] += empirical_crps(Y[:t], y, width)
             sums["recent"] += empirical_crps(Y[max(0, t - 12):t], y, width)

@@ -52,9 +52,14 @@ def main():
     priors = [(m["prior"]["a"], m["prior"]["b"]) for m in fit["fits"]]
     (dy, by, ay, gy, lry, rhoy), (dx, bx, ax, gx, lrx, rhox) = params
     center_y = fit["fits"][0]["dispersion_center"]
+    # Each measure's common trend, part of its exposure, held after the fit's last month.
+    first_abs = int(months[0][:4]) * 12 + int(months[0][5:7]) - 1
+    held = np.minimum(first_abs + np.arange(len(f)), first_abs + until - 1)
+    fy = f * np.exp(fit["fits"][0]["trend"]["value"] * (held - fit["fits"][0]["trend"]["center"]) / 12)
+    fx = f * np.exp(fit["fits"][1]["trend"]["value"] * (held - fit["fits"][1]["trend"]["center"]) / 12)
     f32 = lambda v: v.astype(np.float32).astype(float)  # sphere keeps anchors in single precision
 
-    def anchors(series, prior, t):
+    def anchors(series, prior, t, f):
         # As sphere at each origin: pooled log rate and mean log(1 + y) over [0, t), the prior
         # and the exposure scale of the fit.
         a, b = prior
@@ -69,8 +74,8 @@ def main():
     for t in range(o0, o1 + 1):
         active = (Y[:, :t].sum(axis=1) + X[:, :t].sum(axis=1)) > 0
         # A pair "has a row" when any measure is non-zero before the origin.
-        mY, LY = anchors(Y, priors[0], t)
-        mX, LX = anchors(X, priors[1], t)
+        mY, LY = anchors(Y, priors[0], t, fy)
+        mX, LX = anchors(X, priors[1], t, fx)
         ey, ex = np.clip(mY + dy, -30, 20), np.clip(mX + dx, -30, 20)
         for s_ in range(t):  # the state filtered up to the origin
             ly, lx = np.log1p(Y[:, s_]), np.log1p(X[:, s_])
@@ -78,7 +83,7 @@ def main():
             nx = np.clip(mX + dx + bx * (ex - mX - dx) + ax * (lx - LX) + gx * (ly - LY), -30, 20)
             ey, ex = ny, nx
         y = Y[active, t]
-        mean = f[t] * np.exp(ey[active])
+        mean = fy[t] * np.exp(ey[active])
         # Each pair's NB size follows its level at the origin (the fit's centre m0).
         ry = np.exp(np.clip(lry + rhoy * (mY[active] - center_y), calib.LOWER[4], calib.UPPER[4]))
         k = np.arange(bound[t] + 1)

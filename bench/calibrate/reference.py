@@ -1,7 +1,8 @@
 """Plain NumPy/SciPy reference of `sphere calibrate` on a GDELT monthly panel: the same
 likelihood (negative-binomial log-linear autoregression with a filtered state, censored at the
-exposure, empirical-Bayes dyad levels, an NB size that follows the dyad's level), maximised with
-SciPy. Prints the estimates as JSON.
+exposure, empirical-Bayes dyad levels, an NB size that follows the dyad's level, a common trend
+from the panel's totals folded into the exposure), maximised with SciPy. Prints the estimates as
+JSON.
 
 usage: reference.py PANEL.csv TARGET PARTNER [UNTIL-YYYY-MM]
 """
@@ -64,6 +65,33 @@ def anchors(Y, f):
     return m, level, (a, b)
 
 
+def trend(series, f):
+    """Poisson regression of the monthly totals on years from the exposure-weighted mean month,
+    log exposure as offset, sandwich standard error with a Newey-West middle (lag
+    floor(4 (n/100)^(2/9)))."""
+    t = np.arange(len(f))
+    u = (t - (f * t).sum() / f.sum()) / 12.0
+    lag = int(np.floor(4 * (len(f) / 100) ** (2 / 9)))
+    T, Z = series.sum(axis=0), np.column_stack([np.ones_like(u), u])
+
+    def neg(b):
+        eta = Z @ b
+        mu = f * np.exp(eta)
+        return -(T * eta - mu).sum(), -Z.T @ (T - mu)
+
+    b = minimize(neg, [np.log(T.sum() / f.sum()), 0.0], jac=True, method="BFGS",
+                 options={"gtol": 1e-10}).x
+    mu = f * np.exp(Z @ b)
+    A = (Z * mu[:, None]).T @ Z
+    S = Z * (T - mu)[:, None]
+    B = S.T @ S
+    for lg in range(1, lag + 1):
+        G = S[lg:].T @ S[:-lg]
+        B += (1 - lg / (lag + 1)) * (G + G.T)
+    cov = np.linalg.inv(A) @ B @ np.linalg.inv(A)
+    return b[1], float(np.sqrt(cov[1, 1])), u
+
+
 def loglik(theta, Y, X, m, L, C, f, bound, center):
     delta, beta, alpha, gamma, log_r, rho = theta
     # Each dyad's NB size: log r + rho (m - m0), m0 the median level, kept within log r's bounds.
@@ -97,11 +125,15 @@ def main():
     Y, X, days, keys = load(path, target, partner, until)
     f = days / days[days > 0].mean()
     bound = np.rint(days)
-    mY, LY, prior_y = anchors(Y, f)
-    mX, LX, prior_x = anchors(X, f)
+    # Each measure's exposure: the panel's, times its common trend.
+    ky, sey, u = trend(Y, f)
+    kx, sex, _ = trend(X, f)
+    fy, fx = f * np.exp(ky * u), f * np.exp(kx * u)
+    mY, LY, prior_y = anchors(Y, fy)
+    mX, LX, prior_x = anchors(X, fx)
     out = {"pairs": len(keys), "fits": []}
-    for (series, partner_series, m, L, C, prior) in ((Y, X, mY, LY, LX, prior_y),
-                                                     (X, Y, mX, LX, LY, prior_x)):
+    for (series, partner_series, m, L, C, prior, f, kappa, se) in (
+            (Y, X, mY, LY, LX, prior_y, fy, ky, sey), (X, Y, mX, LX, LY, prior_x, fx, kx, sex)):
         # float32, as sphere keeps its anchors
         m = m.astype(np.float32).astype(float)
         L = L.astype(np.float32).astype(float)
@@ -111,7 +143,9 @@ def main():
                        [0.0, 0.5, 0.2, 0.0, 0.0, 0.0], method="L-BFGS-B",
                        bounds=list(zip(LOWER, UPPER)),
                        options={"ftol": 1e-15, "gtol": 1e-8, "maxiter": 5000, "eps": 1e-8})
-        out["fits"].append({"params": dict(zip(NAMES, res.x.tolist())), "dispersion_center": center,
+        params = dict(zip(NAMES, res.x.tolist()))
+        params["trend"] = kappa
+        out["fits"].append({"params": params, "trend_se": se, "dispersion_center": center,
                             "loglik": -res.fun, "prior": {"a": prior[0], "b": prior[1]},
                             "evaluations": int(res.nfev)})
     out["cpu_seconds"] = time.process_time() - start

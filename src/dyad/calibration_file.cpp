@@ -172,6 +172,7 @@ Calibration calibration_from_json(const std::string& text, const std::string& wh
   } catch (const json::exception& e) {
     throw InputError(where, 0, "", std::string("malformed calibration: ") + e.what());
   }
+  cache_trend(&cal);
   return cal;
 }
 

@@ -57,6 +57,7 @@ struct MeasureFit {
   // (trend_factor). Estimated first, from the panel's totals (a Poisson regression with a
   // Newey-West standard error), then treated as part of the exposure.
   double trend = 0, trend_se = 0, trend_center = 0;  // per year; trend_center: absolute period
+  std::vector<double> trend_factors;  // its factor in each fit period (cache_trend), the last held
   double loglik = 0, loglik_null = 0;       // and of the model with beta = alpha = gamma = 0
   std::size_t observations = 0;
   int evaluations = 0;
@@ -97,6 +98,8 @@ struct Calibration {
 // the panel's first period): 1 at the fit's trend_center, held at its value in the fit's last
 // period for every later period (the trend is not extrapolated).
 double trend_factor(const Calibration& calibration, int slot, int t);
+// Fills every fit's trend_factors from its trend (after a fit or a read): forecasts look them up.
+void cache_trend(Calibration* calibration);
 
 // CRC-64 (ECMA-182, 16 hex digits) of a panel's contents in periods [0, periods): its measures'
 // names, the periods' exposures and, for every pair with any non-zero value there, its name and

@@ -494,6 +494,7 @@ Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& o
     for (int t = 0; t < until; ++t)
       if (panel.series(d, target)[t] != 0) ++rows;
   cal.rows_used = rows;
+  cache_trend(&cal);
   return cal;
 }
 

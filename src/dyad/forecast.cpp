@@ -78,7 +78,6 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
   // Each measure's exposure in period t: the panel's, times its own common trend.
   const int xs = two ? 1 : 0;
   const auto factor_y = [&](int t) { return exposure_at(panel, cal, bounded, t).factor * trend_factor(cal, 0, t); };
-  const auto factor_x = [&](int t) { return exposure_at(panel, cal, bounded, t).factor * trend_factor(cal, xs, t); };
   // Means of the target at each horizon: one for h = 1, one per path after.
   std::vector<std::vector<double>> means(last + 1);
   means[1].push_back(factor_y(origin) * std::exp(ey));
@@ -90,8 +89,8 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
       for (int step = 1; step < last; ++step) {
         const int t = origin + step - 1;
         const Exposure e = exposure_at(panel, cal, bounded, t);
-        const int y = detail::draw_nb(rng, factor_y(t) * std::exp(y_eta), ry, e.bound);
-        const int x = (s.x || two) ? detail::draw_nb(rng, factor_x(t) * std::exp(x_eta), rx, e.bound) : 0;
+        const int y = detail::draw_nb(rng, e.factor * trend_factor(cal, 0, t) * std::exp(y_eta), ry, e.bound);
+        const int x = (s.x || two) ? detail::draw_nb(rng, e.factor * trend_factor(cal, xs, t) * std::exp(x_eta), rx, e.bound) : 0;
         const double ly = std::log1p(static_cast<double>(y)), lx = std::log1p(static_cast<double>(x));
         const double ny = detail::next_eta(py, ay.m, y_eta, ly, ay.level, lx, ax.level);
         const double nx = detail::next_eta(px, ax.m, x_eta, lx, ax.level, ly, ay.level);

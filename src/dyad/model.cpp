@@ -58,8 +58,21 @@ PairSeries pair_series(const panel::Panel& panel, const Calibration& calibration
 double trend_factor(const Calibration& cal, int slot, int t) {
   const MeasureFit& f = cal.fits[static_cast<std::size_t>(slot)];
   if (f.trend == 0.0) return 1.0;
-  const double period = std::min(cal.first + t, cal.until - 1);
-  return std::exp(f.trend * (period - f.trend_center) / (cal.yearly ? 1.0 : 12.0));
+  const int last = cal.until - 1 - cal.first;
+  const int at = std::clamp(t, 0, last);
+  if (static_cast<std::size_t>(last) + 1 == f.trend_factors.size()) return f.trend_factors[at];
+  return std::exp(f.trend * (cal.first + std::min(t, last) - f.trend_center) / (cal.yearly ? 1.0 : 12.0));
+}
+
+void cache_trend(Calibration* cal) {
+  const int periods = std::max(0, cal->until - cal->first);
+  for (std::size_t slot = 0; slot < cal->fits.size(); ++slot) {
+    auto& f = cal->fits[slot];
+    f.trend_factors.clear();
+    std::vector<double> factors(periods);
+    for (int t = 0; t < periods; ++t) factors[t] = trend_factor(*cal, static_cast<int>(slot), t);
+    f.trend_factors = std::move(factors);
+  }
 }
 
 void nb_pmf(double mean, double r, int n, bool fold, double* out) {
