@@ -4,7 +4,12 @@ exposure, empirical-Bayes dyad levels, an NB size that follows the dyad's level,
 from the panel's totals folded into the exposure), maximised with SciPy. Prints the estimates as
 JSON.
 
-usage: reference.py PANEL.csv TARGET PARTNER [UNTIL-YYYY-MM]
+With --full it also does what `sphere calibrate` does after the estimates: the null fit (no state,
+excitation or cross terms) for the likelihood-ratio test, and the standard errors from the
+observed information (central second differences of the log-likelihood). CPU seconds are
+reported for the estimates alone and in all.
+
+usage: reference.py PANEL.csv TARGET PARTNER [UNTIL-YYYY-MM] [--full]
 """
 import json
 import sys
@@ -118,9 +123,38 @@ def loglik(theta, Y, X, m, L, C, f, bound, center):
     return total
 
 
+def standard_errors(neg, x):
+    """sqrt(diag(H^-1)) of the negative log-likelihood's Hessian at x by central second
+    differences (step 1e-4 max(1, |x_i|)); parameters on a bound get none (0), as in sphere."""
+    x = np.asarray(x, float)
+    inner = [i for i in range(len(x)) if LOWER[i] + 1e-7 < x[i] < UPPER[i] - 1e-7]
+    h = {i: 1e-4 * max(1.0, abs(x[i])) for i in inner}
+    f0 = neg(x)
+    H = np.zeros((len(inner), len(inner)))
+
+    def at(**shift):
+        y = x.copy()
+        for i, d in shift.items():
+            y[int(i)] += d
+        return neg(y)
+
+    for a, i in enumerate(inner):
+        H[a, a] = (at(**{str(i): h[i]}) - 2 * f0 + at(**{str(i): -h[i]})) / h[i] ** 2
+        for b in range(a):
+            j = inner[b]
+            H[a, b] = H[b, a] = (at(**{str(i): h[i], str(j): h[j]}) - at(**{str(i): h[i], str(j): -h[j]})
+                                 - at(**{str(i): -h[i], str(j): h[j]})
+                                 + at(**{str(i): -h[i], str(j): -h[j]})) / (4 * h[i] * h[j])
+    se = np.zeros(len(x))
+    se[inner] = np.sqrt(np.diag(np.linalg.inv(H)))
+    return se
+
+
 def main():
-    path, target, partner = sys.argv[1:4]
-    until = sys.argv[4] if len(sys.argv) > 4 else None
+    full = "--full" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--full"]
+    path, target, partner = args[:3]
+    until = args[3] if len(args) > 3 else None
     start = time.process_time()
     Y, X, days, keys = load(path, target, partner, until)
     f = days / days[days > 0].mean()
@@ -139,16 +173,34 @@ def main():
         L = L.astype(np.float32).astype(float)
         C = C.astype(np.float32).astype(float)
         center = float(np.median(m))
-        res = minimize(lambda th: -loglik(th, series, partner_series, m, L, C, f, bound, center),
-                       [0.0, 0.5, 0.2, 0.0, 0.0, 0.0], method="L-BFGS-B",
+        def neg(th):
+            return -loglik(th, series, partner_series, m, L, C, f, bound, center)
+        res = minimize(neg, [0.0, 0.5, 0.2, 0.0, 0.0, 0.0], method="L-BFGS-B",
                        bounds=list(zip(LOWER, UPPER)),
                        options={"ftol": 1e-15, "gtol": 1e-8, "maxiter": 5000, "eps": 1e-8})
         params = dict(zip(NAMES, res.x.tolist()))
         params["trend"] = kappa
-        out["fits"].append({"params": params, "trend_se": se, "dispersion_center": center,
-                            "loglik": -res.fun, "prior": {"a": prior[0], "b": prior[1]},
-                            "evaluations": int(res.nfev)})
+        fit = {"params": params, "trend_se": se, "dispersion_center": center,
+               "loglik": -res.fun, "prior": {"a": prior[0], "b": prior[1]},
+               "evaluations": int(res.nfev)}
+        if full:
+            t0 = time.process_time()
+            free = [0, 4, 5]  # the null: delta, log r and rho; beta = alpha = gamma = 0
+
+            def neg_null(v):
+                th = np.array(res.x)
+                th[1:4] = 0.0
+                th[free] = v
+                return neg(th)
+            null = minimize(neg_null, res.x[free], method="L-BFGS-B",
+                            bounds=[(LOWER[i], UPPER[i]) for i in free],
+                            options={"ftol": 1e-15, "gtol": 1e-8, "maxiter": 5000, "eps": 1e-8})
+            fit["loglik_null"] = -null.fun
+            fit["se"] = dict(zip(NAMES, standard_errors(neg, res.x).tolist()))
+            fit["full_cpu"] = time.process_time() - t0
+        out["fits"].append(fit)
     out["cpu_seconds"] = time.process_time() - start
+    out["cpu_estimates"] = out["cpu_seconds"] - sum(f.get("full_cpu", 0.0) for f in out["fits"])
     print(json.dumps(out))
 
 

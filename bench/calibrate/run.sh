@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `sphere calibrate` on the whole shared GDELT monthly panel against a NumPy/SciPy reference
-# fitting the same likelihood: CPU seconds of each, their ratio, and the largest difference
-# between the estimates. usage: bench/calibrate/run.sh [build/sphere] [panel.csv]
+# fitting the same likelihood and, like sphere, the null fit and the standard errors: CPU seconds
+# of each (the reference's also for its estimates alone), their ratios, and the largest
+# differences between the estimates and between the standard errors.
+# usage: bench/calibrate/run.sh [build/sphere] [panel.csv]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 sphere="${1:-$here/../../build/sphere}"
@@ -12,7 +14,7 @@ trap 'rm -rf "$out"' EXIT
 /usr/bin/time -f "%U %S %M" -o "$out/sphere.time" "$sphere" calibrate --panel "$panel" \
   --target days_negative --no-write --json --threads 1 > "$out/sphere.json"
 /usr/bin/time -f "%U %S %M" -o "$out/python.time" /usr/bin/python3 "$here/reference.py" "$panel" \
-  days_negative days_positive > "$out/python.json"
+  days_negative days_positive --full > "$out/python.json"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 d = sys.argv[1]
@@ -28,6 +30,11 @@ for fs, fp in zip(s["fits"], p["fits"]):
         diff = max(diff, abs(mine - v))
         print(f'{fs["measure"]:14} {k:6} sphere {mine: .6f}  python {v: .6f}')
     print(f'{fs["measure"]:14} trend standard error: sphere {fs["trend"]["se"]:.6f}  NumPy {fp["trend_se"]:.6f}')
+    worst_se = max(abs(fs["params"][k]["se"] - v) / v for k, v in fp["se"].items() if v > 0)
+    print(f'{fs["measure"]:14} standard errors: largest relative difference {worst_se:.1e}; '
+          f'null log-likelihood sphere {fs["loglik_null"]:.2f}  python {fp["loglik_null"]:.2f}')
 print(f"pairs {p['pairs']}; largest difference between the estimates {diff:.2e}")
-print(f"CPU seconds: sphere {ts:.2f} (1 thread, peak {ms:.0f} MiB), NumPy/SciPy {tp:.2f} (peak {mp:.0f} MiB); ratio {tp/ts:.1f}x")
+print(f"CPU seconds: sphere {ts:.2f} (1 thread, peak {ms:.0f} MiB: estimates, null fits, standard errors), "
+      f"NumPy/SciPy {tp:.2f} (peak {mp:.0f} MiB), of which the estimates alone {p['cpu_estimates']:.2f}; "
+      f"ratio {tp/ts:.1f}x the same work, {p['cpu_estimates']/ts:.1f}x against the estimates alone")
 PY
