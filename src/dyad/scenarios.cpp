@@ -218,6 +218,22 @@ class Simulator {
       }
       params_[b] = {py, px};
     }
+    // The common trends too: each draw's kappa from its estimate and Newey-West error; the pair's
+    // pooled level follows (m pools the counts over exposures that carry the trend), and so does
+    // the factor held after the fit.
+    trends_.resize(draws_);
+    for (int b = 0; b < draws_; ++b) {
+      for (int slot = 0; slot < 2; ++slot) {
+        const int fit_slot = two_ ? slot : 0;
+        const MeasureFit& f = cal.fits[fit_slot];
+        double kappa = f.trend;
+        if (o.sample_parameters && draws_ > 1 && f.trend_se > 0)
+          kappa += f.trend_se * Rng(o.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(slot),
+                                    detail::kPurposeDyad + 4, 1).normal();
+        const Anchor& a = slot == 0 ? ay_ : ax_;
+        trends_[b][slot] = {kappa, a.m + level_shift(f, kappa), held_factor(f, kappa)};
+      }
+    }
   }
   int observed() const { return observed_; }
   int total() const { return total_; }
@@ -225,20 +241,29 @@ class Simulator {
   int draw_of(int i) const { return static_cast<int>(static_cast<long>(i) * draws_ / o_.runs); }
   const std::array<Params, 2>& params(int b) const { return params_[b]; }
 
+  // What a draw's trend gives a measure: its kappa, the pair's pooled level under it, and its
+  // factor after the fit's last period.
+  struct Trend {
+    double kappa = 0, m = 0, factor = 1;
+  };
+
   // Run i: the observed history up to the panel's end (filtering the latent rates), then draws.
   void run(int i, std::vector<double>& y, std::vector<double>& x) const {
     const Params& py = params_[draw_of(i)][0];
     const Params& px = params_[draw_of(i)][1];
-    const double ry = detail::size_of(py, ay_.m, cal_.fits[0].dispersion_center);
-    const double rx = detail::size_of(px, ax_.m, cal_.fits[two_ ? 1 : 0].dispersion_center);
-    double ey = detail::clamp_eta(ay_.m + py.delta), ex = detail::clamp_eta(ax_.m + px.delta);
+    const Trend& ty = trends_[draw_of(i)][0];
+    const Trend& tx = trends_[draw_of(i)][1];
+    const double my = ty.m, mx = tx.m;
+    const double ry = detail::size_of(py, my, cal_.fits[0].dispersion_center);
+    const double rx = detail::size_of(px, mx, cal_.fits[two_ ? 1 : 0].dispersion_center);
+    double ey = detail::clamp_eta(my + py.delta), ex = detail::clamp_eta(mx + px.delta);
     for (int t = 0; t < observed_; ++t) {
       y[t] = s_.y[t];
       x[t] = s_.x ? s_.x[t] : 0.0;
       double ly = ay_.level, lx = ax_.level;
       if (panel_.exposure[t] > 0) ly = std::log1p(y[t]), lx = std::log1p(x[t]);
-      const double ny = detail::next_eta(py, ay_.m, ey, ly, ay_.level, lx, ax_.level);
-      const double nx = detail::next_eta(px, ax_.m, ex, lx, ax_.level, ly, ay_.level);
+      const double ny = detail::next_eta(py, my, ey, ly, ay_.level, lx, ax_.level);
+      const double nx = detail::next_eta(px, mx, ex, lx, ax_.level, ly, ay_.level);
       ey = ny, ex = nx;
     }
     Rng rng(o_.seed, static_cast<std::uint32_t>(i), 0, detail::kPurposeDyad + 5,
@@ -251,11 +276,11 @@ class Simulator {
         factor = days / cal_.exposure_scale;
         if (bounded_) bound = days;
       }
-      y[t] = detail::draw_nb(rng, factor * trend_factor(cal_, 0, t) * std::exp(ey), ry, bound);
-      x[t] = (s_.x || two_) ? detail::draw_nb(rng, factor * trend_factor(cal_, two_ ? 1 : 0, t) * std::exp(ex), rx, bound) : 0;
+      y[t] = detail::draw_nb(rng, factor * ty.factor * std::exp(ey), ry, bound);
+      x[t] = (s_.x || two_) ? detail::draw_nb(rng, factor * tx.factor * std::exp(ex), rx, bound) : 0;
       const double ly = std::log1p(y[t]), lx = std::log1p(x[t]);
-      const double ny = detail::next_eta(py, ay_.m, ey, ly, ay_.level, lx, ax_.level);
-      const double nx = detail::next_eta(px, ax_.m, ex, lx, ax_.level, ly, ay_.level);
+      const double ny = detail::next_eta(py, my, ey, ly, ay_.level, lx, ax_.level);
+      const double nx = detail::next_eta(px, mx, ex, lx, ax_.level, ly, ay_.level);
       ey = ny, ex = nx;
     }
   }
@@ -270,6 +295,30 @@ class Simulator {
   bool two_ = false, bounded_ = false;
   Anchor ay_, ax_;
   std::vector<std::array<Params, 2>> params_;
+  std::vector<std::array<Trend, 2>> trends_;
+
+  // The fit window's exposure with the trend kappa: sum over its covered periods of f_t g_t.
+  double trended_exposure(const MeasureFit& f, double kappa) const {
+    double sum = 0;
+    const double per_year = cal_.yearly ? 1.0 : 12.0;
+    for (int t = 0; t < observed_; ++t)
+      if (panel_.exposure[t] > 0)
+        sum += panel_.exposure[t] / cal_.exposure_scale *
+               std::exp(kappa * (panel_.first + t - f.trend_center) / per_year);
+    return sum;
+  }
+  // How the pair's pooled log rate moves when the trend is kappa instead of the estimate:
+  // m = log((Y + a) / (E + b)) pooled, log((Y + 0.5) / E) not.
+  double level_shift(const MeasureFit& f, double kappa) const {
+    if (kappa == f.trend) return 0.0;
+    const double b = cal_.switches.pooling ? f.prior_b : 0.0;
+    return std::log(trended_exposure(f, f.trend) + b) - std::log(trended_exposure(f, kappa) + b);
+  }
+  // The factor held after the fit's last period.
+  double held_factor(const MeasureFit& f, double kappa) const {
+    const double per_year = cal_.yearly ? 1.0 : 12.0;
+    return std::exp(kappa * (cal_.until - 1 - f.trend_center) / per_year);
+  }
 };
 
 // Log-likelihood of one documented event given a trajectory: a report is true with probability

@@ -196,6 +196,23 @@ TEST(Outlook, ConditioningOnlyWeightsAndAttributionReusesTheForecast) {
   }
 }
 
+// The common trend's uncertainty is drawn with the other parameters: its standard error changes
+// the sampled trajectories (the pair's level and its factor after the fit move with each draw),
+// and nothing when the parameters are fixed.
+TEST(Outlook, TheTrendIsDrawnWithTheParameters) {
+  const World w = small_world();
+  ASSERT_GT(w.c.fits[0].trend_se, 0);
+  Calibration certain = w.c;
+  for (auto& f : certain.fits) f.trend_se = 0;
+  const Outlook drawn = outlook(w.p, w.c, 0, w.qs, w.evidence, w.o);
+  const Outlook held = outlook(w.p, certain, 0, w.qs, w.evidence, w.o);
+  EXPECT_NE(drawn.classes, held.classes);
+  OutlookOptions fixed = w.o;
+  fixed.sample_parameters = false;
+  EXPECT_EQ(outlook(w.p, w.c, 0, w.qs, w.evidence, fixed).classes,
+            outlook(w.p, certain, 0, w.qs, w.evidence, fixed).classes);
+}
+
 // A replayed run is run i of the ensemble: the same class path and the same evidence likelihoods,
 // its observed part is the panel, and an index outside the ensemble is refused.
 TEST(Outlook, ReplayReproducesEachRunOfTheEnsemble) {
