@@ -651,6 +651,10 @@ struct OutlookOptions {
   std::uint64_t seed = 1;
   int threads = 1;
   bool excitation = true, cross = true, conditioning = true;  // mechanisms (interventions)
+  // Periods observed before the simulation starts (panel index, exclusive; 0: the calibration's
+  // vintage). Later than the vintage, the calibration's anchors must be of that window
+  // (refresh_anchors), as a backtest's are between refits.
+  int observed_through = 0;
 };
 
 // The ensemble of one configuration: per trajectory its parameter draw, importance weight

@@ -191,7 +191,9 @@ class Simulator {
   Simulator(const panel::Panel& panel, const Calibration& cal, std::size_t pair,
             const QuestionSet& qs, const std::vector<Evidence>& evidence, const OutlookOptions& o)
       : panel_(panel), cal_(cal), pair_(pair), o_(o) {
-    observed_ = std::min(panel.periods, cal.until - panel.first);
+    observed_ = std::min(panel.periods, o.observed_through > 0 ? o.observed_through : cal.until - panel.first);
+    if (observed_ < cal.until - panel.first)
+      throw InputError(qs.file, 0, "observed_through", "the observed periods end before the calibration's vintage");
     if (o.horizon < observed_ || o.first_reported < observed_ || o.first_reported > o.horizon)
       throw InputError(qs.file, 0, "horizon", "the reported periods must lie after the panel's end");
     for (const auto& e : evidence)
@@ -557,6 +559,10 @@ HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& qs, const 
       cal = fit(panel, o.spec, fo);
       fitted_year = year;
     }
+    // Every period before the as-of month is data: the pairs' anchors follow it, and the state is
+    // filtered through it, while the parameters stay those of the year's fit (as in a backtest).
+    Calibration at = cal;
+    refresh_anchors(panel, &at, a);
     if (o.progress) o.progress("forecasting from " + panel.period_name(a), static_cast<int>(i),
                                static_cast<int>(o.as_of.size()));
     for (long pair : o.pairs) {
@@ -564,7 +570,8 @@ HindcastResult hindcast(const panel::Panel& panel, const QuestionSet& qs, const 
       oo.horizon = target;
       oo.first_reported = target;
       oo.conditioning = false;
-      const Outlook r = outlook(panel, cal, pair, qs, {}, oo);
+      oo.observed_through = a;
+      const Outlook r = outlook(panel, at, pair, qs, {}, oo);
       HindcastRow row;
       row.as_of = a;
       row.target = target;

@@ -213,6 +213,28 @@ TEST(Outlook, TheTrendIsDrawnWithTheParameters) {
             outlook(w.p, certain, 0, w.qs, w.evidence, fixed).classes);
 }
 
+// Each as-of month of the hindcast uses every period before it, also those after the year's fit:
+// months between the fit and an as-of month move that forecast and no earlier one.
+TEST(Hindcast, EachAsOfMonthUsesTheDataBeforeIt) {
+  const World w = small_world();
+  HindcastOptions h;
+  h.as_of = {24, 27};  // 2002-01 and 2002-04: one fit, on the data before 2002-01
+  h.lead = 6;
+  h.pairs = {0};
+  h.outlook = w.o;
+  h.outlook.runs = 200;
+  h.outlook.sample_parameters = false;
+  h.spec.target = "conflict";
+  const HindcastResult before = hindcast(w.p, w.qs, h);
+  panel::Panel changed = w.p;
+  for (int t = 24; t < 27; ++t) changed.values[static_cast<std::size_t>(t)] += 20;  // pair 0, target
+  const HindcastResult after = hindcast(changed, w.qs, h);
+  ASSERT_EQ(before.rows.size(), 2u);
+  ASSERT_EQ(after.rows.size(), 2u);
+  EXPECT_EQ(before.rows[0].forecast, after.rows[0].forecast);
+  EXPECT_NE(before.rows[1].forecast, after.rows[1].forecast);
+}
+
 // A replayed run is run i of the ensemble: the same class path and the same evidence likelihoods,
 // its observed part is the panel, and an index outside the ensemble is refused.
 TEST(Outlook, ReplayReproducesEachRunOfTheEnsemble) {
