@@ -280,24 +280,11 @@ Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h
 
 std::vector<Switches> model_variants(const BacktestOptions& options) {
   std::vector<Switches> variants = {Switches{}};
-  if (options.ablations) {
+  if (!options.ablations) return variants;
+  for (bool Switches::*off : {&Switches::excitation, &Switches::cross, &Switches::pooling,
+                              &Switches::state, &Switches::dispersion, &Switches::trend}) {
     Switches s;
-    s.excitation = false;
-    variants.push_back(s);
-    s = {};
-    s.cross = false;
-    variants.push_back(s);
-    s = {};
-    s.pooling = false;
-    variants.push_back(s);
-    s = {};
-    s.state = false;
-    variants.push_back(s);
-    s = {};
-    s.dispersion = false;
-    variants.push_back(s);
-    s = {};
-    s.trend = false;
+    s.*off = false;
     variants.push_back(s);
   }
   return variants;
