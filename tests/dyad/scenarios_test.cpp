@@ -235,6 +235,42 @@ TEST(Hindcast, EachAsOfMonthUsesTheDataBeforeIt) {
   EXPECT_NE(before.rows[1].forecast, after.rows[1].forecast);
 }
 
+// In a directed panel the partner series is the reverse pair: its anchors (not zeros) steer the
+// partner's state and the cross term, so changing them changes the outlook.
+TEST(Outlook, ADirectedPairsPartnerIsTheReversePairWithItsAnchors) {
+  panel::Panel p = testing::empty_panel(1, 48, {{"conflict", true, false, "events"}});
+  p.directed = true;
+  p.pairs = {{0, 1}, {1, 0}};
+  p.values.assign(p.pairs.size() * p.periods, 0.0f);
+  Rng rng(17, 0, 0, 96, 0);
+  for (float& v : p.values) v = static_cast<float>(rng.poisson(3.0));
+  Spec spec;
+  spec.target = "conflict";
+  spec.partner = "reverse";
+  const Calibration c = fit(p, spec, {0, 1});
+  ASSERT_EQ(c.fits.size(), 1u);
+  const World w = small_world();
+  OutlookOptions o = w.o;
+  o.horizon = p.periods + 17;
+  o.first_reported = p.periods;
+  o.sample_parameters = false;
+  // The simulated months of a few runs, summed: the reverse pair's anchors move them.
+  const auto simulated = [&](const Calibration& cal) {
+    double sum = 0;
+    for (int run = 0; run < 20; ++run) {
+      const ReplayedRun r = replay(p, cal, 0, w.qs, {}, o, run);
+      for (int t = r.first_simulated; t <= o.horizon; ++t) sum += r.target[t] + r.partner[t];
+    }
+    return sum;
+  };
+  const double base = simulated(c);
+  Calibration moved = c;
+  moved.anchors[0][1].m += 1.0f;  // the reverse pair's level
+  moved.anchors[0][1].level += 1.0f;
+  EXPECT_NE(simulated(moved), base);
+  EXPECT_EQ(simulated(c), base);
+}
+
 // A replayed run is run i of the ensemble: the same class path and the same evidence likelihoods,
 // its observed part is the panel, and an index outside the ensemble is refused.
 TEST(Outlook, ReplayReproducesEachRunOfTheEnsemble) {
