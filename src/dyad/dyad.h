@@ -140,6 +140,9 @@ struct PairSeries {
   const float* x = nullptr;  // nullptr: zeros (a directed pair whose reverse never appears)
 };
 PairSeries pair_series(const panel::Panel& panel, const Calibration& calibration, std::size_t pair);
+// The partner series' anchors: the other measure's, the reverse pair's in a directed panel, or
+// zeros when there is no partner (a directed pair whose reverse never appears).
+Anchor partner_anchor(const panel::Panel& panel, const Calibration& calibration, std::size_t pair);
 
 // How many trajectories make a predictive distribution beyond one step, and the stream key.
 struct ForecastOptions {

@@ -45,14 +45,7 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
   const bool bounded = panel.measures[target].bounded;
   const bool two = cal.fits.size() > 1;
   const Anchor ay = cal.anchors[0][pair];
-  Anchor ax{0, 0};
-  if (two) {
-    ax = cal.anchors[1][pair];
-  } else if (cal.partner == "reverse") {
-    const auto& p = panel.pairs[pair];
-    const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
-    if (reverse >= 0) ax = cal.anchors[0][reverse];
-  }
+  const Anchor ax = partner_anchor(panel, cal, pair);
   const Params& py = params[0];
   const Params& px = two ? params[1] : params[0];
   // Filter both series up to the origin.
@@ -127,15 +120,8 @@ SimulatedPair simulate_pair(const panel::Panel& panel, const Calibration& cal,
   const bool bounded = panel.measures[target].bounded;
   const bool two = cal.fits.size() > 1;
   const Anchor ay = cal.anchors[0][pair];
-  Anchor ax{0, 0};
-  bool has_partner = two;
-  if (two) {
-    ax = cal.anchors[1][pair];
-  } else if (cal.partner == "reverse") {
-    const auto& p = panel.pairs[pair];
-    const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
-    if (reverse >= 0) ax = cal.anchors[0][reverse], has_partner = true;
-  }
+  const Anchor ax = partner_anchor(panel, cal, pair);
+  const bool has_partner = two || pair_series(panel, cal, pair).x != nullptr;
   const Params& py = params[0];
   const Params& px = two ? params[1] : params[0];
   const double ry = detail::size_of(py, ay.m, cal.fits[0].dispersion_center);

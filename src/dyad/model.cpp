@@ -75,6 +75,14 @@ void cache_trend(Calibration* cal) {
   }
 }
 
+Anchor partner_anchor(const panel::Panel& panel, const Calibration& calibration, std::size_t pair) {
+  if (calibration.fits.size() > 1) return calibration.anchors[1][pair];
+  if (calibration.partner != "reverse") return Anchor{0, 0};
+  const auto& p = panel.pairs[pair];
+  const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
+  return reverse < 0 ? Anchor{0, 0} : calibration.anchors[0][reverse];
+}
+
 void nb_pmf(double mean, double r, int n, bool fold, double* out) {
   if (n <= 0) return;
   if (!(mean > 0)) {

@@ -206,15 +206,7 @@ class Simulator {
     two_ = cal.fits.size() > 1;
     bounded_ = panel.measures[panel.measure_index(cal.target)].bounded;
     ay_ = cal.anchors[0][pair];
-    // The partner's anchors: the other measure's, or in a directed panel the reverse pair's.
-    ax_ = Anchor{0, 0};
-    if (two_) {
-      ax_ = cal.anchors[1][pair];
-    } else if (cal.partner == "reverse") {
-      const auto& p = panel.pairs[pair];
-      const long reverse = panel.find_pair(panel.codes[p.b], panel.codes[p.a]);
-      if (reverse >= 0) ax_ = cal.anchors[0][reverse];
-    }
+    ax_ = partner_anchor(panel, cal, pair);
     if (std::isnan(ay_.m)) throw InputError(qs.file, 0, "pair", "the calibration has no anchors for this pair");
     params_.resize(draws_);
     for (int b = 0; b < draws_; ++b) {
