@@ -350,6 +350,7 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
       }
       result.fits.push_back(fits[0]);
       nbar = fit_nb_ar(panel, measure, origin, options.horizons, options.threads);
+      result.nb_ar.push_back(nbar);
       fitted = true;
       fitted_year = year;
     }

@@ -141,11 +141,19 @@ std::string backtest_to_json(const BacktestResult& r, const panel::Panel& p,
     f.erase("anchors");
     fits.push_back(f);
   }
+  // The baseline's coefficients, so that anyone can recompute its forecasts.
+  json nb_ar = json::array();
+  for (const auto& b : r.nb_ar) {
+    json hs = json::array();
+    for (const auto& h : b.horizons)
+      hs.push_back({{"horizon", h.h}, {"a", h.a}, {"b", h.b}, {"c", h.c}, {"log_r", h.log_r}});
+    nb_ar.push_back({{"exposure_scale", b.exposure_scale}, {"horizons", hs}});
+  }
   // The panel's file name, as the calibration file names it: where it lies is the user's.
   json out = {{"panel", std::filesystem::path(p.file).filename().string()}, {"target", r.target}, {"origins", r.origins},
               {"forecasts_per_model", r.forecasts}, {"models", models},
               {"skill", skills_json(r.skills)}, {"rps_skill", skills_json(r.rps_skills)},
-              {"rps_classes", kOrdinalNames}, {"fits", fits}};
+              {"rps_classes", kOrdinalNames}, {"fits", fits}, {"nb_ar", nb_ar}};
   out["provenance"] = provenance_json(provenance);
   out["provenance"]["fixed_threshold"] = provenance.fixed_threshold;
   return out.dump(2) + "\n";

@@ -344,6 +344,7 @@ struct BacktestResult {
   std::vector<Skill> skills;        // Sphere against every other model, by horizon (CRPS)
   std::vector<Skill> rps_skills;    // the same for the ranked probability score
   std::vector<Calibration> fits;    // the full model's fit at each refit
+  std::vector<NbArBaseline> nb_ar;  // the NB-AR baseline's fit at each refit
 };
 
 BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options);

@@ -49,6 +49,10 @@ BacktestResult a_result() {
   lone.no_interval = kNoIntervalReason;
   lone.score = "rps";
   r.rps_skills.push_back(lone);
+  NbArBaseline nbar;
+  nbar.exposure_scale = 30.5;
+  nbar.horizons.push_back({3, -1.25, 0.5, 0.25, 1.5});
+  r.nb_ar.push_back(nbar);
   return r;
 }
 
@@ -88,6 +92,12 @@ TEST(BacktestJson, RoundTripsWhatTheReportShowsWithItsProvenance) {
   EXPECT_TRUE(j["rps_skill"][0]["p_value"].is_null());
   EXPECT_EQ(j["rps_skill"][0]["no_interval"], kNoIntervalReason);
   EXPECT_EQ(j["rps_classes"].size(), kOrdinalNames.size());
+  // The NB-AR baseline's coefficients, so that its forecasts can be recomputed.
+  ASSERT_EQ(j["nb_ar"].size(), 1u);
+  EXPECT_DOUBLE_EQ(j["nb_ar"][0]["exposure_scale"].get<double>(), 30.5);
+  EXPECT_EQ(j["nb_ar"][0]["horizons"][0]["horizon"], 3);
+  EXPECT_DOUBLE_EQ(j["nb_ar"][0]["horizons"][0]["a"].get<double>(), -1.25);
+  EXPECT_DOUBLE_EQ(j["nb_ar"][0]["horizons"][0]["log_r"].get<double>(), 1.5);
   ASSERT_EQ(s.rps_skills.size(), 1u);
   EXPECT_EQ(s.rps_skills[0].score, "rps");
   EXPECT_FALSE(s.rps_skills[0].has_interval());
