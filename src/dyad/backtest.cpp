@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -34,17 +36,45 @@ int activity_class(const float* y, int origin) {
 }
 
 ForecastScore score_forecast(const Pmf& pmf, int y, int threshold_q90, int fixed_threshold) {
+  // Every score in one pass over the pmf (a backtest scores millions): each accumulates in the
+  // order its own function in scores.cpp does, so the bits are theirs (tested).
   ForecastScore out;
-  out.crps = crps(pmf, y);
-  out.log = log_score(pmf, y);
-  const double p90 = exceedance(pmf, threshold_q90);
+  const int n = static_cast<int>(pmf.size());
+  double F = 0, crps_sum = 0, below = 0, p90 = 0, p_fixed = 0, rps_sum = 0;
+  std::size_t edge = 0;
+  for (int k = 0; k < n; ++k) {
+    const double p = pmf[k];
+    if (k < y) below += p;
+    if (k > threshold_q90) p90 += p;
+    if (k > fixed_threshold) p_fixed += p;
+    F += p;
+    const double d = F - (y <= k ? 1.0 : 0.0);
+    crps_sum += d * d;
+    // F(edge - 1), the probability of the ordinal classes below the edge.
+    for (; edge < kOrdinalEdges.size() && kOrdinalEdges[edge] == k + 1; ++edge) {
+      const double e = std::min(F, 1.0) - (y < kOrdinalEdges[edge] ? 1.0 : 0.0);
+      rps_sum += e * e;
+    }
+  }
+  const double tail = 1.0 - (F > 1.0 ? 1.0 : F);
+  for (int k = n; k < y; ++k) crps_sum += (1.0 - tail) * (1.0 - tail);
+  for (; edge < kOrdinalEdges.size(); ++edge) {  // edges past the support: F is the total
+    const double e = std::min(F, 1.0) - (y < kOrdinalEdges[edge] ? 1.0 : 0.0);
+    rps_sum += e * e;
+  }
+  out.crps = crps_sum;
+  out.log = y >= 0 && y < n && pmf[y] > 0 ? -std::log(pmf[y]) : std::numeric_limits<double>::infinity();
   const double o90 = y > threshold_q90 ? 1.0 : 0.0;
   out.brier_q90 = (p90 - o90) * (p90 - o90);
-  out.p_fixed = exceedance(pmf, fixed_threshold);
+  out.p_fixed = p_fixed;
   out.outcome_fixed = y > fixed_threshold ? 1.0 : 0.0;
   out.brier_fixed = (out.p_fixed - out.outcome_fixed) * (out.p_fixed - out.outcome_fixed);
-  add_pit(pmf, y, &out.pit);
-  out.rps = ranked_probability_score(pmf, y);
+  const double at = y >= 0 && y < n ? pmf[y] : 0.0;
+  for (int i = 0; i < 10; ++i) {
+    const double u = (i + 1) / 10.0;
+    out.pit[i] = u <= below ? 0.0 : (at <= 0 || u >= below + at ? 1.0 : (u - below) / at);
+  }
+  out.rps = rps_sum / static_cast<double>(kOrdinalEdges.size());
   return out;
 }
 
@@ -173,11 +203,14 @@ Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int m
   const float* y = panel.series(pair, measure);
   const double last = origin > 0 ? std::log1p(static_cast<double>(y[origin - 1])) : 0.0;
   const int target = origin + h - 1;
-  const double e = target < panel.periods ? panel.exposure[target] : model.exposure_scale;
+  // Past the panel's end a month is covered in full, as in forecast_pair: its days bound it.
+  const bool past = target >= panel.periods, whole = panel.yearly || model.exposure_scale == 1.0;
+  const double e = !past ? panel.exposure[target]
+                         : (whole ? model.exposure_scale : detail::days_in_month(panel.first + target));
   const double mean = e / model.exposure_scale *
                       std::exp(detail::clamp_eta(it->a + it->b * last + it->c * mean_log12(y, origin)));
   const double r = std::exp(it->log_r);
-  const bool bounded = panel.measures[measure].bounded;
+  const bool bounded = panel.measures[measure].bounded && !(past && whole);
   int n;
   if (bounded) {
     n = static_cast<int>(std::lround(e)) + 1;
@@ -329,6 +362,19 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
   bool fitted = false;
   const int total = options.origin_to - options.origin_from + 1;
   std::vector<double> buffer;
+  detail::PairSums target_sums(panel, measure);
+  std::optional<detail::PairSums> partner_sums;
+  // The first period in which each pair has a row (any measure non-zero; panel.periods if none).
+  std::vector<int> first_row(panel.pairs.size(), panel.periods);
+  for (std::size_t d = 0; d < panel.pairs.size(); ++d)
+    for (std::size_t k = 0; k < panel.measures.size(); ++k) {
+      const float* v = panel.series(d, k);
+      for (int t = 0; t < first_row[d]; ++t)
+        if (v[t] != 0) {
+          first_row[d] = t;
+          break;
+        }
+    }
   for (int origin = options.origin_from; origin <= options.origin_to; ++origin) {
     const int year = panel.yearly ? panel.first + origin : (panel.first + origin) / 12;
     const bool refit = !fitted || options.refit == Refit::kEvery ||
@@ -355,7 +401,13 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
       fitted_year = year;
     }
     if (options.progress) options.progress("forecasting from " + panel.period_name(origin), origin - options.origin_from, total);
-    for (auto& f : fits) refresh_anchors(panel, &f, origin);
+    // Every pair's sums over the periods before the origin, carried from the last origin (the
+    // same for every variant: only the prior and the exposure differ).
+    target_sums.advance(panel, origin);
+    if (!partner_sums && fits[0].fits.size() > 1)
+      partner_sums.emplace(panel, panel.measure_index(fits[0].partner));
+    if (partner_sums) partner_sums->advance(panel, origin);
+    for (auto& f : fits) detail::refresh_anchors(panel, &f, target_sums, partner_sums ? &*partner_sums : nullptr);
 
     // The pairs forecast from this origin.
     std::vector<std::size_t> pairs;
@@ -363,17 +415,13 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
       for (long p : options.pairs) pairs.push_back(static_cast<std::size_t>(p));
     } else {
       for (std::size_t d = 0; d < panel.pairs.size(); ++d) {
-        const float* y = panel.series(d, measure);
-        bool any = false;
-        const int from = options.active_only ? std::max(0, origin - 12) : 0;
-        // A pair "has a row" when any measure is non-zero before the origin.
-        for (std::size_t k = 0; k < panel.measures.size() && !any; ++k) {
-          const float* v = panel.series(d, k);
-          for (int t = from; t < origin && !any; ++t) any = v[t] != 0;
-        }
+        // A pair "has a row" when any measure is non-zero before the origin; an active one has
+        // its target non-zero in the last 12 periods.
+        bool any = first_row[d] < origin;
         if (options.active_only) {
+          const float* y = panel.series(d, measure);
           any = false;
-          for (int t = from; t < origin && !any; ++t) any = y[t] != 0;
+          for (int t = std::max(0, origin - 12); t < origin && !any; ++t) any = y[t] != 0;
         }
         if (any) pairs.push_back(d);
       }

@@ -127,28 +127,17 @@ std::vector<double> slot_factor(const panel::Panel& panel, const Calibration& ca
   return factor;
 }
 
-// Anchors (pooled log rate m, window mean of log(1 + y)) of one measure for every pair.
-std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until,
-                               const std::vector<double>& factor, bool pooling,
-                               MeasureFit* fit) {
-  const std::size_t pairs = panel.pairs.size();
-  std::vector<double> totals(pairs), exposures(pairs, 0.0);
+// Anchors (pooled log rate m, window mean of log(1 + y)) of one measure for every pair, from
+// its sums over the covered periods before sums.until.
+std::vector<Anchor> anchors_from(const detail::PairSums& sums, const std::vector<double>& factor,
+                                 bool pooling, MeasureFit* fit) {
+  const std::size_t pairs = sums.totals.size();
   double exposure = 0;
   int covered = 0;
-  for (int t = 0; t < until; ++t)
+  for (int t = 0; t < sums.until; ++t)
     if (factor[t] > 0) exposure += factor[t], ++covered;
-  std::vector<double> levels(pairs);
-  for (std::size_t d = 0; d < pairs; ++d) {
-    const float* y = panel.series(d, measure);
-    double sum = 0, logs = 0;
-    for (int t = 0; t < until; ++t)
-      if (factor[t] > 0) sum += y[t], logs += detail::log1p_count(y[t]);  // a table: same bits
-    totals[d] = sum;
-    exposures[d] = exposure;
-    levels[d] = covered > 0 ? logs / covered : 0.0;
-  }
   if (fit->prior_a <= 0) {
-    const auto [a, b] = fit_prior(totals, exposures);
+    const auto [a, b] = fit_prior(sums.totals, std::vector<double>(pairs, exposure));
     fit->prior_a = a;
     fit->prior_b = b;
   }
@@ -157,11 +146,20 @@ std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until
   for (std::size_t d = 0; d < pairs; ++d) {
     // Pooled: the posterior mean rate; unpooled: the dyad's own rate (half an event added so
     // that a dyad without events gets a finite log rate).
-    const double rate = pooling ? (totals[d] + a) / (exposures[d] + b)
-                                : (totals[d] + 0.5) / std::max(exposures[d], 1e-9);
-    out[d] = {static_cast<float>(std::log(rate)), static_cast<float>(levels[d])};
+    const double rate = pooling ? (sums.totals[d] + a) / (exposure + b)
+                                : (sums.totals[d] + 0.5) / std::max(exposure, 1e-9);
+    const double level = covered > 0 ? sums.logs[d] / covered : 0.0;
+    out[d] = {static_cast<float>(std::log(rate)), static_cast<float>(level)};
   }
   return out;
+}
+
+std::vector<Anchor> anchors_of(const panel::Panel& panel, int measure, int until,
+                               const std::vector<double>& factor, bool pooling,
+                               MeasureFit* fit) {
+  detail::PairSums sums(panel, measure);
+  sums.advance(panel, until);
+  return anchors_from(sums, factor, pooling, fit);
 }
 
 detail::MeasureData measure_data(const panel::Panel& panel, const Calibration& cal,
@@ -425,13 +423,42 @@ void estimate(const detail::MeasureData& data, const Switches& sw, bool has_part
 }  // namespace
 
 void refresh_anchors(const panel::Panel& panel, Calibration* cal, int until) {
-  cal->anchors[0] = anchors_of(panel, panel.measure_index(cal->target), until,
-                               slot_factor(panel, *cal, 0, until), cal->switches.pooling, &cal->fits[0]);
-  if (cal->fits.size() > 1)
-    cal->anchors[1] = anchors_of(panel, panel.measure_index(cal->partner), until,
-                                 slot_factor(panel, *cal, 1, until), cal->switches.pooling,
-                                 &cal->fits[1]);
+  detail::PairSums target(panel, panel.measure_index(cal->target));
+  target.advance(panel, until);
+  if (cal->fits.size() < 2) return detail::refresh_anchors(panel, cal, target, nullptr);
+  detail::PairSums partner(panel, panel.measure_index(cal->partner));
+  partner.advance(panel, until);
+  detail::refresh_anchors(panel, cal, target, &partner);
 }
+
+namespace detail {
+
+PairSums::PairSums(const panel::Panel& panel, int measure_index)
+    : measure(measure_index), totals(panel.pairs.size(), 0.0), logs(panel.pairs.size(), 0.0) {}
+
+void PairSums::advance(const panel::Panel& panel, int to) {
+  if (to < until) throw std::logic_error("PairSums::advance: the sums cannot go back");
+  for (std::size_t d = 0; d < totals.size(); ++d) {
+    const float* y = panel.series(d, measure);
+    double sum = totals[d], log_sum = logs[d];
+    for (int t = until; t < to; ++t)
+      if (panel.exposure[t] > 0) sum += y[t], log_sum += log1p_count(y[t]);  // a table: same bits
+    totals[d] = sum;
+    logs[d] = log_sum;
+  }
+  until = to;
+}
+
+void refresh_anchors(const panel::Panel& panel, Calibration* cal, const PairSums& target,
+                     const PairSums* partner) {
+  cal->anchors[0] = anchors_from(target, slot_factor(panel, *cal, 0, target.until),
+                                 cal->switches.pooling, &cal->fits[0]);
+  if (cal->fits.size() > 1)
+    cal->anchors[1] = anchors_from(*partner, slot_factor(panel, *cal, 1, partner->until),
+                                   cal->switches.pooling, &cal->fits[1]);
+}
+
+}  // namespace detail
 
 Calibration fit(const panel::Panel& panel, const Spec& spec, const FitOptions& options) {
   Calibration cal;

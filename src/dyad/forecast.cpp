@@ -52,9 +52,8 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
   double ey = detail::clamp_eta(ay.m + py.delta), ex = detail::clamp_eta(ax.m + px.delta);
   const int observed = std::min(origin, panel.periods);
   for (int t = 0; t < observed; ++t) {
-    const Exposure e = exposure_at(panel, cal, bounded, t);
     double ly = ay.level, lx = ax.level;
-    if (e.factor > 0) {
+    if (panel.exposure[t] > 0) {  // exposure_at's factor > 0, without its bound
       ly = detail::log1p_count(s.y[t]);
       lx = s.x ? detail::log1p_count(s.x[t]) : 0.0;
     }
@@ -98,6 +97,11 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
     const Exposure e = exposure_at(panel, cal, bounded, origin + h - 1);
     const auto& m = means[h];
     const int n = e.bound >= 0 ? e.bound + 1 : std::max(support(m, ry, e.bound), options.min_support);
+    if (m.size() == 1) {  // one step ahead: one exact pmf (the average of one, to the bit)
+      out[i].resize(n);
+      nb_pmf(m[0], ry, n, true, out[i].data());
+      continue;
+    }
     Pmf pmf(n, 0.0), part(n);
     for (double mean : m) {
       nb_pmf(mean, ry, n, true, part.data());

@@ -223,6 +223,21 @@ struct MeasureData {
 // Fills data->drive from the series (after every series is in place).
 void prepare_drive(MeasureData* data);
 
+// Each pair's sums of y and log(1 + y) over the covered periods before `until`, carried forward
+// as `until` grows: a rolling backtest reads each period once instead of once per origin.
+struct PairSums {
+  PairSums(const panel::Panel& panel, int measure);
+  void advance(const panel::Panel& panel, int until);  // until may not decrease
+  int measure;
+  int until = 0;
+  std::vector<double> totals, logs;
+};
+
+// refresh_anchors (dyad.h) from sums carried to the origin; `partner` for a calibration with a
+// partner measure of its own.
+void refresh_anchors(const panel::Panel& panel, Calibration* cal, const PairSums& target,
+                     const PairSums* partner);
+
 // log(1 + v) of a count: a table for small values (counts are mostly small), log1p beyond.
 inline double log1p_count(float v) {
   static const std::array<double, 256> table = [] {

@@ -1,11 +1,14 @@
 // The backtest's forecast records: every model's forecast, scored or not, in a fixed order, with
 // the scores the summaries are built from.
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include <gtest/gtest.h>
 
 #include "dyad/dyad.h"
+#include "dyad/internal.h"
 #include "dyad/synthetic.h"
 #include "testing.h"
 
@@ -130,6 +133,36 @@ TEST(Scores, ScoreForecastMatchesTheSingleScores) {
   EXPECT_NEAR(s.pit[7], 0.5, 1e-9);
 }
 
+// score_forecast computes every score in one pass; each must be the single score's to the bit,
+// over pmfs short and long, outcomes inside and past the support, and thresholds either side.
+TEST(Scores, ScoreForecastIsEachSingleScoreToTheBit) {
+  std::uint64_t state = 12345;
+  const auto uniform = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  for (int trial = 0; trial < 400; ++trial) {
+    Pmf pmf(1 + static_cast<int>(uniform() * 20));
+    double total = 0;
+    for (double& p : pmf) total += p = uniform() < 0.2 ? 0.0 : uniform();
+    for (double& p : pmf) p = total > 0 ? p / total : 0.0;
+    const int n = static_cast<int>(pmf.size());
+    const int y = static_cast<int>(uniform() * (n + 14));
+    const int q90 = static_cast<int>(uniform() * (n + 2)) - 1, fixed = static_cast<int>(uniform() * 4) - 1;
+    const ForecastScore s = score_forecast(pmf, y, q90, fixed);
+    EXPECT_EQ(s.crps, crps(pmf, y));
+    EXPECT_EQ(s.log, log_score(pmf, y));
+    const double p90 = exceedance(pmf, q90), o90 = y > q90 ? 1.0 : 0.0;
+    EXPECT_EQ(s.brier_q90, (p90 - o90) * (p90 - o90));
+    EXPECT_EQ(s.p_fixed, exceedance(pmf, fixed));
+    EXPECT_EQ(s.outcome_fixed, y > fixed ? 1.0 : 0.0);
+    std::array<double, 10> pit{};
+    add_pit(pmf, y, &pit);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(s.pit[i], pit[i]);
+    EXPECT_EQ(s.rps, ranked_probability_score(pmf, y)) << "trial " << trial;
+  }
+}
+
 TEST(Scores, RankedProbabilityScoreMatchesTheClassProbabilities) {
   const Pmf pmf = {0.1, 0.2, 0.1, 0.2, 0.05, 0.05, 0.1, 0.0, 0.0, 0.0, 0.0, 0.1, 0.1};
   // Classes 0, 1-2, 3-5, 6-10, >10: probabilities 0.1, 0.3, 0.3, 0.1, 0.2.
@@ -178,6 +211,33 @@ TEST(BacktestSkills, ASingleTargetPeriodHasNoIntervalAndSaysWhy) {
   const auto skills = skills_of(models, 50, 1);
   EXPECT_TRUE(skills[0].has_interval());
   EXPECT_LE(skills[0].low, skills[0].high);
+}
+
+}  // namespace
+}  // namespace sphere::dyad
+
+namespace sphere::dyad {
+namespace {
+
+// The NB-AR baseline's count of days is bounded by its month's days, inside the panel and past
+// its end (a month not yet observed is covered in full), not by the mean month.
+TEST(NbArBaseline, ADaysCountIsBoundedByItsMonthsDaysPastThePanel) {
+  panel::Panel p = testing::empty_panel(3, 24, {{"days", true, true, "days"}});
+  for (int t = 0; t < p.periods; ++t) p.exposure[t] = detail::days_in_month(p.first + t);
+  for (std::size_t d = 0; d < p.pairs.size(); ++d)
+    for (int t = 0; t < p.periods; ++t) p.values[d * p.periods + t] = static_cast<float>((t + d) % 5);
+  NbArBaseline model;
+  model.exposure_scale = 30.4;
+  model.horizons.push_back({1, 0.5, 0.3, 0.2, 1.0});
+  // 2001-02 (28 days), inside the panel; 2002-01 (31 days), the month after its end.
+  const Pmf february = nb_ar_predictive(model, p, 0, 1, 13, 1);
+  EXPECT_EQ(february.size(), 29u);
+  const Pmf january = nb_ar_predictive(model, p, 0, 1, 24, 1);
+  ASSERT_EQ(january.size(), 32u);
+  EXPECT_GT(january[31], 0.0);  // all 31 days may be counted
+  double total = 0;
+  for (double v : january) total += v;
+  EXPECT_NEAR(total, 1.0, 1e-12);
 }
 
 }  // namespace
