@@ -225,19 +225,19 @@ Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int m
 
 namespace {
 
-// Empirical distribution of y[from..to) over periods with exposure.
-Pmf empirical(const panel::Panel& panel, const float* y, int from, int to) {
+// Empirical distribution of y[from..to) over periods with exposure, into *pmf (its storage
+// reused: a backtest builds two per pair and origin).
+void empirical(const panel::Panel& panel, const float* y, int from, int to, Pmf* pmf) {
   int top = 0, n = 0;
   for (int t = from; t < to; ++t)
     if (panel.exposure[t] > 0) top = std::max(top, static_cast<int>(y[t])), ++n;
-  Pmf pmf(top + 1, 0.0);
+  pmf->assign(top + 1, 0.0);
   if (n == 0) {
-    pmf[0] = 1;
-    return pmf;
+    (*pmf)[0] = 1;
+    return;
   }
   for (int t = from; t < to; ++t)
-    if (panel.exposure[t] > 0) pmf[static_cast<int>(y[t])] += 1.0 / n;
-  return pmf;
+    if (panel.exposure[t] > 0) (*pmf)[static_cast<int>(y[t])] += 1.0 / n;
 }
 
 // The pair's 90th percentile of its history before the origin.
@@ -430,17 +430,19 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     // thread count).
     const std::size_t stride = static_cast<std::size_t>(models) * nh;
     std::vector<ForecastScore> scores(pairs.size() * stride);
-    std::vector<int> thresholds(pairs.size());
+    std::vector<int> thresholds(pairs.size()), activity(pairs.size());
     // Every model's pmfs when they are recorded; the full model's for --forecasts-out.
     const bool keep_all = static_cast<bool>(options.on_record);
     std::vector<std::vector<Pmf>> kept(keep_all || options.on_forecast ? pairs.size() : 0);
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<float> scratch;
+      Pmf pmf;  // the baselines' pmfs, its storage reused
       for (std::size_t i = from; i < pairs.size(); i += step) {
         const std::size_t d = pairs[i];
         const float* y = panel.series(d, measure);
         const int thr = q90(y, origin, &scratch);
         thresholds[i] = thr;
+        activity[i] = activity_class(y, origin);  // here, while the pair's series is in cache
         ForecastScore* out = scores.data() + i * stride;
         if (keep_all) kept[i].resize(stride);
         // The pmfs reach past every outcome scored, so that no outcome falls in the folded tail.
@@ -467,14 +469,13 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
             const int h = options.horizons[hi];
             const int t = origin + h - 1;
             if (t >= panel.periods && !keep_all) continue;
-            Pmf pmf;
             if (b == 0) {
               pmf.assign(static_cast<std::size_t>(y[origin - 1]) + 1, 0.0);
               pmf.back() = 1.0;
             } else if (b == 1) {
-              pmf = empirical(panel, y, 0, origin);
+              empirical(panel, y, 0, origin, &pmf);
             } else if (b == 2) {
-              pmf = empirical(panel, y, std::max(0, origin - 12), origin);
+              empirical(panel, y, std::max(0, origin - 12), origin, &pmf);
             } else {
               pmf = nb_ar_predictive(nbar, panel, measure, d, origin, h, fo.min_support);
             }
@@ -494,12 +495,11 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     const int fitted_until = result.fits.back().until - panel.first;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
       const float* y = panel.series(pairs[i], measure);
-      const int activity = activity_class(y, origin);
       for (int m = 0; m < models; ++m)
         for (int hi = 0; hi < nh; ++hi) {
           const int t = origin + options.horizons[hi] - 1;
           const bool scored = t < panel.periods;
-          if (scored) result.models[m].horizons[hi].add(scores[i * stride + m * nh + hi], t, activity);
+          if (scored) result.models[m].horizons[hi].add(scores[i * stride + m * nh + hi], t, activity[i]);
           if (keep_all) {
             ForecastRecord r;
             r.model = m;
@@ -508,7 +508,7 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
             r.pair = pairs[i];
             r.fitted_until = fitted_until;
             r.threshold_q90 = thresholds[i];
-            r.activity = activity;
+            r.activity = activity[i];
             r.pmf = &kept[i][m * nh + hi];
             r.scored = scored;
             if (scored) {

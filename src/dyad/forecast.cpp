@@ -27,10 +27,10 @@ Exposure exposure_at(const panel::Panel& panel, const Calibration& cal, bool bou
 }
 
 // Support size for a mixture of NB components with the given means.
-int support(const std::vector<double>& means, double r, int bound) {
+int support(const double* means, std::size_t count, double r, int bound) {
   if (bound >= 0) return bound + 1;
   double top = 0;
-  for (double m : means) top = std::max(top, m);
+  for (std::size_t i = 0; i < count; ++i) top = std::max(top, means[i]);
   const double sd = std::sqrt(top + top * top / r);
   return static_cast<int>(std::min(2e6, top + 12.0 * sd + 12.0));
 }
@@ -70,9 +70,11 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
   // Each measure's exposure in period t: the panel's, times its own common trend.
   const int xs = two ? 1 : 0;
   const auto factor_y = [&](int t) { return exposure_at(panel, cal, bounded, t).factor * trend_factor(cal, 0, t); };
-  // Means of the target at each horizon: one for h = 1, one per path after.
-  std::vector<std::vector<double>> means(last + 1);
-  means[1].push_back(factor_y(origin) * std::exp(ey));
+  // Means of the target at each horizon: one for h = 1, one per path after (horizon h's at
+  // later[(h - 2) * paths + path]).
+  const double first = factor_y(origin) * std::exp(ey);
+  const std::size_t paths = static_cast<std::size_t>(std::max(options.paths, 0));
+  std::vector<double> later(last > 1 ? static_cast<std::size_t>(last - 1) * paths : 0);
   if (last > 1) {
     for (int path = 0; path < options.paths; ++path) {
       Rng rng(options.seed, static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(origin),
@@ -88,26 +90,27 @@ std::vector<Pmf> forecast_pair(const panel::Panel& panel, const Calibration& cal
         const double nx = detail::next_eta(px, ax.m, x_eta, lx, ax.level, ly, ay.level);
         y_eta = ny;
         x_eta = nx;
-        means[step + 1].push_back(factor_y(t + 1) * std::exp(y_eta));
+        later[static_cast<std::size_t>(step - 1) * paths + static_cast<std::size_t>(path)] = factor_y(t + 1) * std::exp(y_eta);
       }
     }
   }
   for (std::size_t i = 0; i < horizons.size(); ++i) {
     const int h = horizons[i];
     const Exposure e = exposure_at(panel, cal, bounded, origin + h - 1);
-    const auto& m = means[h];
-    const int n = e.bound >= 0 ? e.bound + 1 : std::max(support(m, ry, e.bound), options.min_support);
-    if (m.size() == 1) {  // one step ahead: one exact pmf (the average of one, to the bit)
+    const double* m = h == 1 ? &first : later.data() + static_cast<std::size_t>(h - 2) * paths;
+    const std::size_t count = h == 1 ? 1 : paths;
+    const int n = e.bound >= 0 ? e.bound + 1 : std::max(support(m, count, ry, e.bound), options.min_support);
+    if (count == 1) {  // one step ahead: one exact pmf (the average of one, to the bit)
       out[i].resize(n);
       nb_pmf(m[0], ry, n, true, out[i].data());
       continue;
     }
     Pmf pmf(n, 0.0), part(n);
-    for (double mean : m) {
-      nb_pmf(mean, ry, n, true, part.data());
+    for (std::size_t j = 0; j < count; ++j) {
+      nb_pmf(m[j], ry, n, true, part.data());
       for (int k = 0; k < n; ++k) pmf[k] += part[k];
     }
-    for (double& p : pmf) p /= static_cast<double>(m.size());
+    for (double& p : pmf) p /= static_cast<double>(count);
     out[i] = std::move(pmf);
   }
   return out;
