@@ -8,8 +8,9 @@ negative-binomial autoregression) and score each forecast as sphere does: CRPS, 
 Brier of exceeding the pair's 90th percentile and the fixed threshold, PIT, ranked probability
 score; summed by model, by fixed-threshold probability decile (reliability), by activity class
 and by target period, from which the skill of the model against each baseline (CRPS and RPS),
-its block-bootstrap interval (sphere's Philox stream) and the Diebold-Mariano test. Prints every
-mean score of every model as sphere's JSON reports it, and the CPU time.
+its block-bootstrap interval (sphere's Philox stream) and the Diebold-Mariano test (the tail of
+Student's t from scipy, the one library call). Prints every mean score of every model as sphere's
+JSON reports it, and the CPU time.
 
 usage: plain_reference.py PANEL.csv SPHERE_BACKTEST.json FROM TO   (origins as YYYY-MM)
 """
@@ -272,7 +273,8 @@ class Philox:
 
 def skill_of(a, b, baseline, h, resamples, seed, ranked):
     """Skill of the model (a) against a baseline (b): 1 - ratio of summed scores, its
-    block-bootstrap interval by target period and the Diebold-Mariano test (Newey-West, lag h-1)."""
+    moving-block bootstrap interval (blocks of h target periods) and the Diebold-Mariano test
+    (Newey-West, lag h-1, in Harvey, Leybourne and Newbold's small-sample form)."""
     pa = a.rps_by_period if ranked else a.crps_by_period
     pb = b.rps_by_period if ranked else b.crps_by_period
     ta, tb = (a.rps, b.rps) if ranked else (a.crps, b.crps)
@@ -286,12 +288,19 @@ def skill_of(a, b, baseline, h, resamples, seed, ranked):
         return out
     rng = Philox(seed, 0, h, 16 + 1, 0)
     ratios = []
+    block = min(h, m)  # moving blocks of h consecutive target periods
     for _ in range(resamples):
         num = den = 0.0
-        for _ in range(m):
-            t = periods[rng.below(m)]
-            num += pa[t]
-            den += pb[t]
+        i = 0
+        while i < m:
+            start = rng.below(m - block + 1)
+            for j in range(block):
+                if i >= m:
+                    break
+                t = periods[start + j]
+                num += pa[t]
+                den += pb[t]
+                i += 1
         ratios.append(1.0 - num / den if den > 0 else 0.0)
     ratios.sort()
     out["low"] = ratios[int(0.025 * (resamples - 1))]
@@ -308,10 +317,15 @@ def skill_of(a, b, baseline, h, resamples, seed, ranked):
         for i in range(l, m):
             c += (d[i] - mean) * (d[i - l] - mean)
         var += 2.0 * (1.0 - l / (lag + 1.0)) * c / m
+    # Harvey-Leybourne-Newbold small-sample form against Student's t (m - 1 degrees of freedom);
+    # no test with no more target periods than h.
     out["dm"], out["p_value"] = 0.0, 1.0
-    if var > 0:
-        out["dm"] = mean / math.sqrt(var / m)
-        out["p_value"] = math.erfc(abs(out["dm"]) / math.sqrt(2.0))
+    if m <= h:
+        out["dm"] = out["p_value"] = None
+    elif var > 0:
+        from scipy.stats import t as students_t  # the one library call: t's tail
+        out["dm"] = mean / math.sqrt(var / m) * math.sqrt((m - h) * (m - h + 1)) / m
+        out["p_value"] = 2.0 * students_t.sf(abs(out["dm"]), m - 1)
     return out
 
 

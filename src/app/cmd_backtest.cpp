@@ -34,7 +34,9 @@ void print_skills(std::ostream& out, const std::vector<dyad::Skill>& skills) {
       continue;
     }
     s.add({k.baseline, std::to_string(k.h), fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", k.skill, k.low, k.high),
-           k.p_value < 0.001 ? "< 0.001" : fmt::format("{:.3f}", k.p_value)});
+           !std::isfinite(k.p_value) ? "none (h ≥ target months)"
+           : k.p_value < 0.001       ? "< 0.001"
+                                     : fmt::format("{:.3f}", k.p_value)});
   }
   s.print(out);
   if (!reason.empty()) out << "none: " << reason << ".\n";

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <Eigen/Dense>
+#include <boost/math/distributions/students_t.hpp>
 #include <nlopt.hpp>
 
 #include "dyad/internal.h"
@@ -274,14 +275,21 @@ Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h
     out.no_interval = kNoIntervalReason;
     return out;
   }
+  // Moving blocks of h consecutive target periods: h-step forecasts from successive origins
+  // share h - 1 periods of their paths, so their errors are correlated up to lag h - 1 (one
+  // period a block at h = 1).
   std::vector<double> ratios;
   Rng rng(seed, 0, static_cast<std::uint32_t>(h), detail::kPurposeDyad + 1, 0);
+  const int block = std::min(h, m);
   for (int r = 0; r < resamples; ++r) {
     double num = 0, den = 0;
-    for (int i = 0; i < m; ++i) {
-      const int t = periods[rng.below(static_cast<std::uint32_t>(m))];
-      num += pa[t];
-      den += pb[t];
+    for (int i = 0; i < m;) {
+      const int start = static_cast<int>(rng.below(static_cast<std::uint32_t>(m - block + 1)));
+      for (int j = 0; j < block && i < m; ++j, ++i) {
+        const int t = periods[start + j];
+        num += pa[t];
+        den += pb[t];
+      }
     }
     ratios.push_back(den > 0 ? 1.0 - num / den : 0.0);
   }
@@ -304,9 +312,17 @@ Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h
     for (int i = l; i < m; ++i) c += (d[i] - mean) * (d[i - l] - mean);
     var += 2.0 * (1.0 - l / (lag + 1.0)) * c / m;
   }
-  if (var > 0) {
-    out.dm = mean / std::sqrt(var / m);
-    out.p_value = std::erfc(std::fabs(out.dm) / std::sqrt(2.0));
+  // Harvey, Leybourne and Newbold's (1997) small-sample form: the statistic scaled by
+  // sqrt((m + 1 - 2h + h(h - 1)/m) / m) = sqrt((m - h)(m - h + 1)) / m, against Student's t with
+  // m - 1 degrees of freedom (a normal p-value from a dozen target months claims far too much).
+  // It needs more target periods than h; with fewer there is no test.
+  if (m <= h) {
+    out.dm = out.p_value = std::nan("");
+  } else if (var > 0) {
+    const double scale = std::sqrt(static_cast<double>(m - h) * (m - h + 1)) / m;
+    out.dm = mean / std::sqrt(var / m) * scale;
+    const boost::math::students_t t(m - 1);
+    out.p_value = 2.0 * boost::math::cdf(boost::math::complement(t, std::fabs(out.dm)));
   }
   return out;
 }
@@ -332,6 +348,9 @@ std::vector<std::string> backtest_model_names(const BacktestOptions& options) {
   for (const char* b : {"persistence", "climatology", "recent", "nb-ar"}) names.push_back(b);
   return names;
 }
+
+// Pairs scored between reductions: the scores buffer (a few hundred bytes a pair) stays in cache.
+constexpr std::size_t kScoreBlock = 1024;
 
 BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& options) {
   BacktestResult result;
@@ -426,19 +445,21 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
         if (any) pairs.push_back(d);
       }
     }
-    // Score every pair in parallel into a buffer, then reduce in pair order (same bits for any
-    // thread count).
+    // Score a block of pairs in parallel into a buffer, then reduce it in pair order (same bits
+    // for any thread count); blocks keep the buffer in cache.
     const std::size_t stride = static_cast<std::size_t>(models) * nh;
-    std::vector<ForecastScore> scores(pairs.size() * stride);
-    std::vector<int> thresholds(pairs.size()), activity(pairs.size());
+    const std::size_t block = std::min<std::size_t>(pairs.size(), kScoreBlock);
+    std::vector<ForecastScore> scores(block * stride);
+    std::vector<int> thresholds(block), activity(block);
     // Every model's pmfs when they are recorded; the full model's for --forecasts-out.
     const bool keep_all = static_cast<bool>(options.on_record);
-    std::vector<std::vector<Pmf>> kept(keep_all || options.on_forecast ? pairs.size() : 0);
+    std::vector<std::vector<Pmf>> kept(keep_all || options.on_forecast ? block : 0);
+    std::size_t b0 = 0, b1 = 0;  // the block: pairs[b0, b1); buffers by place i in the block
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<float> scratch;
       Pmf pmf;  // the baselines' pmfs, its storage reused
-      for (std::size_t i = from; i < pairs.size(); i += step) {
-        const std::size_t d = pairs[i];
+      for (std::size_t i = from; b0 + i < b1; i += step) {
+        const std::size_t d = pairs[b0 + i];
         const float* y = panel.series(d, measure);
         const int thr = q90(y, origin, &scratch);
         thresholds[i] = thr;
@@ -486,41 +507,44 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
         }
       }
     };
-    const std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(options.threads, pairs.size()));
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work, t, n);
-    work(0, n);
-    for (auto& t : pool) t.join();
+    for (b0 = 0; b0 < pairs.size(); b0 = b1) {
+      b1 = std::min(pairs.size(), b0 + block);
+      const std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(options.threads, b1 - b0));
+      std::vector<std::thread> pool;
+      for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work, t, n);
+      work(0, n);
+      for (auto& t : pool) t.join();
 
-    const int fitted_until = result.fits.back().until - panel.first;
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-      const float* y = panel.series(pairs[i], measure);
-      for (int m = 0; m < models; ++m)
-        for (int hi = 0; hi < nh; ++hi) {
-          const int t = origin + options.horizons[hi] - 1;
-          const bool scored = t < panel.periods;
-          if (scored) result.models[m].horizons[hi].add(scores[i * stride + m * nh + hi], t, activity[i]);
-          if (keep_all) {
-            ForecastRecord r;
-            r.model = m;
-            r.origin = origin;
-            r.horizon = options.horizons[hi];
-            r.pair = pairs[i];
-            r.fitted_until = fitted_until;
-            r.threshold_q90 = thresholds[i];
-            r.activity = activity[i];
-            r.pmf = &kept[i][m * nh + hi];
-            r.scored = scored;
-            if (scored) {
-              r.outcome = static_cast<int>(y[t]);
-              r.score = scores[i * stride + m * nh + hi];
+      const int fitted_until = result.fits.back().until - panel.first;
+      for (std::size_t i = 0; i < b1 - b0; ++i) {
+        const float* y = panel.series(pairs[b0 + i], measure);
+        for (int m = 0; m < models; ++m)
+          for (int hi = 0; hi < nh; ++hi) {
+            const int t = origin + options.horizons[hi] - 1;
+            const bool scored = t < panel.periods;
+            if (scored) result.models[m].horizons[hi].add(scores[i * stride + m * nh + hi], t, activity[i]);
+            if (keep_all) {
+              ForecastRecord r;
+              r.model = m;
+              r.origin = origin;
+              r.horizon = options.horizons[hi];
+              r.pair = pairs[b0 + i];
+              r.fitted_until = fitted_until;
+              r.threshold_q90 = thresholds[i];
+              r.activity = activity[i];
+              r.pmf = &kept[i][m * nh + hi];
+              r.scored = scored;
+              if (scored) {
+                r.outcome = static_cast<int>(y[t]);
+                r.score = scores[i * stride + m * nh + hi];
+              }
+              options.on_record(r);
             }
-            options.on_record(r);
           }
-        }
-      if (options.on_forecast)
-        for (int hi = 0; hi < nh; ++hi)
-          options.on_forecast(origin, options.horizons[hi], pairs[i], kept[i][hi]);  // model 0
+        if (options.on_forecast)
+          for (int hi = 0; hi < nh; ++hi)
+            options.on_forecast(origin, options.horizons[hi], pairs[b0 + i], kept[i][hi]);  // model 0
+      }
     }
     for (int hi = 0; hi < nh; ++hi)
       if (origin + options.horizons[hi] - 1 < panel.periods) result.forecasts += pairs.size();

@@ -131,8 +131,10 @@ std::string svg_skill_by_horizon(const std::vector<BacktestSkill>& skills) {
     for (const BacktestSkill* s : by[order[k]])
       svg.circle(xh(s->h, k), y(s->skill), 3.2, colour, "#fff",
                  std::isfinite(s->low)
-                     ? fmt::format("against {} at h = {}: {:+.1f}% [{:+.1f}, {:+.1f}], DM p = {:.2g}", order[k],
-                                   s->h, s->skill * 100, s->low * 100, s->high * 100, s->p_value)
+                     ? fmt::format("against {} at h = {}: {:+.1f}% [{:+.1f}, {:+.1f}], {}", order[k], s->h,
+                                   s->skill * 100, s->low * 100, s->high * 100,
+                                   std::isfinite(s->p_value) ? fmt::format("DM p = {:.2g}", s->p_value)
+                                                             : std::string("no DM test"))
                      : fmt::format("against {} at h = {}: {:+.1f}% (no interval: {})", order[k], s->h,
                                    s->skill * 100, s->no_interval));
     const double ly = b.y1() + 16.0 * static_cast<double>(k) + 6;

@@ -278,8 +278,10 @@ std::string percent_cell(const BacktestSkill& s) {
   if (!s.no_interval.empty() || !std::isfinite(s.low) || !std::isfinite(s.high))
     return fmt::format("<td class=\"num\" title=\"{}\">{:+.1f}% [none]</td>",
                        escape(s.no_interval.empty() ? "no interval" : s.no_interval), s.skill * 100);
-  return fmt::format("<td class=\"num\" title=\"Diebold–Mariano p = {:.2g}\">{:+.1f}% [{:+.1f}, {:+.1f}]</td>",
-                     s.p_value, s.skill * 100, s.low * 100, s.high * 100);
+  const std::string test = std::isfinite(s.p_value) ? fmt::format("Diebold–Mariano p = {:.2g}", s.p_value)
+                                                     : "no Diebold–Mariano test: h is not below the target months";
+  return fmt::format("<td class=\"num\" title=\"{}\">{:+.1f}% [{:+.1f}, {:+.1f}]</td>", test, s.skill * 100,
+                     s.low * 100, s.high * 100);
 }
 
 std::string skill_table(const std::vector<BacktestSkill>& skills, const std::vector<int>& horizons) {

@@ -213,6 +213,48 @@ TEST(BacktestSkills, ASingleTargetPeriodHasNoIntervalAndSaysWhy) {
   EXPECT_LE(skills[0].low, skills[0].high);
 }
 
+// Two models' scores, one forecast per target period, at horizon h.
+std::vector<ModelScores> per_period(const std::vector<double>& a, const std::vector<double>& b, int h) {
+  std::vector<ModelScores> models(2);
+  for (int m = 0; m < 2; ++m) {
+    models[m].name = m ? "climatology" : "sphere";
+    models[m].horizons.resize(1);
+    models[m].horizons[0].reset(h, static_cast<int>(a.size()));
+    for (std::size_t t = 0; t < a.size(); ++t) {
+      ForecastScore f;
+      f.crps = m ? b[t] : a[t];
+      models[m].horizons[0].add(f, static_cast<int>(t), 0);
+    }
+  }
+  return models;
+}
+
+// The Diebold–Mariano test in Harvey, Leybourne and Newbold's small-sample form against Student's
+// t (values from scipy.stats.t): over six target months the normal p-value would be 1.3e-5.
+TEST(BacktestSkills, DieboldMarianoIsTheSmallSampleFormAgainstStudentsT) {
+  const auto skills = skills_of(per_period({1.0, 1.2, 0.9, 1.1, 1.0, 0.8}, {1.5, 1.4, 1.6, 1.2, 1.3, 1.5}, 1), 50, 1);
+  ASSERT_EQ(skills.size(), 1u);
+  EXPECT_NEAR(skills[0].dm, -3.982831174232288, 1e-12);
+  EXPECT_NEAR(skills[0].p_value, 0.010501090965693266, 1e-9);
+  // With no more target months than the horizon there is no test, but there is an interval.
+  const auto short_run = skills_of(per_period({1.0, 1.2, 0.9}, {1.5, 1.4, 1.6}, 3), 50, 1);
+  EXPECT_TRUE(short_run[0].has_interval());
+  EXPECT_TRUE(std::isnan(short_run[0].dm) && std::isnan(short_run[0].p_value));
+}
+
+// The bootstrap resamples blocks of h consecutive target months. Scores that alternate so that
+// any two consecutive months sum alike leave no spread at h = 2; single months (h = 1) do.
+TEST(BacktestSkills, TheBootstrapResamplesBlocksOfHConsecutiveMonths) {
+  std::vector<double> a, b;
+  for (int t = 0; t < 10; ++t) a.push_back(t % 2 ? 3.0 : 1.0), b.push_back(t % 2 ? 1.0 : 3.0);
+  const auto blocks = skills_of(per_period(a, b, 2), 200, 1);
+  EXPECT_EQ(blocks[0].low, 0.0);
+  EXPECT_EQ(blocks[0].high, 0.0);
+  const auto single = skills_of(per_period(a, b, 1), 200, 1);
+  EXPECT_LT(single[0].low, -0.1);
+  EXPECT_GT(single[0].high, 0.1);
+}
+
 }  // namespace
 }  // namespace sphere::dyad
 
