@@ -224,7 +224,7 @@ Pmf nb_ar_predictive(const NbArBaseline& model, const panel::Panel& panel, int m
   return pmf;
 }
 
-namespace {
+namespace detail {
 
 // Empirical distribution of y[from..to) over periods with exposure, into *pmf (its storage
 // reused: a backtest builds two per pair and origin).
@@ -249,6 +249,49 @@ int q90(const float* y, int origin, std::vector<float>* scratch) {
   std::nth_element(scratch->begin(), scratch->begin() + k, scratch->end());
   return static_cast<int>((*scratch)[k]);
 }
+
+// A pair's history y[0..origin) as counts of each value, for when every one of those periods
+// is covered and every value a count below kCountCap (false otherwise): the climatology pmf and
+// the 90th percentile both follow from it without sorting.
+bool count_history(const float* y, int origin, std::vector<int>* counts) {
+  counts->clear();
+  for (int t = 0; t < origin; ++t) {
+    const int v = static_cast<int>(y[t]);  // truncated, as empirical() and q90() do
+    if (y[t] < 0 || v >= kCountCap) return false;
+    if (v >= static_cast<int>(counts->size())) counts->resize(v + 1, 0);
+    ++(*counts)[v];
+  }
+  return true;
+}
+
+// q90() from the counts: the k-th smallest value, k = ceil(0.9 n) - 1 (truncation is monotone,
+// so it is the truncated k-th smallest of the values).
+int q90_of(const std::vector<int>& counts, int n) {
+  if (n == 0) return 0;
+  const long k = static_cast<long>(std::ceil(0.9 * n)) - 1;
+  long below = 0;
+  for (std::size_t v = 0; v < counts.size(); ++v) {
+    below += counts[v];
+    if (below > k) return static_cast<int>(v);
+  }
+  return static_cast<int>(counts.size()) - 1;
+}
+
+// empirical(panel, y, 0, origin) from the counts: each cell adds 1/n as often as its value
+// occurs, the same additions in the same order for that cell, so the same bits.
+void empirical_of(const std::vector<int>& counts, int n, Pmf* pmf) {
+  pmf->assign(std::max<std::size_t>(counts.size(), 1), 0.0);
+  if (n == 0) {
+    (*pmf)[0] = 1;
+    return;
+  }
+  for (std::size_t v = 0; v < counts.size(); ++v)
+    for (int c = 0; c < counts[v]; ++c) (*pmf)[v] += 1.0 / n;
+}
+
+}  // namespace detail
+
+namespace {
 
 // Skill of model a against b at one horizon: ratio of summed scores (CRPS or RPS) over the same
 // forecasts, block-bootstrap by target period, Diebold–Mariano on per-period mean differences.
@@ -383,6 +426,11 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
   std::vector<double> buffer;
   detail::PairSums target_sums(panel, measure);
   std::optional<detail::PairSums> partner_sums;
+  // The first period without coverage (panel.periods if none): before it, a pair's history can
+  // be counted instead of sorted.
+  int first_uncovered = panel.periods;
+  for (int t = 0; t < panel.periods && first_uncovered == panel.periods; ++t)
+    if (!(panel.exposure[t] > 0)) first_uncovered = t;
   // The first period in which each pair has a row (any measure non-zero; panel.periods if none).
   std::vector<int> first_row(panel.pairs.size(), panel.periods);
   for (std::size_t d = 0; d < panel.pairs.size(); ++d)
@@ -457,11 +505,13 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
     std::size_t b0 = 0, b1 = 0;  // the block: pairs[b0, b1); buffers by place i in the block
     const auto work = [&](std::size_t from, std::size_t step) {
       std::vector<float> scratch;
+      std::vector<int> counts;
       Pmf pmf;  // the baselines' pmfs, its storage reused
       for (std::size_t i = from; b0 + i < b1; i += step) {
         const std::size_t d = pairs[b0 + i];
         const float* y = panel.series(d, measure);
-        const int thr = q90(y, origin, &scratch);
+        const bool counted = origin <= first_uncovered && detail::count_history(y, origin, &counts);
+        const int thr = counted ? detail::q90_of(counts, origin) : detail::q90(y, origin, &scratch);
         thresholds[i] = thr;
         activity[i] = activity_class(y, origin);  // here, while the pair's series is in cache
         ForecastScore* out = scores.data() + i * stride;
@@ -494,9 +544,10 @@ BacktestResult backtest(const panel::Panel& panel, const BacktestOptions& option
               pmf.assign(static_cast<std::size_t>(y[origin - 1]) + 1, 0.0);
               pmf.back() = 1.0;
             } else if (b == 1) {
-              empirical(panel, y, 0, origin, &pmf);
+              if (counted) detail::empirical_of(counts, origin, &pmf);
+              else detail::empirical(panel, y, 0, origin, &pmf);
             } else if (b == 2) {
-              empirical(panel, y, std::max(0, origin - 12), origin, &pmf);
+              detail::empirical(panel, y, std::max(0, origin - 12), origin, &pmf);
             } else {
               pmf = nb_ar_predictive(nbar, panel, measure, d, origin, h, fo.min_support);
             }

@@ -238,6 +238,18 @@ struct PairSums {
 void refresh_anchors(const panel::Panel& panel, Calibration* cal, const PairSums& target,
                      const PairSums* partner);
 
+// The backtest's baselines (backtest.cpp). The empirical distribution of y[from..to) over
+// periods with exposure, into *pmf; the pair's 90th percentile of y[0..origin).
+void empirical(const panel::Panel& panel, const float* y, int from, int to, Pmf* pmf);
+int q90(const float* y, int origin, std::vector<float>* scratch);
+// The same two without sorting, from y[0..origin) counted by value, when every one of those
+// periods is covered and every value a count below kCountCap (count_history is false otherwise);
+// each gives the other's bits.
+inline constexpr int kCountCap = 4096;
+bool count_history(const float* y, int origin, std::vector<int>* counts);
+int q90_of(const std::vector<int>& counts, int n);
+void empirical_of(const std::vector<int>& counts, int n, Pmf* pmf);
+
 // log(1 + v) of a count: a table for small values (counts are mostly small), log1p beyond.
 inline double log1p_count(float v) {
   static const std::array<double, 256> table = [] {

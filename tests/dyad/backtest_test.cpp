@@ -261,6 +261,36 @@ TEST(BacktestSkills, TheBootstrapResamplesBlocksOfHConsecutiveMonths) {
 namespace sphere::dyad {
 namespace {
 
+// The climatology pmf and the 90th percentile counted by value are those found by sorting, to
+// the bit, on histories of counts (some fractional, truncated alike); a negative value or one
+// past the cap is not counted.
+TEST(Baselines, CountedHistoryGivesTheSortedPercentileAndTheSameClimatology) {
+  panel::Panel p = testing::empty_panel(1, 60);
+  std::uint64_t state = 99;
+  const auto next = [&](int n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((state >> 33) % static_cast<std::uint64_t>(n));
+  };
+  std::vector<float> y(60), scratch;
+  std::vector<int> counts;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int spread = 1 + next(40);
+    for (float& v : y) v = next(3) == 0 ? 0.0f : static_cast<float>(next(spread)) + (next(5) == 0 ? 0.5f : 0.0f);
+    const int origin = 1 + next(60);
+    ASSERT_TRUE(detail::count_history(y.data(), origin, &counts));
+    EXPECT_EQ(detail::q90_of(counts, origin), detail::q90(y.data(), origin, &scratch)) << trial;
+    Pmf counted, sorted;
+    detail::empirical_of(counts, origin, &counted);
+    detail::empirical(p, y.data(), 0, origin, &sorted);
+    ASSERT_EQ(counted.size(), sorted.size());
+    for (std::size_t k = 0; k < counted.size(); ++k) EXPECT_EQ(counted[k], sorted[k]) << trial << " " << k;
+  }
+  y[3] = -1.0f;
+  EXPECT_FALSE(detail::count_history(y.data(), 10, &counts));
+  y[3] = static_cast<float>(detail::kCountCap);
+  EXPECT_FALSE(detail::count_history(y.data(), 10, &counts));
+}
+
 // The NB-AR baseline's count of days is bounded by its month's days, inside the panel and past
 // its end (a month not yet observed is covered in full), not by the mean month.
 TEST(NbArBaseline, ADaysCountIsBoundedByItsMonthsDaysPastThePanel) {
