@@ -273,7 +273,7 @@ class Philox:
 
 def skill_of(a, b, baseline, h, resamples, seed, ranked):
     """Skill of the model (a) against a baseline (b): 1 - ratio of summed scores, its
-    moving-block bootstrap interval (blocks of h target periods) and the Diebold-Mariano test
+    circular-block bootstrap interval (blocks of h target periods) and the Diebold-Mariano test
     (Newey-West, lag h-1, in Harvey, Leybourne and Newbold's small-sample form)."""
     pa = a.rps_by_period if ranked else a.crps_by_period
     pb = b.rps_by_period if ranked else b.crps_by_period
@@ -288,16 +288,16 @@ def skill_of(a, b, baseline, h, resamples, seed, ranked):
         return out
     rng = Philox(seed, 0, h, 16 + 1, 0)
     ratios = []
-    block = min(h, m)  # moving blocks of h consecutive target periods
+    block = min(h, m)  # circular blocks of h consecutive target periods
     for _ in range(resamples):
         num = den = 0.0
         i = 0
         while i < m:
-            start = rng.below(m - block + 1)
+            start = rng.below(m)
             for j in range(block):
                 if i >= m:
                     break
-                t = periods[start + j]
+                t = periods[(start + j) % m]
                 num += pa[t]
                 den += pb[t]
                 i += 1

@@ -318,18 +318,19 @@ Skill skill_of(const ModelScores& a, const ModelScores& b, std::size_t hi, int h
     out.no_interval = kNoIntervalReason;
     return out;
   }
-  // Moving blocks of h consecutive target periods: h-step forecasts from successive origins
-  // share h - 1 periods of their paths, so their errors are correlated up to lag h - 1 (one
-  // period a block at h = 1).
+  // Circular blocks of h consecutive target periods (Politis and Romano 1992): h-step
+  // forecasts from successive origins share h - 1 periods of their paths, so their errors are
+  // correlated up to lag h - 1 (one period a block at h = 1); wrapping around gives every period
+  // the same weight, where plain moving blocks would slight the first and last h - 1.
   std::vector<double> ratios;
   Rng rng(seed, 0, static_cast<std::uint32_t>(h), detail::kPurposeDyad + 1, 0);
   const int block = std::min(h, m);
   for (int r = 0; r < resamples; ++r) {
     double num = 0, den = 0;
     for (int i = 0; i < m;) {
-      const int start = static_cast<int>(rng.below(static_cast<std::uint32_t>(m - block + 1)));
+      const int start = static_cast<int>(rng.below(static_cast<std::uint32_t>(m)));
       for (int j = 0; j < block && i < m; ++j, ++i) {
-        const int t = periods[start + j];
+        const int t = periods[(start + j) % m];
         num += pa[t];
         den += pb[t];
       }

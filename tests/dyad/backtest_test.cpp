@@ -242,8 +242,9 @@ TEST(BacktestSkills, DieboldMarianoIsTheSmallSampleFormAgainstStudentsT) {
   EXPECT_TRUE(std::isnan(short_run[0].dm) && std::isnan(short_run[0].p_value));
 }
 
-// The bootstrap resamples blocks of h consecutive target months. Scores that alternate so that
-// any two consecutive months sum alike leave no spread at h = 2; single months (h = 1) do.
+// The bootstrap resamples circular blocks of h consecutive target months. Scores that alternate
+// so that any two consecutive months (the last and the first among them) sum alike leave no
+// spread at h = 2; single months (h = 1) do.
 TEST(BacktestSkills, TheBootstrapResamplesBlocksOfHConsecutiveMonths) {
   std::vector<double> a, b;
   for (int t = 0; t < 10; ++t) a.push_back(t % 2 ? 3.0 : 1.0), b.push_back(t % 2 ? 1.0 : 3.0);
