@@ -142,8 +142,9 @@ class SimulationLoader {
     if (s.horizon.year && s.start.year && s.horizon < s.start)
       f.error("horizon", "is before start");
     if (auto m = f.number("calibration_months", false)) {
-      s.calibration_months = static_cast<int>(*m);
-      if (*m < 1 || *m > 1200) f.error("calibration_months", "expected 1 to 1200 months");
+      // Checked before the conversion: a number past int's range would be undefined behaviour.
+      if (!(*m >= 1 && *m <= 1200)) f.error("calibration_months", "expected 1 to 1200 months");
+      else s.calibration_months = static_cast<int>(*m);
     }
     if (const toml::node* n = t.get("count_as")) {
       const toml::table* m = n->as_table();
