@@ -1,7 +1,7 @@
 // libFuzzer harness: the model loader's events.csv on the minimal test model (tests/fixtures/mini):
 // the input replaces events.csv in memory (nothing written). The model's TOML files are fuzzed
-// apart (fuzz_model); most of an input's cost here is loading them and copying the built-in
-// codebook into the model. The model loads or throws InputError.
+// apart (fuzz_model). The built-in codebook, which the events are checked against, is shared
+// by every loaded model, not copied. The model loads or throws InputError.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,4 +1,6 @@
 #include <cstdlib>
+#include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -8,7 +10,7 @@
 namespace sphere::kb {
 
 Codebook Codebook::parse(std::string_view csv_text, const std::string& file) {
-  Codebook book;
+  auto table = std::make_shared<Table>();
   Diagnostics problems;
   CsvReader reader(csv_text, file, {"code", "goldstein", "description"});
   std::vector<std::string> row;
@@ -36,20 +38,22 @@ Codebook Codebook::parse(std::string_view csv_text, const std::string& file) {
       if (entry.goldstein < -10.0 || entry.goldstein > 10.0)
         problems.add(file, line, "goldstein",
                      fmt::format("{} is outside the Goldstein scale [-10, 10]", entry.goldstein));
-      if (!book.index_.emplace(entry.code, book.entries_.size()).second) {
+      if (!table->index.emplace(entry.code, table->entries.size()).second) {
         problems.add(file, line, "code", fmt::format("duplicate code '{}'", entry.code));
         continue;
       }
-      book.entries_.push_back(entry);
+      table->entries.push_back(entry);
     }
   }
   if (!problems.empty()) throw InputError(problems);
+  Codebook book;
+  book.table_ = std::move(table);
   return book;
 }
 
 const CodebookEntry* Codebook::find(std::string_view code) const {
-  auto it = index_.find(code);
-  return it == index_.end() ? nullptr : &entries_[it->second];
+  auto it = table_->index.find(code);
+  return it == table_->index.end() ? nullptr : &table_->entries[it->second];
 }
 
 Codebook builtin_codebook() {

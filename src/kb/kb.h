@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,11 +30,16 @@ class Codebook {
 
   // The entry for `code`, or nullptr when the code does not exist.
   const CodebookEntry* find(std::string_view code) const;
-  const std::vector<CodebookEntry>& entries() const { return entries_; }
+  const std::vector<CodebookEntry>& entries() const { return table_->entries; }
 
  private:
-  std::vector<CodebookEntry> entries_;
-  std::map<std::string, std::size_t, std::less<>> index_;
+  struct Table {
+    std::vector<CodebookEntry> entries;
+    std::map<std::string, std::size_t, std::less<>> index;
+  };
+  // Immutable once parsed and shared by its copies: every loaded model holds the codebook, and
+  // copying 300 entries into each cost more than loading a small model.
+  std::shared_ptr<const Table> table_ = std::make_shared<const Table>();
 };
 
 // A verbatim quote and the source it comes from.
