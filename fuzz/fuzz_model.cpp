@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                       "infrastructure.toml", "issues.toml", "model.toml",
                                       "places.toml", "sources.toml", "ties.toml"};
   static const auto mini = sphere::fuzz::minimal_model({});
-  // The loader copies the codebook into every model, and only events.csv is checked against it:
-  // the two codes the small model's events use, not the 300 of the built-in one.
+  // Only events.csv is checked against the codebook: the two codes the small model's events use
+  // suffice, not the 300 of the built-in one.
   static const auto codebook = sphere::kb::Codebook::parse(
       "code,goldstein,description\n036,4.0,Express intent to meet or negotiate\n"
       "173,-5.0,Arrest\n",
