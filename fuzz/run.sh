@@ -14,7 +14,7 @@ harnesses=(fuzz_date fuzz_options fuzz_partial fuzz_events fuzz_model fuzz_model
            fuzz_model_dir fuzz_calibration fuzz_backtest fuzz_dimacs fuzz_shock fuzz_panel fuzz_http)
 mkdir -p "$build/crashes"
 
-# Flags of one harness. events.csv inputs stay within 1 KB (about ten rows): longer ones only
+# Flags of one harness. events.csv inputs stay within 1 KB (about seven rows): longer ones only
 # repeat rows, and at libFuzzer's default of 4 KB the rate fell to about 700 a second from 1,900.
 harness_flags() {
   case "$1" in
