@@ -49,7 +49,7 @@ done
 wait
 
 failed=0
-printf '%-14s %8s %12s %10s %8s %14s %8s\n' harness seconds execs 'execs/s' 'CPU s' 'execs/CPU s' crashes
+printf '%-17s %8s %12s %10s %8s %14s %8s\n' harness seconds execs 'execs/s' 'CPU s' 'execs/CPU s' crashes
 for name in "${harnesses[@]}"; do
   log="$build/$name.log"
   code="$(cat "$build/$name.code" 2>/dev/null || echo 1)"
@@ -65,6 +65,6 @@ for name in "${harnesses[@]}"; do
   fi
   cpu="$(awk '{printf "%.1f", $1 + $2}' "$build/$name.cpu" 2>/dev/null || echo '?')"
   per_cpu="$(awk -v e="${execs:-0}" -v c="$cpu" 'BEGIN {print (c > 0) ? int(e / c) : "?"}')"
-  printf '%-14s %8s %12s %10s %8s %14s %8s\n' "$name" "$seconds" "${execs:-?}" "$rate" "$cpu" "$per_cpu" "$crashes"
+  printf '%-17s %8s %12s %10s %8s %14s %8s\n' "$name" "$seconds" "${execs:-?}" "$rate" "$cpu" "$per_cpu" "$crashes"
 done
 exit "$failed"
